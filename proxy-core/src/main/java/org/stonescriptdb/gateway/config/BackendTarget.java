@@ -1,0 +1,32 @@
+package org.stonescriptdb.gateway.config;
+
+/**
+ * Where the gateway's own backend connections go and with which credentials.
+ *
+ * @param maintenanceDatabase the database used for catalogue queries (pg_database) and CREATE DATABASE
+ */
+public record BackendTarget(String host, int port, String maintenanceDatabase, String user, String password) {
+
+    public BackendTarget {
+        if (host == null || host.isBlank()) throw new IllegalArgumentException("backend host is empty");
+        if (port < 1 || port > 65535) throw new IllegalArgumentException("backend port out of range: " + port);
+        if (user == null || user.isBlank()) throw new IllegalArgumentException("backend user is empty");
+        password = password == null ? "" : password;
+    }
+
+    /** A JDBC URL for the given database on this backend (credentials are passed separately). */
+    public String jdbcUrl(String database) {
+        String h = host.contains(":") ? "[" + host + "]" : host;
+        return "jdbc:postgresql://" + h + ":" + port + "/" + database;
+    }
+
+    public BackendTarget withPort(int newPort) {
+        return new BackendTarget(host, newPort, maintenanceDatabase, user, password);
+    }
+
+    @Override
+    public String toString() {
+        // Never print the password.
+        return "BackendTarget[" + user + "@" + host + ":" + port + "/" + maintenanceDatabase + "]";
+    }
+}

@@ -1,0 +1,200 @@
+package org.stonescriptdb.gateway.config;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads {@link GatewayConfig} from environment variables, with a {@code .env} file as fallback
+ * (real environment variables win). Every bad value fails with a {@link ConfigException} whose
+ * message names the variable, the value and the accepted form.
+ */
+public final class ConfigLoader {
+
+    private static final String API_KEY_PREFIX = "API_KEY_";
+
+    private ConfigLoader() {
+    }
+
+    /** Loads from the process environment and {@code ./.env} if present. */
+    public static GatewayConfig fromEnvironment() {
+        return load(System.getenv(), Path.of(".env"));
+    }
+
+    public static GatewayConfig load(Map<String, String> environment, Path dotEnv) {
+        Map<String, String> vars = new HashMap<>();
+        if (dotEnv != null && Files.isRegularFile(dotEnv)) vars.putAll(readDotEnv(dotEnv));
+        environment.forEach((k, v) -> vars.put(k, v));
+        return new ConfigLoader.Reader(vars).read();
+    }
+
+    /** Parses {@code KEY=value} lines; {@code #} comments, {@code export } prefixes and surrounding quotes are allowed. */
+    static Map<String, String> readDotEnv(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(".env: cannot read " + file.toAbsolutePath() + ": " + e.getMessage());
+        }
+        Map<String, String> out = new HashMap<>();
+        for (String raw : lines) {
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#")) continue;
+            if (line.startsWith("export ")) line = line.substring(7).strip();
+            int eq = line.indexOf('=');
+            if (eq <= 0) continue;
+            String key = line.substring(0, eq).strip();
+            String value = line.substring(eq + 1).strip();
+            if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"") || value.startsWith("'") && value.endsWith("'"))) {
+                value = value.substring(1, value.length() - 1);
+            }
+            out.put(key, value);
+        }
+        return out;
+    }
+
+    private record Reader(Map<String, String> vars) {
+
+        GatewayConfig read() {
+            return new GatewayConfig(
+                    backend(),
+                    Path.of(string("DATA_DIR", "./data")),
+                    string("GATEWAY_HOST", "127.0.0.1"),
+                    port("GATEWAY_PORT", 9000),
+                    port("PROXY_PORT", 6432),
+                    networks("ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"),
+                    integer("MAX_CONNECTIONS_PER_POOL", 10, 1, 10_000),
+                    integer("MAX_TOTAL_CONNECTIONS", 200, 1, 100_000),
+                    integer("MAX_POOLS", 50, 1, 100_000),
+                    seconds("POOL_IDLE_TIMEOUT_SECS", 1800),
+                    seconds("POOL_MAX_LIFETIME_SECS", 3600),
+                    seconds("CONNECTION_TIMEOUT_SECS", 5),
+                    poolMode(),
+                    logLevel(),
+                    apiKeys());
+        }
+
+        private String value(String name) {
+            String v = vars.get(name);
+            return v == null || v.isBlank() ? null : v.strip();
+        }
+
+        private String string(String name, String fallback) {
+            String v = value(name);
+            return v == null ? fallback : v;
+        }
+
+        private int integer(String name, int fallback, int min, int max) {
+            String v = value(name);
+            if (v == null) return fallback;
+            try {
+                int n = Integer.parseInt(v);
+                if (n >= min && n <= max) return n;
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new ConfigException(name + " must be a whole number from " + min + " to " + max + ", got '" + v + "'");
+        }
+
+        private int port(String name, int fallback) {
+            // 0 asks the OS for a free port (used by tests).
+            return integer(name, fallback, 0, 65535);
+        }
+
+        private Duration seconds(String name, int fallback) {
+            return Duration.ofSeconds(integer(name, fallback, 1, 31_536_000));
+        }
+
+        private List<Cidr> networks(String name, String fallback) {
+            String v = string(name, fallback);
+            List<Cidr> out = new ArrayList<>();
+            for (String part : v.split(",")) {
+                if (part.isBlank()) continue;
+                try {
+                    out.add(Cidr.parse(part));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(name + " must be a comma-separated list of CIDRs such as 10.0.0.0/8,::1/128; "
+                            + e.getMessage());
+                }
+            }
+            if (out.isEmpty()) throw new ConfigException(name + " must name at least one CIDR such as 127.0.0.1/32");
+            return out;
+        }
+
+        private PoolMode poolMode() {
+            String v = string("POOL_MODE", "session");
+            return switch (v.toLowerCase(Locale.ROOT)) {
+                case "session" -> PoolMode.SESSION;
+                case "transaction" -> PoolMode.TRANSACTION;
+                default -> throw new ConfigException("POOL_MODE must be 'transaction' or 'session', got '" + v + "'");
+            };
+        }
+
+        private String logLevel() {
+            String v = string("LOG_LEVEL", string("RUST_LOG", "info")).toLowerCase(Locale.ROOT);
+            return switch (v) {
+                case "trace", "debug", "info", "warn", "error", "off" -> v;
+                default -> throw new ConfigException("LOG_LEVEL must be one of trace, debug, info, warn, error, off; got '" + v + "'");
+            };
+        }
+
+        private Map<String, String> apiKeys() {
+            Map<String, String> keys = new TreeMap<>();
+            vars.forEach((k, v) -> {
+                if (k.startsWith(API_KEY_PREFIX) && k.length() > API_KEY_PREFIX.length() && v != null && !v.isBlank()) {
+                    keys.put(k.substring(API_KEY_PREFIX.length()).toLowerCase(Locale.ROOT), v.strip());
+                }
+            });
+            return keys;
+        }
+
+        private BackendTarget backend() {
+            String url = value("DATABASE_URL");
+            if (url != null) return fromUrl(url);
+            if (value("DB_HOST") == null) return null;
+            return new BackendTarget(value("DB_HOST"), port("DB_PORT", 5432), string("DB_NAME", "postgres"),
+                    string("DB_USER", "postgres"), string("DB_PASSWORD", ""));
+        }
+
+        private BackendTarget fromUrl(String url) {
+            String form = "DATABASE_URL must look like postgres://user:password@host:5432/postgres";
+            URI uri;
+            try {
+                uri = new URI(url);
+            } catch (URISyntaxException e) {
+                throw new ConfigException(form + " (special characters in the password percent-encoded); got an unparsable URL");
+            }
+            String scheme = uri.getScheme();
+            if (scheme == null || !(scheme.equals("postgres") || scheme.equals("postgresql")) || uri.getHost() == null) {
+                throw new ConfigException(form + "; got scheme '" + scheme + "'" + (uri.getHost() == null ? " and no host" : ""));
+            }
+            String user = "postgres";
+            String password = "";
+            String userInfo = uri.getRawUserInfo();
+            if (userInfo != null) {
+                int colon = userInfo.indexOf(':');
+                user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
+                password = colon < 0 ? "" : decode(userInfo.substring(colon + 1));
+            }
+            String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
+            int port = uri.getPort() < 0 ? 5432 : uri.getPort();
+            String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+            return new BackendTarget(host, port, path.isEmpty() ? "postgres" : path, user, password);
+        }
+
+        private static String decode(String s) {
+            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package org.stonescriptdb.gateway.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the gateway is configured with. Built by {@link ConfigLoader} from the environment
+ * (and {@code .env}); tests build it with {@link #defaults()} and the {@code with…} methods.
+ *
+ * @param backend          the PostgreSQL server, or {@code null} to start an embedded one under {@code dataDir}
+ * @param apiKeys          {@code API_KEY_*} values keyed by the lower-cased suffix ({@code admin}, a platform name)
+ */
+public record GatewayConfig(
+        BackendTarget backend,
+        Path dataDir,
+        String gatewayHost,
+        int gatewayPort,
+        int proxyPort,
+        List<Cidr> allowedNetworks,
+        int maxConnectionsPerPool,
+        int maxTotalConnections,
+        int maxPools,
+        Duration poolIdleTimeout,
+        Duration poolMaxLifetime,
+        Duration connectionTimeout,
+        PoolMode poolMode,
+        String logLevel,
+        Map<String, String> apiKeys) {
+
+    public GatewayConfig {
+        allowedNetworks = List.copyOf(allowedNetworks);
+        apiKeys = Map.copyOf(apiKeys);
+    }
+
+    public boolean embeddedBackend() {
+        return backend == null;
+    }
+
+    /** The documented defaults, with no backend configured (embedded mode). */
+    public static GatewayConfig defaults() {
+        return ConfigLoader.load(Map.of(), null);
+    }
+
+    public GatewayConfig withBackend(BackendTarget b) {
+        return new GatewayConfig(b, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, logLevel, apiKeys);
+    }
+
+    public GatewayConfig withPorts(int newGatewayPort, int newProxyPort) {
+        return new GatewayConfig(backend, dataDir, gatewayHost, newGatewayPort, newProxyPort, allowedNetworks, maxConnectionsPerPool,
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, logLevel, apiKeys);
+    }
+
+    public GatewayConfig withAllowedNetworks(List<Cidr> networks) {
+        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, networks, maxConnectionsPerPool,
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, logLevel, apiKeys);
+    }
+
+    public GatewayConfig withPoolLimits(int perPool, int total, int pools) {
+        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, perPool,
+                total, pools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, logLevel, apiKeys);
+    }
+
+    public GatewayConfig withTimeouts(Duration idle, Duration lifetime, Duration connect) {
+        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
+                maxTotalConnections, maxPools, idle, lifetime, connect, poolMode, logLevel, apiKeys);
+    }
+
+    public GatewayConfig withPoolMode(PoolMode mode) {
+        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, mode, logLevel, apiKeys);
+    }
+
+    public GatewayConfig withDataDir(Path dir) {
+        return new GatewayConfig(backend, dir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, logLevel, apiKeys);
+    }
+}
