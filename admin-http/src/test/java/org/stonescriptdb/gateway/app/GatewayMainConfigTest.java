@@ -1,0 +1,62 @@
+package org.stonescriptdb.gateway.app;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stonescriptdb.gateway.support.ChildJvm;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A bad configuration stops start-up with exit status 2 and one line naming the variable and the accepted form. */
+class GatewayMainConfigTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void badEnvironmentValueIsOneLineAndExitTwo() throws Exception {
+        Result r = run(Map.of("PROXY_PORT", "sixty-four"));
+        assertThat(r.exit).isEqualTo(2);
+        assertThat(r.stderr).containsExactly("PROXY_PORT must be a whole number from 0 to 65535, got 'sixty-four'");
+    }
+
+    @Test
+    void badDatabaseUrlNamesTheVariableAndTheForm() throws Exception {
+        Result r = run(Map.of("DATABASE_URL", "mysql://db:3306/x"));
+        assertThat(r.exit).isEqualTo(2);
+        assertThat(r.stderr).hasSize(1);
+        assertThat(r.stderr.get(0)).startsWith("DATABASE_URL must look like postgres://");
+    }
+
+    @Test
+    void badValueInDotEnvIsReportedTheSameWay() throws Exception {
+        Files.writeString(dir.resolve(".env"), "# local settings\nPOOL_MODE=statement\n");
+        Result r = run(Map.of());
+        assertThat(r.exit).isEqualTo(2);
+        assertThat(r.stderr).containsExactly("POOL_MODE must be 'transaction' or 'session', got 'statement'");
+    }
+
+    @Test
+    void realEnvironmentWinsOverDotEnv() throws Exception {
+        Files.writeString(dir.resolve(".env"), "MAX_POOLS=lots\n");
+        Result r = run(Map.of("MAX_POOLS", "0"));
+        assertThat(r.exit).isEqualTo(2);
+        assertThat(r.stderr).containsExactly("MAX_POOLS must be a whole number from 1 to 100000, got '0'");
+    }
+
+    private Result run(Map<String, String> env) throws Exception {
+        Path out = dir.resolve("stdout.txt");
+        Path err = dir.resolve("stderr.txt");
+        Process p = ChildJvm.start(GatewayMain.class, dir, env, out, err);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("gateway exited").isTrue();
+        return new Result(p.exitValue(), Files.readAllLines(err).stream().filter(l -> !l.isBlank()).toList());
+    }
+
+    private record Result(int exit, List<String> stderr) {
+    }
+}

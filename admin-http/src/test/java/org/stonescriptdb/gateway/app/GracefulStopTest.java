@@ -1,0 +1,99 @@
+package org.stonescriptdb.gateway.app;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stonescriptdb.gateway.support.ChildJvm;
+import org.stonescriptdb.gateway.support.ProxyAvailability;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The real {@code main} in its own JVM, stopped with SIGTERM while a query runs: the query finishes,
+ * the process exits 0 and the embedded server is stopped with it. Needs the proxy.
+ */
+class GracefulStopTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sigtermLetsTheRunningQueryFinishThenStopsEverything() throws Exception {
+        ProxyAvailability.assumeImplemented();
+        int httpPort = freePort();
+        int proxyPort = freePort();
+        Path stderr = dir.resolve("stderr.txt");
+        Process gateway = ChildJvm.start(GatewayMain.class, dir, Map.of(
+                "DATA_DIR", dir.resolve("data").toString(),
+                "GATEWAY_PORT", Integer.toString(httpPort),
+                "PROXY_PORT", Integer.toString(proxyPort)), dir.resolve("stdout.txt"), stderr);
+        try {
+            awaitHealthy(gateway, httpPort, stderr);
+            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxyPort + "/demo_acme?user=app")) {
+                CompletableFuture<Integer> query = CompletableFuture.supplyAsync(() -> {
+                    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 42 FROM pg_sleep(2)")) {
+                        rs.next();
+                        return rs.getInt(1);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Thread.sleep(500); // let the query reach the backend
+                gateway.destroy(); // SIGTERM
+                assertThat(query.get(15, TimeUnit.SECONDS)).isEqualTo(42);
+            }
+            assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).as("gateway exited").isTrue();
+            assertThat(gateway.exitValue()).as(Files.readString(stderr)).isZero();
+            assertThat(dir.resolve("data/postgres/postmaster.pid")).as("embedded server stopped").doesNotExist();
+            assertThat(Files.readString(stderr)).contains("SIGTERM received").contains("stopped");
+        } finally {
+            gateway.destroyForcibly();
+        }
+    }
+
+    private static void awaitHealthy(Process gateway, int httpPort, Path stderr) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            assertThat(gateway.isAlive()).as(() -> "gateway died: " + read(stderr)).isTrue();
+            try {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) return;
+            } catch (java.io.IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("gateway not healthy within 60 s: " + read(stderr));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "(no output)";
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

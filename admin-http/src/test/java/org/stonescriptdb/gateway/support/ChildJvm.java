@@ -1,0 +1,31 @@
+package org.stonescriptdb.gateway.support;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Starts a class's {@code main} in a separate JVM with the test classpath and a clean gateway environment. */
+public final class ChildJvm {
+
+    /** Every variable ConfigLoader reads, removed so the developer's own environment cannot leak in. */
+    private static final List<String> GATEWAY_VARIABLES = List.of("DATABASE_URL", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER",
+            "DB_PASSWORD", "DATA_DIR", "GATEWAY_HOST", "GATEWAY_PORT", "PROXY_PORT", "ALLOWED_NETWORKS",
+            "MAX_CONNECTIONS_PER_POOL", "MAX_TOTAL_CONNECTIONS", "MAX_POOLS", "POOL_IDLE_TIMEOUT_SECS",
+            "POOL_MAX_LIFETIME_SECS", "CONNECTION_TIMEOUT_SECS", "POOL_MODE", "LOG_LEVEL", "RUST_LOG");
+
+    private ChildJvm() {
+    }
+
+    public static Process start(Class<?> mainClass, Path workingDirectory, Map<String, String> environment, Path stdout, Path stderr)
+            throws IOException {
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile())
+                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+        builder.environment().keySet().removeIf(k -> GATEWAY_VARIABLES.contains(k) || k.startsWith("API_KEY_"));
+        builder.environment().putAll(environment);
+        return builder.start();
+    }
+}
