@@ -163,7 +163,8 @@ public final class ConfigLoader {
             String url = value("DATABASE_URL");
             if (url != null) return fromUrl(url);
             if (value("DB_HOST") == null) return null;
-            return new BackendTarget(value("DB_HOST"), port("DB_PORT", 5432), string("DB_NAME", "postgres"),
+            // Port 0 means "any free port" only for the gateway's own listeners, never for the backend.
+            return new BackendTarget(value("DB_HOST"), integer("DB_PORT", 5432, 1, 65535), string("DB_NAME", "postgres"),
                     string("DB_USER", "postgres"), string("DB_PASSWORD", ""));
         }
 
@@ -190,7 +191,11 @@ public final class ConfigLoader {
             String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
             int port = uri.getPort() < 0 ? 5432 : uri.getPort();
             String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
-            return new BackendTarget(host, port, path.isEmpty() ? "postgres" : path, user, password);
+            try {
+                return new BackendTarget(host, port, path.isEmpty() ? "postgres" : path, user, password);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(form + "; " + e.getMessage());
+            }
         }
 
         private static String decode(String s) {

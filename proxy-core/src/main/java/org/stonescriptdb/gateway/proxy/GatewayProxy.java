@@ -1,50 +1,131 @@
 package org.stonescriptdb.gateway.proxy;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.stonescriptdb.gateway.codec.StartupDecoder;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.metrics.ProxyStats;
+import org.stonescriptdb.gateway.pool.BackendConnector;
+import org.stonescriptdb.gateway.pool.PoolManager;
+import org.stonescriptdb.gateway.routing.DatabaseRegistry;
+import org.stonescriptdb.gateway.session.CancelRegistry;
+import org.stonescriptdb.gateway.session.ClientSession;
+import org.stonescriptdb.gateway.session.SessionServices;
+import org.stonescriptdb.gateway.session.StartupHandler;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 
 /**
  * The wire-protocol side of the gateway: listens on {@code PROXY_PORT}, admits clients by address,
  * routes them by database name and serves them from shared backend pools.
- * (API fixed first so admin-http can be written against it; the body is being filled in.)
  */
 public final class GatewayProxy implements AutoCloseable {
 
+    private static final Logger LOG = Logger.getLogger(GatewayProxy.class.getName());
+    private static final Duration HOUSEKEEPING_INTERVAL = Duration.ofSeconds(1);
+
     private final GatewayConfig config;
-    private final BackendTarget backend;
+    private final Transport transport = Transport.best();
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final SessionServices services;
+    private Channel server;
+    private ScheduledFuture<?> housekeeping;
+    private volatile boolean stopped;
 
     /** @param backend the resolved backend (configured, or the embedded server's address) */
     public GatewayProxy(GatewayConfig config, BackendTarget backend) {
         this.config = config;
-        this.backend = backend;
+        this.acceptors = transport.newGroup(1, "gateway-accept");
+        this.workers = transport.newGroup(Runtime.getRuntime().availableProcessors(), "gateway-io");
+        BackendConnector connector = new BackendConnector(backend, transport, config.connectionTimeout(), config.poolMaxLifetime());
+        this.services = new SessionServices(config, new PoolManager(config, connector), connector,
+                new DatabaseRegistry(connector, workers), new CancelRegistry(), ConcurrentHashMap.newKeySet());
     }
 
     /** Loads the database registry and binds {@code GATEWAY_HOST:PROXY_PORT}; returns when listening. */
     public void start() throws InterruptedException {
-        throw new UnsupportedOperationException("being written");
+        try {
+            services.registry().refresh().get(config.connectionTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // Not fatal: the registry retries on the first client that names a database.
+            LOG.warning("could not load the database list at start: " + e.getMessage());
+        }
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new StartupDecoder(), new StartupHandler(services));
+                    }
+                });
+        server = bootstrap.bind(config.gatewayHost(), config.proxyPort()).sync().channel();
+        housekeeping = workers.next().scheduleAtFixedRate(services.pools()::housekeep,
+                HOUSEKEEPING_INTERVAL.toMillis(), HOUSEKEEPING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.info("proxy listening on " + config.gatewayHost() + ":" + port() + " (" + config.poolMode().name().toLowerCase() + " pooling)");
     }
 
     /** The bound port (useful when {@code PROXY_PORT=0}). */
     public int port() {
-        throw new UnsupportedOperationException("being written");
+        return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
     public ProxyStats stats() {
-        return new ProxyStats(0, 0, 0, 0, 0);
+        PoolManager.Stats s = services.pools().stats();
+        return new ProxyStats(s.activePools(), s.totalConnections(), s.idleConnections(), services.sessions().size(), s.waiting());
+    }
+
+    public PoolManager pools() {
+        return services.pools();
+    }
+
+    public DatabaseRegistry registry() {
+        return services.registry();
     }
 
     /** Tells the router a database now exists (created through the admin API) or no longer does. */
     public void databaseCreated(String name) {
+        services.registry().added(name);
     }
 
     public void databaseDropped(String name) {
+        services.registry().removed(name);
+        services.pools().closeDatabase(name);
     }
 
     /** Stops accepting, lets running queries finish for up to {@code grace}, then closes every connection. */
     public void shutdown(Duration grace) {
+        if (stopped) return;
+        stopped = true;
+        if (server != null) server.close().syncUninterruptibly();
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (System.nanoTime() < deadline && services.sessions().stream().anyMatch(ClientSession::busy)) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (ClientSession session : services.sessions()) session.terminate("terminating connection because the gateway is shutting down");
+        if (housekeeping != null) housekeeping.cancel(false);
+        services.pools().close();
+        workers.shutdownGracefully(100, 2_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        acceptors.shutdownGracefully(0, 1_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
     }
 
     @Override

@@ -1,0 +1,146 @@
+package org.stonescriptdb.gateway.auth;
+
+import javax.crypto.Mac;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The client side of SCRAM-SHA-256 (RFC 5802/7677, without channel binding) for the gateway's own login to
+ * the backend. Server messages are parsed defensively: bounded sizes and iteration counts, the nonce must
+ * extend ours, and the server signature is verified before the login counts as done.
+ *
+ * <p>The salted password is cached per (salt, iterations): every backend connection logs in as the same
+ * user, so the costly key stretching runs once, not once per connection.
+ */
+public final class ScramClient {
+
+    public static final String MECHANISM = "SCRAM-SHA-256";
+    /** PostgreSQL's default is 4096; far larger counts are a denial-of-service vector. */
+    static final int MAX_ITERATIONS = 100_000;
+    static final int MAX_SERVER_MESSAGE = 4096;
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Map<String, byte[]> SALTED_PASSWORDS = new ConcurrentHashMap<>();
+
+    private final String password;
+    private final String clientNonce;
+    private String clientFirstBare;
+    private byte[] expectedServerSignature;
+
+    public ScramClient(String password) {
+        this(password, randomNonce());
+    }
+
+    ScramClient(String password, String clientNonce) {
+        this.password = password;
+        this.clientNonce = clientNonce;
+    }
+
+    /** client-first-message; the user name is empty because PostgreSQL takes it from the startup packet. */
+    public byte[] clientFirstMessage() {
+        clientFirstBare = "n=,r=" + clientNonce;
+        return ("n,," + clientFirstBare).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Answers server-first-message with client-final-message. */
+    public byte[] clientFinalMessage(byte[] serverFirst) {
+        if (serverFirst.length > MAX_SERVER_MESSAGE) throw new ScramException("server-first-message too long");
+        String message = new String(serverFirst, StandardCharsets.UTF_8);
+        String nonce = null, saltText = null, iterationText = null;
+        for (String attribute : message.split(",")) {
+            if (attribute.startsWith("r=")) nonce = attribute.substring(2);
+            else if (attribute.startsWith("s=")) saltText = attribute.substring(2);
+            else if (attribute.startsWith("i=")) iterationText = attribute.substring(2);
+        }
+        if (nonce == null || saltText == null || iterationText == null) throw new ScramException("server-first-message incomplete");
+        if (!nonce.startsWith(clientNonce) || nonce.length() == clientNonce.length()) throw new ScramException("server nonce does not extend ours");
+        int iterations;
+        try {
+            iterations = Integer.parseInt(iterationText);
+        } catch (NumberFormatException e) {
+            throw new ScramException("bad iteration count");
+        }
+        if (iterations < 1 || iterations > MAX_ITERATIONS) throw new ScramException("iteration count out of bounds: " + iterations);
+        byte[] salt;
+        try {
+            salt = Base64.getDecoder().decode(saltText);
+        } catch (IllegalArgumentException e) {
+            throw new ScramException("salt is not base64");
+        }
+        byte[] saltedPassword = SALTED_PASSWORDS.computeIfAbsent(saltText + "/" + iterations + "/" + password.hashCode(),
+                k -> hi(password, salt, iterations));
+        String clientFinalWithoutProof = "c=biws,r=" + nonce;
+        String authMessage = clientFirstBare + "," + message + "," + clientFinalWithoutProof;
+        byte[] clientKey = hmac(saltedPassword, "Client Key");
+        byte[] storedKey = sha256(clientKey);
+        byte[] clientSignature = hmac(storedKey, authMessage);
+        byte[] proof = new byte[clientKey.length];
+        for (int i = 0; i < proof.length; i++) proof[i] = (byte) (clientKey[i] ^ clientSignature[i]);
+        byte[] serverKey = hmac(saltedPassword, "Server Key");
+        expectedServerSignature = hmac(serverKey, authMessage);
+        return (clientFinalWithoutProof + ",p=" + Base64.getEncoder().encodeToString(proof)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Checks server-final-message; throws if the server could not prove it knows the password. */
+    public void verifyServerFinal(byte[] serverFinal) {
+        if (serverFinal.length > MAX_SERVER_MESSAGE) throw new ScramException("server-final-message too long");
+        String message = new String(serverFinal, StandardCharsets.UTF_8);
+        if (message.startsWith("e=")) throw new ScramException("server rejected the login: " + message.substring(2));
+        if (!message.startsWith("v=") || expectedServerSignature == null) throw new ScramException("server-final-message malformed");
+        byte[] signature;
+        try {
+            signature = Base64.getDecoder().decode(message.substring(2).split(",")[0]);
+        } catch (IllegalArgumentException e) {
+            throw new ScramException("server signature is not base64");
+        }
+        if (!MessageDigest.isEqual(signature, expectedServerSignature)) throw new ScramException("server signature mismatch");
+    }
+
+    private static String randomNonce() {
+        byte[] b = new byte[18];
+        RANDOM.nextBytes(b);
+        return Base64.getEncoder().encodeToString(b);
+    }
+
+    private static byte[] hi(String password, byte[] salt, int iterations) {
+        try {
+            SecretKeyFactory f = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
+            return f.generateSecret(new PBEKeySpec(password.toCharArray(), salt, iterations, 256)).getEncoded();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("PBKDF2WithHmacSHA256 unavailable", e);
+        }
+    }
+
+    private static byte[] hmac(byte[] key, String data) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    private static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+    /** The backend's SCRAM exchange could not be completed. */
+    public static final class ScramException extends RuntimeException {
+        public ScramException(String message) {
+            super("SCRAM authentication with the backend failed: " + message);
+        }
+    }
+}

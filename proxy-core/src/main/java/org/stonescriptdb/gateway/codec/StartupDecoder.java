@@ -1,0 +1,87 @@
+package org.stonescriptdb.gateway.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import org.stonescriptdb.gateway.protocol.ClientMessages;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decodes the untyped start-up packets: {@code int32 length, int32 code, body}. Lengths are checked before
+ * anything is buffered, so a hostile length cannot make the gateway allocate. After a malformed packet the
+ * decoder stops reading (the handler closes the connection).
+ */
+public final class StartupDecoder extends ByteToMessageDecoder {
+
+    /** PostgreSQL's own limit (MAX_STARTUP_PACKET_LENGTH) is 10,000 bytes. */
+    public static final int MAX_STARTUP_LENGTH = 10_000;
+
+    private boolean failed;
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (in.readableBytes() < 4) return;
+        int length = in.getInt(in.readerIndex());
+        if (length < 8 || length > MAX_STARTUP_LENGTH) {
+            fail(in, out, "invalid length of startup packet: " + length);
+            return;
+        }
+        if (in.readableBytes() < length) return;
+        ByteBuf packet = in.readSlice(length);
+        packet.skipBytes(4);
+        int code = packet.readInt();
+        StartupPacket decoded = switch (code) {
+            case ClientMessages.SSL_REQUEST_CODE -> length == 8 ? new StartupPacket.SslRequest() : malformed("SSLRequest of length " + length);
+            case ClientMessages.GSSENC_REQUEST_CODE -> length == 8 ? new StartupPacket.GssEncRequest() : malformed("GSSENCRequest of length " + length);
+            case ClientMessages.CANCEL_REQUEST_CODE -> length == 16
+                    ? new StartupPacket.CancelRequest(packet.readInt(), packet.readInt())
+                    : malformed("CancelRequest of length " + length);
+            default -> startupMessage(code, packet);
+        };
+        if (decoded instanceof StartupPacket.Malformed) failed = true;
+        out.add(decoded);
+    }
+
+    private void fail(ByteBuf in, List<Object> out, String reason) {
+        failed = true;
+        in.skipBytes(in.readableBytes());
+        out.add(new StartupPacket.Malformed(reason));
+    }
+
+    private static StartupPacket startupMessage(int code, ByteBuf body) {
+        int major = code >>> 16;
+        int minor = code & 0xFFFF;
+        if (major != 3) return malformed("unsupported frontend protocol " + major + "." + minor + ": server supports 3.0 to 3.0");
+        Map<String, String> params = new LinkedHashMap<>();
+        while (true) {
+            String name = cString(body);
+            if (name == null) return malformed("startup packet parameters are not NUL-terminated");
+            if (name.isEmpty()) break;
+            String value = cString(body);
+            if (value == null) return malformed("missing value for startup parameter \"" + name + "\"");
+            params.put(name, value);
+        }
+        if (body.isReadable()) return malformed("startup packet has bytes after its terminator");
+        return new StartupPacket.StartupMessage(major, minor, params);
+    }
+
+    private static String cString(ByteBuf buf) {
+        int end = buf.indexOf(buf.readerIndex(), buf.writerIndex(), (byte) 0);
+        if (end < 0) return null;
+        String s = buf.toString(buf.readerIndex(), end - buf.readerIndex(), StandardCharsets.UTF_8);
+        buf.readerIndex(end + 1);
+        return s;
+    }
+
+    private static StartupPacket malformed(String reason) {
+        return new StartupPacket.Malformed(reason);
+    }
+}

@@ -1,0 +1,101 @@
+package org.stonescriptdb.gateway.pool;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.stonescriptdb.gateway.config.BackendTarget;
+import org.stonescriptdb.gateway.protocol.ClientMessages;
+import org.stonescriptdb.gateway.proxy.Transport;
+
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** Opens logged-in backend connections on a chosen event loop, and sends cancel requests. */
+public final class BackendConnector {
+
+    private final BackendTarget target;
+    private final Transport transport;
+    private final Duration connectTimeout;
+    private final Duration maxLifetime;
+
+    public BackendConnector(BackendTarget target, Transport transport, Duration connectTimeout, Duration maxLifetime) {
+        this.target = target;
+        this.transport = transport;
+        this.connectTimeout = connectTimeout;
+        this.maxLifetime = maxLifetime;
+    }
+
+    public BackendTarget target() {
+        return target;
+    }
+
+    /**
+     * Connects and logs in to {@code database}. The returned future completes on {@code loop} once the server
+     * sent its first ReadyForQuery, or fails with a {@link BackendException} (and the channel is closed).
+     *
+     * @param onClosed told when a logged-in connection's channel closes, whatever the reason
+     */
+    public Future<BackendConnection> connect(EventLoop loop, String database, BackendPool pool, Consumer<BackendConnection> onClosed) {
+        Promise<BackendConnection> login = loop.newPromise();
+        // Retire connections between 90% and 100% of the lifetime so a burst of them does not expire at once.
+        long lifetime = maxLifetime.toNanos();
+        long retireAt = System.nanoTime() + lifetime - ThreadLocalRandom.current().nextLong(Math.max(1, lifetime / 10));
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        BackendConnection connection = new BackendConnection(ch, database, pool, retireAt);
+                        ch.pipeline().addLast(new BackendHandler(connection, target, login, onClosed));
+                    }
+                });
+        ChannelFuture connecting = bootstrap.connect(target.host(), target.port());
+        connecting.addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                login.tryFailure(new BackendException(null, "could not connect to the backend at " + target.host() + ":"
+                        + target.port() + ": " + f.cause().getMessage()));
+            }
+        });
+        // A server that accepts but never finishes the login must not hold a pool slot forever.
+        ScheduledFuture<?> deadline = loop.schedule(() -> login.tryFailure(new BackendException(null,
+                "the backend did not complete the login within " + connectTimeout.toSeconds() + " s")), connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        login.addListener(f -> {
+            deadline.cancel(false);
+            if (!f.isSuccess()) connecting.channel().close();
+        });
+        return login;
+    }
+
+    /** Forwards a cancel request to the backend with the backend's own key; fire and forget. */
+    public void cancel(EventLoop loop, int processId, int secretKey) {
+        new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                    }
+                })
+                .connect(target.host(), target.port())
+                .addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess()) {
+                        f.channel().writeAndFlush(ClientMessages.cancelRequest(f.channel().alloc(), processId, secretKey))
+                                .addListener(ChannelFutureListener.CLOSE);
+                    }
+                });
+    }
+}

@@ -1,0 +1,206 @@
+package org.stonescriptdb.gateway.pool;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.Promise;
+import org.stonescriptdb.gateway.auth.Md5Password;
+import org.stonescriptdb.gateway.auth.ScramClient;
+import org.stonescriptdb.gateway.codec.MessageStreamHandler;
+import org.stonescriptdb.gateway.config.BackendTarget;
+import org.stonescriptdb.gateway.protocol.ClientMessages;
+import org.stonescriptdb.gateway.protocol.ErrorFields;
+import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.Wire;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Reads a backend connection: first the login (authentication with the gateway's credentials, parameter
+ * status, key data), then the message stream, which it hands to the connection's current owner.
+ */
+final class BackendHandler extends MessageStreamHandler {
+
+    private static final Logger LOG = Logger.getLogger(BackendHandler.class.getName());
+    /** PostgreSQL never sends a message over 1 GB. */
+    private static final int MAX_MESSAGE = 0x3FFF_FFFF;
+
+    private final BackendConnection connection;
+    private final BackendTarget target;
+    private final Promise<BackendConnection> login;
+    private final Consumer<BackendConnection> onClosed;
+    private ScramClient scram;
+
+    BackendHandler(BackendConnection connection, BackendTarget target, Promise<BackendConnection> login, Consumer<BackendConnection> onClosed) {
+        super(MAX_MESSAGE);
+        this.connection = connection;
+        this.target = target;
+        this.login = login;
+        this.onClosed = onClosed;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("user", target.user());
+        params.put("database", connection.database());
+        params.put("application_name", "stonescriptdb-gateway");
+        ctx.writeAndFlush(ClientMessages.startup(ctx.alloc(), params));
+        super.channelActive(ctx);
+    }
+
+    @Override
+    protected boolean passThrough(byte type, int length) {
+        if (!login.isDone() || type == MessageType.READY_FOR_QUERY || type == MessageType.PARAMETER_STATUS) return false;
+        BackendOwner owner = connection.owner();
+        return owner != null && owner.passThrough(type);
+    }
+
+    @Override
+    protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
+        BackendOwner owner = connection.owner();
+        if (owner == null) {
+            run.release();
+            return;
+        }
+        owner.onBackendData(connection, run);
+    }
+
+    @Override
+    protected void onMessage(ChannelHandlerContext ctx, byte type, ByteBuf message) {
+        if (!login.isDone()) {
+            try {
+                onLoginMessage(ctx, type, message);
+            } finally {
+                message.release();
+            }
+            return;
+        }
+        if (type == MessageType.READY_FOR_QUERY) {
+            connection.transactionStatus(message.getByte(message.readerIndex() + 5));
+        } else if (type == MessageType.PARAMETER_STATUS) {
+            recordParameter(message.slice(message.readerIndex() + 5, message.readableBytes() - 5));
+        }
+        BackendOwner owner = connection.owner();
+        if (owner != null) {
+            owner.onBackendMessage(connection, type, message);
+            return;
+        }
+        // Nobody is listening: the connection sits idle in its pool. The only thing a server says unasked
+        // that matters is a FATAL error before it goes away (e.g. pg_terminate_backend).
+        if (type == MessageType.ERROR_RESPONSE) {
+            ErrorFields error = ErrorFields.decodeMessage(message);
+            LOG.fine(() -> connection + " reported while idle: " + error);
+            if (error.fatal()) ctx.close();
+        }
+        message.release();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        BackendOwner owner = connection.owner();
+        if (owner != null) owner.onBackendReadComplete(connection);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        BackendOwner owner = connection.owner();
+        if (owner instanceof WritabilityListener listener) listener.backendWritabilityChanged(connection);
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    protected void onMalformed(ChannelHandlerContext ctx, String reason) {
+        LOG.warning(connection + " sent a malformed message (" + reason + "); closing it");
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (!login.tryFailure(new BackendException(null, "the server closed the connection during login")) && login.isSuccess()) {
+            onClosed.accept(connection);
+        }
+        BackendOwner owner = connection.owner();
+        if (owner != null) owner.onBackendClosed(connection);
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(Level.FINE, connection + " failed", cause);
+        login.tryFailure(new BackendException(null, "connection error: " + cause.getMessage()));
+        ctx.close();
+    }
+
+    private void onLoginMessage(ChannelHandlerContext ctx, byte type, ByteBuf message) {
+        ByteBuf body = message.slice(message.readerIndex() + 5, message.readableBytes() - 5);
+        switch (type) {
+            case MessageType.AUTHENTICATION -> authenticate(ctx, body);
+            case MessageType.PARAMETER_STATUS -> recordParameter(body);
+            case MessageType.BACKEND_KEY_DATA -> connection.keyData(body.readInt(), body.readInt());
+            case MessageType.ERROR_RESPONSE -> {
+                ErrorFields error = ErrorFields.decode(body);
+                login.tryFailure(new BackendException(error, error.message()));
+                ctx.close();
+            }
+            case MessageType.READY_FOR_QUERY -> {
+                connection.transactionStatus(body.getByte(body.readerIndex()));
+                if (!login.trySuccess(connection)) ctx.close();
+            }
+            default -> { } // NoticeResponse, NegotiateProtocolVersion: nothing to do
+        }
+    }
+
+    private void recordParameter(ByteBuf body) {
+        String name = Wire.readCString(body);
+        String value = Wire.readCString(body);
+        connection.parameters().put(name, value);
+    }
+
+    private void authenticate(ChannelHandlerContext ctx, ByteBuf body) {
+        int code = body.readInt();
+        try {
+            switch (code) {
+                case 0 -> { } // AuthenticationOk
+                case 3 -> ctx.writeAndFlush(ClientMessages.password(ctx.alloc(), target.password()));
+                case 5 -> {
+                    byte[] salt = ByteBufUtil.getBytes(body, body.readerIndex(), 4);
+                    ctx.writeAndFlush(ClientMessages.password(ctx.alloc(), Md5Password.response(target.user(), target.password(), salt)));
+                }
+                case 10 -> {
+                    boolean offered = false;
+                    while (body.isReadable()) {
+                        String mechanism = Wire.readCString(body);
+                        if (mechanism.isEmpty()) break;
+                        offered |= mechanism.equals(ScramClient.MECHANISM);
+                    }
+                    if (!offered) throw new BackendException(null, "the server offers no SASL mechanism the gateway supports (needs SCRAM-SHA-256)");
+                    scram = new ScramClient(target.password());
+                    ctx.writeAndFlush(ClientMessages.saslInitialResponse(ctx.alloc(), ScramClient.MECHANISM, scram.clientFirstMessage()));
+                }
+                case 11 -> {
+                    if (scram == null) throw new BackendException(null, "SASL continue without SASL start");
+                    ctx.writeAndFlush(ClientMessages.saslResponse(ctx.alloc(), scram.clientFinalMessage(ByteBufUtil.getBytes(body))));
+                }
+                case 12 -> {
+                    if (scram == null) throw new BackendException(null, "SASL final without SASL start");
+                    scram.verifyServerFinal(ByteBufUtil.getBytes(body));
+                }
+                default -> throw new BackendException(null, "the server asks for authentication method " + code
+                        + ", which the gateway does not support (use trust, password, md5 or scram-sha-256)");
+            }
+        } catch (RuntimeException e) {
+            login.tryFailure(e instanceof BackendException be ? be : new BackendException(null, e.getMessage()));
+            ctx.close();
+        }
+    }
+
+    static String utf8(ByteBuf b) {
+        return b.toString(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,404 @@
+package org.stonescriptdb.gateway.pool;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.stonescriptdb.gateway.config.GatewayConfig;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Logger;
+
+/**
+ * Hands out backend connections: one lazy pool per database, at most {@code MAX_CONNECTIONS_PER_POOL} each,
+ * {@code MAX_TOTAL_CONNECTIONS} in all and {@code MAX_POOLS} pools holding connections. A client that cannot
+ * be served at once waits; waiters are served in arrival order across all databases, and when the global
+ * cap is what stands in the way, an idle connection of another database is closed to make room.
+ *
+ * <p>All bookkeeping happens under one short lock that never spans I/O; promises are completed after it is
+ * released, on the requesting client's event loop. Nothing here blocks an event loop.
+ */
+public final class PoolManager {
+
+    private static final Logger LOG = Logger.getLogger(PoolManager.class.getName());
+
+    private final GatewayConfig config;
+    private final BackendConnector connector;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, BackendPool> pools = new HashMap<>();
+    /** Waiting clients in arrival order. */
+    private final LinkedHashSet<Waiter> waiters = new LinkedHashSet<>();
+    private int totalConnections;
+    private boolean closed;
+
+    public PoolManager(GatewayConfig config, BackendConnector connector) {
+        this.config = config;
+        this.connector = connector;
+    }
+
+    /**
+     * A logged-in, idle backend connection to {@code database}, completed on {@code loop}. Cancelling the
+     * returned future withdraws the request.
+     */
+    public Future<BackendConnection> acquire(String database, EventLoop loop) {
+        Promise<BackendConnection> promise = loop.newPromise();
+        List<Runnable> actions = new ArrayList<>(2);
+        lock.lock();
+        try {
+            if (closed) {
+                promise.setFailure(new BackendException(null, "the gateway is shutting down"));
+                return promise;
+            }
+            BackendPool pool = pools.computeIfAbsent(database, BackendPool::new);
+            pool.lastUsedNanos = System.nanoTime();
+            Waiter waiter = new Waiter(pool, loop, promise);
+            if (!tryServe(waiter, actions)) {
+                pool.misses++;
+                waiters.add(waiter);
+                long timeout = config.connectionTimeout().toMillis();
+                waiter.timeout = loop.schedule(() -> timeOut(waiter), timeout, TimeUnit.MILLISECONDS);
+                promise.addListener(f -> {
+                    if (f.isCancelled()) withdraw(waiter);
+                });
+            }
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
+        return promise;
+    }
+
+    /** Gives back a clean connection (idle, no transaction, session state reset) for the next client. */
+    public void release(BackendConnection connection) {
+        connection.owner(null);
+        List<Runnable> actions = new ArrayList<>(2);
+        lock.lock();
+        try {
+            long now = System.nanoTime();
+            if (!connection.counted) {
+                return;
+            }
+            if (closed || !connection.isActive() || connection.dueForRetirement(now)) {
+                uncount(connection);
+                actions.add(connection::close);
+            } else {
+                connection.idleSinceNanos = now;
+                connection.pool().idle.addFirst(connection);
+            }
+            serveWaiters(actions);
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
+    }
+
+    /** Closes a connection that must not be reused (dirty, broken, or its client vanished mid-query). */
+    public void discard(BackendConnection connection) {
+        connection.owner(null);
+        List<Runnable> actions = new ArrayList<>(2);
+        lock.lock();
+        try {
+            if (connection.counted) {
+                uncount(connection);
+                serveWaiters(actions);
+            }
+        } finally {
+            lock.unlock();
+        }
+        connection.close();
+        actions.forEach(Runnable::run);
+    }
+
+    private void onClosed(BackendConnection connection) {
+        List<Runnable> actions = new ArrayList<>(2);
+        lock.lock();
+        try {
+            if (!connection.counted) return;
+            connection.pool().idle.remove(connection);
+            uncount(connection);
+            serveWaiters(actions);
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
+    }
+
+    /** Server parameters seen at login on this database, or null before its first connection. */
+    public Map<String, String> serverParameters(String database) {
+        lock.lock();
+        try {
+            BackendPool pool = pools.get(database);
+            return pool == null ? null : pool.serverParameters;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes idle connections past the idle timeout or their lifetime, and forgets unused empty pools. */
+    public void housekeep() {
+        List<Runnable> actions = new ArrayList<>();
+        lock.lock();
+        try {
+            long now = System.nanoTime();
+            long idleTimeout = config.poolIdleTimeout().toNanos();
+            for (Iterator<BackendPool> pit = pools.values().iterator(); pit.hasNext(); ) {
+                BackendPool pool = pit.next();
+                for (Iterator<BackendConnection> it = pool.idle.iterator(); it.hasNext(); ) {
+                    BackendConnection c = it.next();
+                    if (now - c.idleSinceNanos > idleTimeout || c.dueForRetirement(now) || !c.isActive()) {
+                        it.remove();
+                        uncount(c);
+                        actions.add(c::close);
+                    }
+                }
+                if (pool.size == 0 && now - pool.lastUsedNanos > idleTimeout && !hasWaiter(pool)) pit.remove();
+            }
+            serveWaiters(actions);
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
+    }
+
+    /** Closes every idle connection of one database (it is being dropped); busy ones close when released. */
+    public void closeDatabase(String database) {
+        List<Runnable> actions = new ArrayList<>();
+        lock.lock();
+        try {
+            BackendPool pool = pools.get(database);
+            if (pool == null) return;
+            for (BackendConnection c : pool.idle) {
+                uncount(c);
+                actions.add(c::close);
+            }
+            pool.idle.clear();
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
+    }
+
+    /** Refuses new requests, fails the waiting ones and closes idle connections. */
+    public void close() {
+        List<Runnable> actions = new ArrayList<>();
+        lock.lock();
+        try {
+            closed = true;
+            for (Waiter w : waiters) {
+                w.timeout.cancel(false);
+                actions.add(() -> w.promise.tryFailure(new BackendException(null, "the gateway is shutting down")));
+            }
+            waiters.clear();
+            for (BackendPool pool : pools.values()) {
+                for (BackendConnection c : pool.idle) {
+                    uncount(c);
+                    actions.add(c::close);
+                }
+                pool.idle.clear();
+            }
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
+    }
+
+    public Stats stats() {
+        lock.lock();
+        try {
+            int active = 0, idle = 0;
+            for (BackendPool p : pools.values()) {
+                if (p.size > 0) active++;
+                idle += p.idle.size();
+            }
+            return new Stats(active, totalConnections, idle, waiters.size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Per-database numbers for metrics: size, idle, hits, misses. */
+    public List<PoolStats> poolStats() {
+        lock.lock();
+        try {
+            List<PoolStats> out = new ArrayList<>(pools.size());
+            for (BackendPool p : pools.values()) out.add(new PoolStats(p.database, p.size, p.idle.size(), p.hits, p.misses));
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public record Stats(int activePools, int totalConnections, int idleConnections, int waiting) {
+    }
+
+    public record PoolStats(String database, int size, int idle, long hits, long misses) {
+    }
+
+    // ---- under the lock ----
+
+    /** Serves a request now if possible: an idle connection, or room to open one. */
+    private boolean tryServe(Waiter waiter, List<Runnable> actions) {
+        BackendPool pool = waiter.pool;
+        BackendConnection idle = pool.takeIdle(waiter.loop);
+        if (idle != null) {
+            pool.hits++;
+            actions.add(() -> deliver(waiter.promise, idle));
+            return true;
+        }
+        if (!makeRoomFor(pool, actions)) return false;
+        pool.size++;
+        totalConnections++;
+        actions.add(() -> open(pool, waiter));
+        return true;
+    }
+
+    private boolean makeRoomFor(BackendPool pool, List<Runnable> actions) {
+        if (pool.size >= config.maxConnectionsPerPool()) return false;
+        if (pool.size == 0 && activePools() >= config.maxPools() && !closeIdlePool(pool, actions)) return false;
+        return totalConnections < config.maxTotalConnections() || closeIdleConnectionElsewhere(pool, actions);
+    }
+
+    private int activePools() {
+        int n = 0;
+        for (BackendPool p : pools.values()) if (p.size > 0) n++;
+        return n;
+    }
+
+    /** Closes the least recently used pool whose connections are all idle, to stay within MAX_POOLS. */
+    private boolean closeIdlePool(BackendPool except, List<Runnable> actions) {
+        BackendPool victim = null;
+        for (BackendPool p : pools.values()) {
+            if (p != except && p.size > 0 && p.busy() == 0 && (victim == null || p.lastUsedNanos < victim.lastUsedNanos)) victim = p;
+        }
+        if (victim == null) return false;
+        for (BackendConnection c : victim.idle) {
+            uncount(c);
+            actions.add(c::close);
+        }
+        victim.idle.clear();
+        return true;
+    }
+
+    /** Closes the longest-idle connection of another database, to stay within MAX_TOTAL_CONNECTIONS. */
+    private boolean closeIdleConnectionElsewhere(BackendPool except, List<Runnable> actions) {
+        BackendConnection victim = null;
+        for (BackendPool p : pools.values()) {
+            if (p == except) continue;
+            BackendConnection oldest = p.idle.peekLast();
+            if (oldest != null && (victim == null || oldest.idleSinceNanos < victim.idleSinceNanos)) victim = oldest;
+        }
+        if (victim == null) return false;
+        victim.pool().idle.remove(victim);
+        uncount(victim);
+        actions.add(victim::close);
+        return true;
+    }
+
+    private void serveWaiters(List<Runnable> actions) {
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.promise.isDone()) {
+                it.remove();
+                continue;
+            }
+            if (tryServe(w, actions)) {
+                it.remove();
+                w.timeout.cancel(false);
+            }
+        }
+    }
+
+    private boolean hasWaiter(BackendPool pool) {
+        for (Waiter w : waiters) if (w.pool == pool) return true;
+        return false;
+    }
+
+    private void uncount(BackendConnection c) {
+        if (!c.counted) return;
+        c.counted = false;
+        c.pool().size--;
+        totalConnections--;
+    }
+
+    // ---- outside the lock ----
+
+    private void open(BackendPool pool, Waiter waiter) {
+        connector.connect(waiter.loop, pool.database, pool, this::onClosed).addListener(f -> {
+            if (f.isSuccess()) {
+                BackendConnection c = (BackendConnection) f.getNow();
+                if (pool.serverParameters == null) pool.serverParameters = Map.copyOf(c.parameters());
+                deliver(waiter.promise, c);
+            } else {
+                List<Runnable> actions = new ArrayList<>(2);
+                lock.lock();
+                try {
+                    pool.size--;
+                    totalConnections--;
+                    serveWaiters(actions);
+                } finally {
+                    lock.unlock();
+                }
+                waiter.promise.tryFailure(f.cause());
+                actions.forEach(Runnable::run);
+            }
+        });
+    }
+
+    private void deliver(Promise<BackendConnection> promise, BackendConnection connection) {
+        if (!promise.trySuccess(connection)) {
+            // The client gave up meanwhile; the connection serves the next one.
+            release(connection);
+        }
+    }
+
+    private void withdraw(Waiter waiter) {
+        lock.lock();
+        try {
+            if (waiters.remove(waiter)) waiter.timeout.cancel(false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void timeOut(Waiter waiter) {
+        String message;
+        lock.lock();
+        try {
+            if (!waiters.remove(waiter)) return;
+            BackendPool pool = waiter.pool;
+            message = "no backend connection for database \"" + pool.database + "\" became free within "
+                    + seconds(config.connectionTimeout()) + ": " + pool.busy() + " of MAX_CONNECTIONS_PER_POOL="
+                    + config.maxConnectionsPerPool() + " in use for this database, " + totalConnections + " of MAX_TOTAL_CONNECTIONS="
+                    + config.maxTotalConnections() + " open in all, " + (waiters.size() + 1) + " clients waiting";
+        } finally {
+            lock.unlock();
+        }
+        LOG.fine(message);
+        waiter.promise.tryFailure(new PoolTimeoutException(message));
+    }
+
+    private static String seconds(Duration d) {
+        return d.toSeconds() + " s (CONNECTION_TIMEOUT_SECS)";
+    }
+
+    private static final class Waiter {
+        final BackendPool pool;
+        final EventLoop loop;
+        final Promise<BackendConnection> promise;
+        ScheduledFuture<?> timeout;
+
+        Waiter(BackendPool pool, EventLoop loop, Promise<BackendConnection> promise) {
+            this.pool = pool;
+            this.loop = loop;
+            this.promise = promise;
+        }
+    }
+}

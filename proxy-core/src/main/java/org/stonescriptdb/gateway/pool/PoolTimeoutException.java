@@ -1,0 +1,8 @@
+package org.stonescriptdb.gateway.pool;
+
+/** No backend connection became free within CONNECTION_TIMEOUT_SECS (SQLSTATE 53300). */
+public final class PoolTimeoutException extends BackendException {
+    public PoolTimeoutException(String message) {
+        super(null, message);
+    }
+}

@@ -1,0 +1,120 @@
+package org.stonescriptdb.gateway.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/** Encoders for the messages the gateway sends to a backend server as its client. */
+public final class ClientMessages {
+
+    public static final int PROTOCOL_3_0 = 196608;
+    public static final int CANCEL_REQUEST_CODE = 80877102;
+    public static final int SSL_REQUEST_CODE = 80877103;
+    public static final int GSSENC_REQUEST_CODE = 80877104;
+
+    private ClientMessages() {
+    }
+
+    public static ByteBuf startup(ByteBufAllocator alloc, Map<String, String> params) {
+        ByteBuf buf = alloc.buffer();
+        buf.writeInt(0);
+        buf.writeInt(PROTOCOL_3_0);
+        params.forEach((k, v) -> {
+            Wire.writeCString(buf, k);
+            Wire.writeCString(buf, v);
+        });
+        buf.writeByte(0);
+        buf.setInt(0, buf.writerIndex());
+        return buf;
+    }
+
+    public static ByteBuf cancelRequest(ByteBufAllocator alloc, int processId, int secret) {
+        return alloc.buffer(16).writeInt(16).writeInt(CANCEL_REQUEST_CODE).writeInt(processId).writeInt(secret);
+    }
+
+    public static ByteBuf password(ByteBufAllocator alloc, String password) {
+        ByteBuf buf = alloc.buffer();
+        int at = Wire.begin(buf, MessageType.PASSWORD);
+        Wire.writeCString(buf, password);
+        Wire.finish(buf, at);
+        return buf;
+    }
+
+    public static ByteBuf saslInitialResponse(ByteBufAllocator alloc, String mechanism, byte[] data) {
+        ByteBuf buf = alloc.buffer();
+        int at = Wire.begin(buf, MessageType.PASSWORD);
+        Wire.writeCString(buf, mechanism);
+        buf.writeInt(data.length);
+        buf.writeBytes(data);
+        Wire.finish(buf, at);
+        return buf;
+    }
+
+    public static ByteBuf saslResponse(ByteBufAllocator alloc, byte[] data) {
+        ByteBuf buf = alloc.buffer();
+        int at = Wire.begin(buf, MessageType.PASSWORD);
+        buf.writeBytes(data);
+        Wire.finish(buf, at);
+        return buf;
+    }
+
+    public static ByteBuf query(ByteBufAllocator alloc, String sql) {
+        ByteBuf buf = alloc.buffer(6 + sql.length());
+        int at = Wire.begin(buf, MessageType.QUERY);
+        Wire.writeCString(buf, sql);
+        Wire.finish(buf, at);
+        return buf;
+    }
+
+    /**
+     * Sets run-time parameters with bound values — {@code SELECT pg_catalog.set_config($1, $2, false)} once per
+     * pair, then one Sync — so no client-supplied name or value is ever spliced into SQL text.
+     */
+    public static ByteBuf setConfig(ByteBufAllocator alloc, Map<String, String> settings) {
+        ByteBuf buf = alloc.buffer();
+        int at = Wire.begin(buf, MessageType.PARSE);
+        Wire.writeCString(buf, "");
+        Wire.writeCString(buf, "SELECT pg_catalog.set_config($1, $2, false)");
+        buf.writeShort(0);
+        Wire.finish(buf, at);
+        settings.forEach((name, value) -> {
+            bind(buf, List.of(name, value));
+            execute(buf);
+        });
+        sync(buf);
+        return buf;
+    }
+
+    private static void bind(ByteBuf buf, List<String> textParams) {
+        int at = Wire.begin(buf, MessageType.BIND);
+        Wire.writeCString(buf, "");
+        Wire.writeCString(buf, "");
+        buf.writeShort(0);
+        buf.writeShort(textParams.size());
+        for (String p : textParams) {
+            byte[] b = p.getBytes(StandardCharsets.UTF_8);
+            buf.writeInt(b.length);
+            buf.writeBytes(b);
+        }
+        buf.writeShort(0);
+        Wire.finish(buf, at);
+    }
+
+    private static void execute(ByteBuf buf) {
+        int at = Wire.begin(buf, MessageType.EXECUTE);
+        Wire.writeCString(buf, "");
+        buf.writeInt(0);
+        Wire.finish(buf, at);
+    }
+
+    private static void sync(ByteBuf buf) {
+        buf.writeByte(MessageType.SYNC).writeInt(4);
+    }
+
+    public static ByteBuf terminate(ByteBufAllocator alloc) {
+        return alloc.buffer(5).writeByte(MessageType.TERMINATE).writeInt(4);
+    }
+}

@@ -1,0 +1,77 @@
+package org.stonescriptdb.gateway.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.util.List;
+import java.util.Map;
+
+/** Encoders for the messages the gateway itself sends to clients. */
+public final class ServerMessages {
+
+    private ServerMessages() {
+    }
+
+    public static ByteBuf authenticationOk(ByteBufAllocator alloc) {
+        return alloc.buffer(9).writeByte(MessageType.AUTHENTICATION).writeInt(8).writeInt(0);
+    }
+
+    public static ByteBuf parameterStatus(ByteBufAllocator alloc, Map<String, String> params) {
+        ByteBuf buf = alloc.buffer(32 * Math.max(1, params.size()));
+        params.forEach((name, value) -> {
+            int at = Wire.begin(buf, MessageType.PARAMETER_STATUS);
+            Wire.writeCString(buf, name);
+            Wire.writeCString(buf, value);
+            Wire.finish(buf, at);
+        });
+        return buf;
+    }
+
+    public static ByteBuf backendKeyData(ByteBufAllocator alloc, int processId, int secret) {
+        return alloc.buffer(13).writeByte(MessageType.BACKEND_KEY_DATA).writeInt(12).writeInt(processId).writeInt(secret);
+    }
+
+    public static ByteBuf readyForQuery(ByteBufAllocator alloc, byte status) {
+        return alloc.buffer(6).writeByte(MessageType.READY_FOR_QUERY).writeInt(5).writeByte(status);
+    }
+
+    /**
+     * NegotiateProtocolVersion: the newest version we speak (as a full version code, e.g. 196608 for 3.0, which is
+     * what servers send and libpq checks) and the {@code _pq_.} options we did not recognise.
+     */
+    public static ByteBuf negotiateProtocolVersion(ByteBufAllocator alloc, int newestVersion, List<String> unrecognised) {
+        ByteBuf buf = alloc.buffer();
+        int at = Wire.begin(buf, MessageType.NEGOTIATE_PROTOCOL_VERSION);
+        buf.writeInt(newestVersion);
+        buf.writeInt(unrecognised.size());
+        unrecognised.forEach(o -> Wire.writeCString(buf, o));
+        Wire.finish(buf, at);
+        return buf;
+    }
+
+    public static ByteBuf error(ByteBufAllocator alloc, String severity, String code, String message) {
+        return error(alloc, new ErrorFields(severity, code, message, null));
+    }
+
+    public static ByteBuf fatal(ByteBufAllocator alloc, String code, String message) {
+        return error(alloc, "FATAL", code, message);
+    }
+
+    public static ByteBuf error(ByteBufAllocator alloc, ErrorFields e) {
+        ByteBuf buf = alloc.buffer(64 + e.message().length());
+        int at = Wire.begin(buf, MessageType.ERROR_RESPONSE);
+        field(buf, 'S', e.severity());
+        field(buf, 'V', e.severity());
+        field(buf, 'C', e.code());
+        field(buf, 'M', e.message());
+        if (e.detail() != null) field(buf, 'D', e.detail());
+        buf.writeByte(0);
+        Wire.finish(buf, at);
+        return buf;
+    }
+
+    private static void field(ByteBuf buf, char type, String value) {
+        buf.writeByte(type);
+        Wire.writeCString(buf, value);
+    }
+}
