@@ -34,6 +34,11 @@ public final class GatewayMain {
             System.err.println(e.getMessage());
             System.exit(EXIT_BAD_CONFIG);
             return;
+        } catch (RuntimeException e) {
+            // A value ConfigLoader did not foresee (e.g. an unusable DATA_DIR path): still one line, never a trace.
+            System.err.println("configuration could not be read: " + describe(e));
+            System.exit(EXIT_BAD_CONFIG);
+            return;
         }
         LoggingSetup.configure(config.logLevel());
 

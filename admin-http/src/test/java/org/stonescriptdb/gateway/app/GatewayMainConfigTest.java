@@ -34,6 +34,32 @@ class GatewayMainConfigTest {
     }
 
     @Test
+    void backendPortZeroIsRefused() throws Exception {
+        Result r = run(Map.of("DB_HOST", "db.internal", "DB_PORT", "0"));
+        assertThat(r.exit).isEqualTo(2);
+        assertThat(r.stderr).containsExactly("DB_PORT must be a whole number from 1 to 65535, got '0'");
+    }
+
+    @Test
+    void databaseUrlWithoutUserIsRefusedInOneLine() throws Exception {
+        Result r = run(Map.of("DATABASE_URL", "postgres://:secret@db.internal:5432/postgres"));
+        assertThat(r.exit).isEqualTo(2);
+        assertThat(r.stderr).hasSize(1);
+        assertThat(r.stderr.get(0)).startsWith("DATABASE_URL must look like postgres://").contains("user is empty")
+                .doesNotContain("secret");
+    }
+
+    @Test
+    void argumentsAreRefused() throws Exception {
+        Path out = dir.resolve("stdout.txt");
+        Path err = dir.resolve("stderr.txt");
+        Process p = ChildJvm.start(GatewayMain.class, dir, Map.of(), out, err, "--port", "1");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(err)).contains("configured by environment variables");
+    }
+
+    @Test
     void badValueInDotEnvIsReportedTheSameWay() throws Exception {
         Files.writeString(dir.resolve(".env"), "# local settings\nPOOL_MODE=statement\n");
         Result r = run(Map.of());

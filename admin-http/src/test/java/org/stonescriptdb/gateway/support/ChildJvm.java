@@ -18,10 +18,11 @@ public final class ChildJvm {
     private ChildJvm() {
     }
 
-    public static Process start(Class<?> mainClass, Path workingDirectory, Map<String, String> environment, Path stdout, Path stderr)
-            throws IOException {
+    public static Process start(Class<?> mainClass, Path workingDirectory, Map<String, String> environment, Path stdout, Path stderr,
+                                String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile())
                 .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
         builder.environment().keySet().removeIf(k -> GATEWAY_VARIABLES.contains(k) || k.startsWith("API_KEY_"));
