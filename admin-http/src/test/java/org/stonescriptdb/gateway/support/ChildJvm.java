@@ -10,7 +10,7 @@ import java.util.Map;
 public final class ChildJvm {
 
     /** Every variable ConfigLoader reads, removed so the developer's own environment cannot leak in. */
-    private static final List<String> GATEWAY_VARIABLES = List.of("DATABASE_URL", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER",
+    public static final List<String> GATEWAY_VARIABLES = List.of("DATABASE_URL", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER",
             "DB_PASSWORD", "DATA_DIR", "GATEWAY_HOST", "GATEWAY_PORT", "PROXY_PORT", "ALLOWED_NETWORKS",
             "MAX_CONNECTIONS_PER_POOL", "MAX_TOTAL_CONNECTIONS", "MAX_POOLS", "POOL_IDLE_TIMEOUT_SECS",
             "POOL_MAX_LIFETIME_SECS", "CONNECTION_TIMEOUT_SECS", "POOL_MODE", "LOG_LEVEL", "RUST_LOG");

@@ -1,0 +1,73 @@
+package org.stonescriptdb.gateway.app;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stonescriptdb.gateway.config.ConfigLoader;
+import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.support.ChildJvm;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The README, docs/configuration.md and deploy/.env.example name every variable and give the real defaults. */
+class DocumentedConfigurationTest {
+
+    private static final Path ROOT = Path.of("..");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyVariableIsDocumented() throws Exception {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        String docs = Files.readString(ROOT.resolve("docs/configuration.md"));
+        String example = Files.readString(ROOT.resolve("deploy/.env.example"));
+        for (String variable : ChildJvm.GATEWAY_VARIABLES) {
+            if (!variable.equals("RUST_LOG")) assertThat(readme).as("README table").contains("| `" + variable + "` |");
+            assertThat(docs).as("docs/configuration.md").contains("`" + variable + "`");
+            if (!variable.equals("RUST_LOG")) assertThat(example).as(".env.example").contains("#" + variable + "=");
+        }
+    }
+
+    @Test
+    void theExampleFileShowsTheDefaults() throws Exception {
+        // Uncomment every line that carries a value (not the backend ones, which would leave embedded mode).
+        String uncommented = Files.readAllLines(ROOT.resolve("deploy/.env.example")).stream()
+                .filter(l -> l.matches("#[A-Z_]+=\\S+") && !l.startsWith("#DATABASE_URL") && !l.startsWith("#DB_"))
+                .map(l -> l.substring(1))
+                .collect(Collectors.joining("\n"));
+        assertThat(uncommented.lines().count()).isGreaterThanOrEqualTo(13);
+        Path env = dir.resolve(".env");
+        Files.writeString(env, uncommented);
+        GatewayConfig fromExample = ConfigLoader.load(Map.of(), env);
+        assertThat(fromExample).isEqualTo(GatewayConfig.defaults());
+    }
+
+    @Test
+    void theReadmeTableShowsTheDefaults() throws Exception {
+        Map<String, String> table = Files.readAllLines(ROOT.resolve("README.md")).stream()
+                .filter(l -> l.startsWith("| `"))
+                .map(l -> l.split("\\|"))
+                .collect(Collectors.toMap(c -> c[1].strip().replace("`", ""), c -> c[2].strip().replace("`", "")));
+        GatewayConfig d = GatewayConfig.defaults();
+        assertThat(table).containsEntry("DATA_DIR", d.dataDir().toString())
+                .containsEntry("GATEWAY_HOST", d.gatewayHost())
+                .containsEntry("GATEWAY_PORT", Integer.toString(d.gatewayPort()))
+                .containsEntry("PROXY_PORT", Integer.toString(d.proxyPort()))
+                .containsEntry("ALLOWED_NETWORKS", String.join(",", d.allowedNetworks().stream().map(Object::toString).toList()))
+                .containsEntry("MAX_CONNECTIONS_PER_POOL", Integer.toString(d.maxConnectionsPerPool()))
+                .containsEntry("MAX_TOTAL_CONNECTIONS", Integer.toString(d.maxTotalConnections()))
+                .containsEntry("MAX_POOLS", Integer.toString(d.maxPools()))
+                .containsEntry("POOL_IDLE_TIMEOUT_SECS", Long.toString(d.poolIdleTimeout().toSeconds()))
+                .containsEntry("POOL_MAX_LIFETIME_SECS", Long.toString(d.poolMaxLifetime().toSeconds()))
+                .containsEntry("CONNECTION_TIMEOUT_SECS", Long.toString(d.connectionTimeout().toSeconds()))
+                .containsEntry("POOL_MODE", d.poolMode().name().toLowerCase())
+                .containsEntry("LOG_LEVEL", d.logLevel());
+        assertThat(List.of(table.get("DB_PORT"), table.get("DB_NAME"), table.get("DB_USER"))).containsExactly("5432", "postgres", "postgres");
+    }
+}
