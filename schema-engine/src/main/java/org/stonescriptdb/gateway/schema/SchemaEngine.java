@@ -1,0 +1,62 @@
+package org.stonescriptdb.gateway.schema;
+
+import org.stonescriptdb.gateway.schema.bundle.Bundle;
+import org.stonescriptdb.gateway.schema.bundle.BundleException;
+import org.stonescriptdb.gateway.schema.deploy.ConnectionSource;
+import org.stonescriptdb.gateway.schema.deploy.DatabaseDeployer;
+import org.stonescriptdb.gateway.schema.deploy.DatabaseResult;
+import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
+import org.stonescriptdb.gateway.schema.deploy.FanOutDeployer;
+import org.stonescriptdb.gateway.schema.deploy.FanOutResult;
+import org.stonescriptdb.gateway.schema.plan.BundleCompiler;
+import org.stonescriptdb.gateway.schema.plan.CompiledBundle;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * The schema engine as a library: what admin-http calls for /register, /migrate and the platform API.
+ *
+ * <pre>{@code
+ * SchemaEngine engine = new SchemaEngine(db -> pools.dataSource(db).getConnection());
+ * Bundle bundle = Bundle.fromTarGz(uploadStream);            // BundleException: refused, HTTP 400
+ * FanOutResult r = engine.deployAll(bundle, "medstore_main", tenantDatabases, DeployOptions.DEFAULT);
+ * }</pre>
+ *
+ * <p>All methods block (run them on virtual threads, never on an event loop), never throw for a database
+ * problem — that is reported in the result — and throw {@link BundleException} when the bundle itself cannot be
+ * planned. Results are plain records; serialise them with Jackson (snake_case naming gives the documented
+ * field names).
+ */
+public final class SchemaEngine {
+
+    private final ConnectionSource connections;
+
+    public SchemaEngine(ConnectionSource connections) {
+        this.connections = Objects.requireNonNull(connections, "connections");
+    }
+
+    /** What a deploy to {@code database} would do now: the real transaction, rolled back. */
+    public DatabaseResult plan(Bundle bundle, String database, DeployOptions options) {
+        return deploy(bundle, database, options.withDryRun(true));
+    }
+
+    /** Deploys to one database, all or nothing. */
+    public DatabaseResult deploy(Bundle bundle, String database, DeployOptions options) {
+        CompiledBundle compiled = BundleCompiler.compile(bundle);
+        return new DatabaseDeployer(compiled).deploy(connections, database, options, UUID.randomUUID());
+    }
+
+    /** Deploys to the main database (canary) and then its tenants, {@code options.parallelism()} at a time. */
+    public FanOutResult deployAll(Bundle bundle, String mainDatabase, List<String> tenantDatabases, DeployOptions options) {
+        CompiledBundle compiled = BundleCompiler.compile(bundle);
+        return new FanOutDeployer(new DatabaseDeployer(compiled))
+                .deployAll(connections, mainDatabase, List.copyOf(tenantDatabases), options, UUID.randomUUID());
+    }
+
+    /** Checks a bundle without touching a database: parses every file, orders tables and types. */
+    public static CompiledBundle validate(Bundle bundle) {
+        return BundleCompiler.compile(bundle);
+    }
+}

@@ -1,0 +1,46 @@
+package org.stonescriptdb.gateway.schema.deploy;
+
+import org.stonescriptdb.gateway.schema.plan.ExtensionSpec;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.stonescriptdb.gateway.schema.sql.Identifiers.literal;
+import static org.stonescriptdb.gateway.schema.sql.Identifiers.quote;
+
+/** Installs missing extensions first, so later steps can use their types and functions. */
+final class ExtensionStep {
+
+    private ExtensionStep() {
+    }
+
+    static void apply(DeploySession s, List<ExtensionSpec> extensions) throws SQLException, StepFailure {
+        if (extensions.isEmpty()) return;
+        Set<String> installed = new HashSet<>();
+        Set<String> available = new HashSet<>();
+        try (Statement st = s.connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT name, installed_version IS NOT NULL FROM pg_available_extensions")) {
+            while (rs.next()) {
+                available.add(rs.getString(1));
+                if (rs.getBoolean(2)) installed.add(rs.getString(1));
+            }
+        }
+        for (ExtensionSpec e : extensions) {
+            if (installed.contains(e.name())) continue;
+            if (!available.contains(e.name())) {
+                throw DeploySession.failure(e.file(), "extension '" + e.name() + "' is not available on this PostgreSQL "
+                        + "server (pg_available_extensions does not list it); install its package on the server "
+                        + "or remove " + e.file().path());
+            }
+            if (e.schema() != null) s.execute(e.file(), "CREATE SCHEMA IF NOT EXISTS " + quote(e.schema()));
+            s.execute(e.file(), "CREATE EXTENSION IF NOT EXISTS " + quote(e.name())
+                    + (e.schema() == null ? "" : " WITH SCHEMA " + quote(e.schema()))
+                    + (e.version() == null ? "" : " VERSION " + literal(e.version())));
+            s.record("extension", e.name(), "created", e.file(), null, e.version());
+        }
+    }
+}

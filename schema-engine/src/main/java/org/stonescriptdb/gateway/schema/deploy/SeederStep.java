@@ -1,0 +1,76 @@
+package org.stonescriptdb.gateway.schema.deploy;
+
+import org.stonescriptdb.gateway.schema.history.TrackedState;
+import org.stonescriptdb.gateway.schema.plan.SeederSpec;
+import org.stonescriptdb.gateway.schema.plan.TableSpec;
+import org.stonescriptdb.gateway.schema.sql.SqlStatement;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static org.stonescriptdb.gateway.schema.sql.Identifiers.quote;
+
+/**
+ * First deploy of a seeder (register): runs it only if its tables are empty. Later deploys (migrate): every
+ * seeded row must still exist, or the deploy fails and rolls back naming the missing rows.
+ */
+final class SeederStep {
+
+    private SeederStep() {
+    }
+
+    static void apply(DeploySession s, List<SeederSpec> seeders, List<TableSpec> tables, TrackedState state)
+            throws SQLException, StepFailure {
+        for (SeederSpec seeder : seeders) {
+            String tracked = state.seeders().get(seeder.name());
+            if (tracked == null) {
+                if (tablesEmpty(s, seeder)) {
+                    for (SqlStatement st : seeder.statements()) s.execute(seeder.file(), st.text());
+                    s.record("seeder", seeder.name(), "seeded", seeder.file(), null, seeder.checksum());
+                } else {
+                    s.record("seeder", seeder.name(), "not run (table already has rows)", seeder.file(), null,
+                            seeder.checksum());
+                }
+                s.tracking.seeder(seeder.name(), seeder.checksum());
+                continue;
+            }
+            String missing = missingRows(s, seeder, tables);
+            if (!missing.isEmpty()) {
+                throw DeploySession.failure(seeder.file(), "seeded rows missing from the database: " + missing
+                        + "; restore them, or add a migration that inserts them");
+            }
+            if (!tracked.equals(seeder.checksum())) {
+                s.tracking.seeder(seeder.name(), seeder.checksum());
+                s.record("seeder", seeder.name(), "verified (seeder changed)", seeder.file(), tracked, seeder.checksum());
+            }
+        }
+    }
+
+    private static boolean tablesEmpty(DeploySession s, SeederSpec seeder) throws SQLException, StepFailure {
+        String sql = "SELECT " + seeder.tables().stream()
+                .map(t -> "NOT EXISTS (SELECT 1 FROM " + quote(t) + ")").collect(Collectors.joining(" AND "));
+        try (Statement st = s.connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getBoolean(1);
+        } catch (SQLException e) {
+            throw DeploySession.failure(seeder.file(), sql, e);
+        }
+    }
+
+    private static String missingRows(DeploySession s, SeederSpec seeder, List<TableSpec> tables)
+            throws SQLException, StepFailure {
+        return queryOne(s, seeder, "SELECT " + SeedCheck.missingRowsExpression(seeder, tables));
+    }
+
+    private static String queryOne(DeploySession s, SeederSpec seeder, String sql) throws StepFailure {
+        try (Statement st = s.connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return String.valueOf(rs.getString(1));
+        } catch (SQLException e) {
+            throw DeploySession.failure(seeder.file(), sql, e);
+        }
+    }
+}

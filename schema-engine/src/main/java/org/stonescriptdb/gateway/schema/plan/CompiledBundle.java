@@ -1,0 +1,19 @@
+package org.stonescriptdb.gateway.schema.plan;
+
+import java.util.List;
+
+/**
+ * A bundle parsed and ordered, ready to deploy to any number of databases: types in dependency order,
+ * migrations in natural file-name order, tables in foreign-key order, seeders in the order of their tables.
+ */
+public record CompiledBundle(List<ExtensionSpec> extensions, List<TypeSpec> types, List<MigrationSpec> migrations,
+                             List<TableSpec> tables, List<FunctionSpec> functions, List<SeederSpec> seeders) {
+    public CompiledBundle {
+        extensions = List.copyOf(extensions);
+        types = List.copyOf(types);
+        migrations = List.copyOf(migrations);
+        tables = List.copyOf(tables);
+        functions = List.copyOf(functions);
+        seeders = List.copyOf(seeders);
+    }
+}

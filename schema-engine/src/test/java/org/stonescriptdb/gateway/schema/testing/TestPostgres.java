@@ -1,0 +1,93 @@
+package org.stonescriptdb.gateway.schema.testing;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.stonescriptdb.gateway.schema.deploy.ConnectionSource;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One real PostgreSQL 17 (embedded binaries) per test JVM, started on first use; every test gets fresh
+ * databases from {@link #createDatabase(String)}, so tests never see each other's schema.
+ */
+public final class TestPostgres {
+
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+    private static volatile EmbeddedPostgres server;
+
+    private TestPostgres() {
+    }
+
+    private static EmbeddedPostgres server() {
+        EmbeddedPostgres s = server;
+        if (s != null) return s;
+        synchronized (TestPostgres.class) {
+            if (server == null) {
+                try {
+                    EmbeddedPostgres started = EmbeddedPostgres.builder()
+                            .setServerConfig("max_connections", "100")
+                            .setServerConfig("fsync", "off")
+                            .setServerConfig("synchronous_commit", "off")
+                            .setServerConfig("full_page_writes", "off")
+                            .start();
+                    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                        try {
+                            started.close();
+                        } catch (IOException ignored) {
+                            // the JVM is exiting anyway
+                        }
+                    }, "schema-engine-test-postgres-stop"));
+                    server = started;
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot start embedded PostgreSQL", e);
+                }
+            }
+            return server;
+        }
+    }
+
+    public static int port() {
+        return server().getPort();
+    }
+
+    public static ConnectionSource connections() {
+        return ConnectionSource.jdbc("127.0.0.1", port(), "postgres", null);
+    }
+
+    public static Connection connect(String database) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port() + "/" + database, p);
+    }
+
+    /** Creates a new, empty database named {@code prefix_N} and returns its name. */
+    public static String createDatabase(String prefix) {
+        String name = prefix + "_" + COUNTER.incrementAndGet();
+        execute("postgres", "CREATE DATABASE " + name);
+        return name;
+    }
+
+    public static void execute(String database, String sql) {
+        try (Connection c = connect(database); Statement st = c.createStatement()) {
+            st.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("test setup SQL failed on " + database + ": " + sql, e);
+        }
+    }
+
+    /** First column of the first row, as text (null when no row). */
+    public static String queryOne(String database, String sql) {
+        try (Connection c = connect(database); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new IllegalStateException("test query failed on " + database + ": " + sql, e);
+        }
+    }
+}

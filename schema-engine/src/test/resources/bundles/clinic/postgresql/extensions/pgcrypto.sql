@@ -1,0 +1,2 @@
+-- Password hashing for staff accounts (crypt(), gen_salt()).
+-- version: 1.3

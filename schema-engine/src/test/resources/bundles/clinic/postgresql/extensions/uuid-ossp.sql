@@ -1,0 +1,1 @@
+-- UUID generation for public identifiers (uuid_generate_v4()).
