@@ -1,14 +1,14 @@
 package org.stonescriptdb.gateway.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.http.Json;
-import org.stonescriptdb.gateway.support.ProxyAvailability;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,17 +22,13 @@ import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The assembled gateway in embedded mode, as the README's quick start uses it. Needs the proxy. */
+/** The assembled gateway in embedded mode, as the README's quick start uses it. */
 class GatewayApplicationTest {
 
     @TempDir
     Path dataDir;
-
-    @BeforeEach
-    void needsTheProxy() {
-        ProxyAvailability.assumeImplemented();
-    }
 
     @Test
     void quickStartWorksAndDataSurvivesARestart() throws Exception {
@@ -63,6 +59,17 @@ class GatewayApplicationTest {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString(1)).isEqualTo("written through the gateway");
         }
+    }
+
+    @Test
+    void aStartThatFailsStopsWhatItStarted() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            GatewayConfig config = ConfigLoader.load(Map.of("DATA_DIR", dataDir.toString(),
+                    "GATEWAY_PORT", Integer.toString(taken.getLocalPort()), "PROXY_PORT", "0"), null);
+            assertThatThrownBy(() -> GatewayApplication.start(config))
+                    .hasMessageContaining("cannot listen for HTTP on 127.0.0.1:" + taken.getLocalPort());
+        }
+        assertThat(dataDir.resolve("postgres/postmaster.pid")).as("embedded server stopped again").doesNotExist();
     }
 
     private static Connection throughGateway(GatewayApplication app, String database) throws Exception {

@@ -3,7 +3,6 @@ package org.stonescriptdb.gateway.app;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stonescriptdb.gateway.support.ChildJvm;
-import org.stonescriptdb.gateway.support.ProxyAvailability;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -25,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The real {@code main} in its own JVM, stopped with SIGTERM while a query runs: the query finishes,
- * the process exits 0 and the embedded server is stopped with it. Needs the proxy.
+ * the process exits 0 and the embedded server is stopped with it.
  */
 class GracefulStopTest {
 
@@ -34,7 +33,6 @@ class GracefulStopTest {
 
     @Test
     void sigtermLetsTheRunningQueryFinishThenStopsEverything() throws Exception {
-        ProxyAvailability.assumeImplemented();
         int httpPort = freePort();
         int proxyPort = freePort();
         Path stderr = dir.resolve("stderr.txt");
