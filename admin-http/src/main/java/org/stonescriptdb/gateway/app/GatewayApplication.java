@@ -61,8 +61,17 @@ public final class GatewayApplication implements AutoCloseable {
         control = ControlPool.create(backend);
         if (embedded != null) DemoPlatform.ensure(new BackendDatabases(control));
         proxy = new GatewayProxy(config, backend);
-        proxy.start();
-        http = AdminServer.start(config.gatewayHost(), config.gatewayPort(), new HealthHandler(control, proxy::stats));
+        try {
+            proxy.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("the proxy could not start on " + config.gatewayHost() + ":" + config.proxyPort()
+                    + " (GATEWAY_HOST:PROXY_PORT): " + e.getMessage(), e);
+        }
+        try {
+            http = AdminServer.start(config.gatewayHost(), config.gatewayPort(), new HealthHandler(control, proxy::stats));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(e.getMessage() + " (GATEWAY_HOST:GATEWAY_PORT)", e);
+        }
         LOG.info(() -> "gateway ready: PostgreSQL protocol on " + config.gatewayHost() + ":" + proxy.port()
                 + ", HTTP on " + config.gatewayHost() + ":" + http.port()
                 + ", backend " + (embedded != null ? "embedded " : "") + backend.host() + ":" + backend.port()
@@ -93,7 +102,7 @@ public final class GatewayApplication implements AutoCloseable {
     public synchronized void stop(Duration grace) {
         if (stopping) return;
         stopping = true;
-        LOG.info(() -> "stopping; running queries get up to " + grace.toSeconds() + " s");
+        LOG.info(() -> grace.isZero() ? "stopping" : "stopping; running queries get up to " + grace.toSeconds() + " s");
         if (proxy != null) quietly("proxy", () -> proxy.shutdown(grace));
         if (http != null) quietly("HTTP side-port", http::close);
         if (control != null) quietly("control pool", control::close);

@@ -55,7 +55,8 @@ public final class HealthHandler implements HttpHandler {
             }
             failure = "connection did not validate within " + VALIDATION_TIMEOUT_SECONDS + " s";
         } catch (SQLException e) {
-            failure = e.getMessage();
+            // HikariCP's timeout says only that no connection came; the cause says why.
+            failure = e.getMessage() + (e.getCause() != null && e.getCause() != e ? " — " + e.getCause().getMessage() : "");
         }
         if (lastReachable.getAndSet(false)) LOG.warning("backend unreachable: " + failure);
         return false;

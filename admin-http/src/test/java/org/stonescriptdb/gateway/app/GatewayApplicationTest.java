@@ -67,7 +67,8 @@ class GatewayApplicationTest {
             GatewayConfig config = ConfigLoader.load(Map.of("DATA_DIR", dataDir.toString(),
                     "GATEWAY_PORT", Integer.toString(taken.getLocalPort()), "PROXY_PORT", "0"), null);
             assertThatThrownBy(() -> GatewayApplication.start(config))
-                    .hasMessageContaining("cannot listen for HTTP on 127.0.0.1:" + taken.getLocalPort());
+                    .hasMessageContaining("cannot listen for HTTP on 127.0.0.1:" + taken.getLocalPort())
+                    .hasMessageContaining("GATEWAY_PORT");
         }
         assertThat(dataDir.resolve("postgres/postmaster.pid")).as("embedded server stopped again").doesNotExist();
     }

@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stonescriptdb.gateway.support.ChildJvm;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,7 +14,10 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A bad configuration stops start-up with exit status 2 and one line naming the variable and the accepted form. */
+/**
+ * The real {@code main} in a child JVM: a bad configuration stops start-up with exit status 2 and one line
+ * naming the variable and the accepted form; a failed start-up exits 1 with one log line and no stack trace.
+ */
 class GatewayMainConfigTest {
 
     @TempDir
@@ -73,6 +78,20 @@ class GatewayMainConfigTest {
         Result r = run(Map.of("MAX_POOLS", "0"));
         assertThat(r.exit).isEqualTo(2);
         assertThat(r.stderr).containsExactly("MAX_POOLS must be a whole number from 1 to 100000, got '0'");
+    }
+
+    @Test
+    void aStartFailureIsOneLogLineNamingThePortAndExitOne() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            Result r = run(Map.of("DATA_DIR", dir.resolve("data").toString(), "GATEWAY_PORT", "0",
+                    "PROXY_PORT", Integer.toString(taken.getLocalPort())));
+            assertThat(r.exit).isEqualTo(1);
+            assertThat(r.stderr).anySatisfy(line -> assertThat(line)
+                    .contains("ERROR GatewayMain - gateway did not start: the proxy could not start on 127.0.0.1:" + taken.getLocalPort())
+                    .contains("PROXY_PORT"));
+            assertThat(r.stderr).noneSatisfy(line -> assertThat(line).startsWith("\tat "));
+        }
+        assertThat(dir.resolve("data/postgres/postmaster.pid")).as("embedded server stopped").doesNotExist();
     }
 
     private Result run(Map<String, String> env) throws Exception {
