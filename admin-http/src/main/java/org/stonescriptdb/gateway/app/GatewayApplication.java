@@ -95,6 +95,11 @@ public final class GatewayApplication implements AutoCloseable {
         return config;
     }
 
+    /** The embedded server, or {@code null} when a backend is configured (tests stop it to see /health fail). */
+    EmbeddedBackend embeddedBackend() {
+        return embedded;
+    }
+
     /**
      * Stops the proxy (no new clients; running queries get up to {@code grace}), then the HTTP side-port,
      * the control pool and the embedded server. Safe to call more than once and from any thread.

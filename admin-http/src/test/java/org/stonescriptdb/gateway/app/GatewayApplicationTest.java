@@ -31,14 +31,17 @@ class GatewayApplicationTest {
     Path dataDir;
 
     @Test
-    void quickStartWorksAndDataSurvivesARestart() throws Exception {
+    void quickStartWorksDataSurvivesARestartAndHealthFollowsTheBackend() throws Exception {
         GatewayConfig config = ConfigLoader.load(Map.of(
                 "DATA_DIR", dataDir.toString(), "GATEWAY_PORT", "0", "PROXY_PORT", "0"), null);
         try (GatewayApplication app = GatewayApplication.start(config)) {
-            JsonNode health = health(app);
+            JsonNode health = health(app, 200);
             assertThat(health.get("status").asText()).isEqualTo("healthy");
             assertThat(health.get("postgres_connected").asBoolean()).isTrue();
             try (Connection c = throughGateway(app, "demo_acme"); Statement s = c.createStatement()) {
+                JsonNode withClient = health(app, 200);
+                assertThat(withClient.get("active_pools").asInt()).isEqualTo(1);
+                assertThat(withClient.get("total_connections").asInt()).isEqualTo(1);
                 try (ResultSet rs = s.executeQuery("SELECT 1, current_database()")) {
                     assertThat(rs.next()).isTrue();
                     assertThat(rs.getInt(1)).isEqualTo(1);
@@ -53,11 +56,17 @@ class GatewayApplicationTest {
                 assertThat(rs.getString(1)).isEqualTo("demo_main");
             }
         }
-        try (GatewayApplication app = GatewayApplication.start(config);
-             Connection c = throughGateway(app, "demo_acme"); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT body FROM notes")) {
-            assertThat(rs.next()).isTrue();
-            assertThat(rs.getString(1)).isEqualTo("written through the gateway");
+        try (GatewayApplication app = GatewayApplication.start(config)) {
+            try (Connection c = throughGateway(app, "demo_acme"); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT body FROM notes")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("written through the gateway");
+            }
+            // The backend goes away under a running gateway: /health says so.
+            app.embeddedBackend().close();
+            JsonNode health = health(app, 503);
+            assertThat(health.get("status").asText()).isEqualTo("unhealthy");
+            assertThat(health.get("postgres_connected").asBoolean()).isFalse();
         }
     }
 
@@ -78,12 +87,12 @@ class GatewayApplicationTest {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + app.proxyPort() + "/" + database + "?user=app");
     }
 
-    private static JsonNode health(GatewayApplication app) throws Exception {
+    private static JsonNode health(GatewayApplication app, int expectedStatus) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort() + "/health"))
                         .timeout(Duration.ofSeconds(15)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(expectedStatus);
         return Json.MAPPER.readTree(r.body());
     }
 }
