@@ -1,0 +1,330 @@
+package org.stonescriptdb.gateway.config;
+
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private static GatewayConfig load(String... keyValues) {
+        return ConfigLoader.load(env(keyValues), null);
+    }
+
+    private static Map<String, String> env(String... keyValues) {
+        Map<String, String> env = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) env.put(keyValues[i], keyValues[i + 1]);
+        return env;
+    }
+
+    private static void assertRefused(String expectedFragments, String... keyValues) {
+        String[] fragments = expectedFragments.split("\\|");
+        assertThatThrownBy(() -> load(keyValues))
+                .isInstanceOf(ConfigException.class)
+                .message().contains(fragments);
+    }
+
+    // ---- defaults ----
+
+    @Test
+    void defaults() {
+        GatewayConfig c = load();
+        assertNull(c.backend());
+        assertThat(c.embeddedBackend()).isTrue();
+        assertEquals(Path.of("./data"), c.dataDir());
+        assertEquals("127.0.0.1", c.gatewayHost());
+        assertEquals(9000, c.gatewayPort());
+        assertEquals(6432, c.proxyPort());
+        assertThat(c.allowedNetworks()).containsExactly(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
+        assertEquals(10, c.maxConnectionsPerPool());
+        assertEquals(200, c.maxTotalConnections());
+        assertEquals(50, c.maxPools());
+        assertEquals(Duration.ofSeconds(1800), c.poolIdleTimeout());
+        assertEquals(Duration.ofSeconds(3600), c.poolMaxLifetime());
+        assertEquals(Duration.ofSeconds(5), c.connectionTimeout());
+        assertEquals(PoolMode.SESSION, c.poolMode());
+        assertEquals("info", c.logLevel());
+        assertThat(c.apiKeys()).isEmpty();
+        assertEquals(c, GatewayConfig.defaults());
+    }
+
+    @Test
+    void blankValuesCountAsUnset() {
+        GatewayConfig c = load("PROXY_PORT", "", "GATEWAY_HOST", "   ", "POOL_MODE", "", "ALLOWED_NETWORKS", " ", "DATABASE_URL", "");
+        assertEquals(GatewayConfig.defaults(), c);
+    }
+
+    // ---- every variable ----
+
+    @Test
+    void everyVariableIsParsed() {
+        GatewayConfig c = load(
+                "DATA_DIR", "/var/lib/gw",
+                "GATEWAY_HOST", "0.0.0.0",
+                "GATEWAY_PORT", "0",
+                "PROXY_PORT", " 65535 ",
+                "ALLOWED_NETWORKS", "10.0.0.0/8, 192.168.1.7 ,fd00::/8,",
+                "MAX_CONNECTIONS_PER_POOL", "10000",
+                "MAX_TOTAL_CONNECTIONS", "1",
+                "MAX_POOLS", "100000",
+                "POOL_IDLE_TIMEOUT_SECS", "1",
+                "POOL_MAX_LIFETIME_SECS", "31536000",
+                "CONNECTION_TIMEOUT_SECS", "30",
+                "POOL_MODE", "Transaction",
+                "LOG_LEVEL", "DEBUG",
+                "DB_HOST", "db.internal",
+                "DB_PORT", "5433",
+                "DB_NAME", "maint",
+                "DB_USER", "gw",
+                "DB_PASSWORD", "s3cret",
+                "API_KEY_ADMIN", "k1",
+                "API_KEY_Demo", " k2 ");
+        assertEquals(Path.of("/var/lib/gw"), c.dataDir());
+        assertEquals("0.0.0.0", c.gatewayHost());
+        assertEquals(0, c.gatewayPort());
+        assertEquals(65535, c.proxyPort());
+        assertThat(c.allowedNetworks()).containsExactly(Cidr.parse("10.0.0.0/8"), Cidr.parse("192.168.1.7/32"), Cidr.parse("fd00::/8"));
+        assertEquals(10000, c.maxConnectionsPerPool());
+        assertEquals(1, c.maxTotalConnections());
+        assertEquals(100000, c.maxPools());
+        assertEquals(Duration.ofSeconds(1), c.poolIdleTimeout());
+        assertEquals(Duration.ofSeconds(31_536_000), c.poolMaxLifetime());
+        assertEquals(Duration.ofSeconds(30), c.connectionTimeout());
+        assertEquals(PoolMode.TRANSACTION, c.poolMode());
+        assertEquals("debug", c.logLevel());
+        assertEquals(new BackendTarget("db.internal", 5433, "maint", "gw", "s3cret"), c.backend());
+        assertThat(c.apiKeys()).containsExactlyInAnyOrderEntriesOf(Map.of("admin", "k1", "demo", "k2"));
+    }
+
+    @Test
+    void logLevelFallsBackToRustLog() {
+        assertEquals("warn", load("RUST_LOG", "warn").logLevel());
+        assertEquals("error", load("RUST_LOG", "warn", "LOG_LEVEL", "error").logLevel());
+        for (String level : List.of("trace", "debug", "info", "warn", "error", "off")) assertEquals(level, load("LOG_LEVEL", level).logLevel());
+    }
+
+    @Test
+    void apiKeysIgnoreBareprefixAndBlankValues() {
+        GatewayConfig c = load("API_KEY_", "x", "API_KEY_EMPTY", "  ", "API_KEYX", "y", "API_KEY_A", "z");
+        assertThat(c.apiKeys()).containsExactlyEntriesOf(Map.of("a", "z"));
+    }
+
+    // ---- bad values: the message names the variable, the value and the accepted form ----
+
+    @Test
+    void badPorts() {
+        for (String port : List.of("GATEWAY_PORT", "PROXY_PORT")) {
+            for (String bad : List.of("sixty-four", "-1", "65536", "1.5", "99999999999")) {
+                assertRefused(port + " must be a whole number from 0 to 65535|'" + bad + "'", port, bad);
+            }
+        }
+        assertRefused("DB_PORT must be a whole number from 1 to 65535|'0'", "DB_HOST", "h", "DB_PORT", "0");
+        assertRefused("DB_PORT must be a whole number from 1 to 65535|'x'", "DB_HOST", "h", "DB_PORT", "x");
+    }
+
+    @Test
+    void badPoolLimits() {
+        assertRefused("MAX_CONNECTIONS_PER_POOL must be a whole number from 1 to 10000|'0'", "MAX_CONNECTIONS_PER_POOL", "0");
+        assertRefused("MAX_CONNECTIONS_PER_POOL must be a whole number from 1 to 10000|'10001'", "MAX_CONNECTIONS_PER_POOL", "10001");
+        assertRefused("MAX_TOTAL_CONNECTIONS must be a whole number from 1 to 100000|'100001'", "MAX_TOTAL_CONNECTIONS", "100001");
+        assertRefused("MAX_TOTAL_CONNECTIONS must be a whole number from 1 to 100000|'ten'", "MAX_TOTAL_CONNECTIONS", "ten");
+        assertRefused("MAX_POOLS must be a whole number from 1 to 100000|'-5'", "MAX_POOLS", "-5");
+    }
+
+    @Test
+    void badDurations() {
+        for (String name : List.of("POOL_IDLE_TIMEOUT_SECS", "POOL_MAX_LIFETIME_SECS", "CONNECTION_TIMEOUT_SECS")) {
+            assertRefused(name + " must be a whole number from 1 to 31536000|'0'", name, "0");
+            assertRefused(name + " must be a whole number from 1 to 31536000|'31536001'", name, "31536001");
+            assertRefused(name + " must be a whole number from 1 to 31536000|'5s'", name, "5s");
+        }
+    }
+
+    @Test
+    void badPoolMode() {
+        assertRefused("POOL_MODE must be 'transaction' or 'session'|'statement'", "POOL_MODE", "statement");
+    }
+
+    @Test
+    void badLogLevel() {
+        assertRefused("LOG_LEVEL must be one of trace, debug, info, warn, error, off|'verbose'", "LOG_LEVEL", "verbose");
+    }
+
+    /**
+     * RUST_LOG is read as a fallback, but a bad RUST_LOG (commonly a filter such as {@code info,hyper=warn} left
+     * over from the Rust gateway) is reported as LOG_LEVEL, a variable the operator never set.
+     */
+    @Test
+    @Disabled("bug: a bad RUST_LOG is reported under the name LOG_LEVEL, so the message names the wrong variable")
+    void badRustLogIsReportedUnderItsOwnName() {
+        assertRefused("RUST_LOG|'info,hyper=warn'", "RUST_LOG", "info,hyper=warn");
+    }
+
+    @Test
+    void badAllowedNetworks() {
+        assertRefused("ALLOWED_NETWORKS must be a comma-separated list of CIDRs such as 10.0.0.0/8,::1/128|'localhost'",
+                "ALLOWED_NETWORKS", "127.0.0.1/32,localhost");
+        assertRefused("ALLOWED_NETWORKS|prefix length out of range|'10.0.0.0/33'", "ALLOWED_NETWORKS", "10.0.0.0/33");
+        assertRefused("ALLOWED_NETWORKS|bad prefix length|'10.0.0.0/x'", "ALLOWED_NETWORKS", "10.0.0.0/x");
+        assertRefused("ALLOWED_NETWORKS must name at least one CIDR", "ALLOWED_NETWORKS", " , ,");
+    }
+
+    // ---- DATABASE_URL ----
+
+    @Test
+    void databaseUrlWithEverything() {
+        BackendTarget b = load("DATABASE_URL", "postgres://gw:pw@db.example.com:6543/maint?sslmode=require").backend();
+        assertEquals(new BackendTarget("db.example.com", 6543, "maint", "gw", "pw"), b);
+    }
+
+    @Test
+    void databaseUrlPercentEncodedCredentials() {
+        BackendTarget b = load("DATABASE_URL", "postgresql://g%40w:p%40ss%3Aw%2Frd%25+x@h/db").backend();
+        assertEquals("g@w", b.user());
+        assertEquals("p@ss:w/rd%+x", b.password(), "percent-decoded, and '+' stays a plus");
+    }
+
+    @Test
+    void databaseUrlIpv6Host() {
+        BackendTarget b = load("DATABASE_URL", "postgres://gw@[::1]:5432/postgres").backend();
+        assertEquals("::1", b.host());
+        assertEquals(5432, b.port());
+        assertEquals("jdbc:postgresql://[::1]:5432/demo_main", b.jdbcUrl("demo_main"));
+        assertEquals("fe80::1", load("DATABASE_URL", "postgres://gw@[fe80::1]/x").backend().host());
+    }
+
+    @Test
+    void databaseUrlDefaults() {
+        assertEquals(new BackendTarget("h", 5432, "postgres", "postgres", ""), load("DATABASE_URL", "postgres://h").backend());
+        assertEquals(new BackendTarget("h", 5432, "postgres", "postgres", ""), load("DATABASE_URL", "postgres://h/").backend());
+        assertEquals(new BackendTarget("h", 5432, "d", "u", ""), load("DATABASE_URL", "postgres://u@h/d").backend());
+        assertEquals(new BackendTarget("h", 7, "postgres", "u", "p"), load("DATABASE_URL", "postgres://u:p@h:7").backend());
+    }
+
+    @Test
+    void databaseUrlWinsOverDbVariables() {
+        BackendTarget b = load("DATABASE_URL", "postgres://u:p@url-host/d", "DB_HOST", "other", "DB_PORT", "1").backend();
+        assertEquals("url-host", b.host());
+    }
+
+    @Test
+    void badDatabaseUrls() {
+        String form = "DATABASE_URL must look like postgres://user:password@host:5432/postgres";
+        assertRefused(form + "|scheme 'mysql'", "DATABASE_URL", "mysql://u:p@h/d");
+        assertRefused(form + "|no host", "DATABASE_URL", "postgres:///d");
+        assertRefused(form + "|percent-encoded|unparsable", "DATABASE_URL", "postgres://u:p w@h/d");
+        assertRefused(form + "|port out of range: 99999", "DATABASE_URL", "postgres://u:p@h:99999/d");
+        assertRefused(form + "|user is empty", "DATABASE_URL", "postgres://:p@h/d");
+        assertRefused(form, "DATABASE_URL", "just-a-word");
+    }
+
+    @Test
+    void unencodedAtSignInPasswordIsRefusedNotMisparsed() {
+        assertRefused("DATABASE_URL must look like", "DATABASE_URL", "postgres://u:p@ss@h/d");
+    }
+
+    @Test
+    void toStringNeverShowsThePassword() {
+        BackendTarget b = load("DATABASE_URL", "postgres://u:topsecret@h/d").backend();
+        assertThat(b.toString()).doesNotContain("topsecret").contains("u@h:5432/d");
+    }
+
+    // ---- DB_* ----
+
+    @Test
+    void dbVariablesNeedDbHost() {
+        assertNull(load("DB_PORT", "5433", "DB_USER", "x", "DB_PASSWORD", "y").backend());
+        assertEquals(new BackendTarget("h", 5432, "postgres", "postgres", ""), load("DB_HOST", "h").backend());
+        assertEquals(new BackendTarget("::1", 5432, "postgres", "postgres", ""), load("DB_HOST", "::1").backend());
+    }
+
+    // ---- .env ----
+
+    @Test
+    void dotEnvIsReadAndTheEnvironmentWins() throws IOException {
+        Path file = dir.resolve(".env");
+        Files.writeString(file, String.join("\n",
+                "# a comment",
+                "",
+                "PROXY_PORT=7000",
+                "export GATEWAY_PORT = 7001",
+                "GATEWAY_HOST=\"0.0.0.0\"",
+                "DATA_DIR='/srv/gw data'",
+                "   # indented comment",
+                "LOG_LEVEL=warn",
+                "API_KEY_ADMIN=from-file",
+                "not a pair",
+                "=novalue",
+                "DB_PASSWORD=\"\"",
+                "DB_HOST=file-host\r"));
+        GatewayConfig c = ConfigLoader.load(Map.of("LOG_LEVEL", "error", "API_KEY_ADMIN", "from-env"), file);
+        assertEquals(7000, c.proxyPort());
+        assertEquals(7001, c.gatewayPort());
+        assertEquals("0.0.0.0", c.gatewayHost());
+        assertEquals(Path.of("/srv/gw data"), c.dataDir());
+        assertEquals("error", c.logLevel(), "the environment wins over .env");
+        assertEquals(Map.of("admin", "from-env"), c.apiKeys());
+        assertEquals("file-host", c.backend().host());
+        assertEquals("", c.backend().password());
+    }
+
+    @Test
+    void mismatchedQuotesAreKept() throws IOException {
+        Path file = dir.resolve(".env");
+        Files.writeString(file, "POOL_MODE=\"session'\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of(), file))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'\"session''");
+    }
+
+    @Test
+    void dotEnvValuesAreValidatedLikeEnvironmentValues() throws IOException {
+        Path file = dir.resolve(".env");
+        Files.writeString(file, "PROXY_PORT=sixty-four\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of(), file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("PROXY_PORT must be a whole number from 0 to 65535, got 'sixty-four'");
+    }
+
+    @Test
+    void missingDotEnvIsFine() {
+        assertEquals(GatewayConfig.defaults(), ConfigLoader.load(Map.of(), dir.resolve("absent.env")));
+        assertEquals(GatewayConfig.defaults(), ConfigLoader.load(Map.of(), dir), "a directory is not a .env file");
+    }
+
+    // ---- GatewayConfig ----
+
+    @Test
+    void withersReplaceOneAspect() {
+        GatewayConfig d = GatewayConfig.defaults();
+        BackendTarget b = new BackendTarget("h", 1, "m", "u", "p");
+        assertEquals(b, d.withBackend(b).backend());
+        assertEquals(List.of(1, 2), List.of(d.withPorts(1, 2).gatewayPort(), d.withPorts(1, 2).proxyPort()));
+        assertEquals(PoolMode.TRANSACTION, d.withPoolMode(PoolMode.TRANSACTION).poolMode());
+        assertEquals(d, d.withPoolMode(PoolMode.TRANSACTION).withPoolMode(PoolMode.SESSION));
+        assertThatThrownBy(() -> d.allowedNetworks().add(Cidr.parse("1.2.3.4"))).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void backendTargetValidation() {
+        assertThatThrownBy(() -> new BackendTarget(" ", 5432, "d", "u", "p")).hasMessageContaining("host is empty");
+        assertThatThrownBy(() -> new BackendTarget("h", 0, "d", "u", "p")).hasMessageContaining("port out of range: 0");
+        assertThatThrownBy(() -> new BackendTarget("h", 1, "d", "", "p")).hasMessageContaining("user is empty");
+        assertEquals("", new BackendTarget("h", 1, "d", "u", null).password());
+        assertEquals(2, new BackendTarget("h", 1, "d", "u", "p").withPort(2).port());
+    }
+}
