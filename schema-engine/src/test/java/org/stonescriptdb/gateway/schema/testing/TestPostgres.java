@@ -70,7 +70,8 @@ public final class TestPostgres {
     /** Creates a new, empty database named {@code prefix_N} and returns its name. */
     public static String createDatabase(String prefix) {
         String name = prefix + "_" + COUNTER.incrementAndGet();
-        execute("postgres", "CREATE DATABASE " + name);
+        // FILE_COPY clones template1 without WAL-logging every block: much faster for many small test databases.
+        execute("postgres", "CREATE DATABASE " + name + " STRATEGY FILE_COPY");
         return name;
     }
 
