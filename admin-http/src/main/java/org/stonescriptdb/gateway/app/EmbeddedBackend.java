@@ -54,7 +54,12 @@ public final class EmbeddedBackend implements AutoCloseable {
      */
     public static EmbeddedBackend start(Path dataDirectory, int maxConnections) throws IOException {
         Path dir = dataDirectory.toAbsolutePath().normalize();
-        Files.createDirectories(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IOException("cannot create the embedded PostgreSQL data directory " + dir + " (under DATA_DIR): "
+                    + e.getClass().getSimpleName() + " " + e.getMessage(), e);
+        }
         boolean fresh = !Files.exists(dir.resolve("PG_VERSION"));
         if (heldByLiveGateway(dir)) {
             throw new IOException("embedded PostgreSQL data directory " + dir
@@ -79,7 +84,7 @@ public final class EmbeddedBackend implements AutoCloseable {
                     .start();
         } catch (IOException | RuntimeException e) {
             throw new IOException("embedded PostgreSQL could not start in " + dir + ": " + e.getMessage()
-                    + " (its log is in " + dir.resolve("log") + ")", e);
+                    + " (its log is in " + dir.resolve("log") + "; LOG_LEVEL=debug also shows initdb's and pg_ctl's output)", e);
         }
         EmbeddedBackend backend = new EmbeddedBackend(postgres, dir, fresh);
         LOG.info(() -> "embedded PostgreSQL listening on " + HOST + ":" + postgres.getPort() + ", data in " + dir
