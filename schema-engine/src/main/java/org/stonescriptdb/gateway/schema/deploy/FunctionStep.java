@@ -16,6 +16,8 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import static org.stonescriptdb.gateway.schema.history.TrackingTables.FUNCTIONS;
+import java.util.Locale;
+import java.util.HashSet;
 
 /**
  * Deploys routines by checksum: unchanged ones cost nothing, changed bodies are replaced, changed headers
@@ -38,7 +40,7 @@ final class FunctionStep {
         Set<String> wanted = functions.stream().map(FunctionSpec::signature).collect(Collectors.toSet());
         for (TrackedFunction orphan : new TreeMap<>(tracked).values()) {
             if (wanted.contains(orphan.signature())) continue;
-            s.execute(null, "DROP " + orphan.routineKind().toUpperCase(java.util.Locale.ROOT) + " IF EXISTS "
+            s.execute(null, "DROP " + orphan.routineKind().toUpperCase(Locale.ROOT) + " IF EXISTS "
                     + orphan.signature());
             s.tracking.forgetFunction(orphan.signature());
             s.record("function", orphan.signature(), "dropped (no longer in bundle)", null, orphan.checksum(), null);
@@ -57,7 +59,7 @@ final class FunctionStep {
             if (before == null) {
                 action = "created";
             } else if (!before.header().equals(f.header())) {
-                s.execute(f.file(), "DROP " + f.routineKind().toUpperCase(java.util.Locale.ROOT) + " " + f.signature());
+                s.execute(f.file(), "DROP " + f.routineKind().toUpperCase(Locale.ROOT) + " " + f.signature());
                 action = "recreated (signature or return type changed)";
             } else {
                 action = "replaced";
@@ -77,7 +79,7 @@ final class FunctionStep {
     private static Set<String> missingLive(DeploySession s) throws SQLException {
         try (Statement st = s.connection.createStatement();
              ResultSet rs = st.executeQuery("SELECT signature FROM " + FUNCTIONS + " WHERE to_regprocedure(signature) IS NULL")) {
-            Set<String> missing = new java.util.HashSet<>();
+            Set<String> missing = new HashSet<>();
             while (rs.next()) missing.add(rs.getString(1));
             return missing;
         }

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.stonescriptdb.gateway.schema.bundle.BundleFile;
 
 /**
  * Brings tables to their declared shape. The whole diff is classified before anything runs: if any change
@@ -82,7 +83,7 @@ final class TableStep {
         }
     }
 
-    private static org.stonescriptdb.gateway.schema.bundle.BundleFile fileOf(List<TableSpec> tables, String name) {
+    private static BundleFile fileOf(List<TableSpec> tables, String name) {
         return tables.stream().filter(t -> t.name().equals(name)).map(TableSpec::file).findFirst().orElse(null);
     }
 

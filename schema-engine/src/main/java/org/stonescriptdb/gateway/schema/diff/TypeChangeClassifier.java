@@ -3,6 +3,7 @@ package org.stonescriptdb.gateway.schema.diff;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.Arrays;
 
 /**
  * Classifies a column type change between two canonical type names (see TypeNames). Widening within a
@@ -88,7 +89,7 @@ public final class TypeChangeClassifier {
             List<Integer> mods = List.of();
             if (m.group("mod") != null) {
                 try {
-                    mods = java.util.Arrays.stream(m.group("mod").split(",")).map(String::trim).map(Integer::parseInt).toList();
+                    mods = Arrays.stream(m.group("mod").split(",")).map(String::trim).map(Integer::parseInt).toList();
                 } catch (NumberFormatException e) {
                     mods = List.of();
                 }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.stonescriptdb.gateway.schema.sql.SqlNormalizer;
 
 /**
  * Parses and orders a bundle once, before any database is touched, so a bundle that cannot be planned is
@@ -32,7 +33,7 @@ public final class BundleCompiler {
         List<TypeSpec> types = orderTypes(unique(each(bundle, BundleKind.TYPES, TypeParser::parse), TypeSpec::name,
                 s -> s.file().path(), "type"));
         List<MigrationSpec> migrations = each(bundle, BundleKind.MIGRATIONS,
-                f -> new MigrationSpec(f.name(), org.stonescriptdb.gateway.schema.sql.SqlNormalizer.checksum(f.sql()), f,
+                f -> new MigrationSpec(f.name(), SqlNormalizer.checksum(f.sql()), f,
                         SqlScript.split(f.sql())));
         List<TableSpec> tables = orderTables(unique(each(bundle, BundleKind.TABLES, TableParser::parse), TableSpec::name,
                 s -> s.file().path(), "table"));

@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The canonical form behind every checksum: tokens joined by one space, comments gone, unquoted words in
@@ -26,13 +27,14 @@ public final class SqlNormalizer {
     }
 
     private static String normalize(List<Token> tokens, int depth) {
+        boolean sqlBodies = depth == 0 && bodiesAreSql(tokens);
         StringBuilder out = new StringBuilder();
         for (Token t : tokens) {
             if (!out.isEmpty()) out.append(' ');
             switch (t.kind()) {
                 case WORD -> out.append(t.identifier());
                 case DOLLAR_STRING -> {
-                    if (depth == 0) {
+                    if (sqlBodies) {
                         out.append("$$ ").append(normalizeBody(t.dollarBody())).append(" $$");
                     } else {
                         out.append("$$").append(t.dollarBody()).append("$$");
@@ -42,6 +44,22 @@ public final class SqlNormalizer {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * Only SQL and PL/pgSQL bodies may be normalised: in PL/Python, say, indentation is code. A statement
+     * without LANGUAGE (a DO block, a SQL-standard body) is one of the two.
+     */
+    private static boolean bodiesAreSql(List<Token> tokens) {
+        for (int i = 0; i + 1 < tokens.size(); i++) {
+            if (tokens.get(i).isWord("language")) {
+                Token lang = tokens.get(i + 1);
+                String name = lang.kind() == Token.Kind.STRING ? lang.stringValue().toLowerCase(Locale.ROOT)
+                        : lang.identifier();
+                return name.equals("sql") || name.equals("plpgsql");
+            }
+        }
+        return true;
     }
 
     // A body in another language may not lex as SQL; then only its exact text can be compared.

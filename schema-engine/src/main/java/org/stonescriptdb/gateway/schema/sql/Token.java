@@ -1,5 +1,7 @@
 package org.stonescriptdb.gateway.schema.sql;
 
+import java.util.Locale;
+
 /**
  * One lexical token of a SQL text. {@code start}/{@code end} index the original text so statements can be
  * cut out verbatim; {@code text} is the token exactly as written.
@@ -33,7 +35,7 @@ public record Token(Kind kind, String text, int start, int end) {
     /** The identifier this token names: unquoted words fold to lower case, quoted ones keep their case. */
     public String identifier() {
         return switch (kind) {
-            case WORD -> text.toLowerCase(java.util.Locale.ROOT);
+            case WORD -> text.toLowerCase(Locale.ROOT);
             case QUOTED_IDENTIFIER -> text.substring(1, text.length() - 1).replace("\"\"", "\"");
             default -> text;
         };

@@ -66,4 +66,13 @@ class SqlNormalizerTest {
     void nestedBlockCommentsAreSkipped() {
         assertThat(SqlNormalizer.normalize("SELECT /* outer /* inner */ still comment */ 1")).isEqualTo("select 1");
     }
+
+    @Test
+    void bodiesInOtherLanguagesAreComparedExactly() {
+        String python = "CREATE FUNCTION f(x int) RETURNS int AS $$\nif x > 0:\n    return x\nreturn 0\n$$ LANGUAGE plpython3u";
+        String reindented = python.replace("    return x", "  return x");
+        assertThat(SqlNormalizer.checksum(reindented)).isNotEqualTo(SqlNormalizer.checksum(python));
+        String plpgsql = "CREATE FUNCTION f(x int) RETURNS int AS $$ BEGIN RETURN x; END $$ LANGUAGE 'plpgsql'";
+        assertThat(SqlNormalizer.checksum(plpgsql.replace("RETURN x", "return   X"))).isEqualTo(SqlNormalizer.checksum(plpgsql));
+    }
 }
