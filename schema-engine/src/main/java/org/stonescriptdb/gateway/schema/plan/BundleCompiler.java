@@ -37,7 +37,10 @@ public final class BundleCompiler {
                         SqlScript.split(f.sql())));
         List<TableSpec> tables = orderTables(unique(each(bundle, BundleKind.TABLES, TableParser::parse), TableSpec::name,
                 s -> s.file().path(), "table"));
-        List<FunctionSpec> functions = unique(eachMany(bundle, BundleKind.FUNCTIONS, FunctionParser::parse),
+        Map<String, String> columnTypes = new HashMap<>();
+        for (TableSpec t : tables) t.columns().forEach(c -> columnTypes.put(t.name() + "." + c.name(), c.type()));
+        List<FunctionSpec> functions = unique(eachMany(bundle, BundleKind.FUNCTIONS,
+                        f -> FunctionParser.parse(f, columnTypes::get)),
                 FunctionSpec::signature, s -> s.file().path(), "function");
         List<SeederSpec> seeders = orderSeeders(each(bundle, BundleKind.SEEDERS, SeederParser::parse), tables);
         return new CompiledBundle(extensions, types, migrations, tables, functions, seeders);

@@ -10,7 +10,9 @@ import org.stonescriptdb.gateway.schema.sql.Tokens;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Reads functions/: every statement must be CREATE [OR REPLACE] FUNCTION or PROCEDURE (one file may hold
@@ -34,13 +36,22 @@ final class FunctionParser {
     }
 
     static List<FunctionSpec> parse(BundleFile file) {
+        return parse(file, reference -> null);
+    }
+
+    /**
+     * @param columnTypes resolves {@code table.column} (for {@code table.column%TYPE} arguments) to the
+     *                    column's canonical type, or null when unknown; PostgreSQL identifies the routine by
+     *                    the resolved type, so the engine must too
+     */
+    static List<FunctionSpec> parse(BundleFile file, Function<String, String> columnTypes) {
         List<FunctionSpec> specs = new ArrayList<>();
-        for (SqlStatement s : SqlScript.split(file.sql())) specs.add(routine(file, s));
+        for (SqlStatement s : SqlScript.split(file.sql())) specs.add(routine(file, s, columnTypes));
         if (specs.isEmpty()) throw ParseErrors.in(file, "is empty; remove it or add a CREATE FUNCTION");
         return specs;
     }
 
-    private static FunctionSpec routine(BundleFile file, SqlStatement s) {
+    private static FunctionSpec routine(BundleFile file, SqlStatement s, Function<String, String> columnTypes) {
         List<Token> t = s.tokens();
         int i = 1;
         if (!t.getFirst().isWord("create")) i = -1;
@@ -64,10 +75,11 @@ final class FunctionParser {
         for (List<Token> arg : args) {
             if (arg.isEmpty()) throw ParseErrors.in(file, s, "has an empty argument (a stray comma?)");
             Argument a = argument(arg);
-            headerArgs.add(a.mode() + " " + a.name() + " " + TypeNames.canonical(a.type(), false)
+            String type = argumentType(file, s, a.type(), columnTypes);
+            headerArgs.add(a.mode() + " " + a.name() + " " + type
                     + (a.defaultValue().isEmpty() ? "" : " default " + SqlNormalizer.normalize(a.defaultValue())));
             boolean input = !a.mode().equals("out") || kind.equals("procedure");
-            if (input) identityTypes.add(TypeNames.canonical(a.type(), false));
+            if (input) identityTypes.add(type);
         }
         String returns = kind.equals("function") ? returnType(file, s, close + 1) : "";
         String signature = name.name() + "(" + String.join(",", identityTypes) + ")";
@@ -78,6 +90,19 @@ final class FunctionParser {
         String createSql = "CREATE OR REPLACE " + text.substring(fromKind);
         return new FunctionSpec(kind, name.name(), signature, header, SqlNormalizer.sha256(SqlNormalizer.normalize(t)),
                 file, s, createSql);
+    }
+
+    private static String argumentType(BundleFile file, SqlStatement s, String written, Function<String, String> columnTypes) {
+        String lower = written.toLowerCase(Locale.ROOT).replace(" ", "");
+        if (!lower.endsWith("%type")) return TypeNames.canonical(written, false);
+        String column = lower.substring(0, lower.length() - "%type".length());
+        if (column.startsWith("public.")) column = column.substring("public.".length());
+        String resolved = columnTypes.apply(column);
+        if (resolved == null) {
+            throw ParseErrors.in(file, s, "argument type " + written.replace(" ", "") + " refers to a column not declared in tables/; "
+                    + "write the type itself so the routine's identity is known before deploying");
+        }
+        return TypeNames.canonical(resolved, false);
     }
 
     private record Argument(String mode, String name, String type, List<Token> defaultValue) {

@@ -121,6 +121,8 @@ final class TableParser {
             Token tk = element.get(i);
             if (tk.isWord("not") && i + 1 < element.size() && element.get(i + 1).isWord("null")) notNull = true;
             if (tk.isWord("default") || tk.isWord("generated")) hasDefault = true;
+            // An identity column is NOT NULL by definition; a generated (stored) column is not.
+            if (tk.isWord("identity")) notNull = true;
             if (tk.isWord("primary") && i + 1 < element.size() && element.get(i + 1).isWord("key")) {
                 notNull = true;
                 primaryKey.add(name);

@@ -53,8 +53,8 @@ public final class TypeNames {
         String base = m.group("base").trim();
         String mod = m.group("mod") == null ? "" : m.group("mod").replace(" ", "");
         String tz = m.group("tz");
-        String array = m.group("array") == null || m.group("array").isEmpty() ? "" : "[]".repeat(
-                (int) m.group("array").chars().filter(c -> c == '[').count());
+        // PostgreSQL ignores declared array sizes and dimensions: int[3][] is stored, and shown, as integer[].
+        String array = m.group("array") == null || m.group("array").isEmpty() ? "" : "[]";
         // "timestamp(3) with time zone" keeps the modifier between base and zone, like format_type.
         if (tz != null) {
             String b = base.equals("timestamp") || base.equals("time") ? base : base.replaceAll(" with(out)? time zone$", "");
@@ -72,8 +72,9 @@ public final class TypeNames {
             case "national character" -> "character";
             default -> ALIASES.getOrDefault(base, base);
         };
-        // "char" without a length is char(1) in PostgreSQL, and format_type says so.
+        // "char" without a length is char(1) in PostgreSQL, and format_type says so; numeric(p) is numeric(p,0).
         if (canonicalBase.equals("character") && mod.isEmpty() && keepModifier) mod = "(1)";
+        if (canonicalBase.equals("numeric") && mod.matches("\\(\\d+\\)")) mod = mod.replace(")", ",0)");
         return canonicalBase + (keepModifier ? mod : "") + array;
     }
 

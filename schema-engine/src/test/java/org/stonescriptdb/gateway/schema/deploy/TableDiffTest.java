@@ -135,4 +135,26 @@ class TableDiffTest {
         assertThat(TestPostgres.queryOne(db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
                 + "WHERE attrelid = 'lab_results'::regclass AND attname = 'value_text'")).isEqualTo("integer");
     }
+
+    @Test
+    void commonColumnTypesAsWrittenMatchTheCatalogSoThereIsNoSpuriousDiff() {
+        String db = TestPostgres.createDatabase("types_roundtrip");
+        Bundle b = TestBundles.with(clinic, "tables/kitchen_sink.pssql", """
+                CREATE TABLE Kitchen_Sink (
+                    a int2, b INT4, c int8, d serial4, e SMALLSERIAL, f decimal(8, 3), g NUMERIC, h float4, i FLOAT8,
+                    j double precision, k real, l bool, m char, n character(3), o varchar, p character varying(7),
+                    q text[], r varchar(20)[], s int[][], t timestamp, u timestamptz(3), v timestamp(0) without time zone,
+                    w time, x timetz, y interval, z date, aa bytea, ab uuid, ac json, ad jsonb, ae inet, af cidr,
+                    ag macaddr, ah bit(4), ai varbit(8), aj money, ak tsvector, al int4range, am email_address,
+                    an postal_address, ao appointment_status[], ap public.dosage, aq "char",
+                    ar bigint GENERATED ALWAYS AS IDENTITY, as_ numeric(6) NOT NULL DEFAULT 0
+                );
+                """);
+        assertThat(engine.deploy(b, db, DeployOptions.DEFAULT).status()).isEqualTo(DeployStatus.APPLIED);
+        // Force the full path (a changed function) so the table is diffed against the live catalog.
+        DatabaseResult again = engine.deploy(TestBundles.edit(b, "functions/util.pssql", "'Hello, '", "'Hey, '"), db,
+                DeployOptions.DEFAULT);
+        assertThat(again.schemaValidation()).isEqualTo(SchemaValidation.EMPTY);
+        assertThat(again.changes()).extracting(AppliedChange::object).containsExactly("greeting(text)");
+    }
 }

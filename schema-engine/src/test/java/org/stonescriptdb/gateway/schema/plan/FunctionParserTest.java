@@ -77,4 +77,15 @@ class FunctionParserTest {
                 .hasMessageContaining("functions/f.pssql")
                 .hasMessageContaining("put triggers, grants and other statements in a migration");
     }
+
+    @Test
+    void columnTypeReferencesResolveToTheColumnsType() {
+        BundleFile file = new BundleFile(BundleKind.FUNCTIONS, "f.pssql",
+                "CREATE FUNCTION rename_patient(p_id patients.id%TYPE, p_name public.patients.full_name%type) RETURNS void AS $$ $$ LANGUAGE sql");
+        java.util.Map<String, String> columns = java.util.Map.of("patients.id", "integer", "patients.full_name", "character varying(120)");
+        assertThat(FunctionParser.parse(file, columns::get).getFirst().signature())
+                .isEqualTo("rename_patient(integer,character varying)");
+        assertThatThrownBy(() -> FunctionParser.parse(file, c -> null))
+                .isInstanceOf(BundleException.class).hasMessageContaining("patients.id%TYPE refers to a column not declared");
+    }
 }

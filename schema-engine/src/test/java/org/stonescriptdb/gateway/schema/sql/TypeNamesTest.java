@@ -26,6 +26,10 @@ class TypeNamesTest {
         assertThat(TypeNames.canonical("text[]")).isEqualTo("text[]");
         assertThat(TypeNames.canonical("int [ ]")).isEqualTo("integer[]");
         assertThat(TypeNames.canonical("public.email_address")).isEqualTo("email_address");
+        assertThat(TypeNames.canonical("int[3][]")).isEqualTo("integer[]");
+        assertThat(TypeNames.canonical("varchar(20)[]")).isEqualTo("character varying(20)[]");
+        assertThat(TypeNames.canonical("numeric(6)")).isEqualTo("numeric(6,0)");
+        assertThat(TypeNames.canonical("timestamptz(3)")).isEqualTo("timestamp(3) with time zone");
     }
 
     @Test
