@@ -24,6 +24,13 @@ public final class BackendConnection {
     private int secretKey;
     private volatile byte transactionStatus = 'I';
     private volatile BackendOwner owner;
+    /** Named statements prepared on this connection, for transaction pooling (guarded by its owner's lock). */
+    private final BackendStatements statements = new BackendStatements();
+    /** Settings the gateway applied with set_config that the server does not report (lower-case name → value). */
+    private final Map<String, String> appliedSettings = new HashMap<>();
+    /** Cancel requests sent for this connection and not yet acknowledged by the server closing their socket. */
+    private int cancelsInFlight;
+    private Runnable afterCancels;
     /** Guarded by the pool manager's lock: whether this connection still counts against the limits. */
     boolean counted = true;
     long idleSinceNanos;
@@ -89,6 +96,45 @@ public final class BackendConnection {
 
     public void owner(BackendOwner newOwner) {
         this.owner = newOwner;
+    }
+
+    public BackendStatements statements() {
+        return statements;
+    }
+
+    public Map<String, String> appliedSettings() {
+        return appliedSettings;
+    }
+
+    /** A session state reset (DISCARD ALL) ran: nothing of ours is prepared or set any more. */
+    public void forgetSessionState() {
+        statements.clear();
+        appliedSettings.clear();
+    }
+
+    /**
+     * Marks a cancel request as sent. Until {@link #cancelDone()}, the connection is not given to another client:
+     * a cancel that reached the server late would otherwise interrupt that client's query.
+     */
+    public synchronized void cancelSent() {
+        cancelsInFlight++;
+    }
+
+    public void cancelDone() {
+        Runnable then;
+        synchronized (this) {
+            if (--cancelsInFlight > 0 || afterCancels == null) return;
+            then = afterCancels;
+            afterCancels = null;
+        }
+        then.run();
+    }
+
+    /** Runs {@code action} now, or once the cancels in flight are done; returns true if it was deferred. */
+    synchronized boolean deferWhileCancelling(Runnable action) {
+        if (cancelsInFlight == 0) return false;
+        afterCancels = action;
+        return true;
     }
 
     boolean dueForRetirement(long now) {

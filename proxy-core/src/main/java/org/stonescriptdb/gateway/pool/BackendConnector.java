@@ -79,8 +79,14 @@ public final class BackendConnector {
         return login;
     }
 
-    /** Forwards a cancel request to the backend with the backend's own key; fire and forget. */
-    public void cancel(EventLoop loop, int processId, int secretKey) {
+    /**
+     * Forwards a cancel request to the backend with the backend's own key. The connection is held back from other
+     * clients until the server has taken the request (it closes the cancel socket once the signal is sent).
+     */
+    public void cancel(EventLoop loop, BackendConnection connection) {
+        connection.cancelSent();
+        int processId = connection.processId();
+        int secretKey = connection.secretKey();
         new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannel())
@@ -93,8 +99,12 @@ public final class BackendConnector {
                 .connect(target.host(), target.port())
                 .addListener((ChannelFutureListener) f -> {
                     if (f.isSuccess()) {
-                        f.channel().writeAndFlush(ClientMessages.cancelRequest(f.channel().alloc(), processId, secretKey))
-                                .addListener(ChannelFutureListener.CLOSE);
+                        f.channel().closeFuture().addListener(closed -> connection.cancelDone());
+                        f.channel().writeAndFlush(ClientMessages.cancelRequest(f.channel().alloc(), processId, secretKey));
+                        // The server closes the socket when it is done; do not wait for ever if it does not.
+                        f.channel().eventLoop().schedule(() -> f.channel().close(), connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                    } else {
+                        connection.cancelDone();
                     }
                 });
     }

@@ -58,7 +58,7 @@ final class BackendHandler extends MessageStreamHandler {
     protected boolean passThrough(byte type, int length) {
         if (!login.isDone() || type == MessageType.READY_FOR_QUERY || type == MessageType.PARAMETER_STATUS) return false;
         BackendOwner owner = connection.owner();
-        return owner != null && owner.passThrough(type);
+        return owner != null && owner.passBackendThrough(type);
     }
 
     @Override

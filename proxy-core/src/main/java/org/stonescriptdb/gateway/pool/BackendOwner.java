@@ -12,7 +12,7 @@ public interface BackendOwner {
      * Whether a message of this type may be forwarded as raw bytes through {@link #onBackendData}. ReadyForQuery
      * and ParameterStatus always come whole through {@link #onBackendMessage}.
      */
-    boolean passThrough(byte type);
+    boolean passBackendThrough(byte type);
 
     /** Raw protocol bytes: whole messages, or pieces of a long one, in order. */
     void onBackendData(BackendConnection connection, ByteBuf data);

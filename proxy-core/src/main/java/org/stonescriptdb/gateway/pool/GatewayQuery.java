@@ -43,12 +43,14 @@ public final class GatewayQuery implements BackendOwner {
     public static Future<Result> run(BackendConnection connection, ByteBuf request, int readyCount, EventExecutor executor) {
         Promise<Result> promise = executor.newPromise();
         connection.owner(new GatewayQuery(promise, readyCount));
+        // A previous owner may have paused reading for back-pressure; the gateway's own replies must flow.
+        connection.channel().config().setAutoRead(true);
         connection.send(request);
         return promise;
     }
 
     @Override
-    public boolean passThrough(byte type) {
+    public boolean passBackendThrough(byte type) {
         return false;
     }
 

@@ -79,6 +79,7 @@ public final class PoolManager {
     /** Gives back a clean connection (idle, no transaction, session state reset) for the next client. */
     public void release(BackendConnection connection) {
         connection.owner(null);
+        if (connection.deferWhileCancelling(() -> release(connection))) return;
         List<Runnable> actions = new ArrayList<>(2);
         lock.lock();
         try {
@@ -90,6 +91,8 @@ public final class PoolManager {
                 uncount(connection);
                 actions.add(connection::close);
             } else {
+                // A previous client may have paused reading for back-pressure; idle connections must hear a FATAL.
+                connection.channel().config().setAutoRead(true);
                 connection.idleSinceNanos = now;
                 connection.pool().idle.addFirst(connection);
             }
@@ -250,7 +253,7 @@ public final class PoolManager {
         BackendConnection idle = pool.takeIdle(waiter.loop);
         if (idle != null) {
             pool.hits++;
-            actions.add(() -> deliver(waiter.promise, idle));
+            actions.add(() -> deliver(waiter, idle));
             return true;
         }
         if (!makeRoomFor(pool, actions)) return false;
@@ -335,7 +338,7 @@ public final class PoolManager {
             if (f.isSuccess()) {
                 BackendConnection c = (BackendConnection) f.getNow();
                 if (pool.serverParameters == null) pool.serverParameters = Map.copyOf(c.parameters());
-                deliver(waiter.promise, c);
+                deliver(waiter, c);
             } else {
                 List<Runnable> actions = new ArrayList<>(2);
                 lock.lock();
@@ -352,11 +355,17 @@ public final class PoolManager {
         });
     }
 
-    private void deliver(Promise<BackendConnection> promise, BackendConnection connection) {
-        if (!promise.trySuccess(connection)) {
-            // The client gave up meanwhile; the connection serves the next one.
-            release(connection);
-        }
+    /**
+     * Completes a request on its own event loop, never inline: the caller may hold a session's lock, and the
+     * requester's listener takes its own session's lock.
+     */
+    private void deliver(Waiter waiter, BackendConnection connection) {
+        waiter.loop.execute(() -> {
+            if (!waiter.promise.trySuccess(connection)) {
+                // The client gave up meanwhile; the connection serves the next one.
+                release(connection);
+            }
+        });
     }
 
     private void withdraw(Waiter waiter) {

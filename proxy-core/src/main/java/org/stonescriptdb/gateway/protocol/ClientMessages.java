@@ -74,18 +74,46 @@ public final class ClientMessages {
      * pair, then one Sync — so no client-supplied name or value is ever spliced into SQL text.
      */
     public static ByteBuf setConfig(ByteBufAllocator alloc, Map<String, String> settings) {
+        return sessionSync(alloc, settings, List.of(), List.of());
+    }
+
+    /**
+     * One round trip that makes a backend's session match a client's: Close of stale statements, settings to
+     * set, settings to put back to the backend's defaults; then one Sync. Names and values are bound
+     * parameters, never SQL text.
+     */
+    public static ByteBuf sessionSync(ByteBufAllocator alloc, Map<String, String> set, List<String> reset, List<String> closeStatements) {
         ByteBuf buf = alloc.buffer();
-        int at = Wire.begin(buf, MessageType.PARSE);
-        Wire.writeCString(buf, "");
-        Wire.writeCString(buf, "SELECT pg_catalog.set_config($1, $2, false)");
-        buf.writeShort(0);
-        Wire.finish(buf, at);
-        settings.forEach((name, value) -> {
-            bind(buf, List.of(name, value));
-            execute(buf);
-        });
+        for (String name : closeStatements) {
+            int at = Wire.begin(buf, MessageType.CLOSE);
+            buf.writeByte('S');
+            Wire.writeCString(buf, name);
+            Wire.finish(buf, at);
+        }
+        if (!set.isEmpty()) {
+            parseUnnamed(buf, "SELECT pg_catalog.set_config($1, $2, false)");
+            set.forEach((name, value) -> {
+                bind(buf, List.of(name, value));
+                execute(buf);
+            });
+        }
+        if (!reset.isEmpty()) {
+            parseUnnamed(buf, "SELECT pg_catalog.set_config(name, reset_val, false) FROM pg_catalog.pg_settings WHERE name = pg_catalog.lower($1)");
+            for (String name : reset) {
+                bind(buf, List.of(name));
+                execute(buf);
+            }
+        }
         sync(buf);
         return buf;
+    }
+
+    private static void parseUnnamed(ByteBuf buf, String sql) {
+        int at = Wire.begin(buf, MessageType.PARSE);
+        Wire.writeCString(buf, "");
+        Wire.writeCString(buf, sql);
+        buf.writeShort(0);
+        Wire.finish(buf, at);
     }
 
     private static void bind(ByteBuf buf, List<String> textParams) {

@@ -10,6 +10,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.codec.StartupDecoder;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.metrics.ProxyCounters;
 import org.stonescriptdb.gateway.metrics.ProxyStats;
 import org.stonescriptdb.gateway.pool.BackendConnector;
 import org.stonescriptdb.gateway.pool.PoolManager;
@@ -18,6 +19,7 @@ import org.stonescriptdb.gateway.session.CancelRegistry;
 import org.stonescriptdb.gateway.session.ClientSession;
 import org.stonescriptdb.gateway.session.SessionServices;
 import org.stonescriptdb.gateway.session.StartupHandler;
+import org.stonescriptdb.gateway.session.StatementRegistry;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -50,7 +52,8 @@ public final class GatewayProxy implements AutoCloseable {
         this.workers = transport.newGroup(Runtime.getRuntime().availableProcessors(), "gateway-io");
         BackendConnector connector = new BackendConnector(backend, transport, config.connectionTimeout(), config.poolMaxLifetime());
         this.services = new SessionServices(config, new PoolManager(config, connector), connector,
-                new DatabaseRegistry(connector, workers), new CancelRegistry(), ConcurrentHashMap.newKeySet());
+                new DatabaseRegistry(connector, workers), new CancelRegistry(), ConcurrentHashMap.newKeySet(), new StatementRegistry(),
+                new ProxyCounters());
     }
 
     /** Loads the database registry and binds {@code GATEWAY_HOST:PROXY_PORT}; returns when listening. */
@@ -87,6 +90,10 @@ public final class GatewayProxy implements AutoCloseable {
     public ProxyStats stats() {
         PoolManager.Stats s = services.pools().stats();
         return new ProxyStats(s.activePools(), s.totalConnections(), s.idleConnections(), services.sessions().size(), s.waiting());
+    }
+
+    public ProxyCounters counters() {
+        return services.counters();
     }
 
     public PoolManager pools() {

@@ -6,57 +6,50 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.Future;
 import org.stonescriptdb.gateway.codec.MessageStreamHandler;
+import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendException;
-import org.stonescriptdb.gateway.pool.BackendOwner;
 import org.stonescriptdb.gateway.pool.GatewayQuery;
 import org.stonescriptdb.gateway.pool.PoolTimeoutException;
-import org.stonescriptdb.gateway.pool.WritabilityListener;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
 import org.stonescriptdb.gateway.protocol.MessageType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One client connection after start-up: it owns a backend connection for the whole session (session pooling),
- * passes client messages to it and its replies back without copying, and on disconnect gives the backend
- * back clean ({@code DISCARD ALL}) or closes it.
- *
- * <p>Runs on the client's event loop; the backend may live on another loop, so every backend callback hops
- * to this loop only where state is shared (it is not: backend callbacks only write to the client channel,
- * which Netty makes safe from any thread).
+ * One client connection after start-up. It logs the client in on a backend (applying the startup packet's
+ * settings and greeting the client with that backend's real parameters), then hands the message stream to a
+ * {@link ClientFlow}: session pooling keeps that backend, transaction pooling gives it back between
+ * transactions.
  */
-public final class ClientSession extends MessageStreamHandler implements BackendOwner, WritabilityListener {
+public final class ClientSession extends MessageStreamHandler {
 
     private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
     /** PostgreSQL's own limit for a client message (PQ_LARGE_MESSAGE_LIMIT is 1 GB - 1). */
     private static final int MAX_MESSAGE = 0x3FFF_FFFF;
 
-    private enum State { STARTING, READY, CLOSED }
-
     private final SessionServices services;
     private final StartupParameters startup;
+    private final ClientParameters parameters;
+    private final PoolMode mode;
     private Channel client;
     private int processId;
     private int secretKey;
-    private State state = State.STARTING;
+    private volatile boolean closed;
     private Future<BackendConnection> acquiring;
-    private volatile BackendConnection backend;
-    /** Sync points (Query, Sync, FunctionCall) sent and not yet answered by ReadyForQuery. */
-    private volatile int pendingSyncs;
-    /** Messages sent since the last sync point (e.g. Parse/Describe/Flush without Sync). */
-    private volatile boolean unsynced;
+    private volatile ClientFlow flow;
 
     public ClientSession(SessionServices services, StartupParameters startup) {
         super(MAX_MESSAGE);
         this.services = services;
         this.startup = startup;
+        this.parameters = new ClientParameters(startup.settings());
+        this.mode = services.config().poolMode();
     }
 
     public String database() {
@@ -67,10 +60,25 @@ public final class ClientSession extends MessageStreamHandler implements Backend
         return secretKey;
     }
 
+    Channel client() {
+        return client;
+    }
+
+    SessionServices services() {
+        return services;
+    }
+
+    ClientParameters parameters() {
+        return parameters;
+    }
+
     /** True while the client waits for a reply from the backend. */
     public boolean busy() {
-        return pendingSyncs > 0 || unsynced;
+        ClientFlow f = flow;
+        return f != null && f.busy();
     }
+
+    // ---- login ----
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -82,61 +90,66 @@ public final class ClientSession extends MessageStreamHandler implements Backend
         acquiring = services.pools().acquire(startup.database(), client.eventLoop());
         acquiring.addListener(f -> {
             if (f.isCancelled()) return;
-            if (f.isSuccess()) attach((BackendConnection) f.getNow());
-            else failStartup(f.cause());
+            if (f.isSuccess()) login((BackendConnection) f.getNow());
+            else failLogin(f.cause());
         });
     }
 
-    private void attach(BackendConnection connection) {
-        if (state == State.CLOSED) {
-            services.pools().release(connection);
+    private void login(BackendConnection backend) {
+        if (closed) {
+            services.pools().release(backend);
             return;
         }
-        backend = connection;
-        Map<String, String> changes = new LinkedHashMap<>();
-        startup.settings().forEach((name, value) -> {
-            if (!value.equals(connection.parameters().get(name))) changes.put(name, value);
-        });
-        if (changes.isEmpty()) {
-            greet();
+        ClientParameters.Sync sync = parameters.loginSync(backend);
+        if (sync.isEmpty()) {
+            parameters.loginSynced(backend, sync);
+            greet(backend);
             return;
         }
-        GatewayQuery.run(connection, ClientMessages.setConfig(client.alloc(), changes), 1, client.eventLoop()).addListener(f -> {
+        GatewayQuery.run(backend, sync.encode(client.alloc(), List.of()), 1, client.eventLoop()).addListener(f -> {
             if (!f.isSuccess()) {
-                failStartup(f.cause());
+                services.pools().discard(backend);
+                failLogin(f.cause());
                 return;
             }
             GatewayQuery.Result result = (GatewayQuery.Result) f.getNow();
             if (result.failed()) {
                 // The server would have refused such a startup packet itself: same answer, same SQLSTATE.
                 ErrorFields e = result.error();
+                services.pools().release(backend);
                 sendFatal(e.code(), e.message());
-                services.pools().release(connection);
-                backend = null;
                 return;
             }
-            greet();
+            parameters.loginSynced(backend, sync);
+            greet(backend);
         });
     }
 
     /** The greeting PostgreSQL gives after a successful login, with the backend's real parameter values. */
-    private void greet() {
-        if (state == State.CLOSED) return;
-        BackendConnection connection = backend;
-        connection.owner(this);
+    private void greet(BackendConnection backend) {
+        if (closed) {
+            services.pools().release(backend);
+            return;
+        }
         if (startup.needsProtocolNegotiation()) {
             client.write(ServerMessages.negotiateProtocolVersion(client.alloc(), ClientMessages.PROTOCOL_3_0, startup.unknownProtocolOptions()));
         }
         client.write(ServerMessages.authenticationOk(client.alloc()));
-        client.write(ServerMessages.parameterStatus(client.alloc(), connection.parameters()));
+        client.write(ServerMessages.parameterStatus(client.alloc(), parameters.reported()));
         client.write(ServerMessages.backendKeyData(client.alloc(), processId, secretKey));
-        client.writeAndFlush(ServerMessages.readyForQuery(client.alloc(), connection.transactionStatus()));
-        state = State.READY;
+        client.writeAndFlush(ServerMessages.readyForQuery(client.alloc(), (byte) 'I'));
+        if (mode == PoolMode.SESSION) {
+            flow = new SessionFlow(this, backend);
+        } else {
+            TransactionFlow tf = new TransactionFlow(this);
+            flow = tf;
+            services.pools().release(backend);
+        }
         client.config().setAutoRead(true);
     }
 
-    private void failStartup(Throwable cause) {
-        if (state == State.CLOSED) return;
+    private void failLogin(Throwable cause) {
+        if (closed) return;
         if (cause instanceof PoolTimeoutException) {
             sendFatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
         } else if (cause instanceof BackendException be && be.serverError() != null) {
@@ -147,57 +160,47 @@ public final class ClientSession extends MessageStreamHandler implements Backend
         }
     }
 
-    private void sendFatal(String code, String message) {
+    void sendFatal(String code, String message) {
         client.writeAndFlush(ServerMessages.fatal(client.alloc(), code, message)).addListener(ChannelFutureListener.CLOSE);
     }
 
-    // ---- client → backend ----
+    // ---- client → flow ----
 
     @Override
     protected boolean passThrough(byte type, int length) {
-        switch (type) {
-            case MessageType.TERMINATE:
-                return false;
-            case MessageType.QUERY, MessageType.SYNC, MessageType.FUNCTION_CALL:
-                pendingSyncs++;
-                unsynced = false;
-                return true;
-            case MessageType.COPY_DATA, MessageType.COPY_DONE, MessageType.COPY_FAIL:
-                return true;
-            default:
-                unsynced = true;
-                return true;
-        }
+        ClientFlow f = flow;
+        return f != null && type != MessageType.TERMINATE && f.passThrough(type);
     }
 
     @Override
     protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
-        BackendConnection b = backend;
-        if (state != State.READY || b == null) {
-            run.release();
-            return;
-        }
-        b.channel().write(run, b.channel().voidPromise());
+        ClientFlow f = flow;
+        if (f == null) run.release();
+        else f.forward(run);
     }
 
     @Override
     protected void onMessage(ChannelHandlerContext ctx, byte type, ByteBuf message) {
-        message.release();
-        if (type == MessageType.TERMINATE) ctx.close();
+        ClientFlow f = flow;
+        if (type == MessageType.TERMINATE || f == null) {
+            message.release();
+            if (type == MessageType.TERMINATE) ctx.close();
+            return;
+        }
+        f.onMessage(type, message);
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        BackendConnection b = backend;
-        if (b == null) return;
-        b.channel().flush();
-        // Back-pressure: stop reading the client while the backend cannot take more.
-        if (!b.channel().isWritable()) client.config().setAutoRead(false);
+        ClientFlow f = flow;
+        if (f != null) f.readComplete();
     }
 
     @Override
-    public void backendWritabilityChanged(BackendConnection connection) {
-        if (connection.channel().isWritable() && state == State.READY) client.config().setAutoRead(true);
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        ClientFlow f = flow;
+        if (f != null) f.clientWritabilityChanged(client.isWritable());
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override
@@ -205,100 +208,25 @@ public final class ClientSession extends MessageStreamHandler implements Backend
         sendFatal(SqlState.PROTOCOL_VIOLATION, reason);
     }
 
-    // ---- backend → client ----
-
-    @Override
-    public boolean passThrough(byte type) {
-        return true;
-    }
-
-    @Override
-    public void onBackendData(BackendConnection connection, ByteBuf data) {
-        client.write(data, client.voidPromise());
-    }
-
-    @Override
-    public void onBackendMessage(BackendConnection connection, byte type, ByteBuf message) {
-        client.write(message, client.voidPromise());
-        if (type == MessageType.READY_FOR_QUERY && pendingSyncs > 0) pendingSyncs--;
-    }
-
-    @Override
-    public void onBackendReadComplete(BackendConnection connection) {
-        client.flush();
-        if (!client.isWritable()) connection.channel().config().setAutoRead(false);
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        BackendConnection b = backend;
-        if (b != null && client.isWritable()) b.channel().config().setAutoRead(true);
-        super.channelWritabilityChanged(ctx);
-    }
-
-    @Override
-    public void onBackendClosed(BackendConnection connection) {
-        if (backend != connection) return;
-        backend = null;
-        if (client.isActive()) {
-            sendFatal(SqlState.CONNECTION_FAILURE, "the connection to the database server was lost");
-        }
-    }
-
     // ---- cancel and disconnect ----
 
-    /** Forwards a cancel to the backend serving this client now, if it is running something for it. */
+    /** A cancel request with this session's key arrived: the flow forwards it to the backend serving us now. */
     void cancelRunningQuery() {
         client.eventLoop().execute(() -> {
-            BackendConnection b = backend;
-            if (b != null && busy() && b.owner() == this) {
-                services.connector().cancel(client.eventLoop(), b.processId(), b.secretKey());
-            }
+            ClientFlow f = flow;
+            if (f != null) f.cancel();
         });
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        state = State.CLOSED;
+        closed = true;
         services.cancels().unregister(processId, this);
         services.sessions().remove(this);
         if (acquiring != null && !acquiring.isDone()) acquiring.cancel(false);
-        BackendConnection b = backend;
-        backend = null;
-        if (b != null) giveBack(b);
+        ClientFlow f = flow;
+        if (f != null) f.clientClosed();
         super.channelInactive(ctx);
-    }
-
-    /** Returns the backend clean, or closes it when it may still be running or holding something of ours. */
-    private void giveBack(BackendConnection b) {
-        if (!b.isActive() || busy() || b.owner() != this && b.owner() != null) {
-            services.pools().discard(b);
-            return;
-        }
-        boolean inTransaction = b.transactionStatus() != 'I';
-        ByteBuf request = resetRequest(inTransaction);
-        GatewayQuery.run(b, request, inTransaction ? 2 : 1, b.eventLoop()).addListener(f -> {
-            if (f.isSuccess() && !((GatewayQuery.Result) f.getNow()).failed() && b.transactionStatus() == 'I') {
-                services.pools().release(b);
-            } else {
-                services.pools().discard(b);
-            }
-        });
-    }
-
-    private ByteBuf resetRequest(boolean rollbackFirst) {
-        ByteBuf out = client.alloc().buffer(64);
-        if (rollbackFirst) append(out, ClientMessages.query(client.alloc(), "ROLLBACK"));
-        append(out, ClientMessages.query(client.alloc(), "DISCARD ALL"));
-        return out;
-    }
-
-    private static void append(ByteBuf out, ByteBuf part) {
-        try {
-            out.writeBytes(part);
-        } finally {
-            part.release();
-        }
     }
 
     @Override

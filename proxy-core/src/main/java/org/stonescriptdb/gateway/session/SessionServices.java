@@ -1,6 +1,7 @@
 package org.stonescriptdb.gateway.session;
 
 import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.metrics.ProxyCounters;
 import org.stonescriptdb.gateway.pool.BackendConnector;
 import org.stonescriptdb.gateway.pool.PoolManager;
 import org.stonescriptdb.gateway.routing.DatabaseRegistry;
@@ -9,5 +10,6 @@ import java.util.Set;
 
 /** The shared parts every client session uses. */
 public record SessionServices(GatewayConfig config, PoolManager pools, BackendConnector connector, DatabaseRegistry registry,
-                              CancelRegistry cancels, Set<ClientSession> sessions) {
+                              CancelRegistry cancels, Set<ClientSession> sessions,
+                              StatementRegistry statements, ProxyCounters counters) {
 }

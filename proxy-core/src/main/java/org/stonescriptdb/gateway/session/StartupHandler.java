@@ -37,7 +37,10 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
             case StartupPacket.SslRequest r -> ctx.writeAndFlush(Unpooled.wrappedBuffer(NOT_SUPPORTED));
             case StartupPacket.GssEncRequest r -> ctx.writeAndFlush(Unpooled.wrappedBuffer(NOT_SUPPORTED));
             case StartupPacket.CancelRequest c -> {
-                if (admitted(ctx)) services.cancels().cancel(c.processId(), c.secret());
+                if (admitted(ctx)) {
+                    services.counters().cancelRequested();
+                    services.cancels().cancel(c.processId(), c.secret());
+                }
                 ctx.close();
             }
             case StartupPacket.Malformed m -> fatal(ctx, SqlState.PROTOCOL_VIOLATION, m.reason());
@@ -69,6 +72,7 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
                 fatal(ctx, SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" does not exist");
                 return;
             }
+            services.counters().clientConnected();
             ctx.pipeline().addLast(new ClientSession(services, params));
             ctx.pipeline().remove(StartupDecoder.class);
             ctx.pipeline().remove(this);

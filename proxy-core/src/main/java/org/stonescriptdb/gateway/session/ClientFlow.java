@@ -1,0 +1,34 @@
+package org.stonescriptdb.gateway.session;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * How a client's messages reach a backend once the session has started: {@link SessionFlow} keeps one
+ * backend for the whole session; {@link TransactionFlow} borrows one per transaction.
+ */
+interface ClientFlow {
+
+    /** Header-time decision for a client message: forward it as raw bytes (true) or hand it over whole. */
+    boolean passThrough(byte type);
+
+    /** Raw client bytes, whole messages or pieces, that {@link #passThrough} let through. */
+    void forward(ByteBuf run);
+
+    /** One whole client message (not Terminate, which the session handles). */
+    void onMessage(byte type, ByteBuf message);
+
+    /** The end of one read from the client. */
+    void readComplete();
+
+    /** The client's writability changed (resume or pause reading the backend). */
+    void clientWritabilityChanged(boolean writable);
+
+    /** A cancel request for this client arrived. */
+    void cancel();
+
+    /** The client is gone: give the backend back clean, or close it. */
+    void clientClosed();
+
+    /** True while the client waits for the backend (a query or Sync batch is in flight). */
+    boolean busy();
+}

@@ -1,0 +1,124 @@
+package org.stonescriptdb.gateway.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import org.stonescriptdb.gateway.pool.BackendConnection;
+import org.stonescriptdb.gateway.protocol.ClientMessages;
+import org.stonescriptdb.gateway.protocol.Wire;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A client's session settings as the gateway tracks them: the parameters the server reports (as the client
+ * last saw them) and the startup settings the server does not report. {@link #syncFor} says what a backend
+ * must be told before it serves this client.
+ */
+final class ClientParameters {
+
+    /** Reported by the server but not settable, or not the client's to set. */
+    private static final Set<String> NOT_REPLAYABLE = Set.of("server_version", "server_encoding", "integer_datetimes",
+            "is_superuser", "session_authorization", "in_hot_standby", "scram_iterations");
+
+    /** Reported parameters: canonical name → value, as last reported to the client. */
+    private final Map<String, String> reported = new LinkedHashMap<>();
+    /** Startup settings the server does not report: lower-case name → value. */
+    private final Map<String, String> unreported = new LinkedHashMap<>();
+    private final Map<String, String> requested;
+
+    ClientParameters(Map<String, String> startupSettings) {
+        this.requested = startupSettings;
+    }
+
+    /** What a backend must be told at login so its session has exactly the startup packet's settings. */
+    Sync loginSync(BackendConnection backend) {
+        Map<String, String> set = new LinkedHashMap<>();
+        Set<String> requestedLower = new TreeSet<>();
+        requested.forEach((name, value) -> {
+            requestedLower.add(name.toLowerCase(Locale.ROOT));
+            String current = valueOf(backend.parameters(), name);
+            if (current == null) current = backend.appliedSettings().get(name.toLowerCase(Locale.ROOT));
+            if (!value.equals(current)) set.put(name, value);
+        });
+        List<String> reset = new ArrayList<>();
+        for (String name : backend.appliedSettings().keySet()) if (!requestedLower.contains(name)) reset.add(name);
+        return new Sync(set, reset);
+    }
+
+    /** After the login sync took effect on {@code backend}: remember what the client now has. */
+    void loginSynced(BackendConnection backend, Sync sync) {
+        reported.clear();
+        reported.putAll(backend.parameters());
+        Set<String> reportedLower = new TreeSet<>();
+        backend.parameters().keySet().forEach(k -> reportedLower.add(k.toLowerCase(Locale.ROOT)));
+        requested.forEach((name, value) -> {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (!reportedLower.contains(lower)) unreported.put(lower, value);
+        });
+        synced(backend, sync);
+    }
+
+    Map<String, String> reported() {
+        return reported;
+    }
+
+    /** A ParameterStatus the client is being sent (whole message): the client now has this value. */
+    void parameterStatus(ByteBuf message) {
+        ByteBuf body = message.slice(message.readerIndex() + 5, message.readableBytes() - 5);
+        reported.put(Wire.readCString(body), Wire.readCString(body));
+    }
+
+    /** Lower-case names of reported parameters the gateway replays; SET of any other pins the client. */
+    Set<String> trackedNames() {
+        Set<String> out = new TreeSet<>();
+        for (String name : reported.keySet()) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (!NOT_REPLAYABLE.contains(lower)) out.add(lower);
+        }
+        return out;
+    }
+
+    /** The settings to set and reset on {@code backend} so its session matches this client's. */
+    Sync syncFor(BackendConnection backend) {
+        Map<String, String> set = new LinkedHashMap<>();
+        reported.forEach((name, value) -> {
+            if (!NOT_REPLAYABLE.contains(name.toLowerCase(Locale.ROOT)) && !value.equals(backend.parameters().get(name))) set.put(name, value);
+        });
+        unreported.forEach((name, value) -> {
+            if (!value.equals(backend.appliedSettings().get(name))) set.put(name, value);
+        });
+        List<String> reset = new ArrayList<>();
+        for (String name : backend.appliedSettings().keySet()) if (!unreported.containsKey(name)) reset.add(name);
+        return new Sync(set, reset);
+    }
+
+    /** Records that {@code sync} succeeded on {@code backend}. */
+    void synced(BackendConnection backend, Sync sync) {
+        Map<String, String> applied = backend.appliedSettings();
+        sync.reset().forEach(applied::remove);
+        applied.putAll(unreported);
+    }
+
+    record Sync(Map<String, String> set, List<String> reset) {
+        boolean isEmpty() {
+            return set.isEmpty() && reset.isEmpty();
+        }
+
+        ByteBuf encode(ByteBufAllocator alloc, List<String> closeStatements) {
+            return ClientMessages.sessionSync(alloc, set, reset, closeStatements);
+        }
+    }
+
+    private static String valueOf(Map<String, String> params, String name) {
+        String exact = params.get(name);
+        if (exact != null) return exact;
+        for (Map.Entry<String, String> e : params.entrySet()) if (e.getKey().equalsIgnoreCase(name)) return e.getValue();
+        return null;
+    }
+
+}

@@ -1,0 +1,78 @@
+package org.stonescriptdb.gateway.session;
+
+import io.netty.buffer.ByteBuf;
+import org.stonescriptdb.gateway.session.StatementRegistry.StatementDef;
+
+/**
+ * One reply the transaction flow waits for, in the order the backend will send them. Kinds marked hidden are
+ * the gateway's own messages (their replies are swallowed); {@link Kind#SYNTHETIC} is a reply the gateway
+ * gives itself, sent to the client once everything before it has been answered.
+ */
+final class Expected {
+
+    enum Kind {
+        /** ParseComplete for a client's Parse; {@code statement} is null for the unnamed statement. */
+        PARSE,
+        /** ParseComplete for a Parse the gateway added (the backend lacked a client's statement): swallowed. */
+        PARSE_HIDDEN,
+        BIND,
+        /** ParameterDescription/RowDescription/NoData for a Describe. */
+        DESCRIBE,
+        /** Rows and a CommandComplete, PortalSuspended or EmptyQueryResponse for an Execute. */
+        EXECUTE,
+        /** CloseComplete for a client's Close of a portal (or the unnamed statement). */
+        CLOSE,
+        /** CloseComplete for a stale statement the gateway closed: swallowed. */
+        CLOSE_HIDDEN,
+        /** ReadyForQuery for a Sync. */
+        SYNC,
+        /** Everything up to ReadyForQuery for a simple Query or FunctionCall. */
+        QUERY,
+        /** A reply the gateway makes itself (ParseComplete of a statement the backend already has, CloseComplete…). */
+        SYNTHETIC;
+
+        boolean special() {
+            return this == PARSE_HIDDEN || this == CLOSE_HIDDEN || this == SYNTHETIC;
+        }
+    }
+
+    final Kind kind;
+    final StatementDef statement;
+    final int generation;
+    final String name;
+    ByteBuf reply;
+    /** For QUERY: an ErrorResponse arrived. */
+    boolean failed;
+
+    private Expected(Kind kind, StatementDef statement, int generation, String name, ByteBuf reply) {
+        this.kind = kind;
+        this.statement = statement;
+        this.generation = generation;
+        this.name = name;
+        this.reply = reply;
+    }
+
+    static Expected of(Kind kind) {
+        return new Expected(kind, null, 0, null, null);
+    }
+
+    static Expected parse(Kind kind, StatementDef statement, int generation) {
+        return new Expected(kind, statement, generation, null, null);
+    }
+
+    static Expected closeHidden(String name) {
+        return new Expected(Kind.CLOSE_HIDDEN, null, 0, name, null);
+    }
+
+    static Expected synthetic(ByteBuf reply) {
+        return new Expected(Kind.SYNTHETIC, null, 0, null, reply);
+    }
+
+    /** Frees what the entry holds when it is dropped unsent. */
+    void discard() {
+        if (reply != null) {
+            reply.release();
+            reply = null;
+        }
+    }
+}

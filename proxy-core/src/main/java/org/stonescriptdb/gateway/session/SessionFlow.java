@@ -1,0 +1,140 @@
+package org.stonescriptdb.gateway.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import org.stonescriptdb.gateway.pool.BackendConnection;
+import org.stonescriptdb.gateway.pool.BackendOwner;
+import org.stonescriptdb.gateway.pool.WritabilityListener;
+import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.SqlState;
+
+/**
+ * Session pooling: the client keeps one backend until it disconnects; bytes pass both ways untouched. When the
+ * client leaves, the backend is reset ({@code ROLLBACK} if needed, {@code DISCARD ALL}) and returned, or closed
+ * if it may still be running something.
+ */
+final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener {
+
+    private final ClientSession session;
+    private final Channel client;
+    private volatile BackendConnection backend;
+    /** Sync points (Query, Sync, FunctionCall) sent and not yet answered by ReadyForQuery. */
+    private volatile int pendingSyncs;
+    /** Messages sent since the last sync point (e.g. Parse/Describe/Flush without Sync). */
+    private volatile boolean unsynced;
+
+    SessionFlow(ClientSession session, BackendConnection backend) {
+        this.session = session;
+        this.client = session.client();
+        this.backend = backend;
+        backend.owner(this);
+    }
+
+    @Override
+    public boolean busy() {
+        return pendingSyncs > 0 || unsynced;
+    }
+
+    // ---- client → backend ----
+
+    @Override
+    public boolean passThrough(byte type) {
+        switch (type) {
+            case MessageType.QUERY, MessageType.SYNC, MessageType.FUNCTION_CALL -> {
+                pendingSyncs++;
+                unsynced = false;
+            }
+            case MessageType.COPY_DATA, MessageType.COPY_DONE, MessageType.COPY_FAIL -> { }
+            default -> unsynced = true;
+        }
+        return true;
+    }
+
+    @Override
+    public void forward(ByteBuf run) {
+        BackendConnection b = backend;
+        if (b == null) {
+            run.release();
+            return;
+        }
+        b.channel().write(run, b.channel().voidPromise());
+    }
+
+    @Override
+    public void onMessage(byte type, ByteBuf message) {
+        // Everything but Terminate passes through; nothing comes here.
+        message.release();
+    }
+
+    @Override
+    public void readComplete() {
+        BackendConnection b = backend;
+        if (b == null) return;
+        b.channel().flush();
+        // Back-pressure: stop reading the client while the backend cannot take more.
+        if (!b.channel().isWritable()) client.config().setAutoRead(false);
+    }
+
+    @Override
+    public void backendWritabilityChanged(BackendConnection connection) {
+        if (connection.channel().isWritable()) client.config().setAutoRead(true);
+    }
+
+    @Override
+    public void clientWritabilityChanged(boolean writable) {
+        BackendConnection b = backend;
+        if (b != null && writable) b.channel().config().setAutoRead(true);
+    }
+
+    // ---- backend → client ----
+
+    @Override
+    public boolean passBackendThrough(byte type) {
+        return true;
+    }
+
+    @Override
+    public void onBackendData(BackendConnection connection, ByteBuf data) {
+        client.write(data, client.voidPromise());
+    }
+
+    @Override
+    public void onBackendMessage(BackendConnection connection, byte type, ByteBuf message) {
+        if (type == MessageType.PARAMETER_STATUS) session.parameters().parameterStatus(message);
+        client.write(message, client.voidPromise());
+        if (type == MessageType.READY_FOR_QUERY && pendingSyncs > 0) pendingSyncs--;
+    }
+
+    @Override
+    public void onBackendReadComplete(BackendConnection connection) {
+        client.flush();
+        if (client.isActive() && !client.isWritable()) connection.channel().config().setAutoRead(false);
+    }
+
+    @Override
+    public void onBackendClosed(BackendConnection connection) {
+        if (backend != connection) return;
+        backend = null;
+        if (client.isActive()) session.sendFatal(SqlState.CONNECTION_FAILURE, "the connection to the database server was lost");
+    }
+
+    // ---- cancel and disconnect ----
+
+    @Override
+    public void cancel() {
+        BackendConnection b = backend;
+        if (b != null && busy() && b.owner() == this) session.services().connector().cancel(client.eventLoop(), b);
+    }
+
+    @Override
+    public void clientClosed() {
+        BackendConnection b = backend;
+        backend = null;
+        if (b == null) return;
+        if (!b.isActive() || busy() || b.owner() != this) {
+            session.services().pools().discard(b);
+            return;
+        }
+        SessionReset.resetAndRelease(session.services(), b, true);
+    }
+}

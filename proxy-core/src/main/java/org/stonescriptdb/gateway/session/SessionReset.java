@@ -1,0 +1,50 @@
+package org.stonescriptdb.gateway.session;
+
+import io.netty.buffer.ByteBuf;
+import org.stonescriptdb.gateway.pool.BackendConnection;
+import org.stonescriptdb.gateway.pool.GatewayQuery;
+import org.stonescriptdb.gateway.protocol.ClientMessages;
+
+/** Makes a backend fit for another client: roll back an open transaction, drop session state, return it. */
+final class SessionReset {
+
+    private SessionReset() {
+    }
+
+    /**
+     * @param discardAll also run {@code DISCARD ALL} (the client may have left session state behind)
+     */
+    static void resetAndRelease(SessionServices services, BackendConnection b, boolean discardAll) {
+        boolean inTransaction = b.transactionStatus() != 'I';
+        if (!inTransaction && !discardAll) {
+            services.pools().release(b);
+            return;
+        }
+        ByteBuf request = b.channel().alloc().buffer(64);
+        int queries = 0;
+        if (inTransaction) {
+            append(request, ClientMessages.query(b.channel().alloc(), "ROLLBACK"));
+            queries++;
+        }
+        if (discardAll) {
+            append(request, ClientMessages.query(b.channel().alloc(), "DISCARD ALL"));
+            queries++;
+        }
+        GatewayQuery.run(b, request, queries, b.eventLoop()).addListener(f -> {
+            if (f.isSuccess() && !((GatewayQuery.Result) f.getNow()).failed() && b.transactionStatus() == 'I') {
+                if (discardAll) b.forgetSessionState();
+                services.pools().release(b);
+            } else {
+                services.pools().discard(b);
+            }
+        });
+    }
+
+    private static void append(ByteBuf out, ByteBuf part) {
+        try {
+            out.writeBytes(part);
+        } finally {
+            part.release();
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package org.stonescriptdb.gateway.session;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Decides from the text of a client's query whether it creates session state that transaction pooling cannot
+ * carry to another backend. Reported parameters (ParameterStatus) are not such state: the gateway tracks
+ * them and sets them on whichever backend the client gets next.
+ */
+final class SessionStateClassifier {
+
+    private SessionStateClassifier() {
+    }
+
+    /**
+     * The strongest effect of any statement in {@code sql} (a pin beats everything).
+     *
+     * @param tracked lower-case names of the parameters the server reports and the gateway replays (which ones
+     *                depends on the server version: PostgreSQL 18 reports search_path, 17 does not); SET of any
+     *                other parameter pins
+     */
+    static SessionStateEffect classify(String sql, Set<String> tracked) {
+        if (sql.isEmpty()) return SessionStateEffect.NONE;
+        SessionStateEffect result = SessionStateEffect.NONE;
+        for (SqlScanner.Statement s : SqlScanner.statements(sql)) {
+            SessionStateEffect e = classify(s, tracked);
+            if (e instanceof SessionStateEffect.Pin) return e;
+            if (!(e instanceof SessionStateEffect.None)) result = e;
+        }
+        return result;
+    }
+
+    private static SessionStateEffect classify(SqlScanner.Statement s, Set<String> tracked) {
+        String first = s.word(0);
+        SessionStateEffect functions = sessionFunctions(s.words());
+        if (functions != null) return functions;
+        return switch (first) {
+            case "set" -> classifySet(s, tracked);
+            case "reset" -> s.word(1).equals("all") ? new SessionStateEffect.ResetAll()
+                    : tracked.contains(s.word(1)) ? SessionStateEffect.NONE : pin("RESET " + s.word(1));
+            case "listen" -> pin("LISTEN");
+            case "prepare" -> s.word(1).equals("transaction") ? SessionStateEffect.NONE : pin("SQL PREPARE");
+            case "load" -> new SessionStateEffect.Pin("LOAD", false);
+            case "declare" -> s.words().contains("hold") && !s.words().contains("without") ? pin("DECLARE … WITH HOLD") : SessionStateEffect.NONE;
+            case "create" -> createsTemporaryObject(s) ? pin("CREATE TEMP") : SessionStateEffect.NONE;
+            case "select" -> s.words().contains("into") && (s.words().contains("temp") || s.words().contains("temporary"))
+                    ? pin("SELECT INTO TEMP") : SessionStateEffect.NONE;
+            case "deallocate" -> deallocate(s);
+            case "discard" -> s.word(1).equals("all") ? new SessionStateEffect.DiscardAll() : SessionStateEffect.NONE;
+            default -> SessionStateEffect.NONE;
+        };
+    }
+
+    private static SessionStateEffect classifySet(SqlScanner.Statement s, Set<String> tracked) {
+        int i = 1;
+        String scope = s.word(i);
+        if (scope.equals("local")) return SessionStateEffect.NONE;
+        if (scope.equals("transaction")) return SessionStateEffect.NONE;
+        if (scope.equals("session")) {
+            i++;
+            if (s.word(i).equals("characteristics")) {
+                // Only READ ONLY / READ WRITE is reported (default_transaction_read_only); isolation levels are not.
+                boolean trackable = tracked.contains("default_transaction_read_only")
+                        && !s.words().contains("isolation") && !s.words().contains("deferrable");
+                return trackable ? SessionStateEffect.NONE : pin("SET SESSION CHARACTERISTICS");
+            }
+            if (s.word(i).equals("authorization")) return pin("SET SESSION AUTHORIZATION");
+        }
+        String name = s.word(i);
+        if (name.equals("role")) return pin("SET ROLE");
+        if (name.equals("time") && s.word(i + 1).equals("zone")) return SessionStateEffect.NONE;
+        if (name.equals("names")) return SessionStateEffect.NONE; // client_encoding
+        return tracked.contains(name) ? SessionStateEffect.NONE : pin("SET " + name);
+    }
+
+    private static boolean createsTemporaryObject(SqlScanner.Statement s) {
+        for (int i = 1; i < Math.min(s.words().size(), 4); i++) {
+            String w = s.word(i);
+            if (w.equals("temp") || w.equals("temporary")) return true;
+        }
+        return false;
+    }
+
+    private static SessionStateEffect deallocate(SqlScanner.Statement s) {
+        int i = s.word(1).equals("prepare") ? 2 : 1;
+        String name = s.word(i);
+        if (name.isEmpty()) return SessionStateEffect.NONE;
+        return new SessionStateEffect.Deallocate(name.equals("all") ? null : name);
+    }
+
+    /** Session-level advisory locks and {@code set_config(…, false)} anywhere in the statement. */
+    private static SessionStateEffect sessionFunctions(List<String> words) {
+        for (int i = 0; i < words.size(); i++) {
+            String w = words.get(i);
+            if (w.equals("pg_advisory_lock") || w.equals("pg_advisory_lock_shared")
+                    || w.equals("pg_try_advisory_lock") || w.equals("pg_try_advisory_lock_shared")) {
+                return pin("session advisory lock");
+            }
+            if (w.equals("set_config") && !isLocalSetConfig(words, i)) return pin("set_config(…, false)");
+        }
+        return null;
+    }
+
+    /** {@code set_config(a, b, true)}: the third argument, when it is the literal true, makes it transaction-local. */
+    private static boolean isLocalSetConfig(List<String> words, int at) {
+        int depth = 0;
+        int commas = 0;
+        for (int i = at + 1; i < words.size(); i++) {
+            String w = words.get(i);
+            if (w.equals("(")) depth++;
+            else if (w.equals(")")) {
+                if (--depth == 0) return false;
+            } else if (w.equals(",") && depth == 1) commas++;
+            else if (commas == 2 && depth == 1) return w.equals("true");
+        }
+        return false;
+    }
+
+    private static SessionStateEffect.Pin pin(String reason) {
+        return new SessionStateEffect.Pin(reason, true);
+    }
+}

@@ -1,0 +1,78 @@
+package org.stonescriptdb.gateway.session;
+
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Gateway-wide names for prepared statements: one name per distinct (query text, parameter types), so that a
+ * statement prepared on a backend for one client serves every client that prepares the same thing.
+ */
+public final class StatementRegistry {
+
+    private final ConcurrentHashMap<Content, StatementDef> byContent = new ConcurrentHashMap<>();
+    private final AtomicLong counter = new AtomicLong();
+
+    /**
+     * @param parseTail the Parse message body after the statement name: query, parameter count and type oids
+     */
+    public StatementDef intern(byte[] parseTail) {
+        return byContent.computeIfAbsent(new Content(parseTail), c -> new StatementDef("_ssg_" + counter.incrementAndGet(), parseTail));
+    }
+
+    public int size() {
+        return byContent.size();
+    }
+
+    private record Content(byte[] bytes) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Content c && Arrays.equals(bytes, c.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+    }
+
+    /** A statement as the gateway prepares it on backends. */
+    public static final class StatementDef {
+        private final String name;
+        private final byte[] parseTail;
+        /** Bumped when a backend says the statement's result type changed: every backend re-prepares it. */
+        private volatile int generation;
+        /** Databases where a backend accepted this statement: a client preparing it there needs no backend. */
+        private final java.util.Set<String> acceptedIn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        StatementDef(String name, byte[] parseTail) {
+            this.name = name;
+            this.parseTail = parseTail;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public byte[] parseTail() {
+            return parseTail;
+        }
+
+        public int generation() {
+            return generation;
+        }
+
+        public boolean acceptedIn(String database) {
+            return acceptedIn.contains(database);
+        }
+
+        public void accepted(String database) {
+            acceptedIn.add(database);
+        }
+
+        public synchronized void invalidate(int seenGeneration) {
+            // Several backends may report the same change; move on once per change.
+            if (generation == seenGeneration) generation++;
+        }
+    }
+}

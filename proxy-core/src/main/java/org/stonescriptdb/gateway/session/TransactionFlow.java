@@ -1,0 +1,670 @@
+package org.stonescriptdb.gateway.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
+import org.stonescriptdb.gateway.pool.BackendConnection;
+import org.stonescriptdb.gateway.pool.BackendException;
+import org.stonescriptdb.gateway.pool.BackendOwner;
+import org.stonescriptdb.gateway.pool.BackendStatements;
+import org.stonescriptdb.gateway.pool.GatewayQuery;
+import org.stonescriptdb.gateway.pool.PoolTimeoutException;
+import org.stonescriptdb.gateway.pool.WritabilityListener;
+import org.stonescriptdb.gateway.protocol.ErrorFields;
+import org.stonescriptdb.gateway.protocol.FrontendMessages;
+import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.ServerMessages;
+import org.stonescriptdb.gateway.protocol.SqlState;
+import org.stonescriptdb.gateway.session.Expected.Kind;
+import org.stonescriptdb.gateway.session.StatementRegistry.StatementDef;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * Transaction pooling. The client borrows a backend at its first message after an idle ReadyForQuery and gives
+ * it back at the ReadyForQuery that answers its last outstanding Sync or Query with status {@code I}.
+ *
+ * <p>Named prepared statements survive the change of backend: each client name maps to a gateway-wide name
+ * per distinct (query, types); a backend that lacks the statement gets the Parse first (its ParseComplete is
+ * swallowed), a backend that has it gets no Parse (the client gets a ParseComplete from the gateway), and a
+ * client's Close of a statement is answered by the gateway. To put such replies in the right place, the flow
+ * keeps the queue of replies it expects ({@link Expected}).
+ *
+ * <p>Session state the gateway cannot carry to another backend pins the client to its backend until it
+ * disconnects. Reported parameters are replayed instead.
+ *
+ * <p>Client callbacks run on the client's event loop, backend callbacks on the backend's; both take this
+ * object's lock, which is held only for bookkeeping and non-blocking writes.
+ */
+final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityListener {
+
+    private static final Logger LOG = Logger.getLogger(TransactionFlow.class.getName());
+    private static final String CACHED_PLAN_CHANGED = "cached plan must not change result type";
+
+    private final ClientSession session;
+    private final Channel client;
+    private final ByteBufAllocator alloc;
+    private final SessionServices services;
+    /** The client's named statements: client name → gateway statement. */
+    private final Map<String, StatementDef> statements = new HashMap<>();
+    private final ArrayDeque<Expected> expected = new ArrayDeque<>();
+    /** Hidden or synthetic entries in {@link #expected}: while there are any, backend replies are read whole. */
+    private int specialEntries;
+    /** Client messages that arrived while no backend was ready for them. */
+    private final ArrayDeque<ByteBuf> waiting = new ArrayDeque<>();
+    private BackendConnection backend;
+    private Future<BackendConnection> acquiring;
+    /** The backend is being brought in line with the client's settings; its replies are not the client's. */
+    private boolean preparing;
+    /** After an error in an extended-protocol batch the server ignores everything up to the next Sync. */
+    private boolean skippingUntilSync;
+    /** A statement of the current batch reset the session (DISCARD ALL) or the settings (RESET ALL). */
+    private boolean discardAtReady;
+    private boolean resetSettingsAtReady;
+    private boolean batchFailed;
+    /** The statement of the last named Bind: the one a "cached plan must not change result type" is about. */
+    private StatementDef lastBound;
+    private String pinReason;
+    private boolean pinResettable = true;
+    private boolean closed;
+
+    TransactionFlow(ClientSession session) {
+        this.session = session;
+        this.client = session.client();
+        this.alloc = client.alloc();
+        this.services = session.services();
+    }
+
+    @Override
+    public synchronized boolean busy() {
+        return !expected.isEmpty() || !waiting.isEmpty() || acquiring != null || preparing;
+    }
+
+    // ---- client → backend ----
+
+    @Override
+    public synchronized boolean passThrough(byte type) {
+        // Only messages that need no rewriting, and only onto an attached backend with nothing queued before them.
+        if (backend == null || preparing || !waiting.isEmpty() || skippingUntilSync) return false;
+        if (type == MessageType.EXECUTE) {
+            expect(Expected.of(Kind.EXECUTE));
+            return true;
+        }
+        if (type == MessageType.SYNC) {
+            expect(Expected.of(Kind.SYNC));
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public synchronized void forward(ByteBuf run) {
+        // Pass-through messages always leave an expected reply, so the backend cannot have been released.
+        if (backend == null) {
+            run.release();
+            return;
+        }
+        backend.channel().write(run, backend.channel().voidPromise());
+    }
+
+    @Override
+    public synchronized void onMessage(byte type, ByteBuf message) {
+        if (closed) {
+            message.release();
+            return;
+        }
+        if (backend == null && acquiring == null && waiting.isEmpty() && answeredWithoutBackend(type, message)) return;
+        if (backend == null || preparing || !waiting.isEmpty()) {
+            waiting.add(message);
+            if (backend == null && acquiring == null) acquire();
+            return;
+        }
+        process(type, message);
+        drainSynthetic();
+    }
+
+    @Override
+    public synchronized void readComplete() {
+        if (backend != null && !preparing) {
+            backend.channel().flush();
+            if (!backend.channel().isWritable()) client.config().setAutoRead(false);
+        }
+        client.flush();
+    }
+
+    @Override
+    public void backendWritabilityChanged(BackendConnection connection) {
+        if (connection.channel().isWritable()) client.config().setAutoRead(true);
+    }
+
+    @Override
+    public synchronized void clientWritabilityChanged(boolean writable) {
+        if (backend != null && writable) backend.channel().config().setAutoRead(true);
+    }
+
+    /**
+     * Between transactions some messages need no backend: preparing a statement already accepted on this
+     * database, closing a statement, Sync and Flush. Answering them here keeps a client that prepares
+     * statements one blocking call at a time (pgbench -M prepared, libpq's PQprepare) from waiting for a backend
+     * that its own other connections hold — a deadlock when all backends are in transactions.
+     */
+    private boolean answeredWithoutBackend(byte type, ByteBuf message) {
+        switch (type) {
+            case MessageType.PARSE -> {
+                FrontendMessages.Parse parse = FrontendMessages.parse(message);
+                if (parse.name().isEmpty()) return false;
+                StatementDef def = services.statements().intern(parse.tail());
+                if (!def.acceptedIn(session.database())
+                        || !(SessionStateClassifier.classify(parse.query(), session.parameters().trackedNames()) instanceof SessionStateEffect.None)) {
+                    return false;
+                }
+                statements.put(parse.name(), def);
+                client.write(FrontendMessages.parseComplete(alloc), client.voidPromise());
+            }
+            case MessageType.CLOSE -> {
+                if (FrontendMessages.target(message) == 'S') statements.remove(FrontendMessages.targetName(message));
+                // A portal does not outlive its transaction, and closing a missing one is no error either.
+                client.write(FrontendMessages.closeComplete(alloc), client.voidPromise());
+            }
+            case MessageType.SYNC -> client.write(ServerMessages.readyForQuery(alloc, (byte) 'I'), client.voidPromise());
+            case MessageType.FLUSH -> { }
+            default -> {
+                return false;
+            }
+        }
+        message.release();
+        return true;
+    }
+
+    /** Handles one whole client message with a ready backend attached. */
+    private void process(byte type, ByteBuf message) {
+        if (skippingUntilSync && type != MessageType.SYNC) {
+            message.release(); // the server would ignore it too
+            return;
+        }
+        switch (type) {
+            case MessageType.PARSE -> parse(message);
+            case MessageType.BIND -> bind(message);
+            case MessageType.DESCRIBE -> describe(message);
+            case MessageType.CLOSE -> close(message);
+            case MessageType.QUERY -> query(message);
+            case MessageType.EXECUTE -> {
+                expect(Expected.of(Kind.EXECUTE));
+                send(message);
+            }
+            case MessageType.SYNC -> {
+                skippingUntilSync = false;
+                expect(Expected.of(Kind.SYNC));
+                send(message);
+            }
+            case MessageType.FUNCTION_CALL -> {
+                expect(Expected.of(Kind.QUERY));
+                send(message);
+            }
+            default -> send(message); // Flush, CopyData/Done/Fail, or something the server will reject itself
+        }
+    }
+
+    private void parse(ByteBuf message) {
+        FrontendMessages.Parse parse = FrontendMessages.parse(message);
+        noteSessionEffects(SessionStateClassifier.classify(parse.query(), session.parameters().trackedNames()), false);
+        if (parse.name().isEmpty()) {
+            expect(Expected.parse(Kind.PARSE, null, 0));
+            send(message);
+            return;
+        }
+        message.release();
+        StatementDef def = services.statements().intern(parse.tail());
+        statements.put(parse.name(), def);
+        if (backend.statements().generation(def.name()) == def.generation()) {
+            expect(Expected.synthetic(FrontendMessages.parseComplete(alloc)));
+        } else {
+            prepareOnBackend(def, Kind.PARSE);
+        }
+    }
+
+    private void bind(ByteBuf message) {
+        String name = FrontendMessages.bindStatement(message);
+        StatementDef def = name.isEmpty() ? null : statements.get(name);
+        if (def == null) {
+            // The unnamed statement, or a name the client never prepared: the server answers for itself.
+            expect(Expected.of(Kind.BIND));
+            send(message);
+            return;
+        }
+        ensurePrepared(def);
+        lastBound = def;
+        expect(Expected.of(Kind.BIND));
+        send(FrontendMessages.renameBind(alloc, message, def.name()));
+    }
+
+    private void describe(ByteBuf message) {
+        StatementDef def = namedStatement(message);
+        expect(Expected.of(Kind.DESCRIBE));
+        if (def == null) {
+            send(message);
+            return;
+        }
+        message.release();
+        // The entry is already queued; the hidden Parse must come before it.
+        Expected describe = expected.pollLast();
+        ensurePrepared(def);
+        expected.addLast(describe);
+        send(FrontendMessages.encodeTarget(alloc, MessageType.DESCRIBE, (byte) 'S', def.name()));
+    }
+
+    private void close(ByteBuf message) {
+        if (FrontendMessages.target(message) == 'S' && !FrontendMessages.targetName(message).isEmpty()) {
+            String name = FrontendMessages.targetName(message);
+            if (statements.remove(name) != null || pinReason == null) {
+                // Ours to answer: the gateway statement stays prepared for whoever uses it next.
+                message.release();
+                expect(Expected.synthetic(FrontendMessages.closeComplete(alloc)));
+                return;
+            }
+        }
+        expect(Expected.of(Kind.CLOSE));
+        send(message);
+    }
+
+    private void query(ByteBuf message) {
+        String sql = FrontendMessages.queryText(message);
+        SessionStateEffect effect = SessionStateClassifier.classify(sql, session.parameters().trackedNames());
+        if (effect instanceof SessionStateEffect.Deallocate d && SqlScanner.statements(sql).size() == 1 && pinReason == null) {
+            // DEALLOCATE of protocol-level statements: they live in the gateway's map, not on this backend.
+            message.release();
+            if (d.name() == null) statements.clear();
+            else if (statements.remove(d.name()) == null) {
+                expect(Expected.synthetic(ServerMessages.error(alloc, "ERROR", "26000", "prepared statement \"" + d.name() + "\" does not exist")));
+                expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, backend.transactionStatus())));
+                return;
+            }
+            expect(Expected.synthetic(FrontendMessages.commandComplete(alloc, d.name() == null ? "DEALLOCATE ALL" : "DEALLOCATE")));
+            expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, backend.transactionStatus())));
+            return;
+        }
+        noteSessionEffects(effect, true);
+        expect(Expected.of(Kind.QUERY));
+        send(message);
+    }
+
+    private void noteSessionEffects(SessionStateEffect effect, boolean simpleQuery) {
+        switch (effect) {
+            case SessionStateEffect.Pin p -> pin(p.reason(), p.resettable());
+            case SessionStateEffect.DiscardAll d -> {
+                statements.clear();
+                discardAtReady = true;
+            }
+            case SessionStateEffect.ResetAll r -> resetSettingsAtReady = true;
+            case SessionStateEffect.Deallocate d -> {
+                if (d.name() == null) statements.clear();
+                else statements.remove(d.name());
+            }
+            case SessionStateEffect.None n -> { }
+        }
+    }
+
+    private void pin(String reason, boolean resettable) {
+        pinResettable &= resettable;
+        if (pinReason != null) return;
+        pinReason = reason;
+        services.counters().pinned();
+        LOG.info(() -> "client " + client.remoteAddress() + " on " + session.database() + " keeps its backend until it disconnects: " + reason);
+    }
+
+    private StatementDef namedStatement(ByteBuf describeOrClose) {
+        if (FrontendMessages.target(describeOrClose) != 'S') return null;
+        String name = FrontendMessages.targetName(describeOrClose);
+        return name.isEmpty() ? null : statements.get(name);
+    }
+
+    /** Makes sure the attached backend has {@code def} at its current generation, adding a hidden Parse if not. */
+    private void ensurePrepared(StatementDef def) {
+        if (backend.statements().generation(def.name()) != def.generation()) prepareOnBackend(def, Kind.PARSE_HIDDEN);
+    }
+
+    private void prepareOnBackend(StatementDef def, Kind kind) {
+        BackendStatements prepared = backend.statements();
+        if (prepared.generation(def.name()) >= 0) prepared.stale(def.name());
+        if (prepared.mustClose(def.name())) {
+            prepared.closed(def.name());
+            expect(Expected.closeHidden(def.name()));
+            send(FrontendMessages.encodeTarget(alloc, MessageType.CLOSE, (byte) 'S', def.name()));
+        }
+        int generation = def.generation();
+        // Counted as prepared at once, so a Bind later in this batch does not parse it again.
+        prepared.prepared(def.name(), generation);
+        expect(Expected.parse(kind, def, generation));
+        send(FrontendMessages.encodeParse(alloc, def.name(), def.parseTail()));
+    }
+
+    private void expect(Expected e) {
+        expected.addLast(e);
+        if (e.kind.special()) specialEntries++;
+    }
+
+    private Expected pop() {
+        Expected e = expected.pollFirst();
+        if (e != null && e.kind.special()) specialEntries--;
+        return e;
+    }
+
+    private void send(ByteBuf message) {
+        backend.channel().write(message, backend.channel().voidPromise());
+    }
+
+    /**
+     * Sends the gateway's own replies that are now due: those with nothing unanswered before them. When one of
+     * them is a ReadyForQuery (a DEALLOCATE the gateway answered), the transaction may be over.
+     */
+    private void drainSynthetic() {
+        boolean ready = false;
+        Expected head;
+        while ((head = expected.peekFirst()) != null && head.kind == Kind.SYNTHETIC) {
+            pop();
+            ByteBuf reply = head.reply;
+            head.reply = null;
+            ready |= reply.getByte(reply.readerIndex()) == MessageType.READY_FOR_QUERY;
+            client.write(reply, client.voidPromise());
+        }
+        if (ready) releaseIfDone();
+    }
+
+    // ---- getting and giving back a backend ----
+
+    private void acquire() {
+        client.config().setAutoRead(false);
+        Future<BackendConnection> f = services.pools().acquire(session.database(), client.eventLoop());
+        acquiring = f;
+        f.addListener(done -> {
+            if (done.isCancelled()) return;
+            if (done.isSuccess()) attach((BackendConnection) done.getNow());
+            else acquireFailed(done.cause());
+        });
+    }
+
+    private synchronized void attach(BackendConnection b) {
+        acquiring = null;
+        if (closed) {
+            services.pools().release(b);
+            return;
+        }
+        backend = b;
+        services.counters().transactionStarted();
+        ClientParameters.Sync sync = session.parameters().syncFor(b);
+        List<String> stale = b.statements().takeToClose(BackendStatements.DEFAULT_CAPACITY);
+        if (sync.isEmpty() && stale.isEmpty()) {
+            ready();
+            return;
+        }
+        preparing = true;
+        GatewayQuery.run(b, sync.encode(alloc, stale), 1, client.eventLoop()).addListener(f -> synced(b, sync, f));
+    }
+
+    private synchronized void synced(BackendConnection b, ClientParameters.Sync sync, Future<?> f) {
+        preparing = false;
+        if (closed || backend != b) {
+            if (backend == b) backend = null;
+            services.pools().discard(b);
+            return;
+        }
+        if (!f.isSuccess() || ((GatewayQuery.Result) f.getNow()).failed()) {
+            backend = null;
+            services.pools().discard(b);
+            Throwable cause = f.isSuccess() ? new BackendException(((GatewayQuery.Result) f.getNow()).error(), "the backend refused the client's settings") : f.cause();
+            failWaiting(cause);
+            return;
+        }
+        session.parameters().synced(b, sync);
+        ready();
+    }
+
+    /** The backend serves this client now: replay what the client sent meanwhile. */
+    private void ready() {
+        backend.owner(this);
+        while (!waiting.isEmpty() && backend != null && !preparing) {
+            ByteBuf next = waiting.pollFirst();
+            process(next.getByte(next.readerIndex()), next);
+            drainSynthetic();
+        }
+        if (backend != null) backend.channel().flush();
+        client.flush();
+        client.config().setAutoRead(true);
+    }
+
+    private synchronized void acquireFailed(Throwable cause) {
+        acquiring = null;
+        if (!closed) failWaiting(cause);
+    }
+
+    /**
+     * No backend for the waiting messages: the client gets an ErrorResponse (not FATAL: its session survives)
+     * and a ReadyForQuery for each Sync or Query it sent, as if the server had failed the batch.
+     */
+    private void failWaiting(Throwable cause) {
+        String code = SqlState.CONNECTION_FAILURE;
+        String message = "the gateway could not get a backend connection: " + cause.getMessage();
+        if (cause instanceof PoolTimeoutException) {
+            code = SqlState.TOO_MANY_CONNECTIONS;
+            message = cause.getMessage();
+        } else if (cause instanceof BackendException be && be.serverError() != null) {
+            code = be.serverError().code();
+            message = be.serverError().message();
+        }
+        client.write(ServerMessages.error(alloc, "ERROR", code, message), client.voidPromise());
+        while (!waiting.isEmpty()) {
+            ByteBuf m = waiting.pollFirst();
+            byte type = m.getByte(m.readerIndex());
+            m.release();
+            if (type == MessageType.SYNC || type == MessageType.QUERY || type == MessageType.FUNCTION_CALL) {
+                client.write(ServerMessages.readyForQuery(alloc, (byte) 'I'), client.voidPromise());
+            }
+        }
+        client.flush();
+        client.config().setAutoRead(true);
+    }
+
+    /** At a ReadyForQuery with nothing outstanding: give the backend back unless the client is pinned to it. */
+    private void releaseIfDone() {
+        BackendConnection b = backend;
+        if (b == null || preparing || !expected.isEmpty() || !waiting.isEmpty() || pinReason != null
+                || b.transactionStatus() != 'I' || closed) {
+            return;
+        }
+        backend = null;
+        b.owner(null);
+        client.flush();
+        services.pools().release(b);
+    }
+
+    // ---- backend → client ----
+
+    @Override
+    public synchronized boolean passBackendThrough(byte type) {
+        if (specialEntries > 0 || type == MessageType.ERROR_RESPONSE) return false;
+        account(type);
+        return true;
+    }
+
+    /** Moves the queue along for a reply that needs no special handling. */
+    private void account(byte type) {
+        Expected head = expected.peekFirst();
+        if (head == null) return;
+        switch (type) {
+            case '1' -> {
+                pop();
+                if (head.statement != null) head.statement.accepted(session.database());
+            }
+            case '2', '3', 'n' -> pop();
+            case 'T' -> {
+                if (head.kind == Kind.DESCRIBE) pop();
+            }
+            case 'C', 's', 'I' -> {
+                if (head.kind == Kind.EXECUTE) pop();
+            }
+            default -> { }
+        }
+    }
+
+    @Override
+    public synchronized void onBackendData(BackendConnection connection, ByteBuf data) {
+        client.write(data, client.voidPromise());
+    }
+
+    @Override
+    public synchronized void onBackendMessage(BackendConnection connection, byte type, ByteBuf message) {
+        if (connection != backend) {
+            message.release();
+            return;
+        }
+        switch (type) {
+            case MessageType.READY_FOR_QUERY -> readyForQuery(message);
+            case MessageType.PARAMETER_STATUS -> {
+                session.parameters().parameterStatus(message);
+                client.write(message, client.voidPromise());
+            }
+            case MessageType.ERROR_RESPONSE -> error(message);
+            case '1' -> {
+                Expected head = expected.peekFirst();
+                if (head != null && head.kind == Kind.PARSE_HIDDEN) {
+                    pop();
+                    head.statement.accepted(session.database());
+                    message.release();
+                } else {
+                    account(type);
+                    client.write(message, client.voidPromise());
+                }
+            }
+            case '3' -> {
+                Expected head = expected.peekFirst();
+                if (head != null && head.kind == Kind.CLOSE_HIDDEN) {
+                    pop();
+                    message.release();
+                } else {
+                    account(type);
+                    client.write(message, client.voidPromise());
+                }
+            }
+            default -> {
+                account(type);
+                client.write(message, client.voidPromise());
+            }
+        }
+        if (backend != null) drainSynthetic();
+    }
+
+    private void readyForQuery(ByteBuf message) {
+        // Everything up to the Sync or Query this answers is done (entries left over were skipped after an error).
+        Expected e;
+        while ((e = pop()) != null && e.kind != Kind.SYNC && e.kind != Kind.QUERY) e.discard();
+        client.write(message, client.voidPromise());
+        if (discardAtReady && !batchFailed) {
+            backend.forgetSessionState();
+            if (pinResettable) pinReason = null;
+        } else if (resetSettingsAtReady && !batchFailed) {
+            backend.appliedSettings().clear();
+        }
+        if (expected.isEmpty()) {
+            discardAtReady = false;
+            resetSettingsAtReady = false;
+            batchFailed = false;
+        }
+        drainSynthetic();
+        releaseIfDone();
+    }
+
+    private void error(ByteBuf message) {
+        ErrorFields error = ErrorFields.decodeMessage(message);
+        batchFailed = true;
+        Expected head = expected.peekFirst();
+        if (head != null && head.kind == Kind.QUERY) {
+            head.failed = true;
+        } else if (head != null) {
+            // Extended protocol: the message at the head failed and the server skips the rest up to the Sync.
+            if (SqlState.FEATURE_NOT_SUPPORTED.equals(error.code()) && error.message() != null && error.message().startsWith(CACHED_PLAN_CHANGED)) {
+                invalidate(lastBound);
+            }
+            boolean syncQueued = false;
+            for (Iterator<Expected> it = expected.iterator(); it.hasNext(); ) {
+                Expected x = it.next();
+                if (x.kind == Kind.SYNC) {
+                    syncQueued = true;
+                    break;
+                }
+                forgetUnanswered(x);
+                it.remove();
+                if (x.kind.special()) specialEntries--;
+            }
+            skippingUntilSync = !syncQueued;
+        }
+        client.write(message, client.voidPromise());
+    }
+
+    /** An entry dropped unanswered: what it promised did not happen on the backend. */
+    private void forgetUnanswered(Expected x) {
+        switch (x.kind) {
+            case PARSE, PARSE_HIDDEN -> {
+                if (x.statement != null) backend.statements().forget(x.statement.name());
+            }
+            case CLOSE_HIDDEN -> backend.statements().stale(x.name);
+            default -> x.discard();
+        }
+    }
+
+    /** The statement's result type changed (DDL): every backend re-prepares it before its next use. */
+    private void invalidate(StatementDef def) {
+        if (def == null) return;
+        int generation = backend.statements().generation(def.name());
+        backend.statements().stale(def.name());
+        def.invalidate(Math.max(generation, 0));
+    }
+
+    @Override
+    public synchronized void onBackendReadComplete(BackendConnection connection) {
+        client.flush();
+        if (client.isActive() && !client.isWritable() && backend == connection) connection.channel().config().setAutoRead(false);
+    }
+
+    @Override
+    public synchronized void onBackendClosed(BackendConnection connection) {
+        if (backend != connection) return;
+        backend = null;
+        Expected e;
+        while ((e = pop()) != null) e.discard();
+        // The backend's FATAL (if it sent one) has reached the client; its session cannot go on without the backend's state.
+        if (client.isActive()) session.sendFatal(SqlState.CONNECTION_FAILURE, "the connection to the database server was lost");
+    }
+
+    // ---- cancel and disconnect ----
+
+    @Override
+    public synchronized void cancel() {
+        BackendConnection b = backend;
+        if (b != null && !expected.isEmpty() && b.owner() == this) services.connector().cancel(client.eventLoop(), b);
+    }
+
+    @Override
+    public synchronized void clientClosed() {
+        closed = true;
+        if (acquiring != null) acquiring.cancel(false);
+        ByteBuf m;
+        while ((m = waiting.pollFirst()) != null) m.release();
+        boolean busy = !expected.isEmpty();
+        Expected e;
+        while ((e = pop()) != null) e.discard();
+        BackendConnection b = backend;
+        backend = null;
+        if (b == null || preparing) return; // a backend still preparing is discarded when that finishes
+        if (!b.isActive() || busy || (pinReason != null && !pinResettable)) {
+            services.pools().discard(b);
+            return;
+        }
+        SessionReset.resetAndRelease(services, b, pinReason != null);
+    }
+}
