@@ -51,9 +51,8 @@ final class BundleAssembler {
 
     void addDirectory(String rawPath) {
         List<String> segments = segments(rawPath);
-        if (segments.isEmpty()) return;
-        if (segments.size() == 1 && BundleKind.ofFolder(segments.getFirst()).isPresent()) return;
-        if (segments.size() > 1 && BundleKind.ofFolder(segments.getFirst()).isPresent()) return;
+        // The root folder itself, a known folder, or a sub-folder of one.
+        if (segments.isEmpty() || BundleKind.ofFolder(segments.getFirst()).isPresent()) return;
         throw refuse(rawPath, "is a folder outside the known folders " + knownFolders()
                 + " (optionally inside " + ROOT_FOLDER + "/); remove it from the bundle");
     }

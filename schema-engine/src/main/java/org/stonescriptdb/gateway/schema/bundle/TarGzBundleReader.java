@@ -19,7 +19,8 @@ final class TarGzBundleReader {
         GzipCompressorInputStream gzip;
         try {
             // Concatenated gzip members are legal and some tools produce them.
-            gzip = new GzipCompressorInputStream(new BufferedInputStream(in), true);
+            gzip = GzipCompressorInputStream.builder().setInputStream(new BufferedInputStream(in))
+                    .setDecompressConcatenated(true).get();
         } catch (IOException e) {
             throw new BundleException("bundle refused, nothing deployed: the upload is not a gzip file ("
                     + e.getMessage() + "); send the postgresql folder as a .tar.gz", e);

@@ -34,8 +34,8 @@ final class DeploySession {
     final List<ColumnChange> safe = new ArrayList<>();
     final List<ColumnChange> dataloss = new ArrayList<>();
     final List<ColumnChange> incompatible = new ArrayList<>();
-    /** Migrations applied by this deploy, so a changed type can be accepted when one of them altered it. */
-    final Set<String> appliedMigrationIdentifiers = new HashSet<>();
+    /** Types that migrations of this deploy create, alter or drop: their changed definitions are accepted. */
+    final Set<String> typesChangedByMigrations = new HashSet<>();
     int statementsExecuted;
 
     DeploySession(Connection connection, DeployOptions options, UUID deploymentId) {

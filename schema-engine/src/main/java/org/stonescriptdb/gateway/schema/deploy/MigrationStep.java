@@ -4,14 +4,32 @@ import org.stonescriptdb.gateway.schema.history.TrackedState;
 import org.stonescriptdb.gateway.schema.plan.MigrationSpec;
 import org.stonescriptdb.gateway.schema.sql.SqlStatement;
 import org.stonescriptdb.gateway.schema.sql.Token;
+import org.stonescriptdb.gateway.schema.sql.Tokens;
 
 import java.sql.SQLException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /** Runs each migration once, in natural file-name order; an edited applied migration is an error unless forced. */
 final class MigrationStep {
 
     private MigrationStep() {
+    }
+
+    /** Names after TYPE or DOMAIN (ALTER TYPE x, DROP DOMAIN IF EXISTS y, CREATE TYPE z): types this statement changes. */
+    static Set<String> typesNamed(List<Token> tokens) {
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < tokens.size(); i++) {
+            if (!tokens.get(i).isWord("type") && !tokens.get(i).isWord("domain")) continue;
+            int at = i + 1;
+            if (at < tokens.size() && tokens.get(at).isWord("if")) {
+                at += at + 1 < tokens.size() && tokens.get(at + 1).isWord("not") ? 3 : 2;
+            }
+            Tokens.QualifiedName name = Tokens.qualifiedName(tokens, at);
+            if (name != null) names.add(name.name());
+        }
+        return names;
     }
 
     static void apply(DeploySession s, List<MigrationSpec> migrations, TrackedState state) throws SQLException, StepFailure {
@@ -31,11 +49,7 @@ final class MigrationStep {
             }
             for (SqlStatement st : m.statements()) {
                 s.execute(m.file(), st.text());
-                for (Token t : st.tokens()) {
-                    if (t.kind() == Token.Kind.WORD || t.kind() == Token.Kind.QUOTED_IDENTIFIER) {
-                        s.appliedMigrationIdentifiers.add(t.identifier());
-                    }
-                }
+                s.typesChangedByMigrations.addAll(typesNamed(st.tokens()));
             }
             s.tracking.migration(m.name(), m.checksum());
             s.record("migration", m.name(), "applied", m.file(), null, m.checksum());

@@ -71,8 +71,7 @@ final class TypeStep {
     void settleDeferred(DeploySession s) throws SQLException {
         for (TypeSpec t : deferred) {
             String tracked = state.types().get(t.name());
-            String bare = t.name().substring(t.name().lastIndexOf('.') + 1);
-            if (s.appliedMigrationIdentifiers.contains(bare)) {
+            if (s.typesChangedByMigrations.contains(t.name())) {
                 s.tracking.type(t.name(), kind(t), t.checksum());
                 s.record("type", t.name(), "changed by migration", t.file(), tracked, t.checksum());
             } else {

@@ -50,6 +50,10 @@ class TypeAndSeederTest {
         Bundle typeOnly = TestBundles.edit(clinic, "types/postal_address.pssql", "    country     CHAR(2)\n",
                 "    country     CHAR(2),\n    region      TEXT\n");
         assertThat(engine.deploy(typeOnly, db, DeployOptions.DEFAULT).status()).isEqualTo(DeployStatus.BLOCKED);
+        // Merely mentioning the type in a migration is not altering it.
+        Bundle mentionOnly = TestBundles.with(typeOnly, "migrations/19_mention.pssql",
+                "CREATE TABLE address_book (entry postal_address);");
+        assertThat(engine.deploy(mentionOnly, db, DeployOptions.DEFAULT).status()).isEqualTo(DeployStatus.BLOCKED);
 
         Bundle withMigration = TestBundles.with(typeOnly, "migrations/20_address_region.pssql",
                 "ALTER TYPE postal_address ADD ATTRIBUTE region TEXT;");
