@@ -17,7 +17,9 @@ import org.stonescriptdb.gateway.protocol.MessageType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -44,12 +46,27 @@ public final class ClientSession extends MessageStreamHandler {
     private Future<BackendConnection> acquiring;
     private volatile ClientFlow flow;
 
+    /** A startup setting (or {@code options=-c gateway.pool_mode=session}) choosing the pool mode per connection. */
+    public static final String POOL_MODE_SETTING = "gateway.pool_mode";
+
     public ClientSession(SessionServices services, StartupParameters startup) {
         super(MAX_MESSAGE);
         this.services = services;
         this.startup = startup;
-        this.parameters = new ClientParameters(startup.settings());
-        this.mode = services.config().poolMode();
+        Map<String, String> settings = new LinkedHashMap<>(startup.settings());
+        String requestedMode = settings.remove(POOL_MODE_SETTING);
+        this.parameters = new ClientParameters(settings);
+        this.mode = poolMode(requestedMode, services.config().poolMode());
+    }
+
+    /** The client's own choice if it made a valid one, else the configured mode. */
+    static PoolMode poolMode(String requested, PoolMode configured) {
+        if (requested == null) return configured;
+        return switch (requested.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "session" -> PoolMode.SESSION;
+            case "transaction" -> PoolMode.TRANSACTION;
+            default -> configured;
+        };
     }
 
     public String database() {

@@ -246,16 +246,14 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     private void describe(ByteBuf message) {
         StatementDef def = namedStatement(message);
-        expect(Expected.of(Kind.DESCRIBE));
         if (def == null) {
+            expect(Expected.of(Kind.DESCRIBE));
             send(message);
             return;
         }
         message.release();
-        // The entry is already queued; the hidden Parse must come before it.
-        Expected describe = expected.pollLast();
         ensurePrepared(def);
-        expected.addLast(describe);
+        expect(Expected.of(Kind.DESCRIBE));
         send(FrontendMessages.encodeTarget(alloc, MessageType.DESCRIBE, (byte) 'S', def.name()));
     }
 
