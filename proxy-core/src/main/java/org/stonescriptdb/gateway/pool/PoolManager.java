@@ -60,7 +60,10 @@ public final class PoolManager {
             BackendPool pool = pools.computeIfAbsent(database, BackendPool::new);
             pool.lastUsedNanos = System.nanoTime();
             Waiter waiter = new Waiter(pool, loop, promise);
+            // Served right now, the requester gets its answer inline: it called us on its own loop.
+            waiter.inline = loop.inEventLoop();
             if (!tryServe(waiter, actions)) {
+                waiter.inline = false;
                 pool.misses++;
                 waiters.add(waiter);
                 long timeout = config.connectionTimeout().toMillis();
@@ -356,16 +359,23 @@ public final class PoolManager {
     }
 
     /**
-     * Completes a request on its own event loop, never inline: the caller may hold a session's lock, and the
-     * requester's listener takes its own session's lock.
+     * Completes a request. A waiter served later (by another client's release) is completed on its own event
+     * loop, never inline: the releasing caller may hold its session's lock, and the requester's listener takes
+     * its own session's lock — two sessions on two loops could otherwise deadlock.
      */
     private void deliver(Waiter waiter, BackendConnection connection) {
-        waiter.loop.execute(() -> {
-            if (!waiter.promise.trySuccess(connection)) {
-                // The client gave up meanwhile; the connection serves the next one.
-                release(connection);
-            }
-        });
+        if (waiter.inline) {
+            complete(waiter, connection);
+        } else {
+            waiter.loop.execute(() -> complete(waiter, connection));
+        }
+    }
+
+    private void complete(Waiter waiter, BackendConnection connection) {
+        if (!waiter.promise.trySuccess(connection)) {
+            // The client gave up meanwhile; the connection serves the next one.
+            release(connection);
+        }
     }
 
     private void withdraw(Waiter waiter) {
@@ -403,6 +413,8 @@ public final class PoolManager {
         final EventLoop loop;
         final Promise<BackendConnection> promise;
         ScheduledFuture<?> timeout;
+        /** Whether the answer may complete the promise on the calling thread (see {@link #deliver}). */
+        boolean inline;
 
         Waiter(BackendPool pool, EventLoop loop, Promise<BackendConnection> promise) {
             this.pool = pool;

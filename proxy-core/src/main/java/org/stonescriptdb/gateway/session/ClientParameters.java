@@ -30,6 +30,8 @@ final class ClientParameters {
     /** Startup settings the server does not report: lower-case name → value. */
     private final Map<String, String> unreported = new LinkedHashMap<>();
     private final Map<String, String> requested;
+    private Set<String> trackedNames;
+    private int trackedFor = -1;
 
     ClientParameters(Map<String, String> startupSettings) {
         this.requested = startupSettings;
@@ -75,12 +77,17 @@ final class ClientParameters {
 
     /** Lower-case names of reported parameters the gateway replays; SET of any other pins the client. */
     Set<String> trackedNames() {
+        Set<String> cached = trackedNames;
+        if (cached != null && trackedFor == reported.size()) return cached;
         Set<String> out = new TreeSet<>();
         for (String name : reported.keySet()) {
             String lower = name.toLowerCase(Locale.ROOT);
             if (!NOT_REPLAYABLE.contains(lower)) out.add(lower);
         }
-        return out;
+        // Names only ever join the map (a server reports each parameter under one name), so its size tells staleness.
+        trackedNames = Set.copyOf(out);
+        trackedFor = reported.size();
+        return trackedNames;
     }
 
     /** The settings to set and reset on {@code backend} so its session matches this client's. */

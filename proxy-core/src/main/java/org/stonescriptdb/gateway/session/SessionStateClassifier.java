@@ -10,7 +10,27 @@ import java.util.Set;
  */
 final class SessionStateClassifier {
 
+    /** Statements by query text: most applications send the same few hundred queries again and again. */
+    private static final int CACHE_LIMIT = 4096;
+    private static final java.util.concurrent.ConcurrentHashMap<String, List<SqlScanner.Statement>> PARSED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private SessionStateClassifier() {
+    }
+
+    private static List<SqlScanner.Statement> statements(String sql) {
+        List<SqlScanner.Statement> cached = PARSED.get(sql);
+        if (cached != null) return cached;
+        List<SqlScanner.Statement> parsed = SqlScanner.statements(sql);
+        if (sql.length() <= 4096) {
+            if (PARSED.size() >= CACHE_LIMIT) PARSED.clear(); // crude bound; refilled by the hot queries at once
+            PARSED.put(sql, parsed);
+        }
+        return parsed;
+    }
+
+    /** Number of statements in {@code sql} (cached like {@link #classify}). */
+    static int statementCount(String sql) {
+        return statements(sql).size();
     }
 
     /**
@@ -23,7 +43,7 @@ final class SessionStateClassifier {
     static SessionStateEffect classify(String sql, Set<String> tracked) {
         if (sql.isEmpty()) return SessionStateEffect.NONE;
         SessionStateEffect result = SessionStateEffect.NONE;
-        for (SqlScanner.Statement s : SqlScanner.statements(sql)) {
+        for (SqlScanner.Statement s : statements(sql)) {
             SessionStateEffect e = classify(s, tracked);
             if (e instanceof SessionStateEffect.Pin) return e;
             if (!(e instanceof SessionStateEffect.None)) result = e;

@@ -274,7 +274,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private void query(ByteBuf message) {
         String sql = FrontendMessages.queryText(message);
         SessionStateEffect effect = SessionStateClassifier.classify(sql, session.parameters().trackedNames());
-        if (effect instanceof SessionStateEffect.Deallocate d && SqlScanner.statements(sql).size() == 1 && pinReason == null) {
+        if (effect instanceof SessionStateEffect.Deallocate d && SessionStateClassifier.statementCount(sql) == 1 && pinReason == null) {
             // DEALLOCATE of protocol-level statements: they live in the gateway's map, not on this backend.
             message.release();
             if (d.name() == null) statements.clear();
