@@ -5,6 +5,7 @@ import org.stonescriptdb.gateway.schema.bundle.BundleException;
 import org.stonescriptdb.gateway.schema.bundle.BundleFile;
 import org.stonescriptdb.gateway.schema.bundle.BundleKind;
 import org.stonescriptdb.gateway.schema.sql.SqlScript;
+import org.stonescriptdb.gateway.schema.sql.SqlStatement;
 import org.stonescriptdb.gateway.schema.sql.SqlSyntaxException;
 import org.stonescriptdb.gateway.schema.sql.Token;
 import org.stonescriptdb.gateway.schema.sql.SqlLexer;
@@ -28,7 +29,12 @@ public final class BundleCompiler {
     private BundleCompiler() {
     }
 
+    /** Statements that would end or split the deploy's single transaction. */
+    private static final Set<String> TRANSACTION_CONTROL = Set.of("begin", "start", "commit", "end", "rollback",
+            "abort", "savepoint", "release");
+
     public static CompiledBundle compile(Bundle bundle) {
+        for (BundleFile f : bundle.files()) refuseTransactionControl(f);
         List<ExtensionSpec> extensions = each(bundle, BundleKind.EXTENSIONS, ExtensionParser::parse);
         List<TypeSpec> types = orderTypes(unique(each(bundle, BundleKind.TYPES, TypeParser::parse), TypeSpec::name,
                 s -> s.file().path(), "type"));
@@ -44,6 +50,21 @@ public final class BundleCompiler {
                 FunctionSpec::signature, s -> s.file().path(), "function");
         List<SeederSpec> seeders = orderSeeders(each(bundle, BundleKind.SEEDERS, SeederParser::parse), tables);
         return new CompiledBundle(extensions, types, migrations, tables, functions, seeders);
+    }
+
+    private static void refuseTransactionControl(BundleFile f) {
+        try {
+            for (SqlStatement s : SqlScript.split(f.sql())) {
+                Token first = s.tokens().getFirst();
+                boolean prepared = first.isWord("prepare") && s.tokens().size() > 1 && s.tokens().get(1).isWord("transaction");
+                if (first.kind() == Token.Kind.WORD && TRANSACTION_CONTROL.contains(first.identifier()) || prepared) {
+                    throw ParseErrors.in(f, s, "controls the transaction; each database is deployed in one transaction "
+                            + "managed by the gateway, so remove BEGIN/COMMIT/ROLLBACK/SAVEPOINT from the file");
+                }
+            }
+        } catch (SqlSyntaxException e) {
+            throw new BundleException(f.path() + ": " + e.getMessage(), e);
+        }
     }
 
     private static <T> List<T> each(Bundle bundle, BundleKind kind, Function<BundleFile, T> parser) {

@@ -17,15 +17,19 @@ public final class SqlScript {
         List<SqlStatement> statements = new ArrayList<>();
         int first = 0;
         int atomicDepth = 0;
+        int parenDepth = 0;
         for (int i = 0; i < tokens.size(); i++) {
             Token t = tokens.get(i);
+            // CREATE RULE ... DO (a; b) keeps its semicolons inside parentheses.
+            if (t.isSymbol("(")) parenDepth++;
+            else if (t.isSymbol(")")) parenDepth = Math.max(0, parenDepth - 1);
             if (t.isWord("atomic") && i > first && tokens.get(i - 1).isWord("begin") && atomicDepth == 0) {
                 atomicDepth = 1;
             } else if (atomicDepth > 0 && (t.isWord("begin") || t.isWord("case"))) {
                 atomicDepth++;
             } else if (atomicDepth > 0 && t.isWord("end")) {
                 atomicDepth--;
-            } else if (atomicDepth == 0 && t.isSymbol(";")) {
+            } else if (atomicDepth == 0 && parenDepth == 0 && t.isSymbol(";")) {
                 add(sql, tokens.subList(first, i), statements);
                 first = i + 1;
             }

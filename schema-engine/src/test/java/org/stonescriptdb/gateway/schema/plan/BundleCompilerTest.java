@@ -75,4 +75,17 @@ class BundleCompilerTest {
         assertThat(doctors.column("full_name").orElseThrow().type()).isEqualTo("character varying(120)");
         assertThat(doctors.column("specialty_id").orElseThrow().notNull()).isFalse();
     }
+
+    @Test
+    void transactionControlInAFileIsRefused() {
+        Bundle b = new Bundle(List.of(new BundleFile(BundleKind.MIGRATIONS, "3_data.sql",
+                "BEGIN;\nUPDATE t SET x = 1;\nCOMMIT;")));
+        assertThatThrownBy(() -> BundleCompiler.compile(b))
+                .isInstanceOf(BundleException.class)
+                .hasMessageContaining("migrations/3_data.sql")
+                .hasMessageContaining("controls the transaction");
+        Bundle doBlock = new Bundle(List.of(new BundleFile(BundleKind.MIGRATIONS, "4_do.sql",
+                "DO $$ BEGIN PERFORM 1; END $$;")));
+        assertThat(BundleCompiler.compile(doBlock).migrations()).hasSize(1);
+    }
 }

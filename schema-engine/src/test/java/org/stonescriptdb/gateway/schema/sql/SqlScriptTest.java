@@ -44,4 +44,11 @@ class SqlScriptTest {
         assertThatThrownBy(() -> SqlScript.split("SELECT $x$ never closed"))
                 .isInstanceOf(SqlSyntaxException.class).hasMessageContaining("$x$");
     }
+
+    @Test
+    void semicolonsInsideParenthesesDoNotSplit() {
+        List<SqlStatement> s = SqlScript.split("CREATE RULE r AS ON INSERT TO a DO ALSO (INSERT INTO b VALUES (1); INSERT INTO c VALUES (2)); SELECT 1");
+        assertThat(s).hasSize(2);
+        assertThat(s.getFirst().text()).endsWith("VALUES (2))");
+    }
 }
