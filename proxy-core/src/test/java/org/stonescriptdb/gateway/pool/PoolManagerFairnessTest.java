@@ -1,0 +1,155 @@
+package org.stonescriptdb.gateway.pool;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.proxy.Transport;
+import org.stonescriptdb.gateway.testing.GatewayHarness;
+import org.stonescriptdb.gateway.testing.TestPostgres;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The pool manager under the global cap, with real backend connections: waiting clients are served in arrival
+ * order across databases, and idle connections of a quiet database make room for a busy one.
+ */
+@Timeout(60)
+class PoolManagerFairnessTest {
+
+    private static final List<String> DATABASES = List.of("fair_main", "fair_a", "fair_b", "fair_c");
+    private static EventLoopGroup group;
+    private static EventLoop loop;
+
+    @BeforeAll
+    static void setUp() {
+        DATABASES.forEach(TestPostgres::createDatabase);
+        group = Transport.best().newGroup(1, "fairness-test");
+        loop = group.next();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static PoolManager manager(int perPool, int total, int pools) {
+        GatewayConfig config = GatewayHarness.baseConfig().withPoolLimits(perPool, total, pools)
+                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(20));
+        BackendConnector connector = new BackendConnector(TestPostgres.backendTarget(), Transport.best(), Duration.ofSeconds(10), Duration.ofHours(1));
+        return new PoolManager(config, connector);
+    }
+
+    private static BackendConnection get(Future<BackendConnection> f) throws Exception {
+        return f.get(15, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void waitersAcrossDatabasesAreServedInArrivalOrder() throws Exception {
+        PoolManager pools = manager(2, 2, 10);
+        try {
+            BackendConnection a1 = get(pools.acquire("fair_a", loop));
+            BackendConnection a2 = get(pools.acquire("fair_a", loop));
+            assertThat(pools.stats().totalConnections()).isEqualTo(2);
+
+            List<String> servedOrder = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Future<BackendConnection>> waiting = new ArrayList<>();
+            for (String db : List.of("fair_b", "fair_c", "fair_b", "fair_a")) {
+                Future<BackendConnection> f = pools.acquire(db, loop);
+                f.addListener(done -> {
+                    if (done.isSuccess()) servedOrder.add(db);
+                });
+                waiting.add(f);
+            }
+            assertThat(pools.stats().waiting()).isEqualTo(4);
+
+            // Each release frees capacity; the oldest waiter gets it, whichever database it wants.
+            pools.release(a1);
+            BackendConnection b1 = get(waiting.get(0));
+            assertThat(b1.database()).isEqualTo("fair_b");
+            pools.release(a2);
+            BackendConnection c1 = get(waiting.get(1));
+            assertThat(c1.database()).isEqualTo("fair_c");
+            pools.release(b1);
+            BackendConnection b2 = get(waiting.get(2));
+            assertThat(b2.database()).isEqualTo("fair_b");
+            assertThat(b2).as("fair_b's own idle connection is reused, not reopened").isSameAs(b1);
+            pools.release(c1);
+            BackendConnection a3 = get(waiting.get(3));
+            assertThat(a3.database()).isEqualTo("fair_a");
+            assertThat(servedOrder).containsExactly("fair_b", "fair_c", "fair_b", "fair_a");
+            assertThat(pools.stats().totalConnections()).isLessThanOrEqualTo(2);
+            pools.release(b2);
+            pools.release(a3);
+        } finally {
+            pools.close();
+        }
+    }
+
+    @Test
+    void idleConnectionsOfAQuietDatabaseMakeRoomUnderTheGlobalCap() throws Exception {
+        PoolManager pools = manager(3, 3, 10);
+        try {
+            List<BackendConnection> quiet = new ArrayList<>();
+            for (int i = 0; i < 3; i++) quiet.add(get(pools.acquire("fair_a", loop)));
+            quiet.forEach(pools::release);
+            assertThat(pools.stats().idleConnections()).isEqualTo(3);
+
+            BackendConnection busy = get(pools.acquire("fair_b", loop));
+            assertThat(busy.database()).isEqualTo("fair_b");
+            assertThat(pools.stats().totalConnections()).isEqualTo(3);
+            assertThat(pools.poolStats()).anySatisfy(p -> {
+                assertThat(p.database()).isEqualTo("fair_a");
+                assertThat(p.size()).isEqualTo(2);
+            });
+            pools.release(busy);
+        } finally {
+            pools.close();
+        }
+    }
+
+    @Test
+    void theLeastRecentlyUsedIdlePoolIsClosedToStayWithinMaxPools() throws Exception {
+        PoolManager pools = manager(2, 10, 2);
+        try {
+            pools.release(get(pools.acquire("fair_a", loop)));
+            pools.release(get(pools.acquire("fair_b", loop)));
+            assertThat(pools.stats().activePools()).isEqualTo(2);
+
+            BackendConnection c = get(pools.acquire("fair_c", loop));
+            assertThat(pools.stats().activePools()).isEqualTo(2);
+            assertThat(pools.poolStats()).filteredOn(p -> p.database().equals("fair_a")).allSatisfy(p -> assertThat(p.size()).isZero());
+            pools.release(c);
+        } finally {
+            pools.close();
+        }
+    }
+
+    @Test
+    void aWaiterThatTimesOutGetsA53300MessageNamingTheLimits() throws Exception {
+        GatewayConfig config = GatewayHarness.baseConfig().withPoolLimits(1, 5, 10)
+                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(1));
+        BackendConnector connector = new BackendConnector(TestPostgres.backendTarget(), Transport.best(), Duration.ofSeconds(10), Duration.ofHours(1));
+        PoolManager pools = new PoolManager(config, connector);
+        try {
+            BackendConnection held = get(pools.acquire("fair_main", loop));
+            Future<BackendConnection> late = pools.acquire("fair_main", loop);
+            assertThat(late.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(late.cause()).isInstanceOf(PoolTimeoutException.class)
+                    .hasMessageContaining("fair_main").hasMessageContaining("MAX_CONNECTIONS_PER_POOL=1");
+            assertThat(pools.stats().waiting()).isZero();
+            pools.release(held);
+        } finally {
+            pools.close();
+        }
+    }
+}
