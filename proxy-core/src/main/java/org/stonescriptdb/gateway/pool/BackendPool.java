@@ -19,6 +19,8 @@ final class BackendPool {
     long lastUsedNanos;
     long hits;
     long misses;
+    /** The database was dropped: connections still in use are closed when released, not pooled. */
+    boolean retired;
     /** What the server reported at login on this database; clients are greeted with it. */
     volatile Map<String, String> serverParameters;
 

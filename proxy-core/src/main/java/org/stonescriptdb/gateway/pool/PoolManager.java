@@ -90,7 +90,7 @@ public final class PoolManager {
             if (!connection.counted) {
                 return;
             }
-            if (closed || !connection.isActive() || connection.dueForRetirement(now)) {
+            if (closed || !connection.isActive() || connection.dueForRetirement(now) || connection.pool().retired) {
                 uncount(connection);
                 actions.add(connection::close);
             } else {
@@ -174,13 +174,17 @@ public final class PoolManager {
         actions.forEach(Runnable::run);
     }
 
-    /** Closes every idle connection of one database (it is being dropped); busy ones close when released. */
+    /**
+     * Closes every idle connection of one database (it is being dropped); busy ones close when released. The pool
+     * is forgotten, so a database created again under the same name starts afresh.
+     */
     public void closeDatabase(String database) {
         List<Runnable> actions = new ArrayList<>();
         lock.lock();
         try {
-            BackendPool pool = pools.get(database);
+            BackendPool pool = pools.remove(database);
             if (pool == null) return;
+            pool.retired = true;
             for (BackendConnection c : pool.idle) {
                 uncount(c);
                 actions.add(c::close);

@@ -8,6 +8,8 @@ import org.stonescriptdb.gateway.pool.WritabilityListener;
 import org.stonescriptdb.gateway.protocol.MessageType;
 import org.stonescriptdb.gateway.protocol.SqlState;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * Session pooling: the client keeps one backend until it disconnects; bytes pass both ways untouched. When the
  * client leaves, the backend is reset ({@code ROLLBACK} if needed, {@code DISCARD ALL}) and returned, or closed
@@ -18,8 +20,11 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
     private final ClientSession session;
     private final Channel client;
     private volatile BackendConnection backend;
-    /** Sync points (Query, Sync, FunctionCall) sent and not yet answered by ReadyForQuery. */
-    private volatile int pendingSyncs;
+    /**
+     * Sync points (Query, Sync, FunctionCall) sent and not yet answered by ReadyForQuery: counted up on the
+     * client's event loop and down on the backend's, which may differ — hence atomic.
+     */
+    private final AtomicInteger pendingSyncs = new AtomicInteger();
     /** Messages sent since the last sync point (e.g. Parse/Describe/Flush without Sync). */
     private volatile boolean unsynced;
 
@@ -32,7 +37,7 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
 
     @Override
     public boolean busy() {
-        return pendingSyncs > 0 || unsynced;
+        return pendingSyncs.get() > 0 || unsynced;
     }
 
     // ---- client → backend ----
@@ -41,7 +46,7 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
     public boolean passThrough(byte type) {
         switch (type) {
             case MessageType.QUERY, MessageType.SYNC, MessageType.FUNCTION_CALL -> {
-                pendingSyncs++;
+                pendingSyncs.incrementAndGet();
                 unsynced = false;
             }
             case MessageType.COPY_DATA, MessageType.COPY_DONE, MessageType.COPY_FAIL -> { }
@@ -102,7 +107,7 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
     public void onBackendMessage(BackendConnection connection, byte type, ByteBuf message) {
         if (type == MessageType.PARAMETER_STATUS) session.parameters().parameterStatus(message);
         client.write(message, client.voidPromise());
-        if (type == MessageType.READY_FOR_QUERY && pendingSyncs > 0) pendingSyncs--;
+        if (type == MessageType.READY_FOR_QUERY) pendingSyncs.getAndUpdate(n -> n > 0 ? n - 1 : 0);
     }
 
     @Override
