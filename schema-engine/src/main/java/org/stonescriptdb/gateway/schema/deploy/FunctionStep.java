@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import static org.stonescriptdb.gateway.schema.history.TrackingTables.FUNCTIONS;
@@ -35,9 +36,15 @@ final class FunctionStep {
 
     static void apply(DeploySession s, List<FunctionSpec> functions, TrackedState state) throws SQLException, StepFailure {
         Map<String, TrackedFunction> tracked = new HashMap<>(state.functions());
-        tracked.keySet().removeAll(missingLive(s));
-
         Set<String> wanted = functions.stream().map(FunctionSpec::signature).collect(Collectors.toSet());
+        for (String gone : new TreeSet<>(missingLive(s))) {
+            tracked.remove(gone);
+            if (wanted.contains(gone)) continue;
+            // Dropped by hand and gone from the bundle too: forget it, or every later deploy would trip over it.
+            s.tracking.forgetFunction(gone);
+            s.record("function", gone, "forgotten (no longer exists)", null, state.functions().get(gone).checksum(), null);
+        }
+
         for (TrackedFunction orphan : new TreeMap<>(tracked).values()) {
             if (wanted.contains(orphan.signature())) continue;
             s.execute(null, "DROP " + orphan.routineKind().toUpperCase(Locale.ROOT) + " IF EXISTS "

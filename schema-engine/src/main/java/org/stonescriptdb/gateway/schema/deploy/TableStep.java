@@ -74,7 +74,11 @@ final class TableStep {
             s.execute(null, c.sql());
             s.record("table", c.change().table(), "dropped", null, state.tables().get(c.change().table()), null);
         }
-        for (String name : dropped) s.tracking.forgetTable(name);
+        for (String name : dropped) {
+            s.tracking.forgetTable(name);
+            // Dropped outside the gateway: forget it, and say so, or every later deploy would trip over it.
+            if (!live.has(name)) s.record("table", name, "forgotten (no longer exists)", null, state.tables().get(name), null);
+        }
         for (TableSpec t : toTrack) {
             s.tracking.table(t.name(), t.checksum());
             if (!toCreate.contains(t)) {

@@ -126,4 +126,20 @@ class FunctionDeployTest {
         assertThat(r.failure().message()).contains("relation \"no_such_table\" does not exist");
         assertThat(Catalog.fingerprint(db)).isEqualTo(before);
     }
+
+    @Test
+    void routinesDroppedByHandAreRecreatedOrForgotten() {
+        TestPostgres.execute(db, "DROP FUNCTION greeting(text); DROP FUNCTION is_weekend(date)");
+        Bundle withoutIsWeekend = TestBundles.edit(clinic, "functions/util.pssql",
+                "CREATE OR REPLACE FUNCTION is_weekend(p_day DATE) RETURNS BOOLEAN\n"
+                        + "LANGUAGE sql IMMUTABLE AS $$ SELECT extract(isodow FROM p_day) IN (6, 7) $$;", "");
+
+        DatabaseResult r = engine.deploy(withoutIsWeekend, db, DeployOptions.DEFAULT);
+
+        assertThat(r.changes()).extracting(AppliedChange::object, AppliedChange::action).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("is_weekend(date)", "forgotten (no longer exists)"),
+                org.assertj.core.groups.Tuple.tuple("greeting(text)", "created"));
+        assertThat(TestPostgres.queryOne(db, "SELECT greeting('Ada')")).isEqualTo("Hello, Ada!");
+        assertThat(engine.deploy(withoutIsWeekend, db, DeployOptions.DEFAULT).status()).isEqualTo(DeployStatus.UNCHANGED);
+    }
 }

@@ -157,4 +157,16 @@ class TableDiffTest {
         assertThat(again.schemaValidation()).isEqualTo(SchemaValidation.EMPTY);
         assertThat(again.changes()).extracting(AppliedChange::object).containsExactly("greeting(text)");
     }
+
+    @Test
+    void aTableDroppedByHandAndFromTheBundleIsForgotten() {
+        TestPostgres.execute(db, "DROP TABLE stock_movements");
+        Bundle b = TestBundles.with(clinic, "tables/stock_movements.pssql", null);
+
+        DatabaseResult r = engine.deploy(b, db, DeployOptions.DEFAULT);
+
+        assertThat(r.status()).isEqualTo(DeployStatus.APPLIED);
+        assertThat(r.changes()).containsExactly(new AppliedChange("table", "stock_movements", "forgotten (no longer exists)", null));
+        assertThat(engine.deploy(b, db, DeployOptions.DEFAULT).status()).isEqualTo(DeployStatus.UNCHANGED);
+    }
 }
