@@ -28,15 +28,20 @@ final class BackendPool {
         this.database = database;
     }
 
-    /** Takes an idle connection, preferring one on the caller's event loop so no thread hand-off is needed. */
-    BackendConnection takeIdle(EventLoop preferred) {
+    /** Takes an idle connection living on {@code loop}, or null: such a connection needs no thread hand-off. */
+    BackendConnection takeIdleOn(EventLoop loop) {
         for (Iterator<BackendConnection> it = idle.iterator(); it.hasNext(); ) {
             BackendConnection c = it.next();
-            if (c.eventLoop() == preferred) {
+            if (c.eventLoop() == loop) {
                 it.remove();
                 return c;
             }
         }
+        return null;
+    }
+
+    /** Takes any idle connection, most recently used first. */
+    BackendConnection takeAnyIdle() {
         return idle.pollFirst();
     }
 

@@ -254,10 +254,16 @@ public final class PoolManager {
 
     // ---- under the lock ----
 
-    /** Serves a request now if possible: an idle connection, or room to open one. */
+    /**
+     * Serves a request now if possible: an idle connection on the requester's event loop; else, while the limits
+     * allow one more connection without closing anything, a new one on that loop (so each loop's clients come to
+     * have backends of their own and the hot path never crosses threads); else any idle connection; else room made
+     * by closing an idle connection elsewhere.
+     */
     private boolean tryServe(Waiter waiter, List<Runnable> actions) {
         BackendPool pool = waiter.pool;
-        BackendConnection idle = pool.takeIdle(waiter.loop);
+        BackendConnection local = pool.takeIdleOn(waiter.loop);
+        BackendConnection idle = local != null || hasFreeCapacity(pool) ? local : pool.takeAnyIdle();
         if (idle != null) {
             pool.hits++;
             actions.add(() -> deliver(waiter, idle));
@@ -268,6 +274,11 @@ public final class PoolManager {
         totalConnections++;
         actions.add(() -> open(pool, waiter));
         return true;
+    }
+
+    private boolean hasFreeCapacity(BackendPool pool) {
+        return pool.size < config.maxConnectionsPerPool() && totalConnections < config.maxTotalConnections()
+                && (pool.size > 0 || activePools() < config.maxPools());
     }
 
     private boolean makeRoomFor(BackendPool pool, List<Runnable> actions) {
