@@ -3,10 +3,17 @@ package org.stonescriptdb.gateway.app;
 import com.zaxxer.hikari.HikariDataSource;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.http.AdminApi;
 import org.stonescriptdb.gateway.http.AdminServer;
 import org.stonescriptdb.gateway.http.HealthHandler;
+import org.stonescriptdb.gateway.metrics.GatewayMetrics;
 import org.stonescriptdb.gateway.proxy.GatewayProxy;
 import org.stonescriptdb.gateway.registry.BackendDatabases;
+import org.stonescriptdb.gateway.registry.ControlDatabase;
+import org.stonescriptdb.gateway.registry.DatabaseConnections;
+import org.stonescriptdb.gateway.registry.PlatformRegistry;
+import org.stonescriptdb.gateway.schema.SchemaEngine;
+import org.stonescriptdb.gateway.schema.deploy.ConnectionSource;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -26,21 +33,31 @@ public final class GatewayApplication implements AutoCloseable {
     private static final int EMBEDDED_SPARE_CONNECTIONS = 20;
 
     private final GatewayConfig config;
+    private final AdminSettings settings;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private EmbeddedBackend embedded;
     private BackendTarget backend;
     private HikariDataSource control;
+    private ControlDatabase controlDatabase;
+    private DatabaseConnections connections;
+    private GatewayMetrics metrics;
     private GatewayProxy proxy;
     private AdminServer http;
     private boolean stopping;
 
-    private GatewayApplication(GatewayConfig config) {
+    private GatewayApplication(GatewayConfig config, AdminSettings settings) {
         this.config = config;
+        this.settings = settings;
+    }
+
+    /** Starts everything with the side-port's default settings. */
+    public static GatewayApplication start(GatewayConfig config) throws Exception {
+        return start(config, AdminSettings.defaults());
     }
 
     /** Starts everything, in order; on failure stops what was started and rethrows. */
-    public static GatewayApplication start(GatewayConfig config) throws Exception {
-        GatewayApplication app = new GatewayApplication(config);
+    public static GatewayApplication start(GatewayConfig config, AdminSettings settings) throws Exception {
+        GatewayApplication app = new GatewayApplication(config, settings);
         try {
             app.startComponents();
         } catch (Exception | Error e) {
@@ -59,7 +76,9 @@ public final class GatewayApplication implements AutoCloseable {
             backend = config.backend();
         }
         control = ControlPool.create(backend);
-        if (embedded != null) DemoPlatform.ensure(new BackendDatabases(control));
+        BackendDatabases databases = new BackendDatabases(control);
+        if (embedded != null) DemoPlatform.ensure(databases);
+        controlDatabase = ControlDatabase.open(backend, databases, config.connectionTimeout());
         proxy = new GatewayProxy(config, backend);
         try {
             proxy.start();
@@ -67,8 +86,15 @@ public final class GatewayApplication implements AutoCloseable {
             throw new IllegalStateException("the proxy could not start on " + config.gatewayHost() + ":" + config.proxyPort()
                     + " (GATEWAY_HOST:PROXY_PORT): " + e.getMessage(), e);
         }
+        connections = new DatabaseConnections(backend, config.connectionTimeout());
+        metrics = new GatewayMetrics(proxy::stats, proxy.counters(), () -> proxy.pools().poolStats());
+        // Deploys open their own connections (one per database being deployed, bounded by the fan-out's parallelism).
+        SchemaEngine engine = new SchemaEngine(ConnectionSource.jdbc(backend.host(), backend.port(), backend.user(), backend.password()));
+        var routes = AdminApi.routes(config.apiKeys(), new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats()),
+                databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), proxy, connections, metrics, engine);
         try {
-            http = AdminServer.start(config.gatewayHost(), config.gatewayPort(), new HealthHandler(control, proxy::stats));
+            http = AdminServer.start(config.gatewayHost(), config.gatewayPort(),
+                    new AdminServer.Settings(config.allowedNetworks(), settings.maxUploadBytes(), metrics::error), routes);
         } catch (RuntimeException e) {
             throw new IllegalStateException(e.getMessage() + " (GATEWAY_HOST:GATEWAY_PORT)", e);
         }
@@ -95,6 +121,11 @@ public final class GatewayApplication implements AutoCloseable {
         return config;
     }
 
+    /** The Prometheus registry behind {@code /metrics}. */
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
     /** The embedded server, or {@code null} when a backend is configured (tests stop it to see /health fail). */
     EmbeddedBackend embeddedBackend() {
         return embedded;
@@ -110,6 +141,8 @@ public final class GatewayApplication implements AutoCloseable {
         LOG.info(() -> grace.isZero() ? "stopping" : "stopping; running queries get up to " + grace.toSeconds() + " s");
         if (proxy != null) quietly("proxy", () -> proxy.shutdown(grace));
         if (http != null) quietly("HTTP side-port", http::close);
+        if (connections != null) quietly("HTTP database pools", connections::close);
+        if (controlDatabase != null) quietly("control database pool", controlDatabase::close);
         if (control != null) quietly("control pool", control::close);
         if (embedded != null) quietly("embedded PostgreSQL", embedded::close);
         LOG.info("stopped");

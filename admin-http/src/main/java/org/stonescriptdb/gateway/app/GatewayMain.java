@@ -28,8 +28,10 @@ public final class GatewayMain {
             System.exit(EXIT_BAD_CONFIG);
         }
         GatewayConfig config;
+        AdminSettings settings;
         try {
             config = ConfigLoader.fromEnvironment();
+            settings = AdminSettings.fromEnvironment();
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
             System.exit(EXIT_BAD_CONFIG);
@@ -44,7 +46,7 @@ public final class GatewayMain {
 
         GatewayApplication app;
         try {
-            app = GatewayApplication.start(config);
+            app = GatewayApplication.start(config, settings);
         } catch (Exception e) {
             // The stack trace only helps at debug level; the message says what failed.
             LOG.log(Level.SEVERE, "gateway did not start: " + describe(e), LOG.isLoggable(Level.FINE) ? e : null);

@@ -2,24 +2,45 @@ package org.stonescriptdb.gateway.http;
 
 import io.undertow.Handlers;
 import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
+import io.undertow.util.Headers;
+import org.stonescriptdb.gateway.config.Cidr;
+import org.stonescriptdb.gateway.schema.bundle.BundleException;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The HTTP side-port (Undertow on {@code GATEWAY_HOST:GATEWAY_PORT}). Every endpoint that may block runs
- * on a virtual thread; unknown paths and methods get the JSON error shape, and a failure inside a
- * handler becomes a JSON 500 without a stack trace.
+ * The HTTP side-port (Undertow on {@code GATEWAY_HOST:GATEWAY_PORT}). Every request is admitted by source
+ * address first ({@code ALLOWED_NETWORKS}, 403 otherwise), then runs on a virtual thread — never on an IO
+ * thread — and is answered once, whole. Errors are the seed's JSON shape; a failure inside an endpoint becomes
+ * a JSON 500 without a stack trace, a lost backend a 503.
  */
 public final class AdminServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(AdminServer.class.getName());
+    private static final List<Cidr> EVERYONE = List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"));
+
+    /**
+     * @param allowedNetworks source addresses admitted
+     * @param maxUploadBytes  bound for bundle uploads (JSON bodies have their own, smaller bound)
+     * @param errors          told the {@code error} code of every error answer (for the errors metric)
+     */
+    public record Settings(List<Cidr> allowedNetworks, long maxUploadBytes, Consumer<String> errors) {
+    }
 
     private final Undertow undertow;
     private final ExecutorService blocking;
@@ -31,20 +52,31 @@ public final class AdminServer implements AutoCloseable {
         this.port = port;
     }
 
-    /** Binds and starts; {@code port} 0 picks a free port (see {@link #port()}). */
+    /** Only {@code GET /health}, open to every address (tests of the probe alone). */
     public static AdminServer start(String host, int port, HealthHandler health) {
+        return start(host, port, new Settings(EVERYONE, Request.MAX_JSON_BYTES, code -> { }),
+                List.of(new Endpoint.Route("GET", "/health", health)));
+    }
+
+    /** Binds and starts; {@code port} 0 picks a free port (see {@link #port()}). */
+    public static AdminServer start(String host, int port, Settings settings, List<Endpoint.Route> routes) {
         ExecutorService blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-", 0).factory());
-        RoutingHandler routes = Handlers.routing()
-                .get("/health", blocking(blocking, health))
-                .setFallbackHandler(exchange -> Json.error(exchange, 404, "not_found",
-                        "no endpoint " + exchange.getRequestMethod() + " " + exchange.getRequestPath()))
-                .setInvalidMethodHandler(exchange -> Json.error(exchange, 405, "method_not_allowed",
-                        exchange.getRequestMethod() + " is not allowed on " + exchange.getRequestPath()));
+        RoutingHandler router = Handlers.routing();
+        for (Endpoint.Route route : routes) {
+            router.add(route.method(), route.path(), dispatched(blocking, settings, route.endpoint()));
+        }
+        router.setFallbackHandler(admitted(settings, exchange -> send(exchange, settings, new ApiException(404, "not_found",
+                        "no endpoint " + exchange.getRequestMethod() + " " + exchange.getRequestPath()))))
+                .setInvalidMethodHandler(admitted(settings, exchange -> send(exchange, settings, new ApiException(405, "method_not_allowed",
+                        exchange.getRequestMethod() + " is not allowed on " + exchange.getRequestPath()))));
         Undertow undertow = Undertow.builder()
                 .addHttpListener(port, host)
                 .setIoThreads(2)
                 .setWorkerThreads(4)
-                .setHandler(guarded(routes))
+                // Undertow's own cap, a little above ours so our 413 answers first with the JSON shape.
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, settings.maxUploadBytes() + 64 * 1024)
+                .setServerOption(UndertowOptions.MULTIPART_MAX_ENTITY_SIZE, settings.maxUploadBytes() + 64 * 1024)
+                .setHandler(router)
                 .build();
         try {
             undertow.start();
@@ -66,34 +98,79 @@ public final class AdminServer implements AutoCloseable {
         blocking.shutdownNow();
     }
 
-    /** Runs {@code handler} on the blocking executor, with the same JSON 500 on failure. */
-    private static HttpHandler blocking(ExecutorService executor, HttpHandler handler) {
-        HttpHandler safe = guarded(handler);
+    private static HttpHandler admitted(Settings settings, HttpHandler next) {
         return exchange -> {
-            if (exchange.isInIoThread()) {
-                exchange.dispatch(executor, safe);
-            } else {
-                safe.handleRequest(exchange);
+            InetAddress source = exchange.getSourceAddress() == null ? null : exchange.getSourceAddress().getAddress();
+            if (source == null || settings.allowedNetworks().stream().noneMatch(n -> n.contains(source))) {
+                send(exchange, settings, new ApiException(403, "forbidden", "no gateway access for host \""
+                        + (source == null ? "unknown" : source.getHostAddress()) + "\" (not in ALLOWED_NETWORKS)"));
+                return;
             }
+            next.handleRequest(exchange);
         };
     }
 
-    private static HttpHandler guarded(HttpHandler handler) {
-        return exchange -> {
+    /** Admission on the IO thread (cheap), then the endpoint on a virtual thread. */
+    private static HttpHandler dispatched(ExecutorService executor, Settings settings, Endpoint endpoint) {
+        HttpHandler run = exchange -> {
+            Endpoint.Reply reply;
             try {
-                handler.handleRequest(exchange);
+                reply = endpoint.handle(new Request(exchange, settings.maxUploadBytes()));
             } catch (Throwable t) {
-                internalError(exchange, t);
+                send(exchange, settings, asApiException(exchange, t));
+                return;
             }
+            send(exchange, reply);
         };
+        return admitted(settings, exchange -> exchange.dispatch(executor, () -> {
+            try {
+                run.handleRequest(exchange);
+            } catch (Throwable t) {
+                LOG.log(Level.SEVERE, exchange.getRequestMethod() + " " + exchange.getRequestPath() + " failed", t);
+                exchange.endExchange();
+            }
+        }));
     }
 
-    private static void internalError(HttpServerExchange exchange, Throwable t) {
+    static ApiException asApiException(HttpServerExchange exchange, Throwable t) {
+        if (t instanceof ApiException api) return api;
+        if (t instanceof BundleException bundle) return new ApiException(400, "invalid_bundle", bundle.getMessage());
+        if (backendUnavailable(t)) {
+            LOG.warning(() -> exchange.getRequestMethod() + " " + exchange.getRequestPath() + ": backend unavailable: " + t.getMessage());
+            return new ApiException(503, "backend_unavailable", "PostgreSQL cannot be reached; try again shortly");
+        }
         LOG.log(Level.SEVERE, exchange.getRequestMethod() + " " + exchange.getRequestPath() + " failed", t);
+        return new ApiException(500, "internal_error", "the gateway failed to answer this request; see its log");
+    }
+
+    /** A lost or refused backend connection (SQLSTATE class 08, shutdown 57P0x, pool timeout). */
+    public static boolean backendUnavailable(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLTransientConnectionException) return true;
+            if (c instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void send(HttpServerExchange exchange, Settings settings, ApiException e) {
+        settings.errors().accept(e.error());
+        send(exchange, Endpoint.Reply.json(e.status(), e.body()));
+    }
+
+    private static void send(HttpServerExchange exchange, Endpoint.Reply reply) {
         if (exchange.isResponseStarted()) {
             exchange.endExchange();
+            return;
+        }
+        if (reply.body() instanceof String text) {
+            exchange.setStatusCode(reply.status());
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, reply.contentType());
+            exchange.getResponseSender().send(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
         } else {
-            Json.error(exchange, 500, "internal_error", "the gateway failed to answer this request; see its log");
+            Json.send(exchange, reply.status(), reply.body());
         }
     }
 

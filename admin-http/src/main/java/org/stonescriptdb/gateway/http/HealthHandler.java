@@ -1,49 +1,77 @@
 package org.stonescriptdb.gateway.http;
 
-import io.undertow.server.HttpHandler;
-import io.undertow.server.HttpServerExchange;
 import org.stonescriptdb.gateway.metrics.ProxyStats;
+import org.stonescriptdb.gateway.pool.PoolManager;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * {@code GET /health} (seed 000 §4.4): 200 with {@code "status": "healthy"} when a control connection to
- * the backend answers, else 503 with {@code "status": "unhealthy"}; both carry the proxy's pool counts.
- * Blocks on JDBC, so it must run on a worker thread, never on an IO thread.
+ * {@code GET /health} (seed 000 §4.4, extended): 200 {@code "healthy"} when a control connection to the backend
+ * answers promptly and no client waits for a backend connection; 200 {@code "degraded"} with the reasons when
+ * the backend is slow or pools are exhausted; 503 {@code "unhealthy"} when the backend cannot be reached.
+ * Blocks on JDBC, so it runs on a virtual thread, never on an IO thread.
  */
-public final class HealthHandler implements HttpHandler {
+public final class HealthHandler implements Endpoint {
 
     private static final Logger LOG = Logger.getLogger(HealthHandler.class.getName());
     private static final int VALIDATION_TIMEOUT_SECONDS = 2;
+    /** A probe slower than this marks the backend as slow. */
+    static final long SLOW_BACKEND_MILLIS = 1000;
 
     private final DataSource backend;
     private final Supplier<ProxyStats> stats;
+    private final Supplier<List<PoolManager.PoolStats>> pools;
     /** The last probe's answer, so a state change is logged once rather than on every probe. */
     private final AtomicBoolean lastReachable = new AtomicBoolean(true);
 
     public HealthHandler(DataSource backend, Supplier<ProxyStats> stats) {
-        this.backend = backend;
-        this.stats = stats;
+        this(backend, stats, List::of);
     }
 
-    public record Health(String status, boolean postgresConnected, int activePools, int totalConnections) {
+    public HealthHandler(DataSource backend, Supplier<ProxyStats> stats, Supplier<List<PoolManager.PoolStats>> pools) {
+        this.backend = backend;
+        this.stats = stats;
+        this.pools = pools;
+    }
+
+    public record Pool(String database, int size, int idle, long hits, long misses) {
     }
 
     @Override
-    public void handleRequest(HttpServerExchange exchange) {
-        Health health = check();
-        Json.send(exchange, health.postgresConnected() ? 200 : 503, health);
+    public Reply handle(Request request) {
+        Map<String, Object> health = check();
+        return Reply.json(Boolean.TRUE.equals(health.get("postgres_connected")) ? 200 : 503, health);
     }
 
-    public Health check() {
+    public Map<String, Object> check() {
+        long started = System.nanoTime();
         boolean reachable = backendReachable();
+        long latency = (System.nanoTime() - started) / 1_000_000;
         ProxyStats s = stats.get();
-        return new Health(reachable ? "healthy" : "unhealthy", reachable, s.activePools(), s.totalConnections());
+        List<String> issues = new ArrayList<>();
+        if (reachable && latency > SLOW_BACKEND_MILLIS) issues.add("backend answered the probe in " + latency + " ms");
+        if (s.waitingClients() > 0) issues.add(s.waitingClients() + " client(s) waiting for a backend connection (pools exhausted)");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", !reachable ? "unhealthy" : issues.isEmpty() ? "healthy" : "degraded");
+        body.put("postgres_connected", reachable);
+        body.put("active_pools", s.activePools());
+        body.put("total_connections", s.totalConnections());
+        body.put("idle_connections", s.idleConnections());
+        body.put("client_connections", s.clientConnections());
+        body.put("waiting_clients", s.waitingClients());
+        body.put("backend_latency_ms", reachable ? latency : null);
+        body.put("pools", pools.get().stream().map(p -> new Pool(p.database(), p.size(), p.idle(), p.hits(), p.misses())).toList());
+        if (!issues.isEmpty()) body.put("issues", issues);
+        return body;
     }
 
     private boolean backendReachable() {

@@ -14,6 +14,8 @@ public final class Json {
 
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            // Deploy statuses are enums whose toString is the wire name ("applied").
+            .enable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_ENUMS_USING_TO_STRING)
             .build();
 
     private Json() {

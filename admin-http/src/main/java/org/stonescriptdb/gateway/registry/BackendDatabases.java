@@ -50,14 +50,38 @@ public final class BackendDatabases {
 
     /** Creates the database unless it already exists; returns whether it was created by this call. */
     public boolean createIfMissing(DatabaseName name) throws SQLException {
-        if (exists(name.text())) return false;
+        return createIfMissing(name.text());
+    }
+
+    /** The same for the gateway's own control database (a constant name, never client input). */
+    boolean createIfMissing(String name) throws SQLException {
+        if (exists(name)) return false;
+        return create(name, null);
+    }
+
+    /**
+     * {@code CREATE DATABASE}, optionally {@code TEMPLATE}; false when it exists already. Both names are validated
+     * platform database names ({@code [a-z0-9_]} only): CREATE DATABASE takes no bind parameters.
+     */
+    public boolean create(DatabaseName name, DatabaseName template) throws SQLException {
+        return create(name.text(), template == null ? null : template.text());
+    }
+
+    private boolean create(String name, String template) throws SQLException {
         try (Connection c = maintenance.getConnection(); Statement s = c.createStatement()) {
-            // CREATE DATABASE takes no bind parameters; the name is validated by DatabaseName.
-            s.execute("CREATE DATABASE \"" + name.text() + "\"");
+            s.execute("CREATE DATABASE \"" + name + "\"" + (template == null ? "" : " TEMPLATE \"" + template + "\""));
             return true;
         } catch (SQLException e) {
             if (DUPLICATE_DATABASE.equals(e.getSQLState())) return false;
             throw e;
+        }
+    }
+
+    /** {@code DROP DATABASE … WITH (FORCE)}: sessions still connected (outside the gateway) are ended. */
+    public boolean drop(DatabaseName name) throws SQLException {
+        try (Connection c = maintenance.getConnection(); Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS \"" + name.text() + "\" WITH (FORCE)");
+            return true;
         }
     }
 }

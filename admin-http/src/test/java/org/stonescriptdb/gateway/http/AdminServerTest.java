@@ -52,7 +52,7 @@ class AdminServerTest {
             assertThat(body.get("postgres_connected").asBoolean()).isTrue();
             assertThat(body.get("active_pools").asInt()).isEqualTo(3);
             assertThat(body.get("total_connections").asInt()).isEqualTo(7);
-            assertThat(body.size()).isEqualTo(4);
+            assertThat(body.get("pools").isArray()).isTrue();
         }
     }
 

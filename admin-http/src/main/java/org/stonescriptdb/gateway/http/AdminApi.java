@@ -1,0 +1,34 @@
+package org.stonescriptdb.gateway.http;
+
+import org.stonescriptdb.gateway.metrics.GatewayMetrics;
+import org.stonescriptdb.gateway.proxy.GatewayProxy;
+import org.stonescriptdb.gateway.registry.BackendDatabases;
+import org.stonescriptdb.gateway.registry.DatabaseConnections;
+import org.stonescriptdb.gateway.registry.PlatformRegistry;
+import org.stonescriptdb.gateway.schema.SchemaEngine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Every route of the side-port, wired to the services they use. */
+public final class AdminApi {
+
+    private AdminApi() {
+    }
+
+    public static List<Endpoint.Route> routes(Map<String, String> apiKeys, HealthHandler health, BackendDatabases backend,
+                                              PlatformRegistry registry, GatewayProxy proxy, DatabaseConnections connections,
+                                              GatewayMetrics metrics, SchemaEngine engine) {
+        ApiKeys keys = new ApiKeys(apiKeys);
+        Deployments deployments = new Deployments(keys, backend, registry, proxy, connections, metrics, engine);
+        List<Endpoint.Route> routes = new ArrayList<>();
+        routes.add(new Endpoint.Route("GET", "/health", health));
+        routes.add(new Endpoint.Route("GET", "/metrics",
+                request -> Endpoint.Reply.text(metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8")));
+        routes.addAll(new CallEndpoints(keys, backend, connections, metrics).routes());
+        routes.addAll(new DeployEndpoints(deployments).routes());
+        routes.addAll(new RegistryEndpoints(deployments).routes());
+        return routes;
+    }
+}

@@ -1,0 +1,56 @@
+package org.stonescriptdb.gateway.http;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Map;
+
+/**
+ * Seed 000 §5: {@code API_KEY_ADMIN} guards the admin endpoints, {@code API_KEY_{PLATFORM}} guards /call and
+ * /query of that platform; a key that is not configured guards nothing (source addresses still do). Keys are
+ * compared as SHA-256 digests with {@link MessageDigest#isEqual}, so neither content nor length leaks through
+ * timing, and they never appear in a message or log line.
+ */
+public final class ApiKeys {
+
+    public static final String HEADER = "X-API-Key";
+    private static final String ADMIN = "admin";
+
+    private final Map<String, byte[]> digests;
+
+    /** @param keys lower-cased suffix of {@code API_KEY_*} → key, as {@code GatewayConfig.apiKeys()} */
+    public ApiKeys(Map<String, String> keys) {
+        this.digests = keys.entrySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> digest(e.getValue())));
+    }
+
+    public void requireAdmin(Request request) {
+        require(request, ADMIN, "API_KEY_ADMIN", null);
+    }
+
+    /** For /call and /query: the platform's own key when one is set. */
+    public void requirePlatform(Request request, String platform) {
+        require(request, platform, "API_KEY_" + platform.toUpperCase(java.util.Locale.ROOT), platform);
+    }
+
+    private void require(Request request, String name, String variable, String platform) {
+        byte[] expected = digests.get(name);
+        if (expected == null) return;
+        String presented = request.header(HEADER);
+        if (presented == null || presented.isEmpty()) {
+            throw new ApiException(401, "unauthorized", "this endpoint needs the " + variable + " key in the " + HEADER + " header",
+                    platform, null, Map.of());
+        }
+        if (!MessageDigest.isEqual(expected, digest(presented))) {
+            throw new ApiException(403, "forbidden", "the " + HEADER + " header does not carry the " + variable + " key",
+                    platform, null, Map.of());
+        }
+    }
+
+    private static byte[] digest(String key) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package org.stonescriptdb.gateway.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.stonescriptdb.gateway.metrics.GatewayMetrics;
+import org.stonescriptdb.gateway.registry.BackendDatabases;
+import org.stonescriptdb.gateway.registry.DatabaseConnections;
+import org.stonescriptdb.gateway.routing.DatabaseName;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code POST /call} (a function the gateway deployed for the platform) and {@code POST /query} (one
+ * parameterised statement, seed 000 §4.1). Both run in one transaction under {@code statement_timeout}, with
+ * every value bound as an untyped parameter so PostgreSQL types it from the function or the statement.
+ */
+public final class CallEndpoints {
+
+    /** How long one /call or /query statement may run. */
+    public static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(30);
+    private static final String FUNCTIONS_TABLE = "_stonescriptdb_gateway_functions";
+
+    private final ApiKeys keys;
+    private final BackendDatabases backend;
+    private final DatabaseConnections connections;
+    private final GatewayMetrics metrics;
+
+    public CallEndpoints(ApiKeys keys, BackendDatabases backend, DatabaseConnections connections, GatewayMetrics metrics) {
+        this.keys = keys;
+        this.backend = backend;
+        this.connections = connections;
+        this.metrics = metrics;
+    }
+
+    public List<Endpoint.Route> routes() {
+        return List.of(new Endpoint.Route("POST", "/call", this::call), new Endpoint.Route("POST", "/query", this::query));
+    }
+
+    Endpoint.Reply call(Request request) throws Exception {
+        ObjectNode body = request.json();
+        DatabaseName db = target(request, body);
+        String function = Names.function(Names.text(body, "function"));
+        JsonNode params = body.get("params");
+        List<JsonNode> values = new ArrayList<>();
+        StringBuilder args = new StringBuilder();
+        if (params == null || params.isNull()) {
+            // no arguments
+        } else if (params.isArray()) {
+            for (JsonNode p : params) {
+                if (!args.isEmpty()) args.append(", ");
+                args.append('?');
+                values.add(p);
+            }
+        } else if (params.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = params.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!Names.ARGUMENT.matcher(e.getKey()).matches()) {
+                    throw new ApiException(400, "invalid_name", "params key '" + Names.printable(e.getKey())
+                            + "' is not an argument name ([a-z_][a-z0-9_]*)");
+                }
+                if (!args.isEmpty()) args.append(", ");
+                args.append('"').append(e.getKey()).append("\" => ?");
+                values.add(e.getValue());
+            }
+        } else {
+            throw ApiException.badRequest("params must be an array (positional) or an object (named arguments)");
+        }
+        String sql = "SELECT * FROM " + Names.quoted(function) + "(" + args + ")";
+        return run(db, sql, values, function);
+    }
+
+    Endpoint.Reply query(Request request) throws Exception {
+        ObjectNode body = request.json();
+        DatabaseName db = target(request, body);
+        String query = Names.text(body, "query");
+        if (query == null || query.isBlank()) throw ApiException.badRequest("query is required");
+        QueryText text = QueryText.parse(query);
+        JsonNode params = body.get("params");
+        if (params != null && !params.isNull() && !params.isArray()) throw ApiException.badRequest("params must be an array ($1 is the first)");
+        int given = params == null || params.isNull() ? 0 : params.size();
+        List<JsonNode> values = new ArrayList<>();
+        for (int index : text.bindings()) {
+            if (index >= given) {
+                throw ApiException.badRequest("query uses $" + (index + 1) + " but params has " + given + " value(s)");
+            }
+            values.add(params.get(index));
+        }
+        return run(db, text.sql(), values, null);
+    }
+
+    /** Platform and tenant from the body, the platform's key, and the database must exist. */
+    private DatabaseName target(Request request, ObjectNode body) throws SQLException {
+        String platform = Names.platform(Names.text(body, "platform"));
+        keys.requirePlatform(request, platform);
+        DatabaseName db = Names.database(platform, Names.text(body, "tenant_id"));
+        if (!backend.exists(db.text())) {
+            throw ApiException.notFound("database_not_found", "Database " + db + " does not exist", platform, db.tenantId());
+        }
+        return db;
+    }
+
+    private Endpoint.Reply run(DatabaseName db, String sql, List<JsonNode> values, String function) throws Exception {
+        long started = System.nanoTime();
+        boolean ok = false;
+        try (Connection c = connections.open(db.text())) {
+            c.setAutoCommit(false);
+            try {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET LOCAL statement_timeout = " + STATEMENT_TIMEOUT.toMillis());
+                }
+                if (function != null) requireCallable(c, db, function);
+                Map<String, Object> answer = new LinkedHashMap<>();
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    for (int i = 0; i < values.size(); i++) bind(ps, i + 1, values.get(i));
+                    if (ps.execute()) {
+                        try (ResultSet rs = ps.getResultSet()) {
+                            List<Map<String, Object>> rows = Rows.read(rs);
+                            answer.put("rows", rows);
+                            answer.put("row_count", rows.size());
+                        }
+                    } else {
+                        answer.put("rows", List.of());
+                        answer.put("row_count", Math.max(0, ps.getUpdateCount()));
+                    }
+                }
+                c.commit();
+                ok = true;
+                answer.put("execution_time_ms", (System.nanoTime() - started) / 1_000_000);
+                return Endpoint.Reply.json(200, answer);
+            } catch (SQLException e) {
+                rollbackQuietly(c);
+                if (AdminServer.backendUnavailable(e)) throw e;
+                throw queryFailed(db, e);
+            } catch (RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+        } finally {
+            metrics.query(db.platform(), Duration.ofNanos(System.nanoTime() - started), ok);
+        }
+    }
+
+    private static void requireCallable(Connection c, DatabaseName db, String function) throws SQLException {
+        String lookup = "SELECT 1 FROM " + FUNCTIONS_TABLE + " WHERE name = ? AND routine_kind <> 'procedure' LIMIT 1";
+        try (Statement probe = c.createStatement()) {
+            probe.execute("SAVEPOINT lookup");
+        }
+        try (PreparedStatement s = c.prepareStatement(lookup)) {
+            s.setString(1, function);
+            try (ResultSet rs = s.executeQuery()) {
+                if (rs.next()) return;
+            }
+        } catch (SQLException e) {
+            // No tracking table: nothing was ever deployed there, so nothing is callable.
+            if (!"42P01".equals(e.getSQLState())) throw e;
+            try (Statement back = c.createStatement()) {
+                back.execute("ROLLBACK TO SAVEPOINT lookup");
+            }
+        }
+        throw ApiException.notFound("function_not_found", "function " + function + " is not deployed by the gateway in " + db
+                + " (only functions of the platform's schema bundle can be called)", db.platform(), db.tenantId());
+    }
+
+    /** Bound untyped (text), so PostgreSQL infers the parameter's type; objects and arrays as their JSON text. */
+    private static void bind(PreparedStatement ps, int index, JsonNode v) throws SQLException {
+        if (v == null || v.isNull()) {
+            ps.setNull(index, Types.OTHER);
+        } else if (v.isValueNode()) {
+            ps.setObject(index, v.asText(), Types.OTHER);
+        } else {
+            ps.setObject(index, v.toString(), Types.OTHER);
+        }
+    }
+
+    private static ApiException queryFailed(DatabaseName db, SQLException e) {
+        String state = e.getSQLState();
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("sql_state", state);
+        if ("57014".equals(state)) {
+            return new ApiException(400, "statement_timeout", "the statement ran longer than the statement timeout of "
+                    + STATEMENT_TIMEOUT.toSeconds() + " s and was cancelled", db.platform(), db.tenantId(), extra);
+        }
+        if ("42883".equals(state)) {
+            return new ApiException(404, "function_not_found", e.getMessage(), db.platform(), db.tenantId(), extra);
+        }
+        return new ApiException(400, "query_failed", e.getMessage(), db.platform(), db.tenantId(), extra);
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken; the pool discards it
+        }
+    }
+}

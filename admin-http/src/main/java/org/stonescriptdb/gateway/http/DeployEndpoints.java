@@ -1,0 +1,266 @@
+package org.stonescriptdb.gateway.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.stonescriptdb.gateway.registry.PlatformRegistry.StoredSchema;
+import org.stonescriptdb.gateway.routing.DatabaseName;
+import org.stonescriptdb.gateway.schema.bundle.Bundle;
+import org.stonescriptdb.gateway.schema.deploy.DatabaseResult;
+import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
+import org.stonescriptdb.gateway.schema.deploy.FanOutResult;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The endpoints that deploy a schema: v1 {@code /register}, {@code /migrate}, {@code /admin/create-tenant}; v2
+ * {@code /database/create}, {@code /v2/migrate}. Each holds the platform's lock, answers once with the whole
+ * report, and leaves nothing behind when refused (a database it created for a deploy that failed is dropped).
+ */
+public final class DeployEndpoints {
+
+    private final Deployments d;
+
+    DeployEndpoints(Deployments deployments) {
+        this.d = deployments;
+    }
+
+    List<Endpoint.Route> routes() {
+        return List.of(
+                new Endpoint.Route("POST", "/register", this::register),
+                new Endpoint.Route("POST", "/migrate", this::migrate),
+                new Endpoint.Route("POST", "/admin/create-tenant", this::createTenant),
+                new Endpoint.Route("POST", "/admin/create-tenant-db", this::createTenant),
+                new Endpoint.Route("POST", "/database/create", this::createDatabase),
+                new Endpoint.Route("POST", "/v2/migrate", this::migrateStored));
+    }
+
+    /** v1: creates {platform}_main if missing, deploys the bundle there, stores it as the platform's schema. */
+    Endpoint.Reply register(Request request) throws Exception {
+        d.keys.requireAdmin(request);
+        Request.Form form = request.multipart();
+        String platform = Names.platform(form.field("platform"));
+        boolean force = Names.flag(form.field("force"), "force");
+        byte[] archive = form.file("schema");
+        Bundle bundle = Deployments.bundle(archive);
+        DatabaseName main = DatabaseName.main(platform);
+        try (AutoCloseable lock = d.lock(platform)) {
+            boolean created = d.create(main, null);
+            DatabaseResult result;
+            try {
+                result = d.deploy(platform, bundle, main, DeployOptions.DEFAULT.withForce(force), "register", Deployments.DEFAULT_SCHEMA, null);
+            } catch (Exception e) {
+                if (created) d.drop(main);
+                throw e;
+            }
+            if (!Deployments.ok(result)) {
+                if (created) d.drop(main);
+                throw Deployments.rejected(platform, null, List.of(result), result);
+            }
+            d.registry.registerPlatform(platform);
+            StoredSchema stored = d.registry.storeSchema(platform, Deployments.DEFAULT_SCHEMA, archive, Deployments.checksum(bundle));
+            d.registry.recordDatabase(main.text(), platform, null, Deployments.DEFAULT_SCHEMA, stored.version());
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", "ready");
+            body.put("platform", platform);
+            body.put("database", main.text());
+            body.put("created", created);
+            body.put("schema_name", Deployments.DEFAULT_SCHEMA);
+            body.put("schema_version", stored.version());
+            body.put("checksum", stored.checksum());
+            body.put("deployment", result);
+            return Endpoint.Reply.json(200, body);
+        }
+    }
+
+    /** v1: deploys to main and every tenant database (fan-out), stores the bundle when main took it. */
+    Endpoint.Reply migrate(Request request) throws Exception {
+        d.keys.requireAdmin(request);
+        Request.Form form = request.multipart();
+        String platform = Names.platform(form.field("platform"));
+        boolean force = Names.flag(form.field("force"), "force");
+        boolean dryRun = Names.flag(form.field("dry_run"), "dry_run");
+        byte[] archive = form.file("schema");
+        Bundle bundle = Deployments.bundle(archive);
+        DatabaseName main = DatabaseName.main(platform);
+        if (!d.backend.exists(main.text())) {
+            throw ApiException.notFound("platform_not_found", "Database " + main + " does not exist; POST /register first", platform, null);
+        }
+        try (AutoCloseable lock = d.lock(platform)) {
+            List<DatabaseName> targets = d.databasesOf(platform);
+            DeployOptions options = DeployOptions.DEFAULT.withForce(force).withDryRun(dryRun);
+            FanOutResult result = d.deployAll(platform, bundle, targets, options, "migrate", Deployments.DEFAULT_SCHEMA, null);
+            return answer(platform, Deployments.DEFAULT_SCHEMA, archive, bundle, result, dryRun);
+        }
+    }
+
+    /** v2: deploys the latest stored version of a schema to the databases created with it (or those named). */
+    Endpoint.Reply migrateStored(Request request) throws Exception {
+        d.keys.requireAdmin(request);
+        ObjectNode body = request.json();
+        String platform = Names.platform(Names.text(body, "platform"));
+        String schemaName = Names.schemaName(Names.text(body, "schema_name"));
+        boolean force = Names.flag(body, "force");
+        boolean dryRun = Names.flag(body, "dry_run");
+        d.requirePlatform(platform);
+        StoredSchema schema = storedSchema(platform, schemaName);
+        List<DatabaseName> targets = new ArrayList<>();
+        JsonNode named = body.get("databases");
+        if (named != null && !named.isNull()) {
+            if (!named.isArray()) throw ApiException.badRequest("databases must be an array of database names");
+            List<DatabaseName> existing = d.databasesOf(platform);
+            for (JsonNode n : named) {
+                DatabaseName db = n.isTextual() ? DatabaseName.parse(n.asText()).orElse(null) : null;
+                if (db == null || !db.platform().equals(platform)) {
+                    throw ApiException.badRequest("databases must name databases of platform " + platform + ", got " + n);
+                }
+                if (!existing.contains(db)) throw ApiException.notFound("database_not_found", "Database " + db + " does not exist", platform, db.tenantId());
+                if (!targets.contains(db)) targets.add(db);
+            }
+        } else {
+            for (var db : d.registry.databases(platform)) {
+                if (schemaName.equals(db.schemaName())) targets.add(DatabaseName.parse(db.name()).orElseThrow());
+            }
+        }
+        targets.sort((a, b) -> a.isMain() ? -1 : b.isMain() ? 1 : a.text().compareTo(b.text()));
+        Bundle bundle = Deployments.bundle(schema.bundle());
+        try (AutoCloseable lock = d.lock(platform)) {
+            DeployOptions options = DeployOptions.DEFAULT.withForce(force).withDryRun(dryRun);
+            FanOutResult result = d.deployAll(platform, bundle, targets, options, "migrate", schemaName, schema.version());
+            if (!dryRun) {
+                for (DatabaseResult r : result.databases()) {
+                    if (Deployments.ok(r)) {
+                        DatabaseName db = DatabaseName.parse(r.database()).orElseThrow();
+                        d.registry.recordDatabase(db.text(), platform, db.tenantId(), schemaName, schema.version());
+                    }
+                }
+            }
+            Map<String, Object> leading = new LinkedHashMap<>();
+            leading.put("platform", platform);
+            leading.put("schema_name", schemaName);
+            leading.put("schema_version", schema.version());
+            leading.put("checksum", schema.checksum());
+            Map<String, Object> report = Deployments.report(leading, result);
+            if (!result.succeeded() && (result.blocked() > 0 || result.failed() > 0)) {
+                throw Deployments.rejected(platform, null, result.databases(), report);
+            }
+            return Endpoint.Reply.json(200, report);
+        }
+    }
+
+    private Endpoint.Reply answer(String platform, String schemaName, byte[] archive, Bundle bundle, FanOutResult result,
+                                  boolean dryRun) throws Exception {
+        Map<String, Object> leading = new LinkedHashMap<>();
+        leading.put("platform", platform);
+        leading.put("schema_name", schemaName);
+        DatabaseResult main = result.databases().getFirst();
+        if (!dryRun && Deployments.ok(main)) {
+            StoredSchema stored = d.registry.storeSchema(platform, schemaName, archive, Deployments.checksum(bundle));
+            for (DatabaseResult r : result.databases()) {
+                if (!Deployments.ok(r)) continue;
+                DatabaseName db = DatabaseName.parse(r.database()).orElseThrow();
+                d.registry.recordDatabase(db.text(), platform, db.tenantId(), schemaName, stored.version());
+            }
+            leading.put("schema_version", stored.version());
+            leading.put("checksum", stored.checksum());
+        }
+        Map<String, Object> report = Deployments.report(leading, result);
+        if (result.blocked() > 0 || result.failed() > 0) throw Deployments.rejected(platform, null, result.databases(), report);
+        return Endpoint.Reply.json(200, report);
+    }
+
+    /** v1 (seed 000 §4.2): creates {platform}_{tenant_id}, deploys the platform's stored schema or clones a template. */
+    Endpoint.Reply createTenant(Request request) throws Exception {
+        d.keys.requireAdmin(request);
+        ObjectNode body = request.json();
+        String tenantId = Names.text(body, "tenant_id");
+        if (tenantId == null) throw ApiException.badRequest("tenant_id is required");
+        DatabaseName db = Names.database(Names.text(body, "platform"), tenantId);
+        String templateName = Names.text(body, "template");
+        DatabaseName template = null;
+        if (templateName != null) {
+            template = DatabaseName.parse(templateName).orElseThrow(() -> new ApiException(400, "invalid_name",
+                    "template must be a platform database name such as medstoreapp_template, got '" + Names.printable(templateName) + "'"));
+        }
+        return create(db, template, Deployments.DEFAULT_SCHEMA, false);
+    }
+
+    /** v2: creates a main ({@code tenant_id} null) or tenant database from a stored schema. */
+    Endpoint.Reply createDatabase(Request request) throws Exception {
+        d.keys.requireAdmin(request);
+        ObjectNode body = request.json();
+        DatabaseName db = Names.database(Names.text(body, "platform"), Names.text(body, "tenant_id"));
+        String schemaName = Names.schemaName(Names.text(body, "schema_name"));
+        return create(db, null, schemaName, true);
+    }
+
+    private Endpoint.Reply create(DatabaseName db, DatabaseName template, String schemaName, boolean schemaRequired) throws Exception {
+        String platform = db.platform();
+        d.requirePlatform(platform);
+        if (template != null && !d.backend.exists(template.text())) {
+            throw ApiException.notFound("template_not_found", "template database " + template + " does not exist", platform, db.tenantId());
+        }
+        Optional<StoredSchema> schema = template != null ? Optional.empty() : d.registry.latestSchema(platform, schemaName);
+        if (schemaRequired && schema.isEmpty()) {
+            throw ApiException.notFound("schema_not_found", "platform " + platform + " has no stored schema '" + schemaName
+                    + "' (POST /platform/" + platform + "/schema)", platform, db.tenantId());
+        }
+        Bundle bundle = schema.map(s -> Deployments.bundle(s.bundle())).orElse(null);
+        try (AutoCloseable lock = d.lock(platform)) {
+            if (d.backend.exists(db.text())) {
+                throw new ApiException(409, "database_exists", "Database " + db + " already exists", platform, db.tenantId(), Map.of());
+            }
+            if (template != null) {
+                // CREATE DATABASE … TEMPLATE needs the template without sessions: close the gateway's own.
+                d.proxy.pools().closeDatabase(template.text());
+                d.connections.close(template.text());
+            }
+            boolean created;
+            try {
+                created = d.create(db, template);
+            } catch (java.sql.SQLException e) {
+                if ("55006".equals(e.getSQLState())) {
+                    throw new ApiException(409, "template_in_use", "template database " + template + " has open sessions; "
+                            + "disconnect them and retry", platform, db.tenantId(), Map.of());
+                }
+                throw e;
+            }
+            if (!created) throw new ApiException(409, "database_exists", "Database " + db + " already exists", platform, db.tenantId(), Map.of());
+            DatabaseResult result = null;
+            if (bundle != null) {
+                try {
+                    result = d.deploy(platform, bundle, db, DeployOptions.DEFAULT, "create", schemaName, schema.get().version());
+                } catch (Exception e) {
+                    d.drop(db);
+                    throw e;
+                }
+                if (!Deployments.ok(result)) {
+                    d.drop(db);
+                    throw Deployments.rejected(platform, db.tenantId(), List.of(result), result);
+                }
+            }
+            d.registry.recordDatabase(db.text(), platform, db.tenantId(), schema.map(StoredSchema::schemaName).orElse(null),
+                    schema.map(StoredSchema::version).orElse(null));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("database", db.text());
+            body.put("created", true);
+            body.put("platform", platform);
+            body.put("tenant_id", db.tenantId());
+            if (template != null) body.put("template", template.text());
+            schema.ifPresent(s -> {
+                body.put("schema_name", s.schemaName());
+                body.put("schema_version", s.version());
+            });
+            if (result != null) body.put("deployment", result);
+            return Endpoint.Reply.json(201, body);
+        }
+    }
+
+    private StoredSchema storedSchema(String platform, String schemaName) throws java.sql.SQLException {
+        return d.registry.latestSchema(platform, schemaName).orElseThrow(() -> ApiException.notFound("schema_not_found",
+                "platform " + platform + " has no stored schema '" + schemaName + "'", platform, null));
+    }
+}

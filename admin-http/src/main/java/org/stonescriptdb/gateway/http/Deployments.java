@@ -1,0 +1,227 @@
+package org.stonescriptdb.gateway.http;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import org.stonescriptdb.gateway.metrics.GatewayMetrics;
+import org.stonescriptdb.gateway.proxy.GatewayProxy;
+import org.stonescriptdb.gateway.registry.BackendDatabases;
+import org.stonescriptdb.gateway.registry.DatabaseConnections;
+import org.stonescriptdb.gateway.registry.PlatformRegistry;
+import org.stonescriptdb.gateway.routing.DatabaseName;
+import org.stonescriptdb.gateway.schema.SchemaEngine;
+import org.stonescriptdb.gateway.schema.bundle.Bundle;
+import org.stonescriptdb.gateway.schema.bundle.BundleException;
+import org.stonescriptdb.gateway.schema.deploy.DatabaseResult;
+import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
+import org.stonescriptdb.gateway.schema.deploy.DeployStatus;
+import org.stonescriptdb.gateway.schema.deploy.FanOutResult;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * What the deploying endpoints share: the schema engine, the platform lock, creating and dropping databases
+ * (the proxy's router learns at once), the deployment history, the metrics and the shape of reports and of a
+ * blocked or failed deploy (422, whole report).
+ */
+final class Deployments {
+
+    /** The schema name v1's /register and /migrate store a platform's bundle under. */
+    static final String DEFAULT_SCHEMA = "default";
+
+    final ApiKeys keys;
+    final BackendDatabases backend;
+    final PlatformRegistry registry;
+    final GatewayProxy proxy;
+    final DatabaseConnections connections;
+    final GatewayMetrics metrics;
+    private final SchemaEngine engine;
+
+    Deployments(ApiKeys keys, BackendDatabases backend, PlatformRegistry registry, GatewayProxy proxy, DatabaseConnections connections,
+                GatewayMetrics metrics, SchemaEngine engine) {
+        this.keys = keys;
+        this.backend = backend;
+        this.registry = registry;
+        this.proxy = proxy;
+        this.connections = connections;
+        this.metrics = metrics;
+        this.engine = engine;
+    }
+
+    /** Reads and compiles a bundle; 400 when it is refused, before any database is touched. */
+    static Bundle bundle(byte[] archive) {
+        try {
+            Bundle bundle = Bundle.fromTarGz(archive);
+            SchemaEngine.validate(bundle);
+            return bundle;
+        } catch (BundleException e) {
+            throw new ApiException(400, "invalid_bundle", e.getMessage());
+        } catch (IOException e) {
+            throw new ApiException(400, "invalid_bundle", "the schema archive could not be read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * SHA-256 over the bundle's files (path and text, in path order): the same schema exported twice — a new
+     * tar.gz with new timestamps — has the same checksum, so it is not stored as a new version.
+     */
+    static String checksum(Bundle bundle) {
+        try {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            bundle.files().stream().sorted(java.util.Comparator.comparing(org.stonescriptdb.gateway.schema.bundle.BundleFile::path))
+                    .forEach(f -> {
+                        digest.update(f.path().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        digest.update((byte) 0);
+                        digest.update(f.sql().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        digest.update((byte) 0);
+                    });
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Holds the platform's lock for a deploy or tenant change; 409 while another holds it. */
+    AutoCloseable lock(String platform) throws SQLException {
+        Optional<AutoCloseable> lock = registry.tryLock(platform);
+        if (lock.isEmpty()) {
+            throw new ApiException(409, "platform_locked", "another deployment or tenant change of platform " + platform
+                    + " is running; try again when it has finished", platform, null, Map.of());
+        }
+        return lock.get();
+    }
+
+    /** Every database of the platform on the backend: main first (if it exists), then tenants by name. */
+    List<DatabaseName> databasesOf(String platform) throws SQLException {
+        List<DatabaseName> out = new ArrayList<>();
+        for (String name : backend.list()) {
+            DatabaseName.parse(name).filter(d -> d.platform().equals(platform)).ifPresent(out::add);
+        }
+        out.sort((a, b) -> a.isMain() ? -1 : b.isMain() ? 1 : a.text().compareTo(b.text()));
+        return out;
+    }
+
+    boolean platformKnown(String platform) throws SQLException {
+        return registry.platformExists(platform) || backend.exists(DatabaseName.main(platform).text());
+    }
+
+    void requirePlatform(String platform) throws SQLException {
+        if (!platformKnown(platform)) {
+            throw ApiException.notFound("platform_not_found", "platform " + platform + " is not registered (POST /register or /platform/register)",
+                    platform, null);
+        }
+    }
+
+    /** Creates a database and tells the router; false when it existed already. */
+    boolean create(DatabaseName name, DatabaseName template) throws SQLException {
+        boolean created = backend.create(name, template);
+        if (created) proxy.databaseCreated(name.text());
+        return created;
+    }
+
+    /** Closes every pool to the database, drops it and forgets it. */
+    void drop(DatabaseName name) throws SQLException {
+        proxy.databaseDropped(name.text());
+        connections.close(name.text());
+        backend.drop(name);
+        registry.removeDatabase(name.text());
+    }
+
+    DatabaseResult deploy(String platform, Bundle bundle, DatabaseName database, DeployOptions options, String kind,
+                          String schemaName, Integer version) throws SQLException {
+        long started = System.nanoTime();
+        DatabaseResult result = options.dryRun() ? engine.plan(bundle, database.text(), options) : engine.deploy(bundle, database.text(), options);
+        finished(platform, kind, schemaName, version, options, List.of(result), started);
+        return result;
+    }
+
+    FanOutResult deployAll(String platform, Bundle bundle, List<DatabaseName> databases, DeployOptions options, String kind,
+                           String schemaName, Integer version) throws Exception {
+        long started = System.nanoTime();
+        FanOutResult result;
+        List<String> names = databases.stream().map(DatabaseName::text).toList();
+        if (!databases.isEmpty() && databases.getFirst().isMain()) {
+            result = engine.deployAll(bundle, names.getFirst(), names.subList(1, names.size()), options);
+        } else {
+            result = deployEach(bundle, names, options);
+        }
+        finished(platform, kind, schemaName, version, options, result.databases(), started);
+        return result;
+    }
+
+    /** Tenants without their main database (v2 migrate of a tenant schema): no canary, each on its own. */
+    private FanOutResult deployEach(Bundle bundle, List<String> names, DeployOptions options) throws Exception {
+        long started = System.nanoTime();
+        Semaphore permits = new Semaphore(options.parallelism());
+        List<DatabaseResult> results = new ArrayList<>();
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<DatabaseResult>> futures = new ArrayList<>();
+            for (String name : names) {
+                futures.add(executor.submit(() -> {
+                    permits.acquire();
+                    try {
+                        return options.dryRun() ? engine.plan(bundle, name, options) : engine.deploy(bundle, name, options);
+                    } finally {
+                        permits.release();
+                    }
+                }));
+            }
+            for (Future<DatabaseResult> f : futures) results.add(f.get());
+        }
+        Map<DeployStatus, Long> counts = results.stream().collect(Collectors.groupingBy(DatabaseResult::status, Collectors.counting()));
+        Function<DeployStatus, Integer> n = s -> counts.getOrDefault(s, 0L).intValue();
+        String id = results.isEmpty() ? java.util.UUID.randomUUID().toString() : results.getFirst().deploymentId();
+        return new FanOutResult(id, options.dryRun(), (System.nanoTime() - started) / 1_000_000, n.apply(DeployStatus.APPLIED),
+                n.apply(DeployStatus.UNCHANGED), n.apply(DeployStatus.BLOCKED), n.apply(DeployStatus.FAILED), n.apply(DeployStatus.SKIPPED), results);
+    }
+
+    private void finished(String platform, String kind, String schemaName, Integer version, DeployOptions options,
+                          List<DatabaseResult> results, long started) throws SQLException {
+        Map<String, Long> counts = new TreeMap<>(results.stream().collect(Collectors.groupingBy(r -> r.status().toString(), Collectors.counting())));
+        metrics.deployment(platform, kind, counts, Duration.ofNanos(System.nanoTime() - started));
+        registry.recordDeployment(platform, schemaName, version, options.force(), results);
+    }
+
+    static boolean ok(DatabaseResult r) {
+        return r.status() == DeployStatus.APPLIED || r.status() == DeployStatus.UNCHANGED;
+    }
+
+    /** 422 for a blocked or failed deploy (503 when the database could not be reached), with the whole report. */
+    static ApiException rejected(String platform, String tenantId, List<DatabaseResult> results, Object report) {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        Optional<DatabaseResult> blocked = results.stream().filter(r -> r.status() == DeployStatus.BLOCKED).findFirst();
+        Optional<DatabaseResult> failed = results.stream().filter(r -> r.status() == DeployStatus.FAILED).findFirst();
+        blocked.ifPresent(b -> extra.put("schema_validation", b.schemaValidation()));
+        extra.put("report", report);
+        if (blocked.isPresent()) {
+            DatabaseResult b = blocked.get();
+            return new ApiException(422, "schema_validation_failed", "deployment to " + b.database()
+                    + " is blocked: " + String.join("; ", b.blockers()) + " — nothing was changed there; fix the bundle or send force=true",
+                    platform, tenantId, extra);
+        }
+        DatabaseResult f = failed.orElseThrow();
+        boolean unreachable = f.failure() != null && f.failure().sqlState() != null && f.failure().sqlState().startsWith("08");
+        String message = "deployment to " + f.database() + " failed and was rolled back"
+                + (f.failure() == null ? "" : ": " + f.failure().message() + (f.failure().file() == null ? "" : " (in " + f.failure().file() + ")"));
+        return new ApiException(unreachable ? 503 : 422, unreachable ? "backend_unavailable" : "deployment_failed", message,
+                platform, tenantId, extra);
+    }
+
+    /** A fan-out report as a JSON object with extra leading fields. */
+    static Map<String, Object> report(Map<String, Object> leading, FanOutResult result) {
+        Map<String, Object> out = new LinkedHashMap<>(leading);
+        out.putAll(Json.MAPPER.convertValue(result, new TypeReference<Map<String, Object>>() { }));
+        return out;
+    }
+}

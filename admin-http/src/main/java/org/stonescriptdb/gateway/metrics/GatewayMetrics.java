@@ -1,0 +1,114 @@
+package org.stonescriptdb.gateway.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.stonescriptdb.gateway.pool.PoolManager;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * The gateway's Prometheus series, prefix {@code db_gateway_} (seed 000 §9.1 plus proxy and deployment series).
+ * Labels stay bounded: {@code platform} (validated names of platforms that exist), {@code type} (the fixed set
+ * of error codes), {@code status}/{@code kind} (fixed enums) and {@code database} only on per-pool series, whose
+ * number {@code MAX_POOLS} bounds — a pool's series disappear when the pool closes.
+ */
+public final class GatewayMetrics {
+
+    private static final String PREFIX = "db_gateway.";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Supplier<List<PoolManager.PoolStats>> pools;
+    private final Map<String, PoolManager.PoolStats> lastPoolStats = new ConcurrentHashMap<>();
+    private final Map<String, List<Meter>> poolMeters = new ConcurrentHashMap<>();
+
+    public GatewayMetrics(Supplier<ProxyStats> stats, ProxyCounters counters, Supplier<List<PoolManager.PoolStats>> pools) {
+        this.pools = pools;
+        Gauge.builder(PREFIX + "active_pools", () -> stats.get().activePools())
+                .description("Databases with an open backend pool").register(registry);
+        Gauge.builder(PREFIX + "total_connections", () -> stats.get().totalConnections())
+                .description("Backend PostgreSQL connections held by the proxy").register(registry);
+        Gauge.builder(PREFIX + "idle_connections", () -> stats.get().idleConnections())
+                .description("Backend connections idle in the pools").register(registry);
+        Gauge.builder(PREFIX + "client_connections", () -> stats.get().clientConnections())
+                .description("Wire-protocol clients connected now").register(registry);
+        Gauge.builder(PREFIX + "clients_waiting", () -> stats.get().waitingClients())
+                .description("Clients waiting for a backend connection").register(registry);
+        FunctionCounter.builder(PREFIX + "client_connections_accepted", counters, ProxyCounters::clientConnections)
+                .description("Wire-protocol clients accepted since start").register(registry);
+        FunctionCounter.builder(PREFIX + "transactions", counters, ProxyCounters::transactions)
+                .description("Backend borrowings in transaction pooling").register(registry);
+        FunctionCounter.builder(PREFIX + "pinned_sessions", counters, ProxyCounters::pinnedSessions)
+                .description("Client sessions pinned to a backend by session state").register(registry);
+        FunctionCounter.builder(PREFIX + "cancel_requests", counters, ProxyCounters::cancelRequests)
+                .description("Cancel requests received").register(registry);
+    }
+
+    /** A /call or /query ran against a platform's database. */
+    public void query(String platform, Duration took, boolean ok) {
+        Counter.builder(PREFIX + "queries").description("Queries run through the HTTP API, by platform")
+                .tag("platform", platform).register(registry).increment();
+        Timer.builder(PREFIX + "query_duration").description("HTTP API query latency").tag("platform", platform)
+                .publishPercentileHistogram().register(registry).record(took);
+    }
+
+    /** An HTTP error answer, by its error code. */
+    public void error(String type) {
+        Counter.builder(PREFIX + "errors").description("Errors answered, by type").tag("type", type).register(registry).increment();
+    }
+
+    /** A deploy finished; one count per database, one duration per request. */
+    public void deployment(String platform, String kind, Map<String, Long> statusCounts, Duration took) {
+        statusCounts.forEach((status, n) -> Counter.builder(PREFIX + "deployments").description("Database deployments, by outcome")
+                .tag("platform", platform).tag("status", status).register(registry).increment(n));
+        Timer.builder(PREFIX + "deployment_duration").description("Whole deploy requests (register, migrate, create)")
+                .tag("kind", kind).publishPercentileHistogram().register(registry).record(took);
+    }
+
+    /** The Prometheus text exposition; per-pool series follow the pools open now. */
+    public String scrape() {
+        refreshPools();
+        return registry.scrape();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    private synchronized void refreshPools() {
+        List<PoolManager.PoolStats> now = pools.get();
+        Set<String> open = now.stream().map(PoolManager.PoolStats::database).collect(Collectors.toSet());
+        for (PoolManager.PoolStats p : now) {
+            lastPoolStats.put(p.database(), p);
+            poolMeters.computeIfAbsent(p.database(), db -> List.of(
+                    FunctionCounter.builder(PREFIX + "pool_hits", lastPoolStats, m -> stat(m, db).hits())
+                            .description("Requests served by an existing pool connection").tag("database", db).register(registry),
+                    FunctionCounter.builder(PREFIX + "pool_misses", lastPoolStats, m -> stat(m, db).misses())
+                            .description("Requests that needed a new backend connection").tag("database", db).register(registry),
+                    Gauge.builder(PREFIX + "pool_size", lastPoolStats, m -> stat(m, db).size())
+                            .description("Backend connections of the pool").tag("database", db).register(registry),
+                    Gauge.builder(PREFIX + "pool_idle", lastPoolStats, m -> stat(m, db).idle())
+                            .description("Idle backend connections of the pool").tag("database", db).register(registry)));
+        }
+        for (String db : Set.copyOf(poolMeters.keySet())) {
+            if (open.contains(db)) continue;
+            poolMeters.remove(db).forEach(registry::remove);
+            lastPoolStats.remove(db);
+        }
+    }
+
+    private static PoolManager.PoolStats stat(Map<String, PoolManager.PoolStats> m, String db) {
+        PoolManager.PoolStats p = m.get(db);
+        return p == null ? new PoolManager.PoolStats(db, 0, 0, 0, 0) : p;
+    }
+}
