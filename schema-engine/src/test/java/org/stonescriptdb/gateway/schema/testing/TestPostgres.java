@@ -5,6 +5,8 @@ import org.stonescriptdb.gateway.schema.deploy.ConnectionSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -31,12 +33,14 @@ public final class TestPostgres {
         synchronized (TestPostgres.class) {
             if (server == null) {
                 try {
-                    EmbeddedPostgres started = EmbeddedPostgres.builder()
+                    EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                             .setServerConfig("max_connections", "100")
                             .setServerConfig("fsync", "off")
                             .setServerConfig("synchronous_commit", "off")
-                            .setServerConfig("full_page_writes", "off")
-                            .start();
+                            .setServerConfig("full_page_writes", "off");
+                    Path memory = inMemoryDirectory();
+                    if (memory != null) builder.setDataDirectory(memory).setCleanDataDirectory(true);
+                    EmbeddedPostgres started = builder.start();
                     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                         try {
                             started.close();
@@ -51,6 +55,18 @@ public final class TestPostgres {
             }
             return server;
         }
+    }
+
+    /**
+     * Tests create dozens of databases; on a RAM file system creating them, checkpointing and removing the
+     * data directory at exit cost almost nothing. Falls back to the default (system temp dir) elsewhere.
+     */
+    private static Path inMemoryDirectory() throws IOException {
+        Path shm = Path.of("/dev/shm");
+        if (!Files.isDirectory(shm) || !Files.isWritable(shm) || shm.toFile().getUsableSpace() < 2L * 1024 * 1024 * 1024) {
+            return null;
+        }
+        return Files.createTempDirectory(shm, "schema-engine-test-pg-");
     }
 
     public static int port() {
