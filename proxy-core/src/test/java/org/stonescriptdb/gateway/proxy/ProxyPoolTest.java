@@ -117,7 +117,10 @@ class ProxyPoolTest {
                         }
                         return null;
                     }));
-                    Thread.sleep(250); // let this client join the queue before the next one arrives
+                    // Let this client join the queue before the next one arrives (polling, not sleeping: CI may be slow).
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                    while (gw.proxy().stats().waitingClients() < i + 1 && System.nanoTime() < deadline) Thread.sleep(10);
+                    assertThat(gw.proxy().stats().waitingClients()).as("clients queued").isEqualTo(i + 1);
                 }
                 assertThat(order).as("nobody gets in while the only connection is held").isEmpty();
                 holder.close();
@@ -143,7 +146,7 @@ class ProxyPoolTest {
                 assertThat((Throwable) e).as("a third client with both connections held").isNotNull();
                 assertThat(e.getSQLState()).isEqualTo("53300");
                 assertThat(e.getMessage()).contains(DB).contains("2");
-                assertThat(waited).isBetween(Duration.ofMillis(800), Duration.ofSeconds(5));
+                assertThat(waited).isBetween(Duration.ofMillis(800), Duration.ofSeconds(8));
 
                 // The holders were not disturbed.
                 for (Connection h : holders) assertThat(rows(h, "select 'alive'")).containsExactly("alive");
@@ -159,7 +162,7 @@ class ProxyPoolTest {
 
     @Test
     void statsCountHeldConnectionsAndWaitingClients() throws Exception {
-        try (GatewayHarness gw = gateway(1, 200, 3)) {
+        try (GatewayHarness gw = gateway(1, 200, 10)) {
             ExecutorService pool = Executors.newSingleThreadExecutor();
             try (Connection holder = gw.connect(DB)) {
                 rows(holder, "select 1");
@@ -174,7 +177,7 @@ class ProxyPoolTest {
                     }
                     return null;
                 });
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                 int waiting = 0;
                 while (System.nanoTime() < deadline && (waiting = gw.proxy().stats().waitingClients()) == 0) Thread.sleep(20);
                 assertThat(waiting).as("waiting clients while the only connection is held").isEqualTo(1);
@@ -202,12 +205,10 @@ class ProxyPoolTest {
                 a1.close();
                 a2.close();
             }
-            // Now they are idle in DB's pool: one of them is closed so OTHER can be served.
-            long started = System.nanoTime();
+            // Now they are idle in DB's pool: one of them is closed so OTHER can be served (within the 2 s wait).
             try (Connection b = gw.connect(OTHER)) {
                 assertThat(rows(b, "select current_database()")).containsExactly(OTHER);
             }
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
             assertThat(TestPostgres.backendSessions(DB) + TestPostgres.backendSessions(OTHER)).isLessThanOrEqualTo(2);
         }
     }

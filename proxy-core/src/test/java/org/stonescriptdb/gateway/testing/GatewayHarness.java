@@ -3,6 +3,7 @@ package org.stonescriptdb.gateway.testing;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.config.Cidr;
 import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.proxy.GatewayProxy;
 
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
 
@@ -41,7 +43,10 @@ public final class GatewayHarness implements AutoCloseable {
         }
     }
 
-    /** The test configuration: loopback only, session pooling, short connection timeout. */
+    /**
+     * The test configuration: loopback only, short connection timeout, session pooling unless the system property
+     * {@code gateway.test.poolMode} says {@code transaction} (tests that depend on the mode set it themselves).
+     */
     public static GatewayConfig baseConfig() {
         Path dataDir;
         try {
@@ -55,7 +60,8 @@ public final class GatewayHarness implements AutoCloseable {
                 .withDataDir(dataDir)
                 .withPorts(0, 0)
                 .withAllowedNetworks(List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128")))
-                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(5));
+                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(5))
+                .withPoolMode(PoolMode.valueOf(System.getProperty("gateway.test.poolMode", "session").toUpperCase(Locale.ROOT)));
     }
 
     public static GatewayHarness start() throws InterruptedException {
