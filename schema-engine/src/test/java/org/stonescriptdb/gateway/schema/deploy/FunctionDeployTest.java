@@ -19,8 +19,7 @@ class FunctionDeployTest {
 
     @BeforeEach
     void deployedOnce() {
-        db = TestPostgres.createDatabase("functions");
-        assertThat(engine.deploy(clinic, db, DeployOptions.DEFAULT).status()).isEqualTo(DeployStatus.APPLIED);
+        db = TestPostgres.createDeployedClinicDatabase("functions");
     }
 
     @Test

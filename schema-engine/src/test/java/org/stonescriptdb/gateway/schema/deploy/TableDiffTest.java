@@ -20,8 +20,7 @@ class TableDiffTest {
 
     @BeforeEach
     void deployedOnce() {
-        db = TestPostgres.createDatabase("tables");
-        assertThat(engine.deploy(clinic, db, DeployOptions.DEFAULT).status()).isEqualTo(DeployStatus.APPLIED);
+        db = TestPostgres.createDeployedClinicDatabase("tables");
     }
 
     @Test

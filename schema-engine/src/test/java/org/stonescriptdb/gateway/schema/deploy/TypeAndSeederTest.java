@@ -18,8 +18,7 @@ class TypeAndSeederTest {
 
     @BeforeEach
     void deployedOnce() {
-        db = TestPostgres.createDatabase("types");
-        assertThat(engine.deploy(clinic, db, DeployOptions.DEFAULT).status()).isEqualTo(DeployStatus.APPLIED);
+        db = TestPostgres.createDeployedClinicDatabase("types");
     }
 
     @Test
