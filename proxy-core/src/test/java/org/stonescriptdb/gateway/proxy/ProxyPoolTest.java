@@ -265,6 +265,27 @@ class ProxyPoolTest {
     }
 
     @Test
+    void aClientThatVanishesMidCopyInLeavesNothingBehind() throws Exception {
+        TestPostgres.execute(DB, "delete from marks");
+        try (GatewayHarness gw = gateway(1, 200, 10)) {
+            try (org.stonescriptdb.gateway.testing.WireClient w = new org.stonescriptdb.gateway.testing.WireClient(gw.port())) {
+                w.send(org.stonescriptdb.gateway.testing.WireClient.startupPacket(
+                        org.stonescriptdb.gateway.testing.WireClient.PROTOCOL_3_0, java.util.Map.of("user", "app", "database", DB)));
+                w.readUntil('Z');
+                w.send(org.stonescriptdb.gateway.testing.WireClient.query("copy marks from stdin"));
+                assertThat(w.read().type()).as("CopyInResponse").isEqualTo('G');
+                w.send(org.stonescriptdb.gateway.testing.WireClient.typed('d', "half-loaded\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            } // socket closed with the COPY still open
+            long started = System.nanoTime();
+            try (Connection next = gw.connect(DB)) {
+                assertThat(rows(next, "select count(*) from marks")).containsExactly("0");
+                assertThat(rows(next, "select 'usable'")).containsExactly("usable");
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
     void aClientKilledMidQueryDoesNotBlockThePool() throws Exception {
         try (GatewayHarness gw = gateway(1, 200, 10)) {
             Connection victim = gw.connect(DB);

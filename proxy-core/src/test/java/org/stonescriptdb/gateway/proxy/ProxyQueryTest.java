@@ -273,6 +273,76 @@ class ProxyQueryTest {
     }
 
     @Test
+    void copyMixedWithServerPreparedStatementsKeepsBothWorking() throws Exception {
+        java.util.Properties p = GatewayHarness.clientProperties();
+        p.setProperty("prepareThreshold", "1");
+        try (Connection c = gateway.connect(DB, p)) {
+            try (Statement st = c.createStatement()) {
+                st.execute("truncate copy_target");
+            }
+            CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+            try (PreparedStatement count = c.prepareStatement("select count(*) from copy_target where id > ?")) {
+                for (int round = 1; round <= 3; round++) {
+                    copy.copyIn("copy copy_target (id, label) from stdin (format csv)",
+                            new StringReader(round + ",r" + round + "\n" + (round + 100) + ",s" + round + "\n"));
+                    count.setInt(1, 0);
+                    try (ResultSet rs = count.executeQuery()) {
+                        rs.next();
+                        assertThat(rs.getInt(1)).isEqualTo(round * 2);
+                    }
+                    StringWriter out = new StringWriter();
+                    copy.copyOut("copy (select id from copy_target where id = " + round + ") to stdout", out);
+                    assertThat(out.toString()).isEqualTo(round + "\n");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aLargeCopyInIsStreamedThroughWithBackPressure() throws Exception {
+        try (Connection c = gateway.connect(DB)) {
+            try (Statement st = c.createStatement()) {
+                st.execute("create table if not exists copy_big (id int, payload text)");
+                st.execute("truncate copy_big");
+            }
+            int rows = 200_000;
+            String payload = "p".repeat(200);
+            java.io.Reader source = new java.io.Reader() {
+                private int next = 1;
+                private String pending = "";
+                private int at;
+
+                @Override
+                public int read(char[] buf, int off, int len) {
+                    if (at == pending.length()) {
+                        if (next > rows) return -1;
+                        pending = next++ + "\t" + payload + "\n";
+                        at = 0;
+                    }
+                    int n = Math.min(len, pending.length() - at);
+                    pending.getChars(at, at + n, buf, off);
+                    at += n;
+                    return n;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            long copied = c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy copy_big from stdin", source, 64 * 1024);
+            assertThat(copied).isEqualTo(rows);
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select count(*), sum(length(payload)) from copy_big")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(rows);
+                assertThat(rs.getLong(2)).isEqualTo((long) rows * payload.length());
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute("drop table copy_big");
+            }
+        }
+    }
+
+    @Test
     void statementCancelStopsASleepingQueryQuickly() throws Exception {
         try (Connection c = gateway.connect(DB); Statement st = c.createStatement()) {
             long started = System.nanoTime();
