@@ -5,10 +5,9 @@ import org.stonescriptdb.gateway.schema.plan.SeederSpec;
 import org.stonescriptdb.gateway.schema.plan.TableSpec;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 import static org.stonescriptdb.gateway.schema.sql.Identifiers.literal;
 import static org.stonescriptdb.gateway.schema.sql.Identifiers.quote;
@@ -25,10 +24,21 @@ final class SeedCheck {
     }
 
     static String missingRowsExpression(SeederSpec seeder, List<TableSpec> tables) {
-        Map<String, TableSpec> byName = tables.stream().collect(Collectors.toMap(TableSpec::name, Function.identity()));
+        return missingRowsExpression(seeder, tables, Map.of());
+    }
+
+    /**
+     * @param livePrimaryKeys primary keys read from the catalog for tables not declared in tables/ (e.g.
+     *                        created by a migration). The one-query fast path has none and matches such rows
+     *                        on every inserted column — stricter, so it can only send a deploy to the full
+     *                        path, never wave a missing row through.
+     */
+    static String missingRowsExpression(SeederSpec seeder, List<TableSpec> tables, Map<String, List<String>> livePrimaryKeys) {
+        Map<String, List<String>> keys = new HashMap<>(livePrimaryKeys);
+        for (TableSpec t : tables) keys.put(t.name(), t.primaryKey());
         List<String> cases = new ArrayList<>();
         for (SeedInsert insert : seeder.inserts()) {
-            List<Integer> key = keyColumns(insert, byName.get(insert.table()));
+            List<Integer> key = keyColumns(insert, keys.getOrDefault(insert.table(), List.of()));
             for (List<String> row : insert.rows()) {
                 List<String> conditions = new ArrayList<>();
                 List<String> label = new ArrayList<>();
@@ -48,10 +58,10 @@ final class SeedCheck {
         return "array_to_string(ARRAY[" + String.join(", ", cases) + "]::text[], ', ')";
     }
 
-    private static List<Integer> keyColumns(SeedInsert insert, TableSpec table) {
+    private static List<Integer> keyColumns(SeedInsert insert, List<String> primaryKey) {
         List<Integer> key = new ArrayList<>();
-        if (table != null && !table.primaryKey().isEmpty() && insert.columns().containsAll(table.primaryKey())) {
-            for (String pk : table.primaryKey()) key.add(insert.columns().indexOf(pk));
+        if (!primaryKey.isEmpty() && insert.columns().containsAll(primaryKey)) {
+            for (String pk : primaryKey) key.add(insert.columns().indexOf(pk));
         } else {
             for (int i = 0; i < insert.columns().size(); i++) key.add(i);
         }

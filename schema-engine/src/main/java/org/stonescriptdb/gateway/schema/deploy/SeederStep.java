@@ -5,10 +5,16 @@ import org.stonescriptdb.gateway.schema.plan.SeederSpec;
 import org.stonescriptdb.gateway.schema.plan.TableSpec;
 import org.stonescriptdb.gateway.schema.sql.SqlStatement;
 
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.stonescriptdb.gateway.schema.sql.Identifiers.quote;
@@ -62,7 +68,29 @@ final class SeederStep {
 
     private static String missingRows(DeploySession s, SeederSpec seeder, List<TableSpec> tables)
             throws SQLException, StepFailure {
-        return queryOne(s, seeder, "SELECT " + SeedCheck.missingRowsExpression(seeder, tables));
+        Set<String> declared = new HashSet<>();
+        tables.forEach(t -> declared.add(t.name()));
+        Map<String, List<String>> liveKeys = new HashMap<>();
+        for (String table : seeder.tables()) {
+            if (!declared.contains(table)) liveKeys.put(table, livePrimaryKey(s, seeder, table));
+        }
+        return queryOne(s, seeder, "SELECT " + SeedCheck.missingRowsExpression(seeder, tables, liveKeys));
+    }
+
+    private static List<String> livePrimaryKey(DeploySession s, SeederSpec seeder, String table) throws StepFailure {
+        String sql = "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+                + " AND a.attnum = ANY (i.indkey) WHERE i.indisprimary AND i.indrelid = to_regclass(?)"
+                + " ORDER BY array_position(i.indkey::int2[], a.attnum)";
+        try (PreparedStatement ps = s.connection.prepareStatement(sql)) {
+            ps.setString(1, quote(table));
+            List<String> key = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) key.add(rs.getString(1));
+            }
+            return key;
+        } catch (SQLException e) {
+            throw DeploySession.failure(seeder.file(), sql, e);
+        }
     }
 
     private static String queryOne(DeploySession s, SeederSpec seeder, String sql) throws StepFailure {

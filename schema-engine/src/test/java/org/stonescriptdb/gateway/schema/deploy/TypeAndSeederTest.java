@@ -103,4 +103,23 @@ class TypeAndSeederTest {
         assertThat(TestPostgres.queryOne(fresh, "SELECT string_agg(code, ',') FROM specialties")).isEqualTo("ONC");
         assertThat(TestPostgres.queryOne(fresh, "SELECT count(*) FROM medications")).isEqualTo("3");
     }
+
+    @Test
+    void rowsOfATableCreatedByAMigrationAreMatchedByItsLivePrimaryKey() {
+        Bundle b = TestBundles.with(clinic, "seeders/settings.pssql",
+                "INSERT INTO clinic_settings (key, value) VALUES ('currency', 'EUR') ON CONFLICT DO NOTHING;");
+        assertThat(engine.deploy(b, db, DeployOptions.DEFAULT).changes()).extracting(AppliedChange::action)
+                .containsExactly("not run (table already has rows)");
+
+        // The application changed the value, not the key: the seeded row still exists.
+        TestPostgres.execute(db, "UPDATE clinic_settings SET value = 'USD' WHERE key = 'currency'");
+        DatabaseResult changedValue = engine.deploy(b, db, DeployOptions.DEFAULT);
+        assertThat(changedValue.failure()).isNull();
+        assertThat(changedValue.status()).isEqualTo(DeployStatus.UNCHANGED);
+
+        TestPostgres.execute(db, "DELETE FROM clinic_settings WHERE key = 'currency'");
+        DatabaseResult deleted = engine.deploy(b, db, DeployOptions.DEFAULT);
+        assertThat(deleted.status()).isEqualTo(DeployStatus.FAILED);
+        assertThat(deleted.failure().message()).contains("clinic_settings(key='currency')");
+    }
 }
