@@ -3,12 +3,10 @@ package org.stonescriptdb.gateway.schema.deploy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Deploys one bundle to a platform's main database first — a canary: if it fails or is blocked, no tenant
@@ -42,45 +40,37 @@ public final class FanOutDeployer {
 
     private List<DatabaseResult> tenants(ConnectionSource source, List<String> tenants, DeployOptions options,
                                          UUID deploymentId) {
-        Semaphore permits = new Semaphore(options.parallelism());
+        DatabaseResult[] results = new DatabaseResult[tenants.size()];
+        AtomicInteger next = new AtomicInteger();
         AtomicBoolean stop = new AtomicBoolean();
-        List<Future<DatabaseResult>> futures = new ArrayList<>();
-        // Virtual threads: deploys block on JDBC; the semaphore, not the executor, bounds connections in use.
+        // A fixed set of workers takes tenants in list order: at most `parallelism` deploys (and connections)
+        // at once, and "stop at the first failure" skips exactly the tenants not yet started.
+        Runnable worker = () -> {
+            for (int i = next.getAndIncrement(); i < results.length; i = next.getAndIncrement()) {
+                String tenant = tenants.get(i);
+                if (stop.get()) {
+                    results[i] = DatabaseResult.skipped(tenant, deploymentId.toString(), options.dryRun(),
+                            "not attempted: an earlier database failed and stopOnFirstFailure is set");
+                    continue;
+                }
+                DatabaseResult r = deployer.deploy(source, tenant, options, deploymentId);
+                results[i] = r;
+                if (options.stopOnFirstFailure()
+                        && (r.status() == DeployStatus.FAILED || r.status() == DeployStatus.BLOCKED)) {
+                    stop.set(true);
+                }
+            }
+        };
+        // Virtual threads: deploys block on JDBC and must never hold a platform thread hostage.
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (String tenant : tenants) {
-                futures.add(executor.submit(() -> {
-                    permits.acquire();
-                    try {
-                        if (stop.get()) {
-                            return DatabaseResult.skipped(tenant, deploymentId.toString(), options.dryRun(),
-                                    "not attempted: an earlier database failed and stopOnFirstFailure is set");
-                        }
-                        DatabaseResult r = deployer.deploy(source, tenant, options, deploymentId);
-                        if (options.stopOnFirstFailure()
-                                && (r.status() == DeployStatus.FAILED || r.status() == DeployStatus.BLOCKED)) {
-                            stop.set(true);
-                        }
-                        return r;
-                    } finally {
-                        permits.release();
-                    }
-                }));
-            }
+            for (int w = 0; w < Math.min(options.parallelism(), results.length); w++) executor.execute(worker);
         }
-        List<DatabaseResult> results = new ArrayList<>();
-        for (int i = 0; i < futures.size(); i++) {
-            try {
-                results.add(futures.get(i).get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                results.add(DatabaseResult.skipped(tenants.get(i), deploymentId.toString(), options.dryRun(),
-                        "not attempted: the fan-out was interrupted"));
-            } catch (ExecutionException e) {
-                results.add(DatabaseResult.skipped(tenants.get(i), deploymentId.toString(), options.dryRun(),
-                        "not attempted: " + e.getCause()));
-            }
+        List<DatabaseResult> list = new ArrayList<>();
+        for (int i = 0; i < results.length; i++) {
+            list.add(results[i] != null ? results[i] : DatabaseResult.skipped(tenants.get(i), deploymentId.toString(),
+                    options.dryRun(), "not attempted: the fan-out was interrupted"));
         }
-        return results;
+        return list;
     }
 
     private static long elapsed(long started) {
