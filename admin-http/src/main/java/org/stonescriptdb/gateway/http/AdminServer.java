@@ -2,7 +2,6 @@ package org.stonescriptdb.gateway.http;
 
 import io.undertow.Handlers;
 import io.undertow.Undertow;
-import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
@@ -73,9 +72,6 @@ public final class AdminServer implements AutoCloseable {
                 .addHttpListener(port, host)
                 .setIoThreads(2)
                 .setWorkerThreads(4)
-                // Undertow's own cap, a little above ours so our 413 answers first with the JSON shape.
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, settings.maxUploadBytes() + 64 * 1024)
-                .setServerOption(UndertowOptions.MULTIPART_MAX_ENTITY_SIZE, settings.maxUploadBytes() + 64 * 1024)
                 .setHandler(router)
                 .build();
         try {

@@ -46,6 +46,8 @@ class DocumentedConfigurationTest {
         Files.writeString(env, uncommented);
         GatewayConfig fromExample = ConfigLoader.load(Map.of(), env);
         assertThat(fromExample).isEqualTo(GatewayConfig.defaults());
+        assertThat(AdminSettings.load(Map.of(), env)).isEqualTo(AdminSettings.defaults());
+        assertThat(uncommented).contains("MAX_UPLOAD_MB=");
     }
 
     @Test
@@ -67,7 +69,8 @@ class DocumentedConfigurationTest {
                 .containsEntry("POOL_MAX_LIFETIME_SECS", Long.toString(d.poolMaxLifetime().toSeconds()))
                 .containsEntry("CONNECTION_TIMEOUT_SECS", Long.toString(d.connectionTimeout().toSeconds()))
                 .containsEntry("POOL_MODE", d.poolMode().name().toLowerCase())
-                .containsEntry("LOG_LEVEL", d.logLevel());
+                .containsEntry("LOG_LEVEL", d.logLevel())
+                .containsEntry("MAX_UPLOAD_MB", Integer.toString(AdminSettings.DEFAULT_MAX_UPLOAD_MB));
         assertThat(List.of(table.get("DB_PORT"), table.get("DB_NAME"), table.get("DB_USER"))).containsExactly("5432", "postgres", "postgres");
     }
 }

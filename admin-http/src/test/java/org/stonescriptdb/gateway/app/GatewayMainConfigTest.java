@@ -39,6 +39,13 @@ class GatewayMainConfigTest {
     }
 
     @Test
+    void badUploadLimitIsOneLineAndExitTwo() throws Exception {
+        Result r = run(Map.of("MAX_UPLOAD_MB", "0"));
+        assertThat(r.exit).isEqualTo(2);
+        assertThat(r.stderr).containsExactly("MAX_UPLOAD_MB must be a whole number from 1 to 4096, got '0'");
+    }
+
+    @Test
     void backendPortZeroIsRefused() throws Exception {
         Result r = run(Map.of("DB_HOST", "db.internal", "DB_PORT", "0"));
         assertThat(r.exit).isEqualTo(2);

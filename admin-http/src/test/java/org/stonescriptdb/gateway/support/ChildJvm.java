@@ -9,11 +9,11 @@ import java.util.Map;
 /** Starts a class's {@code main} in a separate JVM with the test classpath and a clean gateway environment. */
 public final class ChildJvm {
 
-    /** Every variable ConfigLoader reads, removed so the developer's own environment cannot leak in. */
+    /** Every variable ConfigLoader (and AdminSettings) reads, removed so the developer's own environment cannot leak in. */
     public static final List<String> GATEWAY_VARIABLES = List.of("DATABASE_URL", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER",
             "DB_PASSWORD", "DATA_DIR", "GATEWAY_HOST", "GATEWAY_PORT", "PROXY_PORT", "ALLOWED_NETWORKS",
             "MAX_CONNECTIONS_PER_POOL", "MAX_TOTAL_CONNECTIONS", "MAX_POOLS", "POOL_IDLE_TIMEOUT_SECS",
-            "POOL_MAX_LIFETIME_SECS", "CONNECTION_TIMEOUT_SECS", "POOL_MODE", "LOG_LEVEL", "RUST_LOG");
+            "POOL_MAX_LIFETIME_SECS", "CONNECTION_TIMEOUT_SECS", "POOL_MODE", "LOG_LEVEL", "RUST_LOG", "MAX_UPLOAD_MB");
 
     private ChildJvm() {
     }

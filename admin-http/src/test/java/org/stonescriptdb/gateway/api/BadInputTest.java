@@ -1,0 +1,224 @@
+package org.stonescriptdb.gateway.api;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.stonescriptdb.gateway.app.AdminSettings;
+import org.stonescriptdb.gateway.app.GatewayApplication;
+import org.stonescriptdb.gateway.config.BackendTarget;
+import org.stonescriptdb.gateway.config.ConfigLoader;
+import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.support.Bundles;
+import org.stonescriptdb.gateway.support.Http;
+import org.stonescriptdb.gateway.support.TestPostgres;
+
+import java.net.ServerSocket;
+import java.net.http.HttpRequest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every bad input answered with its status and error code in the seed's shape — and nothing changed by any of them. */
+class BadInputTest {
+
+    private static final String ADMIN_KEY = "bad-input-admin-key";
+    private static final String PLATFORM_KEY = "bad-input-badapp-key";
+    private static final String OTHER_KEY = "bad-input-otherapp-key";
+    private static GatewayApplication app;
+    private static Http admin;
+    private static Http platform;
+
+    @BeforeAll
+    static void start() throws Exception {
+        GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "API_KEY_ADMIN", ADMIN_KEY,
+                "API_KEY_BADAPP", PLATFORM_KEY, "API_KEY_OTHERAPP", OTHER_KEY), null).withBackend(TestPostgres.target());
+        app = GatewayApplication.start(config, new AdminSettings(1024 * 1024));
+        admin = new Http(app.httpPort(), ADMIN_KEY);
+        platform = new Http(app.httpPort(), PLATFORM_KEY);
+        expect(admin.postMultipart("/register", Map.of("platform", "badapp", "schema", Bundles.tarGz(Bundles.clinicV1()))), 200, null);
+        expect(admin.postJson("/admin/create-tenant", Map.of("platform", "badapp", "tenant_id", "t1")), 201, null);
+        expect(admin.postMultipart("/register", Map.of("platform", "otherapp", "schema", Bundles.tarGz(Bundles.clinicV1()))), 200, null);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (app != null) app.stop(Duration.ZERO);
+    }
+
+    @Test
+    void everyBadInputIsAnsweredAsSpecifiedAndChangesNothing() throws Exception {
+        String before = state();
+        byte[] v1 = Bundles.tarGz(Bundles.clinicV1());
+        Http anonymous = admin.withKey(null);
+
+        // 401 / 403: keys.
+        expect(anonymous.postMultipart("/register", Map.of("platform", "badapp", "schema", v1)), 401, "unauthorized");
+        expect(admin.withKey("wrong").postMultipart("/migrate", Map.of("platform", "badapp", "schema", v1)), 403, "forbidden");
+        expect(anonymous.get("/platforms"), 401, "unauthorized");
+        expect(platform.get("/admin/databases?platform=badapp"), 403, "forbidden");
+        expect(anonymous.postJson("/call", call("t1", "count_patients", List.of())), 401, "unauthorized");
+        expect(admin.withKey(OTHER_KEY).postJson("/call", call("t1", "count_patients", List.of())), 403, "forbidden");
+        expect(admin.withKey(OTHER_KEY).postJson("/query", Map.of("platform", "badapp", "query", "SELECT 1")), 403, "forbidden");
+        expect(platform.postJson("/call", Map.of("platform", "otherapp", "function", "count_patients")), 403, "forbidden");
+        expect(anonymous.delete("/admin/tenant/badapp/t1?confirm=badapp_t1"), 401, "unauthorized");
+
+        // 400: malformed requests and names.
+        expect(admin.postMultipart("/register", Map.of("platform", "Bad_Name", "schema", v1)), 400, "invalid_name");
+        expect(admin.postMultipart("/register", Map.of("platform", "stonescriptdb", "schema", v1)), 400, "invalid_name");
+        expect(admin.postMultipart("/register", Map.of("schema", v1)), 400, "bad_request");
+        expect(admin.postMultipart("/register", Map.of("platform", "newapp")), 400, "bad_request");
+        expect(admin.postMultipart("/register", Map.of("platform", "newapp", "schema", "not a file")), 400, "bad_request");
+        expect(admin.postMultipart("/register", Map.of("platform", "newapp", "schema", "not gzip".getBytes())), 400, "invalid_bundle");
+        expect(admin.postMultipart("/register", Map.of("platform", "newapp", "schema",
+                Bundles.tarGz(Map.of("scripts/evil.sql", "DROP DATABASE x;")))), 400, "invalid_bundle");
+        expect(admin.postMultipart("/register", Map.of("platform", "newapp", "schema", v1, "force", "maybe")), 400, "bad_request");
+        expect(admin.postJson("/register", Map.of("platform", "newapp")), 400, "bad_request");
+        expect(admin.postJson("/admin/create-tenant", "{not json"), 400, "bad_request");
+        expect(admin.postJson("/admin/create-tenant", "[1, 2]"), 400, "bad_request");
+        expect(admin.postJson("/admin/create-tenant", Map.of("platform", "badapp")), 400, "bad_request");
+        expect(admin.postJson("/admin/create-tenant", Map.of("platform", "badapp", "tenant_id", "main")), 400, "invalid_name");
+        expect(admin.postJson("/admin/create-tenant", Map.of("platform", "badapp", "tenant_id", "T-1; DROP")), 400, "invalid_name");
+        expect(admin.postJson("/admin/create-tenant", Map.of("platform", "badapp", "tenant_id", 7)), 400, "bad_request");
+        expect(admin.postJson("/admin/create-tenant", Map.of("platform", "badapp", "tenant_id", "t9", "template", "postgres")), 400, "invalid_name");
+        expect(platform.postJson("/call", call("t1", "count_patients(); DROP TABLE patients; --", List.of())), 400, "invalid_name");
+        expect(platform.postJson("/call", call("t1", "count_patients", "oops")), 400, "bad_request");
+        expect(platform.postJson("/call", call("t1", "add_patient", Map.of("p_name\"", "x"))), 400, "invalid_name");
+        expect(platform.postJson("/query", Map.of("platform", "badapp", "tenant_id", "t1",
+                "query", "SELECT 1; DROP TABLE patients")), 400, "bad_request");
+        expect(platform.postJson("/query", Map.of("platform", "badapp", "tenant_id", "t1",
+                "query", "SELECT * FROM patients WHERE id = $2", "params", List.of(1))), 400, "bad_request");
+        expect(platform.postJson("/query", Map.of("platform", "badapp", "tenant_id", "t1", "query", "SELECT FROM nowhere_at_all")),
+                400, "query_failed");
+        expect(platform.postJson("/query", Map.of("platform", "badapp", "tenant_id", "t1", "query", "   ")), 400, "bad_request");
+        expect(admin.delete("/admin/tenant/badapp/t1"), 400, "confirmation_required");
+        expect(admin.delete("/admin/tenant/badapp/t1?confirm=badapp_t2"), 400, "confirmation_required");
+        expect(admin.delete("/admin/tenant/badapp/main?confirm=badapp_main"), 400, "invalid_name");
+        expect(admin.postMultipart("/platform/badapp/schema", Map.of("schema_name", "Bad Name", "schema", v1)), 400, "invalid_name");
+        expect(admin.postJson("/v2/migrate", Map.of("platform", "badapp", "schema_name", "default", "databases", "badapp_t1")), 400, "bad_request");
+        expect(admin.postJson("/v2/migrate", Map.of("platform", "badapp", "schema_name", "default", "databases", List.of("otherapp_main"))),
+                400, "bad_request");
+        expect(admin.get("/admin/databases"), 400, "bad_request");
+
+        // 404: unknown platform, database, function, schema, template, path.
+        expect(admin.postMultipart("/migrate", Map.of("platform", "nosuchapp", "schema", v1)), 404, "platform_not_found");
+        expect(admin.get("/admin/databases?platform=nosuchapp"), 404, "platform_not_found");
+        expect(admin.postJson("/admin/create-tenant", Map.of("platform", "nosuchapp", "tenant_id", "t1")), 404, "platform_not_found");
+        expect(admin.postJson("/admin/create-tenant", Map.of("platform", "badapp", "tenant_id", "t9", "template", "badapp_nothere")),
+                404, "template_not_found");
+        Http.Response noDb = platform.postJson("/call", call("t404", "count_patients", List.of()));
+        expect(noDb, 404, "database_not_found");
+        assertThat(noDb.json().get("platform").asText()).isEqualTo("badapp");
+        assertThat(noDb.json().get("tenant_id").asText()).isEqualTo("t404");
+        expect(platform.postJson("/call", call("t1", "version", List.of())), 404, "function_not_found");
+        expect(platform.postJson("/call", call("t1", "pg_catalog.pg_sleep", List.of(1))), 404, "function_not_found");
+        expect(platform.postJson("/call", call("t1", "no_such_function", List.of())), 404, "function_not_found");
+        expect(admin.delete("/admin/tenant/badapp/t404?confirm=badapp_t404"), 404, "database_not_found");
+        expect(admin.get("/platform/nosuchapp/schemas"), 404, "platform_not_found");
+        expect(admin.get("/platform/nosuchapp/databases"), 404, "platform_not_found");
+        expect(admin.postMultipart("/platform/nosuchapp/schema", Map.of("schema_name", "tenant", "schema", v1)), 404, "platform_not_found");
+        expect(admin.postJson("/database/create", Map.of("platform", "badapp", "schema_name", "nothere", "tenant_id", "t9")), 404, "schema_not_found");
+        expect(admin.postJson("/v2/migrate", Map.of("platform", "badapp", "schema_name", "nothere")), 404, "schema_not_found");
+        expect(admin.postJson("/v2/migrate", Map.of("platform", "badapp", "schema_name", "default", "databases", List.of("badapp_t404"))),
+                404, "database_not_found");
+        expect(admin.get("/no/such/endpoint"), 404, "not_found");
+        expect(admin.send(admin.request("/register").PUT(HttpRequest.BodyPublishers.noBody())), 405, "method_not_allowed");
+
+        // 409: exists, locked.
+        expect(admin.postJson("/admin/create-tenant", Map.of("platform", "badapp", "tenant_id", "t1")), 409, "database_exists");
+        expect(admin.postJson("/database/create", Map.of("platform", "badapp", "schema_name", "default", "tenant_id", "t1")), 409, "database_exists");
+        expect(admin.postJson("/platform/register", Map.of("platform", "badapp")), 409, "platform_exists");
+        BackendTarget pg = TestPostgres.target();
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("stonescriptdb_gateway"), pg.user(), pg.password());
+             Statement s = c.createStatement()) {
+            s.execute("SELECT pg_advisory_lock(hashtext('stonescriptdb_gateway'), hashtext('badapp'))");
+            expect(admin.postJson("/admin/create-tenant", Map.of("platform", "badapp", "tenant_id", "t9")), 409, "platform_locked");
+            expect(admin.postMultipart("/migrate", Map.of("platform", "badapp", "schema", v1)), 409, "platform_locked");
+            expect(admin.delete("/admin/tenant/badapp/t1?confirm=badapp_t1"), 409, "platform_locked");
+        }
+
+        // 413: bodies over the limits (1 MB uploads here, 1 MB JSON).
+        byte[] big = new byte[1536 * 1024];
+        Arrays.fill(big, (byte) 'x');
+        expect(admin.postMultipart("/register", Map.of("platform", "badapp", "schema", big)), 413, "payload_too_large");
+        Map<String, Object> hugeCall = new HashMap<>(call("t1", "add_patient", List.of(new String(big))));
+        expect(platform.postJson("/call", hugeCall), 413, "payload_too_large");
+        expect(platform.send(platform.request("/query").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))), 413, "payload_too_large");
+
+        // 422: a bundle whose deploy fails leaves no database behind.
+        Map<String, String> broken = new LinkedHashMap<>(Bundles.clinicV1());
+        broken.put("functions/broken.pssql", "CREATE FUNCTION broken() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM no_such_table $$;");
+        Http.Response failed = admin.postMultipart("/register", Map.of("platform", "failapp", "schema", Bundles.tarGz(broken)));
+        expect(failed, 422, "deployment_failed");
+        assertThat(failed.json().at("/report/failure/file").asText()).isEqualTo("functions/broken.pssql");
+        expect(admin.get("/admin/databases?platform=failapp"), 404, "platform_not_found");
+        Http.Response tenantFailed = admin.postJson("/database/create", Map.of("platform", "badapp", "schema_name", "default", "tenant_id", "t9"));
+        assertThat(tenantFailed.status()).as("a stored schema deploys: control case").isEqualTo(201);
+        expect(admin.delete("/admin/tenant/badapp/t9?confirm=badapp_t9"), 200, null);
+
+        assertThat(state()).isEqualTo(before);
+    }
+
+    @Test
+    void clientsOutsideAllowedNetworksAreRefused() throws Exception {
+        GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "ALLOWED_NETWORKS", "10.9.8.0/24"), null)
+                .withBackend(TestPostgres.target());
+        try (GatewayApplication outside = GatewayApplication.start(config)) {
+            Http http = new Http(outside.httpPort(), null);
+            for (Http.Response r : List.of(http.get("/health"), http.get("/metrics"), http.get("/no/such/path"),
+                    http.postJson("/call", call("t1", "count_patients", List.of())))) {
+                expect(r, 403, "forbidden");
+                assertThat(r.json().get("message").asText()).contains("127.0.0.1");
+            }
+        }
+    }
+
+    @Test
+    void anUnreachableBackendIs503() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "CONNECTION_TIMEOUT_SECS", "1",
+                "DATABASE_URL", "postgres://postgres@127.0.0.1:" + closed + "/postgres"), null);
+        try (GatewayApplication down = GatewayApplication.start(config)) {
+            Http http = new Http(down.httpPort(), null);
+            expect(http.get("/admin/databases?platform=badapp"), 503, "backend_unavailable");
+            expect(http.postJson("/call", call("t1", "count_patients", List.of())), 503, "backend_unavailable");
+            expect(http.get("/platforms"), 503, "backend_unavailable");
+            assertThat(http.get("/health").status()).isEqualTo(503);
+        }
+    }
+
+    /** What a bad request could have changed: databases, registry entries, stored schemas, rows. */
+    private static String state() {
+        return admin.get("/admin/databases?platform=badapp").text() + admin.get("/platforms").text()
+                + admin.get("/platform/badapp/schemas").text() + admin.get("/platform/badapp/databases").text()
+                + platform.postJson("/call", call("t1", "count_patients", List.of())).json().get("rows");
+    }
+
+    private static Map<String, Object> call(String tenant, String function, Object params) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("platform", "badapp");
+        body.put("tenant_id", tenant);
+        body.put("function", function);
+        body.put("params", params);
+        return body;
+    }
+
+    private static void expect(Http.Response r, int status, String error) {
+        assertThat(r.status()).as(r.toString()).isEqualTo(status);
+        if (error == null) return;
+        assertThat(r.json().get("error").asText()).as(r.toString()).isEqualTo(error);
+        assertThat(r.json().get("message").asText()).isNotBlank();
+        assertThat(r.text()).doesNotContain(ADMIN_KEY, PLATFORM_KEY, OTHER_KEY, "Exception", "\tat ");
+    }
+}
