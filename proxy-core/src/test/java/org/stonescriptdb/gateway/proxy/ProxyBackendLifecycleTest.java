@@ -171,6 +171,24 @@ class ProxyBackendLifecycleTest {
     }
 
     @Test
+    void aConnectionInUseWhenItsDatabaseIsDroppedIsClosedWhenTheClientLeaves() throws Exception {
+        String db = "life_busygone";
+        TestPostgres.createDatabase(db);
+        try (GatewayHarness gw = gateway(2)) {
+            try (Connection c = gw.connect(db)) {
+                rows(c, "select 1");
+                gw.proxy().databaseDropped(db);
+            }
+            // Pooling it again would keep the database busy and make a plain DROP DATABASE fail (55006).
+            awaitTrue("the gateway closes its connection to " + db + " once released", Duration.ofSeconds(5),
+                    () -> TestPostgres.backendSessions(db) == 0);
+            TestPostgres.execute("postgres", "drop database " + db);
+        } finally {
+            TestPostgres.execute("postgres", "drop database if exists " + db + " with (force)");
+        }
+    }
+
+    @Test
     void aSessionInFlightSurvivesAGracefulShutdownThenEndsWith57P01() throws Exception {
         GatewayHarness gw = gateway(2);
         try {
