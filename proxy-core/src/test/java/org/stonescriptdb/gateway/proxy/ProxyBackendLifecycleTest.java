@@ -189,6 +189,32 @@ class ProxyBackendLifecycleTest {
     }
 
     @Test
+    void whenTheServerBecomesUnreachableClientsGetAConnectionErrorAtOnce() throws Exception {
+        org.stonescriptdb.gateway.testing.TcpForwarder relay = new org.stonescriptdb.gateway.testing.TcpForwarder(TestPostgres.port());
+        try (GatewayHarness gw = GatewayHarness.start(c -> c.withPoolMode(PoolMode.SESSION)
+                .withBackend(new org.stonescriptdb.gateway.config.BackendTarget("127.0.0.1", relay.port(), "postgres", "postgres", ""))
+                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(3)))) {
+            Connection live = gw.connect(DB);
+            assertThat(rows(live, "select 1")).containsExactly("1");
+
+            relay.close(); // the server "crashes": relayed connections cut, new ones refused
+            SQLException inFlight = catchThrowableOfType(SQLException.class, () -> rows(live, "select 2"));
+            assertThat((Throwable) inFlight).as("a session whose server went away").isNotNull();
+            assertThat(inFlight.getSQLState()).startsWith("08");
+            live.close();
+
+            long started = System.nanoTime();
+            SQLException refused = catchThrowableOfType(SQLException.class, () -> gw.connect(DB).close());
+            assertThat((Throwable) refused).as("a new client while the server is unreachable").isNotNull();
+            assertThat(refused.getSQLState()).as(refused.getMessage()).startsWith("08");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
+            assertThat(gw.proxy().stats().totalConnections()).isZero();
+        } finally {
+            relay.close();
+        }
+    }
+
+    @Test
     void aSessionInFlightSurvivesAGracefulShutdownThenEndsWith57P01() throws Exception {
         GatewayHarness gw = gateway(2);
         try {
