@@ -4,21 +4,22 @@ import javax.crypto.Mac;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The client side of SCRAM-SHA-256 (RFC 5802/7677, without channel binding) for the gateway's own login to
  * the backend. Server messages are parsed defensively: bounded sizes and iteration counts, the nonce must
  * extend ours, and the server signature is verified before the login counts as done.
  *
- * <p>The salted password is cached per (salt, iterations): every backend connection logs in as the same
- * user, so the costly key stretching runs once, not once per connection.
+ * <p>The salted password is cached per (password, salt, iterations), for a few entries: every backend
+ * connection logs in as the same user, so the costly key stretching runs once, not once per connection.
  */
 public final class ScramClient {
 
@@ -28,7 +29,14 @@ public final class ScramClient {
     static final int MAX_SERVER_MESSAGE = 4096;
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Map<String, byte[]> SALTED_PASSWORDS = new ConcurrentHashMap<>();
+    static final int CACHE_SIZE = 16;
+    /** Salted passwords by {@link #cacheKey}, least recently used first; guarded by itself. */
+    private static final Map<String, byte[]> SALTED_PASSWORDS = new LinkedHashMap<>(32, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+            return size() > CACHE_SIZE;
+        }
+    };
 
     private final String password;
     private final String clientNonce;
@@ -56,6 +64,10 @@ public final class ScramClient {
         String message = new String(serverFirst, StandardCharsets.UTF_8);
         String nonce = null, saltText = null, iterationText = null;
         for (String attribute : message.split(",")) {
+            if (attribute.startsWith("m=")) {
+                // A mandatory extension we cannot know; RFC 5802 says to fail, and libpq does.
+                throw new ScramException("server-first-message requires an unsupported extension (m=)");
+            }
             if (attribute.startsWith("r=")) nonce = attribute.substring(2);
             else if (attribute.startsWith("s=")) saltText = attribute.substring(2);
             else if (attribute.startsWith("i=")) iterationText = attribute.substring(2);
@@ -75,8 +87,7 @@ public final class ScramClient {
         } catch (IllegalArgumentException e) {
             throw new ScramException("salt is not base64");
         }
-        byte[] saltedPassword = SALTED_PASSWORDS.computeIfAbsent(saltText + "/" + iterations + "/" + password.hashCode(),
-                k -> hi(password, salt, iterations));
+        byte[] saltedPassword = saltedPassword(password, salt, iterations);
         String clientFinalWithoutProof = "c=biws,r=" + nonce;
         String authMessage = clientFirstBare + "," + message + "," + clientFinalWithoutProof;
         byte[] clientKey = hmac(saltedPassword, "Client Key");
@@ -102,6 +113,45 @@ public final class ScramClient {
             throw new ScramException("server signature is not base64");
         }
         if (!MessageDigest.isEqual(signature, expectedServerSignature)) throw new ScramException("server signature mismatch");
+    }
+
+    /**
+     * Hi(password, salt, i), from the cache when this password, salt and count were stretched before. The key is
+     * a SHA-256 digest of all three (not the password, nor a hash code two passwords can share); the cache keeps
+     * the {@value #CACHE_SIZE} most recently used entries.
+     */
+    static byte[] saltedPassword(String password, byte[] salt, int iterations) {
+        String key = cacheKey(password, salt, iterations);
+        synchronized (SALTED_PASSWORDS) {
+            byte[] cached = SALTED_PASSWORDS.get(key);
+            if (cached != null) return cached;
+        }
+        // Stretched outside the lock: it is the slow part, and two threads computing the same entry agree.
+        byte[] salted = hi(password, salt, iterations);
+        synchronized (SALTED_PASSWORDS) {
+            SALTED_PASSWORDS.put(key, salted);
+        }
+        return salted;
+    }
+
+    static int cachedSaltedPasswords() {
+        synchronized (SALTED_PASSWORDS) {
+            return SALTED_PASSWORDS.size();
+        }
+    }
+
+    private static String cacheKey(String password, byte[] salt, int iterations) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] pw = password.getBytes(StandardCharsets.UTF_8);
+            // Length-prefixed fields, so no two different (password, salt) pairs feed the digest the same bytes.
+            digest.update(ByteBuffer.allocate(12).putInt(pw.length).putInt(salt.length).putInt(iterations).array());
+            digest.update(pw);
+            digest.update(salt);
+            return Base64.getEncoder().encodeToString(digest.digest());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
     }
 
     private static String randomNonce() {

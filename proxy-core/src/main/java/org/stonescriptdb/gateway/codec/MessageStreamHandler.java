@@ -80,7 +80,12 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
             int at = in.readerIndex();
             byte type = in.getByte(at);
             int length = in.getInt(at + 1);
-            if (!validLength(ctx, type, length)) return;
+            if (!isValidLength(length)) {
+                // Forward the pass-through run before it, as if the bad header had come in a later read.
+                flushRun(ctx, in, runStart);
+                malformed(ctx, type, length);
+                return;
+            }
             int total = length + 1;
             if (passThrough(type, length)) {
                 int n = Math.min(total, in.readableBytes());
@@ -136,10 +141,18 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
     }
 
     private boolean validLength(ChannelHandlerContext ctx, byte type, int length) {
-        if (length >= 4 && length <= maxMessageLength) return true;
+        if (isValidLength(length)) return true;
+        malformed(ctx, type, length);
+        return false;
+    }
+
+    private boolean isValidLength(int length) {
+        return length >= 4 && length <= maxMessageLength;
+    }
+
+    private void malformed(ChannelHandlerContext ctx, byte type, int length) {
         broken = true;
         onMalformed(ctx, "invalid message length " + length + " for message type '" + (char) type + "'");
-        return false;
     }
 
     private int flushRun(ChannelHandlerContext ctx, ByteBuf in, int runStart) {

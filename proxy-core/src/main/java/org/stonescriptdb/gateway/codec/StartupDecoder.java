@@ -14,6 +14,12 @@ import java.util.Map;
  * Decodes the untyped start-up packets: {@code int32 length, int32 code, body}. Lengths are checked before
  * anything is buffered, so a hostile length cannot make the gateway allocate. After a malformed packet the
  * decoder stops reading (the handler closes the connection).
+ *
+ * <p>After a StartupMessage the decoder decodes nothing more: what follows is the typed message stream, which
+ * a client may already have sent (pipelined behind the StartupMessage, possibly in the same read). Those bytes
+ * stay in the decoder's cumulation, untouched, and {@link ByteToMessageDecoder} hands them on, in order, to the
+ * next handler when the decoder is removed from the pipeline. Bytes after an SSLRequest or GSSENCRequest are
+ * still decoded as start-up packets, as the protocol requires.
  */
 public final class StartupDecoder extends ByteToMessageDecoder {
 
@@ -21,9 +27,12 @@ public final class StartupDecoder extends ByteToMessageDecoder {
     public static final int MAX_STARTUP_LENGTH = 10_000;
 
     private boolean failed;
+    /** A StartupMessage was decoded: the rest of the stream belongs to whatever replaces this decoder. */
+    private boolean started;
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (started) return;
         if (failed) {
             in.skipBytes(in.readableBytes());
             return;
@@ -47,7 +56,22 @@ public final class StartupDecoder extends ByteToMessageDecoder {
             default -> startupMessage(code, packet);
         };
         if (decoded instanceof StartupPacket.Malformed) failed = true;
+        else if (decoded instanceof StartupPacket.StartupMessage) started = true;
         out.add(decoded);
+    }
+
+    /**
+     * Once the StartupMessage is out, reads nothing more on its own: the handler has turned auto-read off, and
+     * the session asks for input when it is ready. (The base class would request another read after every read
+     * that decoded nothing, buffering whatever the client sends for as long as the login takes.)
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (started) {
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
     }
 
     private void fail(ByteBuf in, List<Object> out, String reason) {

@@ -23,6 +23,7 @@ import java.util.TreeMap;
 public final class ConfigLoader {
 
     private static final String API_KEY_PREFIX = "API_KEY_";
+    private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error", "off");
 
     private ConfigLoader() {
     }
@@ -142,11 +143,25 @@ public final class ConfigLoader {
         }
 
         private String logLevel() {
-            String v = string("LOG_LEVEL", string("RUST_LOG", "info")).toLowerCase(Locale.ROOT);
-            return switch (v) {
-                case "trace", "debug", "info", "warn", "error", "off" -> v;
-                default -> throw new ConfigException("LOG_LEVEL must be one of trace, debug, info, warn, error, off; got '" + v + "'");
-            };
+            String v = value("LOG_LEVEL");
+            if (v != null) {
+                String level = v.toLowerCase(Locale.ROOT);
+                if (LOG_LEVELS.contains(level)) return level;
+                throw new ConfigException("LOG_LEVEL must be one of " + String.join(", ", LOG_LEVELS) + "; got '" + v + "'");
+            }
+            String rust = value("RUST_LOG");
+            if (rust == null) return "info";
+            // A Rust log filter: comma-separated directives such as "info,hyper=warn"; a directive that is just a
+            // level sets the default, the others name a target (with or without "=level"). The first bare level wins.
+            for (String directive : rust.split(",")) {
+                String d = directive.strip();
+                int slash = d.indexOf('/');
+                if (slash >= 0) d = d.substring(0, slash).strip();
+                String level = d.toLowerCase(Locale.ROOT);
+                if (LOG_LEVELS.contains(level)) return level;
+            }
+            throw new ConfigException("RUST_LOG must be one of " + String.join(", ", LOG_LEVELS)
+                    + ", or a filter with such a level in it, such as info,hyper=warn (or set LOG_LEVEL instead); got '" + rust + "'");
         }
 
         private Map<String, String> apiKeys() {

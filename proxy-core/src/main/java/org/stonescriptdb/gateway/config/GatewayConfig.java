@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
+import java.util.TreeSet;
 
 /**
  * Everything the gateway is configured with. Built by {@link ConfigLoader} from the environment
@@ -32,6 +34,26 @@ public record GatewayConfig(
     public GatewayConfig {
         allowedNetworks = List.copyOf(allowedNetworks);
         apiKeys = Map.copyOf(apiKeys);
+    }
+
+    /**
+     * Like the record's own, but with the API keys' values left out (their names stay), so a logged configuration
+     * never carries a credential. The backend prints without its password ({@link BackendTarget#toString()}).
+     */
+    @Override
+    public String toString() {
+        return "GatewayConfig[backend=" + backend + ", dataDir=" + dataDir + ", gatewayHost=" + gatewayHost
+                + ", gatewayPort=" + gatewayPort + ", proxyPort=" + proxyPort + ", allowedNetworks=" + allowedNetworks
+                + ", maxConnectionsPerPool=" + maxConnectionsPerPool + ", maxTotalConnections=" + maxTotalConnections
+                + ", maxPools=" + maxPools + ", poolIdleTimeout=" + poolIdleTimeout + ", poolMaxLifetime=" + poolMaxLifetime
+                + ", connectionTimeout=" + connectionTimeout + ", poolMode=" + poolMode + ", logLevel=" + logLevel
+                + ", apiKeys=" + redactedKeys() + "]";
+    }
+
+    private String redactedKeys() {
+        StringJoiner out = new StringJoiner(", ", "{", "}");
+        new TreeSet<>(apiKeys.keySet()).forEach(name -> out.add(name + "=<redacted>"));
+        return out.toString();
     }
 
     public boolean embeddedBackend() {

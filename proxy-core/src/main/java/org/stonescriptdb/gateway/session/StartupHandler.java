@@ -1,9 +1,13 @@
 package org.stonescriptdb.gateway.session;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.util.ReferenceCountUtil;
 import org.stonescriptdb.gateway.codec.StartupDecoder;
 import org.stonescriptdb.gateway.codec.StartupPacket;
 import org.stonescriptdb.gateway.config.Cidr;
@@ -12,6 +16,8 @@ import org.stonescriptdb.gateway.protocol.SqlState;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -73,10 +79,87 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
                 return;
             }
             services.counters().clientConnected();
-            ctx.pipeline().addLast(new ClientSession(services, params));
-            ctx.pipeline().remove(StartupDecoder.class);
-            ctx.pipeline().remove(this);
+            handOver(ctx, new ClientSession(services, params));
         }));
+    }
+
+    /**
+     * Replaces the decoder and this handler with the session. Removing the decoder hands on whatever the client
+     * sent after its StartupMessage (a pipelined first query, say); it passes through this handler (not a
+     * start-up packet) into a {@link PendingInput}, which keeps it until the session asks for input. The
+     * session only does that once it can handle messages (its flow exists after login; until then it would
+     * drop them), by turning auto-read back on. The decoder is removed before the session is added, so even a
+     * session that logs in at once, inside {@code addLast}, finds the bytes already held.
+     */
+    static void handOver(ChannelHandlerContext ctx, ChannelHandler session) {
+        ChannelPipeline pipeline = ctx.pipeline();
+        PendingInput pending = new PendingInput();
+        pipeline.addLast(pending);
+        pipeline.remove(StartupDecoder.class);
+        pipeline.remove(ctx.handler());
+        if (pending.isEmpty()) pipeline.remove(pending);
+        pipeline.addLast(session);
+    }
+
+    /**
+     * Holds the client's bytes that arrived before its session could take them, and passes them on, in order
+     * and ahead of anything read later, at the first read request from behind it (the session turning
+     * auto-read back on), then leaves the pipeline. Releases them if the connection closes first.
+     */
+    static final class PendingInput extends ChannelDuplexHandler {
+
+        private final List<Object> held = new ArrayList<>();
+        private boolean readCompleteHeld;
+        private boolean delivered;
+
+        boolean isEmpty() {
+            return held.isEmpty();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (delivered) ctx.fireChannelRead(msg);
+            else held.add(msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (delivered) ctx.fireChannelReadComplete();
+            else readCompleteHeld = true;
+        }
+
+        @Override
+        public void read(ChannelHandlerContext ctx) {
+            if (delivered) {
+                ctx.read();
+                return;
+            }
+            delivered = true;
+            List<Object> out = new ArrayList<>(held);
+            held.clear();
+            if (!out.isEmpty() || readCompleteHeld) {
+                for (Object msg : out) ctx.fireChannelRead(msg);
+                ctx.fireChannelReadComplete();
+            }
+            ctx.read();
+            if (!ctx.isRemoved()) ctx.pipeline().remove(this);
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            releaseHeld();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            releaseHeld();
+            super.channelInactive(ctx);
+        }
+
+        private void releaseHeld() {
+            for (Object msg : held) ReferenceCountUtil.release(msg);
+            held.clear();
+        }
     }
 
     private boolean admitted(ChannelHandlerContext ctx) {

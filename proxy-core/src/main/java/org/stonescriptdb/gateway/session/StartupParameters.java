@@ -26,10 +26,17 @@ public record StartupParameters(String user, String database, Map<String, String
         List<String> protocolOptions = new ArrayList<>();
         packet.forEach((name, value) -> {
             if (name.startsWith("_pq_.")) protocolOptions.add(name);
-            else if (!NOT_SETTINGS.contains(name)) settings.put(name, value);
+            else if (!NOT_SETTINGS.contains(name)) set(settings, name, value);
         });
+        // The server applies the options switches first and the plain parameters after them (postinit.c,
+        // process_startup_options), so a plain parameter wins over the same setting (names are case-insensitive)
+        // in options; the options only add settings the plain parameters do not have.
         String options = packet.get("options");
-        if (options != null) settings.putAll(parseOptions(options));
+        if (options != null) {
+            parseOptions(options).forEach((name, value) -> {
+                if (find(settings, name) == null) settings.put(name, value);
+            });
+        }
         String user = packet.get("user");
         String database = packet.get("database");
         if (database == null || database.isEmpty()) database = user;
@@ -84,8 +91,24 @@ public record StartupParameters(String user, String database, Map<String, String
             else if (arg.startsWith("--")) assignment = arg.substring(2);
             if (assignment == null) continue;
             int eq = assignment.indexOf('=');
-            if (eq > 0) out.put(assignment.substring(0, eq).replace('-', '_'), assignment.substring(eq + 1));
+            if (eq > 0) set(out, assignment.substring(0, eq).replace('-', '_'), assignment.substring(eq + 1));
         }
         return out;
+    }
+
+    /** Sets {@code name}, replacing a setting whose name differs only in case (setting names are case-insensitive). */
+    private static void set(Map<String, String> settings, String name, String value) {
+        String existing = find(settings, name);
+        if (existing != null && !existing.equals(name)) settings.remove(existing);
+        settings.put(name, value);
+    }
+
+    /** The key of {@code settings} that names the same setting as {@code name}, or null. */
+    private static String find(Map<String, String> settings, String name) {
+        if (settings.containsKey(name)) return name;
+        for (String key : settings.keySet()) {
+            if (key.equalsIgnoreCase(name)) return key;
+        }
+        return null;
     }
 }

@@ -1,6 +1,5 @@
 package org.stonescriptdb.gateway.auth;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import javax.crypto.Mac;
@@ -256,7 +255,6 @@ class ScramClientTest {
      * proof the server rejects. Key the cache by the password itself (or a digest of it).
      */
     @Test
-    @Disabled("bug: ScramClient's salted-password cache is keyed by password.hashCode(), so colliding passwords share keys")
     void passwordsWithEqualHashCodesDoNotShareTheCache() {
         assertEquals("Aa".hashCode(), "BB".hashCode());
         String serverFirst = "r=" + CLIENT_NONCE + "c,s=" + Base64.getEncoder().encodeToString(utf8("collision-salt")) + ",i=4096";
@@ -265,6 +263,45 @@ class ScramClientTest {
             client.clientFirstMessage();
             String expected = reference(password, "n=,r=" + CLIENT_NONCE, serverFirst, "c=biws,r=" + CLIENT_NONCE + "c").proof();
             assertThat(new String(client.clientFinalMessage(utf8(serverFirst)), StandardCharsets.UTF_8)).as(password).endsWith(",p=" + expected);
+        }
+    }
+
+    /** RFC 5802: a client that does not know an m= extension must fail; libpq does. */
+    @Test
+    void mandatoryExtensionIsRefused() {
+        assertServerFirstRefused("m=ext-data," + SERVER_FIRST, "unsupported extension (m=)");
+        assertServerFirstRefused(SERVER_FIRST + ",m=x", "unsupported extension (m=)");
+        assertServerFirstRefused("m=", "unsupported extension (m=)");
+    }
+
+    @Test
+    void cacheKeepsOneEntryPerPasswordSaltAndIterations() {
+        byte[] salt = utf8("cache-salt-1");
+        byte[] first = ScramClient.saltedPassword("pw-cache", salt, 5);
+        assertThat(ScramClient.saltedPassword("pw-cache", salt.clone(), 5)).as("same inputs: cached").isSameAs(first);
+        assertThat(ScramClient.saltedPassword("pw-cache", salt, 6)).isNotEqualTo(first);
+        assertThat(ScramClient.saltedPassword("pw-cachf", salt, 5)).isNotEqualTo(first);
+        assertThat(ScramClient.saltedPassword("pw-cache", utf8("cache-salt-2"), 5)).isNotEqualTo(first);
+        // Shifting bytes between the password and the salt gives another key.
+        assertThat(ScramClient.saltedPassword("pw-cache" + "c", utf8("ache-salt-1"), 5))
+                .isNotEqualTo(ScramClient.saltedPassword("pw-cache", utf8("cache-salt-1"), 5));
+    }
+
+    @Test
+    void cacheIsBounded() {
+        for (int i = 0; i < 3 * ScramClient.CACHE_SIZE; i++) {
+            ScramClient.saltedPassword("pw" + i, utf8("bounded-salt-" + i), 2);
+            assertThat(ScramClient.cachedSaltedPasswords()).isLessThanOrEqualTo(ScramClient.CACHE_SIZE);
+        }
+        assertEquals(ScramClient.CACHE_SIZE, ScramClient.cachedSaltedPasswords());
+        // Evicted entries are simply computed again, with the same result.
+        String serverFirst = "r=" + CLIENT_NONCE + "c,s=" + Base64.getEncoder().encodeToString(utf8("evicted-salt")) + ",i=4096";
+        for (int round = 0; round < 2; round++) {
+            ScramClient client = new ScramClient(PASSWORD, CLIENT_NONCE);
+            client.clientFirstMessage();
+            String expected = reference(PASSWORD, "n=,r=" + CLIENT_NONCE, serverFirst, "c=biws,r=" + CLIENT_NONCE + "c").proof();
+            assertThat(new String(client.clientFinalMessage(utf8(serverFirst)), StandardCharsets.UTF_8)).endsWith(",p=" + expected);
+            for (int i = 0; i < ScramClient.CACHE_SIZE + 1; i++) ScramClient.saltedPassword("filler" + i, utf8("filler-" + round), 2);
         }
     }
 }

@@ -8,7 +8,6 @@ import io.netty.buffer.UnpooledDirectByteBuf;
 import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.embedded.EmbeddedChannel;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -382,13 +381,22 @@ class MessageStreamHandlerTest {
      * pending run should be flushed before {@code onMalformed}.
      */
     @Test
-    @Disabled("bug: MessageStreamHandler.scan returns on an invalid length without flushing the pending pass-through run")
     void passThroughBytesBeforeAnInvalidHeaderInTheSameReadAreForwarded() {
         byte[] z = msg('Z', 1), d = msg('D', 10);
         List<Event> events = new Harness().feed(concat(z, d, header('D', 2))).finish();
         assertThat(events.stream().filter(e -> !(e instanceof Decided)).map(e -> e.getClass().getSimpleName()).toList())
                 .containsExactly("Whole", "Run", "Bad");
         assertArrayEquals(concat(z, d), concatenated(events));
+    }
+
+    @Test
+    void tailOfASplitPassThroughMessageIsForwardedBeforeAnInvalidHeader() {
+        byte[] d = msg('D', 40);
+        for (int k = 1; k < d.length; k++) {
+            List<Event> events = new Harness().feed(Arrays.copyOf(d, k)).feed(concat(Arrays.copyOfRange(d, k, d.length), header('D', 2))).finish();
+            assertThat(events.getLast()).isEqualTo(new Bad("invalid message length 2 for message type 'D'"));
+            assertArrayEquals(d, concatenated(events), "k=" + k);
+        }
     }
 
     // ---- release on close / removal ----

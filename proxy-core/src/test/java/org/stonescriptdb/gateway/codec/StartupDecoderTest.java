@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -188,7 +187,6 @@ class StartupDecoderTest {
      * FATAL 08P01 — so the connection dies depending on how the client's bytes were segmented.
      */
     @Test
-    @Disabled("bug: StartupDecoder keeps decoding after a StartupMessage; typed bytes pipelined behind it become Malformed")
     void bytesAfterStartupMessageAreLeftForTheNextHandler() {
         byte[] query = typed('Q', bytes("SELECT 1\0"));
         byte[] stream = concat(startup(3, 0, Map.of("user", "u")), query);
@@ -207,6 +205,39 @@ class StartupDecoderTest {
         } finally {
             if (second instanceof ByteBuf b) b.release();
         }
+        assertFalse(channel.finish());
+        assertEquals(0, in.refCnt());
+    }
+
+    @Test
+    void sslRequestThenStartupMessageThenQueryInOneRead() {
+        byte[] query = typed('Q', bytes("SELECT 1\0"));
+        byte[] stream = concat(packet(SSL, new byte[0]), startup(3, 0, Map.of("user", "u")), query);
+        EmbeddedChannel channel = new EmbeddedChannel(new StartupDecoder());
+        ByteBuf in = Unpooled.wrappedBuffer(stream);
+        channel.writeInbound(in);
+        assertThat((Object) channel.readInbound()).isEqualTo(new StartupPacket.SslRequest());
+        assertThat((Object) channel.readInbound()).isEqualTo(new StartupPacket.StartupMessage(3, 0, Map.of("user", "u")));
+        assertThat((Object) channel.readInbound()).isNull();
+        // More bytes in later reads are kept too, behind the first ones.
+        ByteBuf later = Unpooled.wrappedBuffer(query);
+        channel.writeInbound(later);
+        assertThat((Object) channel.readInbound()).isNull();
+        channel.pipeline().remove(StartupDecoder.class);
+        ByteBuf rest = channel.readInbound();
+        assertThat(ByteBufUtil.getBytes(rest)).isEqualTo(concat(query, query));
+        rest.release();
+        assertFalse(channel.finish());
+        assertEquals(0, in.refCnt());
+        assertEquals(0, later.refCnt());
+    }
+
+    @Test
+    void leftoverAfterStartupMessageIsReleasedIfTheClientCloses() {
+        EmbeddedChannel channel = new EmbeddedChannel(new StartupDecoder());
+        ByteBuf in = Unpooled.wrappedBuffer(concat(startup(3, 0, Map.of("user", "u")), typed('Q', bytes("SELECT 1\0"))));
+        channel.writeInbound(in);
+        assertThat((Object) channel.readInbound()).isInstanceOf(StartupPacket.StartupMessage.class);
         assertFalse(channel.finish());
         assertEquals(0, in.refCnt());
     }

@@ -1,6 +1,5 @@
 package org.stonescriptdb.gateway.config;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.net.Inet6Address;
@@ -140,19 +139,57 @@ class CidrTest {
 
     /**
      * InetAddress accepts the old BSD short forms: "192.168" is 192.0.0.168 and "10" is 0.0.0.10. So
-     * ALLOWED_NETWORKS=192.168/16 silently admits 192.0.0.0/16 instead of 192.168.0.0/16 (PostgreSQL's own cidr
-     * type reads 192.168/16 as 192.168.0.0/16). A short form should be refused, or read the way PostgreSQL does.
+     * ALLOWED_NETWORKS=192.168/16 would silently admit 192.0.0.0/16 instead of 192.168.0.0/16 (PostgreSQL's own
+     * cidr type reads 192.168/16 as 192.168.0.0/16). Short forms are refused, with a message saying why.
      */
     @Test
-    @Disabled("bug: Cidr.parse accepts abbreviated IPv4 ('192.168/16') via InetAddress and reads it as 192.0.0.168/16")
     void abbreviatedIpv4IsRefusedOrReadAsPostgresDoes() {
-        Cidr c;
-        try {
-            c = Cidr.parse("192.168/16");
-        } catch (IllegalArgumentException refused) {
-            return;
+        for (String shortForm : List.of("192.168/16", "10/8", "10", "127.1", "10.0.1/24")) {
+            assertThatThrownBy(() -> Cidr.parse(shortForm)).as("'%s'", shortForm).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("abbreviated IPv4 address in '" + shortForm + "': write all four parts, such as 192.168.0.0/16");
         }
-        assertTrue(c.contains(ip("192.168.1.1")), "192.168/16 means 192.168.0.0/16");
-        assertFalse(c.contains(ip("192.0.5.5")), "192.168/16 must not admit 192.0.0.0/16");
+    }
+
+    /** Only literals: nothing that InetAddress would look up as a host name gets to it. */
+    @Test
+    void hostLikeNamesAreRefusedWithoutALookup() {
+        for (String name : List.of("cafe", "dead.beef", "1.2.3.4.5", "1.2.3.4.5/32", "beef/16", "a.b.c.d", "0x7f.0.0.1",
+                "1.2.3.256", "1.2.3.-4", "1..2.3", "1.2.3.4.", ".1.2.3.4", "10.0.0.01", "fe80::1%eth0", "::g", "::1.2.3",
+                "::ffff:1.2.3.256", "12345::", "1:2:3:4:5:6:7:8:9", "::1::", "10.0.0.0/+8", "10.0.0.0/ 8", "::/0129", "1.2.3.4/1e1")) {
+            assertThatThrownBy(() -> Cidr.parse(name)).as("'%s'", name).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + name + "'");
+        }
+        assertThatThrownBy(() -> Cidr.parse("cafe")).hasMessage("not an IP network: 'cafe'");
+        assertThatThrownBy(() -> Cidr.parse("1.2.3.256")).hasMessageContaining("256 is more than 255");
+        assertThatThrownBy(() -> Cidr.parse("1.2.3.4.5")).hasMessageContaining("more than four parts");
+    }
+
+    @Test
+    void ipv4MappedNetworkIsItsIpv4Range() throws UnknownHostException {
+        Cidr c = Cidr.parse("::ffff:10.0.0.0/104");
+        assertEquals(Cidr.parse("10.0.0.0/8"), c);
+        assertEquals(8, c.prefixLength());
+        assertTrue(c.contains(ip("10.200.0.1")));
+        assertTrue(c.contains(mapped(10, 1, 2, 3)));
+        assertFalse(c.contains(ip("11.0.0.1")));
+        assertFalse(c.contains(mapped(11, 0, 0, 1)));
+        assertEquals("::ffff:10.0.0.0/104", c.toString());
+        assertEquals(Cidr.parse("0.0.0.0/0"), Cidr.parse("::ffff:0:0/96"), "the whole mapped range is all of IPv4");
+        assertEquals(Cidr.parse("192.168.1.7/32"), Cidr.parse("::FFFF:192.168.1.7/128"));
+        // Shorter than /96 it reaches outside the mapped range: an IPv6 network.
+        Cidr wide = Cidr.parse("::ffff:10.0.0.0/80");
+        assertEquals(80, wide.prefixLength());
+        assertTrue(wide.contains(mapped(99, 0, 0, 1)));
+        assertFalse(wide.contains(ip("2001:db8::1")));
+        assertThatThrownBy(() -> Cidr.parse("::ffff:10.0.0.0/129")).hasMessage("prefix length out of range in '::ffff:10.0.0.0/129'");
+    }
+
+    @Test
+    void ipv6FormsStillParse() {
+        assertEquals(128, Cidr.parse("1:2:3:4:5:6:7:8").prefixLength());
+        assertEquals(Cidr.parse("::/0"), Cidr.parse("0:0:0:0:0:0:0:0/0"));
+        assertTrue(Cidr.parse("::1.2.3.4/128").contains(ip("::1.2.3.4")), "IPv4-compatible form stays IPv6");
+        assertTrue(Cidr.parse("2001:DB8::/32").contains(ip("2001:db8::5")));
+        assertEquals(Cidr.parse("0.0.0.0/0"), Cidr.parse("0.0.0.0/00"));
     }
 }

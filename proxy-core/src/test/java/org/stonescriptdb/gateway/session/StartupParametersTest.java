@@ -1,6 +1,5 @@
 package org.stonescriptdb.gateway.session;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -128,10 +127,22 @@ class StartupParametersTest {
      * Here {@code options} is applied last and wins, so the session differs from a direct connection.
      */
     @Test
-    @Disabled("bug: StartupParameters lets -c settings in 'options' override plain startup parameters; PostgreSQL does the reverse")
     void plainStartupParameterWinsOverOptionsLikePostgres() {
         StartupParameters p = StartupParameters.from(packet("user", "u", "options", "-c application_name=from-options",
                 "application_name", "plain"));
         assertEquals("plain", p.settings().get("application_name"));
+    }
+
+    @Test
+    void plainParameterWinsWhateverTheCaseAndOptionsFillTheRest() {
+        StartupParameters p = StartupParameters.from(packet("user", "u", "options", "-c Application_Name=opt -c search_path=app --work-mem=1MB",
+                "application_name", "plain", "WORK_MEM", "2MB"));
+        assertThat(p.settings()).containsExactlyEntriesOf(packet("application_name", "plain", "WORK_MEM", "2MB", "search_path", "app"));
+    }
+
+    @Test
+    void laterOptionWinsWhateverTheCase() {
+        assertThat(StartupParameters.parseOptions("-c a=1 -c b=2 -c A=3")).containsExactlyEntriesOf(packet("b", "2", "A", "3"));
+        assertThat(StartupParameters.parseOptions("-c a=1 -c b=2 -c a=3")).containsExactlyEntriesOf(packet("a", "3", "b", "2"));
     }
 }
