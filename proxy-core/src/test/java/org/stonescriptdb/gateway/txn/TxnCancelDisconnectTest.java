@@ -1,0 +1,175 @@
+package org.stonescriptdb.gateway.txn;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.stonescriptdb.gateway.testing.GatewayHarness;
+import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testing.WireClient;
+import org.stonescriptdb.gateway.testing.WireClient.Message;
+import org.stonescriptdb.gateway.testing.WireSession;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.stonescriptdb.gateway.testing.WireSession.firstColumn;
+import static org.stonescriptdb.gateway.testing.WireSession.status;
+import static org.stonescriptdb.gateway.testing.WireSession.types;
+import static org.stonescriptdb.gateway.txn.Txn.one;
+import static org.stonescriptdb.gateway.txn.Txn.pid;
+
+/** Cancels, clients that vanish, and backends that die, in transaction mode. */
+@Timeout(value = 40, unit = TimeUnit.SECONDS)
+class TxnCancelDisconnectTest {
+
+    private static final String DB = "txncancel_main";
+
+    @BeforeAll
+    static void createDatabase() {
+        TestPostgres.createDatabase(DB);
+        TestPostgres.execute(DB, "create table if not exists marks (label text)");
+    }
+
+    private static boolean sleeping() throws SQLException {
+        return Txn.direct(TestPostgres.MAINTENANCE_DATABASE,
+                "select 1 from pg_stat_activity where datname = ? and state = 'active' and query like '%pg_sleep%'", DB) != null;
+    }
+
+    private static void awaitSleeping() throws Exception {
+        assertThat(Txn.eventually(Duration.ofSeconds(5), TxnCancelDisconnectTest::sleeping)).as("a pg_sleep running on " + DB).isTrue();
+    }
+
+    @Test
+    void statementCancelStopsTheRunningQuery() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(2); Connection c = gw.connect(DB); Statement st = c.createStatement()) {
+            CompletableFuture<Void> cancel = CompletableFuture.runAsync(() -> {
+                try {
+                    awaitSleeping();
+                    st.cancel();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long started = System.nanoTime();
+            SQLException e = catchThrowableOfType(SQLException.class, () -> st.executeQuery("select pg_sleep(10)").close());
+            cancel.get(5, TimeUnit.SECONDS);
+            assertThat((Throwable) e).as("the cancelled query").isNotNull();
+            assertThat(e.getSQLState()).isEqualTo("57014");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(6));
+            assertThat(one(c, "select 'after cancel'")).isEqualTo("after cancel");
+        }
+    }
+
+    @Test
+    void aLateCancelDoesNotHitTheNextClientsQueryOnTheSameBackend() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1);
+             WireSession a = WireSession.login(gw.port(), DB);
+             WireSession b = WireSession.login(gw.port(), DB)) {
+            // a's query is over: its backend now serves b.
+            assertThat(firstColumn(a.query("select pg_backend_pid()"))).hasSize(1);
+            b.send(WireClient.query("select pg_sleep(2)::text || 'b-done'"));
+            awaitSleeping();
+            long cancelsBefore = gw.proxy().counters().cancelRequests();
+            WireSession.cancel(gw.port(), a.processId(), a.secretKey());
+            WireSession.cancel(gw.port(), a.processId(), a.secretKey());
+            assertThat(gw.proxy().counters().cancelRequests() - cancelsBefore).as("cancel requests the gateway took").isEqualTo(2);
+            List<Message> fromB = b.readUntilReady();
+            assertThat(types(fromB)).as("b's query ran to its end: " + fromB).isEqualTo("TDCZ");
+            assertThat(firstColumn(fromB)).containsExactly("b-done");
+
+            // Control: the same kind of request with b's own key does cancel b.
+            b.send(WireClient.query("select pg_sleep(10)"));
+            awaitSleeping();
+            WireSession.cancel(gw.port(), b.processId(), b.secretKey());
+            List<Message> cancelled = b.readUntilReady();
+            assertThat(types(cancelled)).isEqualTo("TEZ");
+            assertThat(cancelled.get(1).sqlState()).isEqualTo("57014");
+            assertThat(status(cancelled.get(cancelled.size() - 1))).isEqualTo('I');
+            assertThat(firstColumn(a.query("select 'a still fine'"))).containsExactly("a still fine");
+        }
+    }
+
+    @Test
+    void aClientThatVanishesMidTransactionLeavesNothingBehind() throws Exception {
+        TestPostgres.execute(DB, "delete from marks where label = 'ghost'");
+        try (GatewayHarness gw = Txn.gateway(1)) {
+            WireSession a = WireSession.login(gw.port(), DB);
+            List<Message> began = a.query("begin; insert into marks values ('ghost'); select pg_advisory_xact_lock(77)");
+            assertThat(status(began.get(began.size() - 1))).isEqualTo('T');
+            a.wire().close(); // no Terminate: the socket just goes away
+            try (Connection b = gw.connect(DB)) {
+                assertThat(one(b, "select count(*) from marks where label = 'ghost'")).as("a's uncommitted insert").isEqualTo("0");
+                assertThat(one(b, "select txid_current_if_assigned() is null")).as("b is in a fresh transaction").isEqualTo("t");
+                assertThat(one(b, "select pg_try_advisory_xact_lock(77)")).as("a's transaction lock is gone").isEqualTo("t");
+                b.setAutoCommit(false);
+                assertThat(one(b, "select count(*) from marks where label = 'ghost'")).isEqualTo("0");
+                b.commit();
+            }
+        }
+        assertThat(Txn.direct(DB, "select count(*) from marks where label = 'ghost'")).isEqualTo("0");
+    }
+
+    @Test
+    void aClientThatVanishesMidQueryDoesNotHandItsBusyBackendToTheNextClient() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1)) {
+            WireSession a = WireSession.login(gw.port(), DB);
+            a.send(WireClient.query("select pg_sleep(1.5)::text || 'for a'"));
+            awaitSleeping();
+            a.wire().close();
+            try (Connection b = gw.connect(DB)) {
+                for (int i = 0; i < 3; i++) {
+                    assertThat(Txn.rows(b, "select 'for b " + i + "'")).containsExactly("for b " + i);
+                }
+                b.setAutoCommit(false);
+                assertThat(one(b, "select 'in a transaction'")).isEqualTo("in a transaction");
+                b.rollback();
+            }
+        }
+    }
+
+    @Test
+    void anIdleClientWhoseBackendWasTerminatedRunsItsNextTransactionOnAFreshConnection() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1); Connection c = gw.connect(DB)) {
+            int old = pid(c);
+            Txn.terminate(old);
+            assertThat(Txn.eventually(Duration.ofSeconds(5), () -> !Txn.backendAlive(old))).isTrue();
+            Thread.sleep(200); // the gateway reads the server's FATAL on the idle connection
+            assertThat(one(c, "select 'still here'")).isEqualTo("still here");
+            assertThat(pid(c)).isNotEqualTo(old);
+        }
+    }
+
+    @Test
+    void aClientMidTransactionWhoseBackendWasTerminatedGetsAnError() throws Exception {
+        TestPostgres.execute(DB, "delete from marks where label = 'doomed'");
+        try (GatewayHarness gw = Txn.gateway(1)) {
+            try (Connection c = gw.connect(DB)) {
+                c.setAutoCommit(false);
+                try (Statement st = c.createStatement()) {
+                    st.executeUpdate("insert into marks values ('doomed')");
+                }
+                int backend = pid(c);
+                Txn.terminate(backend);
+                assertThat(Txn.eventually(Duration.ofSeconds(5), () -> !Txn.backendAlive(backend))).isTrue();
+                SQLException e = catchThrowableOfType(SQLException.class, () -> {
+                    one(c, "select 1");
+                    c.commit();
+                });
+                assertThat((Throwable) e).as("the next statement of the broken transaction").isNotNull();
+                assertThat(e.getSQLState()).isIn("57P01", "08006");
+            }
+            // The pool recovers for everyone else.
+            try (Connection d = gw.connect(DB)) {
+                assertThat(one(d, "select 'next client'")).isEqualTo("next client");
+            }
+        }
+        assertThat(Txn.direct(DB, "select count(*) from marks where label = 'doomed'")).isEqualTo("0");
+    }
+}

@@ -1,0 +1,122 @@
+package org.stonescriptdb.gateway.txn;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.stonescriptdb.gateway.testing.GatewayHarness;
+import org.stonescriptdb.gateway.testing.TestPostgres;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.stonescriptdb.gateway.txn.Txn.one;
+import static org.stonescriptdb.gateway.txn.Txn.pid;
+
+/** What counts as session state in transaction mode: what is replayed, what is transaction-local, what pins. */
+@Timeout(value = 40, unit = TimeUnit.SECONDS)
+class TxnSessionStateTest {
+
+    private static final String DB = "txnstate_main";
+
+    @BeforeAll
+    static void createDatabase() {
+        TestPostgres.createDatabase(DB);
+    }
+
+    /** Runs {@code sql} on {@code a} while {@code holder} keeps the backend {@code a} used last, so {@code a} moves. */
+    private static String elsewhere(Connection a, Connection holder, String sql) throws SQLException {
+        holder.setAutoCommit(false);
+        try {
+            int held = pid(holder);
+            String out = one(a, sql);
+            assertThat(pid(a)).as("a runs on another backend than the holder's").isNotEqualTo(held);
+            return out;
+        } finally {
+            holder.commit();
+            holder.setAutoCommit(true);
+        }
+    }
+
+    @Test
+    void setLocalSetTransactionAndARolledBackSetDoNotPinOrStick() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(2); Connection a = gw.connect(DB); Connection holder = gw.connect(DB)) {
+            String zone = one(a, "show TimeZone");
+            String workMem = one(a, "show work_mem");
+            long pinned = gw.proxy().counters().pinnedSessions();
+            a.setAutoCommit(false);
+            try (Statement st = a.createStatement()) {
+                st.execute("set local work_mem = '3MB'");
+                st.execute("set transaction isolation level repeatable read");
+                st.execute("select set_config('statement_timeout', '4s', true)");
+                assertThat(one(a, "show work_mem")).isEqualTo("3MB");
+            }
+            a.commit();
+            try (Statement st = a.createStatement()) {
+                st.execute("set TimeZone = 'America/Lima'");
+            }
+            a.rollback();
+            a.setAutoCommit(true);
+            assertThat(gw.proxy().counters().pinnedSessions() - pinned).as("pins").isZero();
+            assertThat(elsewhere(a, holder, "show work_mem")).isEqualTo(workMem);
+            assertThat(elsewhere(a, holder, "show TimeZone")).as("a SET undone by ROLLBACK").isEqualTo(zone);
+            assertThat(one(a, "show TimeZone")).isEqualTo(zone);
+            assertThat(one(a, "show statement_timeout")).isEqualTo("0");
+        }
+    }
+
+    @Test
+    void startupOptionsAndSearchPathFollowTheClientToEveryBackend() throws Exception {
+        TestPostgres.execute(DB, "create schema if not exists tenant_a", "create table if not exists tenant_a.marker (v text)",
+                "truncate tenant_a.marker", "insert into tenant_a.marker values ('from tenant_a')");
+        Properties p = GatewayHarness.clientProperties();
+        p.setProperty("options", "-c statement_timeout=4321 -c lock_timeout=1234");
+        p.setProperty("currentSchema", "tenant_a");
+        try (GatewayHarness gw = Txn.gateway(2); Connection a = gw.connect(DB, p); Connection holder = gw.connect(DB)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(elsewhere(a, holder, "show statement_timeout")).isEqualTo("4321ms");
+                assertThat(elsewhere(a, holder, "show lock_timeout")).isEqualTo("1234ms");
+                assertThat(elsewhere(a, holder, "select v from marker")).isEqualTo("from tenant_a");
+                assertThat(one(holder, "show statement_timeout")).as("not leaked to another client").isEqualTo("0");
+                assertThat(one(holder, "select current_schemas(false)::text")).doesNotContain("tenant_a");
+            }
+        }
+    }
+
+    @Test
+    void sqlPrepareAndWithHoldCursorPinTheirBackend() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(2); Connection a = gw.connect(DB); Connection b = gw.connect(DB); Connection other = gw.connect(DB)) {
+            long pinned = gw.proxy().counters().pinnedSessions();
+            try (Statement st = a.createStatement()) {
+                st.execute("prepare sq(int) as select $1 * 5");
+            }
+            int aPid = pid(a);
+            assertThat(elsewhere(a, other, "execute sq(3)")).isEqualTo("15");
+            assertThat(pid(a)).isEqualTo(aPid);
+            b.setAutoCommit(false);
+            try (Statement st = b.createStatement()) {
+                st.execute("declare held cursor with hold for select g from generate_series(1, 10) g");
+            }
+            b.commit();
+            b.setAutoCommit(true);
+            int bPid = pid(b);
+            assertThat(one(b, "fetch 1 from held")).isEqualTo("1");
+            assertThat(one(b, "fetch 1 from held")).isEqualTo("2");
+            assertThat(pid(b)).isEqualTo(bPid);
+            assertThat(bPid).isNotEqualTo(aPid);
+            assertThat(gw.proxy().counters().pinnedSessions() - pinned).isEqualTo(2);
+            // a leaves: its backend is reset, and the only one left for others (b still holds its own).
+            a.close();
+            Txn.eventually(java.time.Duration.ofSeconds(5), () -> {
+                String last = Txn.lastQueryOf(aPid);
+                return last == null || last.equalsIgnoreCase("DISCARD ALL");
+            });
+            assertThat(one(other, "select count(*) from pg_prepared_statements where name = 'sq'")).isEqualTo("0");
+            assertThat(pid(other)).isNotEqualTo(bPid);
+            assertThat(one(other, "select count(*) from pg_cursors where name = 'held'")).isEqualTo("0");
+        }
+    }
+}

@@ -1,0 +1,322 @@
+package org.stonescriptdb.gateway.txn;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.stonescriptdb.gateway.testing.GatewayHarness;
+import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testing.WireClient;
+import org.stonescriptdb.gateway.testing.WireClient.Message;
+import org.stonescriptdb.gateway.testing.WireSession;
+
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.stonescriptdb.gateway.testing.WireSession.bind;
+import static org.stonescriptdb.gateway.testing.WireSession.close;
+import static org.stonescriptdb.gateway.testing.WireSession.describe;
+import static org.stonescriptdb.gateway.testing.WireSession.execute;
+import static org.stonescriptdb.gateway.testing.WireSession.firstColumn;
+import static org.stonescriptdb.gateway.testing.WireSession.flush;
+import static org.stonescriptdb.gateway.testing.WireSession.parse;
+import static org.stonescriptdb.gateway.testing.WireSession.status;
+import static org.stonescriptdb.gateway.testing.WireSession.sync;
+import static org.stonescriptdb.gateway.testing.WireSession.types;
+
+/** Protocol sequences no common client produces, sent byte for byte through the gateway in transaction mode. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class TxnWireProtocolTest {
+
+    private static final String DB = "txnwire_main";
+
+    @BeforeAll
+    static void createDatabase() {
+        TestPostgres.createDatabase(DB);
+        TestPostgres.execute(DB, "create table if not exists items (id int, note text)");
+    }
+
+    private static Message last(List<Message> messages) {
+        return messages.get(messages.size() - 1);
+    }
+
+    private static List<Message> readReadies(WireSession s, int count) throws Exception {
+        List<Message> all = new ArrayList<>();
+        for (int i = 0; i < count; i++) all.addAll(s.readUntilReady());
+        return all;
+    }
+
+    /** A client that sits in a transaction on the only backend until told to commit. */
+    private static WireSession holdTheBackend(GatewayHarness gw) throws Exception {
+        WireSession holder = WireSession.login(gw.port(), DB);
+        assertThat(status(last(holder.query("begin; select 1")))).isEqualTo('T');
+        return holder;
+    }
+
+    @Test
+    void pipelinedSyncsWithAnErrorInTheMiddleKeepTheBackendUntilTheLastReadyForQuery() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1)) {
+            // Log in first: a login needs a backend for a moment.
+            try (WireSession a = WireSession.login(gw.port(), DB); WireSession b = WireSession.login(gw.port(), DB)) {
+                WireSession holder = holdTheBackend(gw);
+                // a's three batches queue behind the holder; b queues behind a.
+                a.send(parse("", "select 1"), bind("", ""), execute("", 0), sync(),
+                        parse("", "select 1/(g - g) from generate_series(1, 1) g"), bind("", ""), execute("", 0), sync(),
+                        parse("", "select pg_sleep(0.2)::text || 'a-third'"), bind("", ""), execute("", 0), sync());
+                Thread.sleep(100);
+                b.send(WireClient.query("select 'b-query'"));
+                Thread.sleep(100);
+                holder.query("commit");
+
+                List<Message> first = a.readUntilReady();
+                assertThat(types(first)).isEqualTo("12DCZ");
+                assertThat(firstColumn(first)).containsExactly("1");
+                List<Message> second = a.readUntilReady();
+                assertThat(types(second)).isEqualTo("12EZ");
+                assertThat(second.get(2).sqlState()).isEqualTo("22012");
+                assertThat(status(last(second))).isEqualTo('I');
+                List<Message> third = a.readUntilReady();
+                assertThat(types(third)).isEqualTo("12DCZ");
+                assertThat(firstColumn(third)).containsExactly("a-third");
+
+                List<Message> fromB = b.readUntilReady();
+                assertThat(types(fromB)).isEqualTo("TDCZ");
+                assertThat(firstColumn(fromB)).containsExactly("b-query");
+                // Both sessions go on normally.
+                assertThat(firstColumn(a.query("select 'a-after'"))).containsExactly("a-after");
+                assertThat(firstColumn(b.query("select 'b-after'"))).containsExactly("b-after");
+                holder.close();
+            }
+        }
+    }
+
+    @Test
+    void parseDescribeFlushWithoutSyncKeepsTheBackendLinked() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1);
+             WireSession a = WireSession.login(gw.port(), DB);
+             WireSession b = WireSession.login(gw.port(), DB)) {
+            a.send(parse("flushed", "select $1::int + 1 as next", 23), describe('S', "flushed"), flush());
+            assertThat(types(List.of(a.read(), a.read(), a.read()))).isEqualTo("1tT");
+            CompletableFuture<List<Message>> fromB = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return b.query("select pg_backend_pid()");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(700);
+            assertThat(fromB).as("b waits while a's unsynced batch holds the only backend").isNotDone();
+            a.send(bind("", "flushed", "41"), execute("", 0), sync());
+            List<Message> rest = a.readUntilReady();
+            assertThat(types(rest)).isEqualTo("2DCZ");
+            assertThat(firstColumn(rest)).containsExactly("42");
+            assertThat(types(fromB.get(10, TimeUnit.SECONDS))).isEqualTo("TDCZ");
+        }
+    }
+
+    @Test
+    void simpleQueryAndExtendedMessagesInOneWrite() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(WireClient.query("select 'simple'"), parse("", "select 'extended'"), bind("", ""), execute("", 0), sync(),
+                    WireClient.query("select 'simple again'"));
+            List<Message> all = readReadies(a, 3);
+            assertThat(types(all)).isEqualTo("TDCZ" + "12DCZ" + "TDCZ");
+            assertThat(firstColumn(all)).containsExactly("simple", "extended", "simple again");
+        }
+    }
+
+    @Test
+    void closeOfANamedStatementIsAnsweredWithoutABackendAndTheNameCanBeReused() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(parse("s1", "select 'first'"), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("1Z");
+            WireSession holder = holdTheBackend(gw);
+            try {
+                // The only backend is in the holder's transaction: only the gateway can answer this.
+                a.send(close('S', "s1"), sync());
+                List<Message> closed = a.readUntilReady();
+                assertThat(types(closed)).isEqualTo("3Z");
+            } finally {
+                holder.query("commit");
+                holder.close();
+            }
+            a.send(bind("", "s1"), execute("", 0), sync());
+            List<Message> gone = a.readUntilReady();
+            assertThat(types(gone)).isEqualTo("EZ");
+            assertThat(gone.get(0).sqlState()).isEqualTo("26000");
+            a.send(parse("s1", "select 'second'"), bind("", "s1"), execute("", 0), sync());
+            List<Message> reused = a.readUntilReady();
+            assertThat(types(reused)).isEqualTo("12DCZ");
+            assertThat(firstColumn(reused)).containsExactly("second");
+        }
+    }
+
+    @Test
+    void describeOfANamedStatementOnABackendThatNeverSawIt() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(2); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(parse("meta", "select $1::int4 as a, $2::text as b", 23, 25), bind("", ""), sync());
+            a.send(parse("", "select pg_backend_pid()"), bind("", ""), execute("", 0), sync());
+            List<Message> prepared = readReadies(a, 2);
+            String preparedOn = firstColumn(prepared).get(0);
+            // The holder takes that backend (the most recently released), so a must use the other one.
+            try (Connection holder = gw.connect(DB)) {
+                holder.setAutoCommit(false);
+                String held = String.valueOf(Txn.pid(holder));
+                a.send(describe('S', "meta"), parse("", "select pg_backend_pid()"), bind("", ""), execute("", 0), sync());
+                List<Message> described = a.readUntilReady();
+                assertThat(types(described)).isEqualTo("tT12DCZ");
+                assertThat(WireSession.parameterTypes(described.get(0))).containsExactly(23, 25);
+                assertThat(WireSession.columnNames(described.get(1))).containsExactly("a", "b");
+                String describedOn = firstColumn(described).get(0);
+                assertThat(describedOn).isNotEqualTo(held);
+                if (held.equals(preparedOn)) assertThat(describedOn).as("a new backend").isNotEqualTo(preparedOn);
+                a.send(bind("", "meta", "7", "seven"), execute("", 0), sync());
+                assertThat(firstColumn(a.readUntilReady())).containsExactly("7");
+                holder.commit();
+            }
+        }
+    }
+
+    @Test
+    void aResultTypeChangeIsReportedAtMostOnceToARawClient() throws Exception {
+        TestPostgres.execute(DB, "drop table if exists shape", "create table shape (a int, b text)", "insert into shape values (1, 'x')");
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(parse("star", "select * from shape"), describe('S', "star"), bind("", "star"), execute("", 0), sync());
+            List<Message> before = a.readUntilReady();
+            assertThat(types(before)).isEqualTo("1tT2DCZ");
+            assertThat(WireSession.columnNames(before.get(2))).containsExactly("a", "b");
+            TestPostgres.execute(DB, "alter table shape add column c int default 7");
+            List<String> outcomes = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                a.send(bind("", "star"), describe('P', ""), execute("", 0), sync());
+                List<Message> r = a.readUntilReady();
+                outcomes.add(types(r).startsWith("E") ? "error " + r.get(0).fields().get('M')
+                        : types(r) + " " + WireSession.columnNames(r.get(1)));
+            }
+            assertThat(outcomes.subList(1, 3)).containsOnly("2TDCZ [a, b, c]");
+            assertThat(outcomes.get(0)).isIn("error cached plan must not change result type", "2TDCZ [a, b, c]");
+        }
+    }
+
+    @Test
+    void simpleQueryDeallocateAllThenTheSameNamesWork() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(parse("d1", "select 'd1'"), parse("d2", "select 'd2'"), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("11Z");
+            List<Message> dealloc = a.query("deallocate all");
+            assertThat(types(dealloc)).isEqualTo("CZ");
+            a.send(bind("", "d1"), execute("", 0), sync());
+            assertThat(a.readUntilReady().get(0).sqlState()).isEqualTo("26000");
+            a.send(parse("d1", "select 'd1 again'"), bind("", "d1"), execute("", 0), sync());
+            assertThat(firstColumn(a.readUntilReady())).containsExactly("d1 again");
+            List<Message> one = a.query("deallocate d1");
+            assertThat(types(one)).isEqualTo("CZ");
+            List<Message> missing = a.query("deallocate d1");
+            assertThat(types(missing)).isEqualTo("EZ");
+            assertThat(missing.get(0).sqlState()).isEqualTo("26000");
+        }
+    }
+
+    @Test
+    void copyFromStdinWithCopyFailRollsBackAndReleasesTheBackend() throws Exception {
+        TestPostgres.execute(DB, "delete from items where note = 'copy-fail'");
+        try (GatewayHarness gw = Txn.gateway(1);
+             WireSession a = WireSession.login(gw.port(), DB);
+             WireSession b = WireSession.login(gw.port(), DB)) {
+            a.send(WireClient.query("copy items from stdin"));
+            assertThat(a.read().type()).isEqualTo('G');
+            a.send(WireSession.copyData("1\tcopy-fail\n"), WireSession.copyData("2\tcopy-fail\n"), WireSession.copyFail("client gave up"));
+            List<Message> failed = a.readUntilReady();
+            assertThat(types(failed)).isEqualTo("EZ");
+            assertThat(failed.get(0).sqlState()).isEqualTo("57014");
+            assertThat(failed.get(0).fields().get('M')).contains("client gave up");
+            assertThat(status(last(failed))).isEqualTo('I');
+            // The only backend is free again for someone else, and nothing was inserted.
+            assertThat(firstColumn(b.query("select count(*) from items where note = 'copy-fail'"))).containsExactly("0");
+            // A COPY that succeeds, in the same session.
+            a.send(WireClient.query("copy items from stdin"));
+            assertThat(a.read().type()).isEqualTo('G');
+            a.send(WireSession.copyData("3\tcopy-ok\n4\tcopy-ok\n"), WireSession.copyDone());
+            List<Message> done = a.readUntilReady();
+            assertThat(types(done)).isEqualTo("CZ");
+            assertThat(firstColumn(b.query("select count(*) from items where note = 'copy-ok'"))).containsExactly("2");
+        } finally {
+            TestPostgres.execute(DB, "delete from items where note in ('copy-fail', 'copy-ok')");
+        }
+    }
+
+    @Test
+    void copyToStdoutOfALargeTableArrivesWhole() throws Exception {
+        TestPostgres.execute(DB, "drop table if exists big",
+                "create table big as select g as id, md5(g::text) as h from generate_series(1, 60000) g");
+        String expected = Txn.direct(DB, "select sum(length(id::text || E'\\t' || h || E'\\n')) from big");
+        try (GatewayHarness gw = Txn.gateway(1);
+             Connection a = gw.connect(DB);
+             Connection b = gw.connect(DB)) {
+            org.postgresql.copy.CopyManager copy = a.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            CompletableFuture<String> other = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Txn.one(b, "select 'b after copy'");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long rows = copy.copyOut("copy big to stdout", out);
+            assertThat(rows).isEqualTo(60000);
+            assertThat(String.valueOf(out.size())).isEqualTo(expected);
+            String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(text).startsWith("1\t" + md5("1") + "\n").endsWith("60000\t" + md5("60000") + "\n");
+            assertThat(other.get(10, TimeUnit.SECONDS)).isEqualTo("b after copy");
+            assertThat(Txn.one(a, "select 'a after copy'")).isEqualTo("a after copy");
+        }
+    }
+
+    private static String md5(String s) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void copyMixedWithPreparedStatementsAcrossBackends() throws Exception {
+        TestPostgres.execute(DB, "delete from items where note like 'mix-%'");
+        try (GatewayHarness gw = Txn.gateway(2);
+             WireSession a = WireSession.login(gw.port(), DB);
+             Connection other = gw.connect(DB)) {
+            a.send(parse("ins", "insert into items values ($1, $2)", 23, 25), parse("cnt", "select count(*) from items where note like $1", 25), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("11Z");
+            for (int round = 0; round < 3; round++) {
+                // Another client holds a backend on odd rounds, so a changes backend between rounds.
+                if (round % 2 == 1) {
+                    other.setAutoCommit(false);
+                    Txn.pid(other);
+                }
+                a.send(bind("", "ins", String.valueOf(round), "mix-prepared"), execute("", 0), sync(),
+                        WireClient.query("copy items from stdin"));
+                assertThat(types(a.readUntilReady())).isEqualTo("2CZ");
+                assertThat(a.read().type()).isEqualTo('G');
+                a.send(WireSession.copyData(round + "\tmix-copy\n"), WireSession.copyDone(),
+                        bind("", "cnt", "mix-%"), execute("", 0), sync());
+                assertThat(types(a.readUntilReady())).isEqualTo("CZ");
+                List<Message> counted = a.readUntilReady();
+                assertThat(types(counted)).isEqualTo("2DCZ");
+                assertThat(firstColumn(counted)).containsExactly(String.valueOf(2 * (round + 1)));
+                if (round % 2 == 1) other.commit();
+            }
+            // COPY inside a transaction block, between Binds of a prepared statement.
+            assertThat(status(last(a.query("begin")))).isEqualTo('T');
+            a.send(bind("", "ins", "10", "mix-txn"), execute("", 0), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("2CZ");
+            a.send(WireClient.query("copy items to stdout"));
+            List<Message> out = a.readUntilReady();
+            assertThat(types(out).charAt(0)).isEqualTo('H');
+            assertThat(types(out)).endsWith("cCZ");
+            assertThat(status(last(a.query("rollback")))).isEqualTo('I');
+            assertThat(Txn.direct(DB, "select count(*) from items where note like 'mix-%'")).isEqualTo("6");
+        } finally {
+            TestPostgres.execute(DB, "delete from items where note like 'mix-%'");
+        }
+    }
+}
