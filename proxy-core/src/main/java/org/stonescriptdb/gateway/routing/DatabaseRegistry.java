@@ -40,11 +40,19 @@ public final class DatabaseRegistry {
         this.group = group;
     }
 
-    /** Whether {@code name} is a platform database that exists; refreshes from the backend on a miss. */
+    /**
+     * Whether {@code name} is a platform database that exists; refreshes from the backend on a miss. Fails (rather
+     * than answering false) when the backend could not be asked: "does not exist" would send people after a
+     * tenant that is fine.
+     */
     public CompletableFuture<Boolean> exists(String name) {
         if (DatabaseName.parse(name).isEmpty()) return CompletableFuture.completedFuture(false);
         if (known.contains(name)) return CompletableFuture.completedFuture(true);
-        return refresh().handle((ok, error) -> known.contains(name));
+        return refresh().handle((ok, error) -> {
+            if (known.contains(name)) return true;
+            if (error != null) throw new java.util.concurrent.CompletionException(error);
+            return false;
+        });
     }
 
     public void added(String name) {

@@ -74,6 +74,12 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
         String database = params.database();
         services.registry().exists(database).whenComplete((exists, error) -> ctx.executor().execute(() -> {
             if (!ctx.channel().isActive()) return;
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+                fatal(ctx, SqlState.CONNECTION_FAILURE, "the gateway could not reach the database server to look up database \""
+                        + database + "\": " + cause.getMessage());
+                return;
+            }
             if (!Boolean.TRUE.equals(exists)) {
                 fatal(ctx, SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" does not exist");
                 return;
