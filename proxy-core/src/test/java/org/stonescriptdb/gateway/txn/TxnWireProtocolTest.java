@@ -1,6 +1,7 @@
 package org.stonescriptdb.gateway.txn;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
@@ -317,6 +318,63 @@ class TxnWireProtocolTest {
             assertThat(Txn.direct(DB, "select count(*) from items where note like 'mix-%'")).isEqualTo("6");
         } finally {
             TestPostgres.execute(DB, "delete from items where note like 'mix-%'");
+        }
+    }
+
+    @Test
+    void theStatementsPreparedOnOneBackendAreBoundedAndEvictedOnesComeBack() throws Exception {
+        int statements = 530;
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            for (int from = 0; from < statements; from += 106) {
+                List<byte[]> batch = new ArrayList<>();
+                for (int i = from; i < from + 106; i++) {
+                    batch.add(parse("many" + i, "select " + i + " as n"));
+                    batch.add(bind("", "many" + i));
+                    batch.add(execute("", 0));
+                }
+                batch.add(sync());
+                a.send(batch.toArray(byte[][]::new));
+                assertThat(firstColumn(a.readUntilReady())).hasSize(106);
+            }
+            String count = firstColumn(a.query("select count(*) from pg_prepared_statements")).get(0);
+            assertThat(Integer.parseInt(count)).as("statements prepared on the backend").isBetween(400, 512);
+            a.send(bind("", "many0"), execute("", 0), bind("", "many" + (statements - 1)), execute("", 0), sync());
+            assertThat(firstColumn(a.readUntilReady())).containsExactly("0", String.valueOf(statements - 1));
+        }
+    }
+
+    @Test
+    @Disabled("bug: a Parse that reuses the name of an existing named statement succeeds through the gateway; "
+            + "PostgreSQL answers 42P05 'prepared statement \"dup\" already exists' and keeps the first one. "
+            + "TransactionFlow.answeredWithoutBackend and parse() just statements.put(name, def), replacing it silently")
+    void parseOfAnExistingStatementNameFailsAsOnTheServer() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(parse("dup", "select 'first'"), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("1Z");
+            a.send(parse("dup", "select 'second'"), sync());
+            List<Message> again = a.readUntilReady();
+            assertThat(types(again)).isEqualTo("EZ");
+            assertThat(again.get(0).sqlState()).isEqualTo("42P05");
+            a.send(bind("", "dup"), execute("", 0), sync());
+            assertThat(firstColumn(a.readUntilReady())).containsExactly("first");
+        }
+    }
+
+    @Test
+    @Disabled("bug: a pinned client's simple-Query DEALLOCATE ALL goes to the backend (TransactionFlow.query answers "
+            + "it only when pinReason == null) and drops the gateway's _ssg_N statements there, but noteSessionEffects(Deallocate) "
+            + "clears only the client's map, not backend.statements(): the next Parse of the same text gets a synthetic ParseComplete "
+            + "and the Bind fails with 26000 prepared statement \"_ssg_1\" does not exist")
+    void aPinnedClientsDeallocateAllThenTheSameStatementAgain() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            assertThat(types(a.query("create temp table pinned_here (v int)"))).isEqualTo("CZ");
+            a.send(parse("p1", "select 'p1'"), bind("", "p1"), execute("", 0), sync());
+            assertThat(firstColumn(a.readUntilReady())).containsExactly("p1");
+            assertThat(types(a.query("deallocate all"))).isEqualTo("CZ");
+            a.send(parse("p1", "select 'p1'"), bind("", "p1"), execute("", 0), sync());
+            List<Message> again = a.readUntilReady();
+            assertThat(types(again)).as(again.toString()).isEqualTo("12DCZ");
+            assertThat(firstColumn(again)).containsExactly("p1");
         }
     }
 }
