@@ -153,7 +153,33 @@ public final class AdminServer implements AutoCloseable {
 
     private static void send(HttpServerExchange exchange, Settings settings, ApiException e) {
         settings.errors().accept(e.error());
+        // The rest of an oversized body is never read: close the connection after answering, so a client does not
+        // send its next request on a connection the server is about to drop.
+        if (e.status() == 413 && !exchange.isResponseStarted()) {
+            exchange.setPersistent(false);
+            drain(exchange);
+        }
         send(exchange, Endpoint.Reply.json(e.status(), e.body()));
+    }
+
+    /** Largest remainder of a refused body read and discarded before answering. */
+    private static final long DRAIN_BYTES = 16L * 1024 * 1024;
+
+    /**
+     * Reads and discards the rest of a refused body (up to {@link #DRAIN_BYTES}) before answering: a connection
+     * closed with unread data is reset, and the reset can destroy the 413 before the client reads it.
+     */
+    private static void drain(HttpServerExchange exchange) {
+        if (exchange.isInIoThread() || exchange.isRequestComplete()) return;
+        try {
+            if (!exchange.isBlocking()) exchange.startBlocking();
+            java.io.InputStream in = exchange.getInputStream();
+            byte[] buffer = new byte[64 * 1024];
+            long total = 0;
+            for (int n; total < DRAIN_BYTES && (n = in.read(buffer)) > 0; ) total += n;
+        } catch (java.io.IOException | RuntimeException ignored) {
+            // the connection is closed after the answer anyway
+        }
     }
 
     private static void send(HttpServerExchange exchange, Endpoint.Reply reply) {

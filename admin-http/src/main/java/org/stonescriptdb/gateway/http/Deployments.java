@@ -37,6 +37,8 @@ import java.util.stream.Collectors;
  */
 final class Deployments {
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Deployments.class.getName());
+
     /** The schema name v1's /register and /migrate store a platform's bundle under. */
     static final String DEFAULT_SCHEMA = "default";
 
@@ -126,7 +128,10 @@ final class Deployments {
     /** Creates a database and tells the router; false when it existed already. */
     boolean create(DatabaseName name, DatabaseName template) throws SQLException {
         boolean created = backend.create(name, template);
-        if (created) proxy.databaseCreated(name.text());
+        if (created) {
+            proxy.databaseCreated(name.text());
+            LOG.info(() -> "created database " + name + (template == null ? "" : " from template " + template));
+        }
         return created;
     }
 
@@ -136,6 +141,7 @@ final class Deployments {
         connections.close(name.text());
         backend.drop(name);
         registry.removeDatabase(name.text());
+        LOG.info(() -> "dropped database " + name);
     }
 
     DatabaseResult deploy(String platform, Bundle bundle, DatabaseName database, DeployOptions options, String kind,
@@ -189,7 +195,12 @@ final class Deployments {
     private void finished(String platform, String kind, String schemaName, Integer version, DeployOptions options,
                           List<DatabaseResult> results, long started) throws SQLException {
         Map<String, Long> counts = new TreeMap<>(results.stream().collect(Collectors.groupingBy(r -> r.status().toString(), Collectors.counting())));
-        metrics.deployment(platform, kind, counts, Duration.ofNanos(System.nanoTime() - started));
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        metrics.deployment(platform, kind, counts, took);
+        // The audit line: what was deployed where, with the outcome (never a key, never a bundle's content).
+        LOG.info(() -> kind + (options.dryRun() ? " (dry run)" : "") + (options.force() ? " (forced)" : "") + " of platform " + platform
+                + (schemaName == null ? "" : " schema " + schemaName) + " to " + results.size() + " database(s): " + counts
+                + " in " + took.toMillis() + " ms" + (results.isEmpty() ? "" : ", deployment " + results.getFirst().deploymentId()));
         registry.recordDeployment(platform, schemaName, version, options.force(), results);
     }
 

@@ -74,20 +74,20 @@ public final class Request {
                     + (type == null ? "no Content-Type" : "'" + type + "'"));
         }
         checkDeclaredLength(maxUploadBytes);
-        exchange.setMaxEntitySize(maxUploadBytes);
+        // Bodies without a Content-Length (chunked) are counted as they are read.
+        exchange.addRequestWrapper((factory, ex) -> new LimitedSourceConduit(factory.create(), maxUploadBytes));
         MultiPartParserDefinition multipart = new MultiPartParserDefinition();
         multipart.setFileSizeThreshold(IN_MEMORY_PART_BYTES);
-        multipart.setMaxIndividualFileSize(maxUploadBytes);
         multipart.setDefaultEncoding("UTF-8");
         FormDataParser parser = FormParserFactory.builder(false).addParser(multipart).build().createParser(exchange);
         if (parser == null) throw ApiException.badRequest("the multipart body has no boundary");
         try {
             exchange.startBlocking();
             return new Form(parser.parseBlocking());
-        } catch (RequestTooBigException | MultiPartParserDefinition.FileTooLargeException e) {
-            throw tooLarge(maxUploadBytes);
         } catch (IOException e) {
-            if (e.getCause() instanceof RequestTooBigException) throw tooLarge(maxUploadBytes);
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof LimitedSourceConduit.TooLarge || c instanceof RequestTooBigException) throw tooLarge(maxUploadBytes);
+            }
             throw ApiException.badRequest("the multipart body could not be read: " + e.getMessage());
         }
     }

@@ -65,6 +65,11 @@ public final class Http {
 
     /** multipart/form-data: String values are fields, byte[] values are file parts. */
     public Response postMultipart(String path, Map<String, Object> parts) {
+        return postMultipart(path, parts, false);
+    }
+
+    /** The same; {@code chunked} sends the body without a Content-Length. */
+    public Response postMultipart(String path, Map<String, Object> parts, boolean chunked) {
         String boundary = "----gateway-test-" + UUID.randomUUID();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Map.Entry<String, Object> p : parts.entrySet()) {
@@ -79,8 +84,10 @@ public final class Http {
             }
         }
         write(out, "--" + boundary + "--\r\n");
+        byte[] body = out.toByteArray();
         return send(request(path).header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(out.toByteArray())));
+                .POST(chunked ? HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))
+                        : HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
     public Response send(HttpRequest.Builder builder) {
