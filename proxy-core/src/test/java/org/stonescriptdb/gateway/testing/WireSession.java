@@ -27,9 +27,18 @@ public final class WireSession implements AutoCloseable {
 
     /** Logs in as {@link GatewayHarness#CLIENT_USER} and reads up to the first ReadyForQuery. */
     public static WireSession login(int port, String database) throws IOException {
+        return login(port, database, Map.of());
+    }
+
+    /** Logs in with extra startup parameters (application_name, options, …). */
+    public static WireSession login(int port, String database, Map<String, String> extra) throws IOException {
         WireClient w = new WireClient(port);
         try {
-            w.send(WireClient.startupPacket(WireClient.PROTOCOL_3_0, Map.of("user", GatewayHarness.CLIENT_USER, "database", database)));
+            Map<String, String> params = new java.util.LinkedHashMap<>();
+            params.put("user", GatewayHarness.CLIENT_USER);
+            params.put("database", database);
+            params.putAll(extra);
+            w.send(WireClient.startupPacket(WireClient.PROTOCOL_3_0, params));
             int pid = 0;
             int secret = 0;
             for (WireClient.Message m : w.readUntil('Z')) {

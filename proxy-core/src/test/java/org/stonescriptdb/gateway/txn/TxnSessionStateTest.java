@@ -119,4 +119,86 @@ class TxnSessionStateTest {
             assertThat(one(other, "select count(*) from pg_cursors where name = 'held'")).isEqualTo("0");
         }
     }
+
+    @Test
+    void theSameStatementTextMeansDifferentTablesUnderDifferentSearchPaths() throws Exception {
+        TestPostgres.execute(DB,
+                "create schema if not exists shop_a", "create table if not exists shop_a.orders (owner text)",
+                "truncate shop_a.orders", "insert into shop_a.orders values ('shop a')",
+                "create schema if not exists shop_b", "create table if not exists shop_b.orders (owner text)",
+                "truncate shop_b.orders", "insert into shop_b.orders values ('shop b')");
+        Properties pa = GatewayHarness.clientProperties();
+        pa.setProperty("currentSchema", "shop_a");
+        pa.setProperty("prepareThreshold", "1");
+        Properties pb = GatewayHarness.clientProperties();
+        pb.setProperty("currentSchema", "shop_b");
+        pb.setProperty("prepareThreshold", "1");
+        try (GatewayHarness gw = Txn.gateway(1); Connection a = gw.connect(DB, pa); Connection b = gw.connect(DB, pb)) {
+            for (int i = 0; i < 3; i++) {
+                for (Connection c : java.util.List.of(a, b)) {
+                    try (java.sql.PreparedStatement ps = c.prepareStatement("select owner from orders")) {
+                        try (java.sql.ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            assertThat(rs.getString(1)).as("round " + i + ", client " + (c == a ? "a" : "b")).isEqualTo(c == a ? "shop a" : "shop b");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void startupParametersNeverBecomeSql() throws Exception {
+        TestPostgres.execute(DB, "create table if not exists victim (v int)");
+        String evil = "x', 'y', false); drop table victim; --";
+        // Raw start-up packets: pgjdbc would send application_name as its own SET statement.
+        try (GatewayHarness gw = Txn.gateway(1);
+             org.stonescriptdb.gateway.testing.WireSession a = org.stonescriptdb.gateway.testing.WireSession.login(gw.port(), DB,
+                     java.util.Map.of("application_name", evil, "options", "-c lock_timeout=1234 -c work_mem=1111kB"));
+             Connection holder = gw.connect(DB)) {
+            for (int i = 0; i < 2; i++) {
+                assertThat(org.stonescriptdb.gateway.testing.WireSession.firstColumn(a.query("show application_name"))).containsExactly(evil);
+                assertThat(org.stonescriptdb.gateway.testing.WireSession.firstColumn(a.query("show lock_timeout"))).containsExactly("1234ms");
+                assertThat(org.stonescriptdb.gateway.testing.WireSession.firstColumn(a.query("show work_mem"))).containsExactly("1111kB");
+                holder.setAutoCommit(false);
+                assertThat(one(holder, "show application_name")).isNotEqualTo(evil);
+                holder.commit();
+                holder.setAutoCommit(true);
+            }
+        }
+        assertThat(Txn.direct(DB, "select to_regclass('public.victim') is not null")).isEqualTo("t");
+    }
+
+    @Test
+    void unreplayableSessionSettingsPin() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(3)) {
+            for (String sql : java.util.List.of(
+                    "set session characteristics as transaction isolation level serializable",
+                    "select set_config('work_mem', '5MB', false)",
+                    "set role postgres")) {
+                long before = gw.proxy().counters().pinnedSessions();
+                try (Connection c = gw.connect(DB)) {
+                    try (Statement st = c.createStatement()) {
+                        st.execute(sql);
+                    }
+                    int pinnedTo = pid(c);
+                    assertThat(gw.proxy().counters().pinnedSessions() - before).as(sql).isEqualTo(1);
+                    try (Connection other = gw.connect(DB)) {
+                        for (int i = 0; i < 3; i++) assertThat(pid(other)).as(sql).isNotEqualTo(pinnedTo);
+                        assertThat(one(other, "show transaction_isolation")).isEqualTo("read committed");
+                        assertThat(one(other, "show work_mem")).isNotEqualTo("5MB");
+                    }
+                    assertThat(pid(c)).isEqualTo(pinnedTo);
+                }
+            }
+            // After the pinned clients left, no backend carries their settings.
+            for (int i = 0; i < 3; i++) {
+                try (Connection c = gw.connect(DB)) {
+                    assertThat(one(c, "show transaction_isolation")).isEqualTo("read committed");
+                    assertThat(one(c, "show work_mem")).isNotEqualTo("5MB");
+                    assertThat(one(c, "select current_user = session_user")).isEqualTo("t");
+                }
+            }
+        }
+    }
 }
