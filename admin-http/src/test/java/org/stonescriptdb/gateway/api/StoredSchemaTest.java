@@ -102,6 +102,22 @@ class StoredSchemaTest {
         http.get("/platform/schoolapp/databases").json().get("databases").forEach(db ->
                 assertThat(db.get("schema_version").asInt()).isEqualTo(db.get("type").asText().equals("main") ? 1 : 2));
 
+        // A tenant cloned from a template database (seed 000 §4.2): refused while someone else is connected to it.
+        try (Connection holder = DriverManager.getConnection(TestPostgres.target().jdbcUrl("schoolapp_school_001"), "postgres", "")) {
+            Http.Response busy = http.postJson("/admin/create-tenant", Map.of("platform", "schoolapp", "tenant_id", "school_003",
+                    "template", "schoolapp_school_001"));
+            assertThat(busy.status()).as(busy.toString()).isEqualTo(409);
+            assertThat(busy.json().get("error").asText()).isEqualTo("template_in_use");
+        }
+        Http.Response cloned = http.postJson("/admin/create-tenant", Map.of("platform", "schoolapp", "tenant_id", "school_003",
+                "template", "schoolapp_school_001"));
+        assertThat(cloned.status()).as(cloned.toString()).isEqualTo(201);
+        assertThat(cloned.json().get("template").asText()).isEqualTo("schoolapp_school_001");
+        assertThat(tableExists("schoolapp_school_003", "visits")).isTrue();
+        assertThat(http.postJson("/call", Map.of("platform", "schoolapp", "tenant_id", "school_003", "function", "count_visits"))
+                .json().at("/rows/0/count_visits").asInt()).isZero();
+        assertThat(http.delete("/admin/tenant/schoolapp/school_003?confirm=schoolapp_school_003").status()).isEqualTo(200);
+
         // Deployment history lives in the control database.
         try (Connection c = DriverManager.getConnection(TestPostgres.target().jdbcUrl("stonescriptdb_gateway"), "postgres", "");
              Statement s = c.createStatement();
