@@ -17,9 +17,15 @@ public record DatabaseName(String platform, String tenantId) {
     /** PostgreSQL's NAMEDATALEN - 1. */
     public static final int MAX_BYTES = 63;
     private static final String MAIN = "main";
+    /**
+     * The gateway's own: its control database is {@code stonescriptdb_gateway}, which must never be reachable as a
+     * tenant through the proxy.
+     */
+    public static final String RESERVED_PLATFORM = "stonescriptdb";
 
     public DatabaseName {
         if (!PLATFORM.matcher(platform).matches()) throw new IllegalArgumentException("bad platform name: " + platform);
+        if (platform.equals(RESERVED_PLATFORM)) throw new IllegalArgumentException("platform name reserved for the gateway: " + platform);
         if (tenantId != null && (!TENANT_ID.matcher(tenantId).matches() || tenantId.equals(MAIN))) {
             throw new IllegalArgumentException("bad tenant id: " + tenantId);
         }
@@ -36,6 +42,7 @@ public record DatabaseName(String platform, String tenantId) {
         String platform = name.substring(0, underscore);
         String rest = name.substring(underscore + 1);
         if (!PLATFORM.matcher(platform).matches() || !TENANT_ID.matcher(rest).matches()) return Optional.empty();
+        if (platform.equals(RESERVED_PLATFORM)) return Optional.empty();
         return Optional.of(new DatabaseName(platform, rest.equals(MAIN) ? null : rest));
     }
 

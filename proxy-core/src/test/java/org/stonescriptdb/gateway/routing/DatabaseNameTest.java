@@ -100,4 +100,12 @@ class DatabaseNameTest {
         assertThatThrownBy(() -> DatabaseName.tenant("demo", "ACME")).hasMessageContaining("bad tenant id");
         assertThatThrownBy(() -> DatabaseName.tenant("demo", "t".repeat(31))).hasMessageContaining("bad tenant id");
     }
+
+    @org.junit.jupiter.api.Test
+    void theGatewaysOwnControlDatabaseIsNoPlatformDatabase() {
+        org.assertj.core.api.Assertions.assertThat(DatabaseName.parse("stonescriptdb_gateway")).isEmpty();
+        org.assertj.core.api.Assertions.assertThat(DatabaseName.parse("stonescriptdb_main")).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DatabaseName.main("stonescriptdb"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
+    }
 }
