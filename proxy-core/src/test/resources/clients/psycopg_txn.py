@@ -2,7 +2,8 @@
 
 Usage: psycopg_txn.py HOST PORT DBNAME USER CLIENTS SCENARIOS
 SCENARIOS is a comma-separated subset of: prepared, rollback (failed transactions between prepared statements:
-psycopg then sends DEALLOCATE ALL with the extended protocol), pipeline.
+psycopg then sends DEALLOCATE ALL with the extended protocol), pipeline, rotate (more distinct statements than
+prepared_max: psycopg evicts with DEALLOCATE name, extended protocol).
 Prints one line per check and exits non-zero on the first wrong result or error.
 """
 import sys
@@ -84,6 +85,18 @@ def pipeline_worker(n, errors):
         errors.append(f"pipeline client {n}: {type(e).__name__}: {e}")
 
 
+def rotate_worker(n, errors):
+    try:
+        with connect(prepare_threshold=0, autocommit=True) as conn:
+            conn.prepared_max = 3
+            for round_ in range(3):
+                for k in range(6):
+                    got = conn.execute(f"select %s::int + {k}", (n,)).fetchone()
+                    check(got[0] == n + k, f"rotate client {n}: {got}")
+    except BaseException as e:  # noqa: BLE001
+        errors.append(f"rotate client {n}: {type(e).__name__}: {e}")
+
+
 def main():
     with connect(autocommit=True) as conn:
         conn.execute("create table if not exists py_rows (client int, n int)")
@@ -93,6 +106,8 @@ def main():
     pipelined = clients // 2 if "pipeline" in scenarios else 0
     threads = [threading.Thread(target=prepared_worker, args=(n, errors)) for n in range(prepared)]
     threads += [threading.Thread(target=pipeline_worker, args=(n, errors)) for n in range(pipelined)]
+    rotating = clients if "rotate" in scenarios else 0
+    threads += [threading.Thread(target=rotate_worker, args=(n, errors)) for n in range(rotating)]
     for t in threads:
         t.start()
     for t in threads:
@@ -105,7 +120,8 @@ def main():
         total = conn.execute("select count(*) from py_rows").fetchone()[0]
     expected = prepared * 15 + pipelined * 5
     check(total == expected, f"{total} rows, expected {expected}")
-    print(f"psycopg {psycopg.__version__}: {prepared} prepared clients, {pipelined} pipeline clients, {total} rows OK")
+    print(f"psycopg {psycopg.__version__}: {prepared} prepared clients, {pipelined} pipeline clients, "
+          f"{rotating} rotating clients, {total} rows OK")
 
 
 main()
