@@ -215,6 +215,21 @@ class ProxyBackendLifecycleTest {
     }
 
     @Test
+    void aServerDownAtStartIsReportedAsUnreachableNotAsAMissingDatabase() throws Exception {
+        // Port 1 on loopback: nothing listens, so every connection is refused at once.
+        org.stonescriptdb.gateway.config.BackendTarget down =
+                new org.stonescriptdb.gateway.config.BackendTarget("127.0.0.1", 1, "postgres", "postgres", "");
+        try (GatewayHarness gw = GatewayHarness.start(c -> c.withBackend(down)
+                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(2)))) {
+            long started = System.nanoTime();
+            SQLException e = catchThrowableOfType(SQLException.class, () -> gw.connect(DB).close());
+            assertThat((Throwable) e).isNotNull();
+            assertThat(e.getSQLState()).as(e.getMessage()).startsWith("08");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
+        }
+    }
+
+    @Test
     void aSessionInFlightSurvivesAGracefulShutdownThenEndsWith57P01() throws Exception {
         GatewayHarness gw = gateway(2);
         try {

@@ -19,6 +19,12 @@ public final class TcpForwarder implements AutoCloseable {
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Connections relayed so far. */
+    public int accepted() {
+        return accepted.get();
+    }
 
     public TcpForwarder(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -34,6 +40,7 @@ public final class TcpForwarder implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = server.accept();
+                accepted.incrementAndGet();
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
                 sockets.add(client);
                 sockets.add(upstream);
