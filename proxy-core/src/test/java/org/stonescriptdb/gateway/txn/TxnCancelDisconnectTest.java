@@ -238,4 +238,42 @@ class TxnCancelDisconnectTest {
             }
         }
     }
+
+    @Test
+    void queryTimeoutsRacingCompletionNeverCancelAnotherClient() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1); Connection a = gw.connect(DB); Connection b = gw.connect(DB)) {
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            CompletableFuture<Integer> other = CompletableFuture.supplyAsync(() -> {
+                int n = 0;
+                try (Statement st = b.createStatement()) {
+                    while (!done.get()) {
+                        try (java.sql.ResultSet rs = st.executeQuery("select pg_sleep(0.03), " + n)) {
+                            rs.next();
+                            assertThat(rs.getInt(2)).isEqualTo(n);
+                        }
+                        n++;
+                    }
+                    return n;
+                } catch (SQLException e) {
+                    throw new IllegalStateException("b's query " + n + " failed: " + e.getSQLState() + " " + e.getMessage(), e);
+                }
+            });
+
+            try (Statement st = a.createStatement()) {
+                st.setQueryTimeout(1);
+                // Sleeps around the timeout: some cancels arrive while a's query runs, some just after it ended.
+                for (String seconds : List.of("0.97", "0.99", "1.0", "1.01", "0.98", "1.0")) {
+                    try {
+                        st.executeQuery("select pg_sleep(" + seconds + ")").close();
+                    } catch (SQLException e) {
+                        assertThat(e.getSQLState()).isEqualTo("57014");
+                    }
+                    assertThat(one(a, "select 'a ok'")).isEqualTo("a ok");
+                }
+            } finally {
+                done.set(true);
+            }
+            assertThat(other.get(20, TimeUnit.SECONDS)).isPositive();
+        }
+    }
 }
