@@ -34,8 +34,10 @@ public final class PoolManager {
     private final BackendConnector connector;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, BackendPool> pools = new HashMap<>();
-    /** Waiting clients in arrival order. */
-    private final LinkedHashSet<Waiter> waiters = new LinkedHashSet<>();
+    /** Pools with clients waiting (each pool keeps its own queue, in arrival order). */
+    private final LinkedHashSet<BackendPool> poolsWithWaiters = new LinkedHashSet<>();
+    private int waiting;
+    private long arrivals;
     private int totalConnections;
     private boolean closed;
 
@@ -59,13 +61,15 @@ public final class PoolManager {
             }
             BackendPool pool = pools.computeIfAbsent(database, BackendPool::new);
             pool.lastUsedNanos = System.nanoTime();
-            Waiter waiter = new Waiter(pool, loop, promise);
+            Waiter waiter = new Waiter(pool, loop, promise, arrivals++);
             // Served right now, the requester gets its answer inline: it called us on its own loop.
             waiter.inline = loop.inEventLoop();
             if (!tryServe(waiter, actions)) {
                 waiter.inline = false;
                 pool.misses++;
-                waiters.add(waiter);
+                pool.waiters.addLast(waiter);
+                poolsWithWaiters.add(pool);
+                waiting++;
                 long timeout = config.connectionTimeout().toMillis();
                 waiter.timeout = loop.schedule(() -> timeOut(waiter), timeout, TimeUnit.MILLISECONDS);
                 promise.addListener(f -> {
@@ -165,7 +169,7 @@ public final class PoolManager {
                         actions.add(c::close);
                     }
                 }
-                if (pool.size == 0 && now - pool.lastUsedNanos > idleTimeout && !hasWaiter(pool)) pit.remove();
+                if (pool.size == 0 && now - pool.lastUsedNanos > idleTimeout && pool.waiters.isEmpty()) pit.remove();
             }
             serveWaiters(actions);
         } finally {
@@ -202,11 +206,15 @@ public final class PoolManager {
         lock.lock();
         try {
             closed = true;
-            for (Waiter w : waiters) {
-                w.timeout.cancel(false);
-                actions.add(() -> w.promise.tryFailure(new BackendException(null, "the gateway is shutting down")));
+            for (BackendPool pool : poolsWithWaiters) {
+                for (Waiter w : pool.waiters) {
+                    w.timeout.cancel(false);
+                    actions.add(() -> w.promise.tryFailure(new BackendException(null, "the gateway is shutting down")));
+                }
+                pool.waiters.clear();
             }
-            waiters.clear();
+            poolsWithWaiters.clear();
+            waiting = 0;
             for (BackendPool pool : pools.values()) {
                 for (BackendConnection c : pool.idle) {
                     uncount(c);
@@ -228,7 +236,7 @@ public final class PoolManager {
                 if (p.size > 0) active++;
                 idle += p.idle.size();
             }
-            return new Stats(active, totalConnections, idle, waiters.size());
+            return new Stats(active, totalConnections, idle, waiting);
         } finally {
             lock.unlock();
         }
@@ -323,22 +331,61 @@ public final class PoolManager {
         return true;
     }
 
+    /**
+     * Serves waiting clients while anything can be served: each time the longest-waiting client whose pool can
+     * be served now (an idle connection, or room to open one). Queues are per pool, so a release costs a look at
+     * each pool's first waiter, not at every waiting client.
+     */
     private void serveWaiters(List<Runnable> actions) {
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-            Waiter w = it.next();
-            if (w.promise.isDone()) {
-                it.remove();
-                continue;
+        while (!poolsWithWaiters.isEmpty()) {
+            BackendPool best = null;
+            Waiter bestHead = null;
+            for (Iterator<BackendPool> it = poolsWithWaiters.iterator(); it.hasNext(); ) {
+                BackendPool p = it.next();
+                Waiter head = firstLiveWaiter(p);
+                if (head == null) {
+                    it.remove();
+                    continue;
+                }
+                if ((bestHead == null || head.arrival < bestHead.arrival) && servableNow(p)) {
+                    best = p;
+                    bestHead = head;
+                }
             }
-            if (tryServe(w, actions)) {
-                it.remove();
-                w.timeout.cancel(false);
-            }
+            if (best == null) return;
+            if (!tryServe(bestHead, actions)) return; // servableNow and tryServe agree; never wait on a mismatch
+            best.waiters.pollFirst();
+            waiting--;
+            if (best.waiters.isEmpty()) poolsWithWaiters.remove(best);
+            bestHead.timeout.cancel(false);
         }
     }
 
-    private boolean hasWaiter(BackendPool pool) {
-        for (Waiter w : waiters) if (w.pool == pool) return true;
+    /** The first waiter of {@code pool} still waiting; drops the ones that gave up. */
+    private Waiter firstLiveWaiter(BackendPool pool) {
+        Waiter head;
+        while ((head = pool.waiters.peekFirst()) != null && head.promise.isDone()) {
+            pool.waiters.pollFirst();
+            waiting--;
+        }
+        return head;
+    }
+
+    /** Whether {@link #tryServe} would succeed for {@code pool} now (without changing anything). */
+    private boolean servableNow(BackendPool pool) {
+        if (!pool.idle.isEmpty()) return true;
+        if (pool.size >= config.maxConnectionsPerPool()) return false;
+        if (pool.size == 0 && activePools() >= config.maxPools() && !hasIdlePoolBesides(pool)) return false;
+        return totalConnections < config.maxTotalConnections() || hasIdleConnectionBesides(pool);
+    }
+
+    private boolean hasIdlePoolBesides(BackendPool except) {
+        for (BackendPool p : pools.values()) if (p != except && p.size > 0 && p.busy() == 0) return true;
+        return false;
+    }
+
+    private boolean hasIdleConnectionBesides(BackendPool except) {
+        for (BackendPool p : pools.values()) if (p != except && !p.idle.isEmpty()) return true;
         return false;
     }
 
@@ -396,22 +443,30 @@ public final class PoolManager {
     private void withdraw(Waiter waiter) {
         lock.lock();
         try {
-            if (waiters.remove(waiter)) waiter.timeout.cancel(false);
+            if (removeWaiter(waiter)) waiter.timeout.cancel(false);
         } finally {
             lock.unlock();
         }
+    }
+
+    private boolean removeWaiter(Waiter waiter) {
+        BackendPool pool = waiter.pool;
+        if (!pool.waiters.remove(waiter)) return false;
+        waiting--;
+        if (pool.waiters.isEmpty()) poolsWithWaiters.remove(pool);
+        return true;
     }
 
     private void timeOut(Waiter waiter) {
         String message;
         lock.lock();
         try {
-            if (!waiters.remove(waiter)) return;
+            if (!removeWaiter(waiter)) return;
             BackendPool pool = waiter.pool;
             message = "no backend connection for database \"" + pool.database + "\" became free within "
                     + seconds(config.connectionTimeout()) + ": " + pool.busy() + " of MAX_CONNECTIONS_PER_POOL="
                     + config.maxConnectionsPerPool() + " in use for this database, " + totalConnections + " of MAX_TOTAL_CONNECTIONS="
-                    + config.maxTotalConnections() + " open in all, " + (waiters.size() + 1) + " clients waiting";
+                    + config.maxTotalConnections() + " open in all, " + (waiting + 1) + " clients waiting";
         } finally {
             lock.unlock();
         }
@@ -421,20 +476,5 @@ public final class PoolManager {
 
     private static String seconds(Duration d) {
         return d.toSeconds() + " s (CONNECTION_TIMEOUT_SECS)";
-    }
-
-    private static final class Waiter {
-        final BackendPool pool;
-        final EventLoop loop;
-        final Promise<BackendConnection> promise;
-        ScheduledFuture<?> timeout;
-        /** Whether the answer may complete the promise on the calling thread (see {@link #deliver}). */
-        boolean inline;
-
-        Waiter(BackendPool pool, EventLoop loop, Promise<BackendConnection> promise) {
-            this.pool = pool;
-            this.loop = loop;
-            this.promise = promise;
-        }
     }
 }

@@ -1,0 +1,24 @@
+package org.stonescriptdb.gateway.pool;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+
+/** A client waiting for a backend connection of one pool (state guarded by the pool manager's lock). */
+final class Waiter {
+    final BackendPool pool;
+    final EventLoop loop;
+    final Promise<BackendConnection> promise;
+    /** Arrival order across all pools: the longest-waiting servable client goes first. */
+    final long arrival;
+    ScheduledFuture<?> timeout;
+    /** Whether the answer may complete the promise on the calling thread (see PoolManager#deliver). */
+    boolean inline;
+
+    Waiter(BackendPool pool, EventLoop loop, Promise<BackendConnection> promise, long arrival) {
+        this.pool = pool;
+        this.loop = loop;
+        this.promise = promise;
+        this.arrival = arrival;
+    }
+}
