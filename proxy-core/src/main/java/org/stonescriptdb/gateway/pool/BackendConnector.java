@@ -82,8 +82,10 @@ public final class BackendConnector {
     /**
      * Forwards a cancel request to the backend with the backend's own key. The connection is held back from other
      * clients until the server has taken the request (it closes the cancel socket once the signal is sent).
+     *
+     * @param done run once the server has taken the request (or it could not be delivered)
      */
-    public void cancel(EventLoop loop, BackendConnection connection) {
+    public void cancel(EventLoop loop, BackendConnection connection, Runnable done) {
         connection.cancelSent();
         int processId = connection.processId();
         int secretKey = connection.secretKey();
@@ -99,12 +101,16 @@ public final class BackendConnector {
                 .connect(target.host(), target.port())
                 .addListener((ChannelFutureListener) f -> {
                     if (f.isSuccess()) {
-                        f.channel().closeFuture().addListener(closed -> connection.cancelDone());
+                        f.channel().closeFuture().addListener(closed -> {
+                            connection.cancelDone();
+                            done.run();
+                        });
                         f.channel().writeAndFlush(ClientMessages.cancelRequest(f.channel().alloc(), processId, secretKey));
                         // The server closes the socket when it is done; do not wait for ever if it does not.
                         f.channel().eventLoop().schedule(() -> f.channel().close(), connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
                     } else {
                         connection.cancelDone();
+                        done.run();
                     }
                 });
     }

@@ -28,10 +28,16 @@ public final class CancelRegistry {
         sessions.remove(processId, session);
     }
 
-    /** Cancels the current query of the session with this key, if the key is right. */
-    public void cancel(int processId, int secret) {
+    /**
+     * Cancels the current query of the session with this key, if the key is right. {@code done} runs once the
+     * server has taken the request, or at once when there was nothing to cancel: clients (pgjdbc, libpq) wait for
+     * their cancel connection to close before they go on, so closing it early would let the cancel hit the
+     * client's next query.
+     */
+    public void cancel(int processId, int secret, Runnable done) {
         ClientSession session = sessions.get(processId);
-        if (session != null && constantTimeEquals(session.secretKey(), secret)) session.cancelRunningQuery();
+        if (session != null && constantTimeEquals(session.secretKey(), secret)) session.cancelRunningQuery(done);
+        else done.run();
     }
 
     public int size() {

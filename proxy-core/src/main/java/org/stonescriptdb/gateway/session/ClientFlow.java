@@ -23,8 +23,11 @@ interface ClientFlow {
     /** The client's writability changed (resume or pause reading the backend). */
     void clientWritabilityChanged(boolean writable);
 
-    /** A cancel request for this client arrived. */
-    void cancel();
+    /**
+     * A cancel request for this client arrived: forward it to the backend serving the client now, if the client
+     * is waiting for it. {@code done} runs once the server has taken it, or at once if nothing was forwarded.
+     */
+    void cancel(Runnable done);
 
     /** The client is gone: give the backend back clean, or close it. */
     void clientClosed();

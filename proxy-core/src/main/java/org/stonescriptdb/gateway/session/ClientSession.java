@@ -228,10 +228,11 @@ public final class ClientSession extends MessageStreamHandler {
     // ---- cancel and disconnect ----
 
     /** A cancel request with this session's key arrived: the flow forwards it to the backend serving us now. */
-    void cancelRunningQuery() {
+    void cancelRunningQuery(Runnable done) {
         client.eventLoop().execute(() -> {
             ClientFlow f = flow;
-            if (f != null) f.cancel();
+            if (f != null) f.cancel(done);
+            else done.run();
         });
     }
 

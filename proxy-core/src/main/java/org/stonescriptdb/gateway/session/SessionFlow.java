@@ -126,9 +126,10 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
     // ---- cancel and disconnect ----
 
     @Override
-    public void cancel() {
+    public void cancel(Runnable done) {
         BackendConnection b = backend;
-        if (b != null && busy() && b.owner() == this) session.services().connector().cancel(client.eventLoop(), b);
+        if (b != null && busy() && b.owner() == this) session.services().connector().cancel(client.eventLoop(), b, done);
+        else done.run();
     }
 
     @Override

@@ -45,9 +45,10 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
             case StartupPacket.CancelRequest c -> {
                 if (admitted(ctx)) {
                     services.counters().cancelRequested();
-                    services.cancels().cancel(c.processId(), c.secret());
+                    services.cancels().cancel(c.processId(), c.secret(), () -> ctx.channel().close());
+                } else {
+                    ctx.close();
                 }
-                ctx.close();
             }
             case StartupPacket.Malformed m -> fatal(ctx, SqlState.PROTOCOL_VIOLATION, m.reason());
             case StartupPacket.StartupMessage m -> start(ctx, m);

@@ -642,9 +642,10 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     // ---- cancel and disconnect ----
 
     @Override
-    public synchronized void cancel() {
+    public synchronized void cancel(Runnable done) {
         BackendConnection b = backend;
-        if (b != null && !expected.isEmpty() && b.owner() == this) services.connector().cancel(client.eventLoop(), b);
+        if (b != null && !expected.isEmpty() && b.owner() == this) services.connector().cancel(client.eventLoop(), b, done);
+        else done.run();
     }
 
     @Override
