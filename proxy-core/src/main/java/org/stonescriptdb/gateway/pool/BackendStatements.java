@@ -39,6 +39,12 @@ public final class BackendStatements {
         if (prepared.remove(name) != null) toClose.add(name);
     }
 
+    /** A DEALLOCATE ALL or DISCARD ALL may have dropped them all: close each before preparing it again. */
+    public void staleAll() {
+        toClose.addAll(prepared.keySet());
+        prepared.clear();
+    }
+
     /** Takes the statements to close: stale ones and, beyond {@code capacity}, the least recently used. */
     public List<String> takeToClose(int capacity) {
         List<String> out = new ArrayList<>(toClose);

@@ -58,6 +58,15 @@ public final class ServerMessages {
     }
 
     public static ByteBuf error(ByteBufAllocator alloc, ErrorFields e) {
+        return error(alloc, e, null);
+    }
+
+    /**
+     * An ErrorResponse naming the server routine that raised it ('R'): some clients recognise errors by it, e.g.
+     * pgjdbc re-prepares a statement after "cached plan must not change result type" only when the routine is
+     * RevalidateCachedQuery.
+     */
+    public static ByteBuf error(ByteBufAllocator alloc, ErrorFields e, String routine) {
         ByteBuf buf = alloc.buffer(64 + e.message().length());
         int at = Wire.begin(buf, MessageType.ERROR_RESPONSE);
         field(buf, 'S', e.severity());
@@ -65,6 +74,7 @@ public final class ServerMessages {
         field(buf, 'C', e.code());
         field(buf, 'M', e.message());
         if (e.detail() != null) field(buf, 'D', e.detail());
+        if (routine != null) field(buf, 'R', routine);
         buf.writeByte(0);
         Wire.finish(buf, at);
         return buf;

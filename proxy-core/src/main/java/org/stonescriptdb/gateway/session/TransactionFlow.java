@@ -51,8 +51,11 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private final Channel client;
     private final ByteBufAllocator alloc;
     private final SessionServices services;
-    /** The client's named statements: client name → gateway statement. */
-    private final Map<String, StatementDef> statements = new HashMap<>();
+    /** The client's named statements: client name → gateway statement, and the generation the client knows. */
+    private final Map<String, ClientStatement> statements = new HashMap<>();
+
+    private record ClientStatement(StatementDef def, int generation) {
+    }
     private final ArrayDeque<Expected> expected = new ArrayDeque<>();
     /** Hidden or synthetic entries in {@link #expected}: while there are any, backend replies are read whole. */
     private int specialEntries;
@@ -69,7 +72,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private boolean resetSettingsAtReady;
     private boolean batchFailed;
     /** The statement of the last named Bind: the one a "cached plan must not change result type" is about. */
-    private StatementDef lastBound;
+    private ClientStatement lastBound;
+    private String lastBoundName;
     private String pinReason;
     private boolean pinResettable = true;
     private boolean closed;
@@ -119,7 +123,18 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             message.release();
             return;
         }
-        if (backend == null && acquiring == null && waiting.isEmpty() && answeredWithoutBackend(type, message)) return;
+        if (backend == null && acquiring == null && waiting.isEmpty()) {
+            if (skippingUntilSync) {
+                // After an error the server ignores everything up to the Sync; with no backend held, so do we.
+                if (type == MessageType.SYNC) {
+                    skippingUntilSync = false;
+                    client.write(ServerMessages.readyForQuery(alloc, (byte) 'I'), client.voidPromise());
+                }
+                message.release();
+                return;
+            }
+            if (answeredWithoutBackend(type, message)) return;
+        }
         if (backend == null || preparing || !waiting.isEmpty()) {
             waiting.add(message);
             if (backend == null && acquiring == null) acquire();
@@ -158,13 +173,13 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         switch (type) {
             case MessageType.PARSE -> {
                 FrontendMessages.Parse parse = FrontendMessages.parse(message);
-                if (parse.name().isEmpty()) return false;
+                if (parse.name().isEmpty() || statements.containsKey(parse.name())) return false;
                 StatementDef def = services.statements().intern(parse.tail());
                 if (!def.acceptedIn(session.database())
                         || !(SessionStateClassifier.classify(parse.query(), session.parameters().trackedNames()) instanceof SessionStateEffect.None)) {
                     return false;
                 }
-                statements.put(parse.name(), def);
+                statements.put(parse.name(), new ClientStatement(def, def.generation()));
                 client.write(FrontendMessages.parseComplete(alloc), client.voidPromise());
             }
             case MessageType.CLOSE -> {
@@ -213,15 +228,26 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     private void parse(ByteBuf message) {
         FrontendMessages.Parse parse = FrontendMessages.parse(message);
-        noteSessionEffects(SessionStateClassifier.classify(parse.query(), session.parameters().trackedNames()), false);
+        SessionStateEffect effect = SessionStateClassifier.classify(parse.query(), session.parameters().trackedNames());
+        if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && statements.containsKey(d.name())
+                && SessionStateClassifier.statementCount(parse.query()) == 1) {
+            deallocateExtended(parse, message, d.name());
+            return;
+        }
+        noteSessionEffects(effect);
         if (parse.name().isEmpty()) {
             expect(Expected.parse(Kind.PARSE, null, 0));
             send(message);
             return;
         }
         message.release();
+        if (statements.containsKey(parse.name())) {
+            // As the server does: the first statement stays, this Parse fails and the batch is skipped to its Sync.
+            failInBatch("42P05", "prepared statement \"" + parse.name() + "\" already exists");
+            return;
+        }
         StatementDef def = services.statements().intern(parse.tail());
-        statements.put(parse.name(), def);
+        statements.put(parse.name(), new ClientStatement(def, def.generation()));
         if (backend.statements().generation(def.name()) == def.generation()) {
             expect(Expected.synthetic(FrontendMessages.parseComplete(alloc)));
         } else {
@@ -229,17 +255,57 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         }
     }
 
+    /**
+     * {@code DEALLOCATE name} sent with the extended protocol, for one of the client's statements: the backend knows
+     * the statement by its gateway name, so that is what it deallocates (prepared first if this backend lacks it,
+     * so the reply — CommandComplete "DEALLOCATE" — is exactly the server's). Other clients' use is unaffected:
+     * the next one re-prepares it here.
+     */
+    private void deallocateExtended(FrontendMessages.Parse parse, ByteBuf message, String clientName) {
+        message.release();
+        ClientStatement target = statements.remove(clientName);
+        ensurePrepared(target.def());
+        byte[] query = ("DEALLOCATE " + quoteIdentifier(target.def().name())).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] tail = new byte[query.length + 3]; // query, NUL, int16 zero parameter types
+        System.arraycopy(query, 0, tail, 0, query.length);
+        backend.statements().stale(target.def().name());
+        expect(Expected.parse(Kind.PARSE, null, 0));
+        send(FrontendMessages.encodeParse(alloc, parse.name(), tail));
+    }
+
+    private static String quoteIdentifier(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+
+    /** Answers the current message with an error, as the server would, and ignores the batch up to its Sync. */
+    private void failInBatch(String code, String text) {
+        expect(Expected.synthetic(ServerMessages.error(alloc, "ERROR", code, text)));
+        skippingUntilSync = true;
+    }
+
     private void bind(ByteBuf message) {
         String name = FrontendMessages.bindStatement(message);
-        StatementDef def = name.isEmpty() ? null : statements.get(name);
-        if (def == null) {
+        ClientStatement statement = name.isEmpty() ? null : statements.get(name);
+        if (statement == null) {
             // The unnamed statement, or a name the client never prepared: the server answers for itself.
             expect(Expected.of(Kind.BIND));
             send(message);
             return;
         }
+        StatementDef def = statement.def();
+        if (statement.generation() != def.generation()) {
+            // The statement's result type changed (DDL) since this client prepared it: the client learns it the way
+            // the server would tell it, once; its cached row description is stale, so a quiet re-prepare would not do.
+            message.release();
+            statements.put(name, new ClientStatement(def, def.generation()));
+            expect(Expected.synthetic(ServerMessages.error(alloc, new ErrorFields("ERROR", SqlState.FEATURE_NOT_SUPPORTED,
+                    CACHED_PLAN_CHANGED, null), "RevalidateCachedQuery")));
+            skippingUntilSync = true;
+            return;
+        }
         ensurePrepared(def);
-        lastBound = def;
+        lastBound = statement;
+        lastBoundName = name;
         expect(Expected.of(Kind.BIND));
         send(FrontendMessages.renameBind(alloc, message, def.name()));
     }
@@ -274,35 +340,39 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private void query(ByteBuf message) {
         String sql = FrontendMessages.queryText(message);
         SessionStateEffect effect = SessionStateClassifier.classify(sql, session.parameters().trackedNames());
-        if (effect instanceof SessionStateEffect.Deallocate d && SessionStateClassifier.statementCount(sql) == 1 && pinReason == null) {
+        if (effect instanceof SessionStateEffect.Deallocate d && SessionStateClassifier.statementCount(sql) == 1
+                && (d.name() == null ? pinReason == null : statements.containsKey(d.name()))) {
             // DEALLOCATE of protocol-level statements: they live in the gateway's map, not on this backend.
+            // (A pinned client's DEALLOCATE ALL also concerns its SQL-level statements: that one goes to the server.)
             message.release();
             if (d.name() == null) statements.clear();
-            else if (statements.remove(d.name()) == null) {
-                expect(Expected.synthetic(ServerMessages.error(alloc, "ERROR", "26000", "prepared statement \"" + d.name() + "\" does not exist")));
-                expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, backend.transactionStatus())));
-                return;
-            }
+            else statements.remove(d.name());
             expect(Expected.synthetic(FrontendMessages.commandComplete(alloc, d.name() == null ? "DEALLOCATE ALL" : "DEALLOCATE")));
             expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, backend.transactionStatus())));
             return;
         }
-        noteSessionEffects(effect, true);
+        noteSessionEffects(effect);
         expect(Expected.of(Kind.QUERY));
         send(message);
     }
 
-    private void noteSessionEffects(SessionStateEffect effect, boolean simpleQuery) {
+    /** Session effects of SQL that goes to the server. */
+    private void noteSessionEffects(SessionStateEffect effect) {
         switch (effect) {
             case SessionStateEffect.Pin p -> pin(p.reason(), p.resettable());
             case SessionStateEffect.DiscardAll d -> {
                 statements.clear();
+                // Whether or not it runs, nothing of ours may be assumed prepared here any more: each statement is
+                // closed (harmless if already gone) before it is prepared again.
+                backend.statements().staleAll();
                 discardAtReady = true;
             }
             case SessionStateEffect.ResetAll r -> resetSettingsAtReady = true;
             case SessionStateEffect.Deallocate d -> {
-                if (d.name() == null) statements.clear();
-                else statements.remove(d.name());
+                if (d.name() == null) {
+                    statements.clear();
+                    backend.statements().staleAll();
+                }
             }
             case SessionStateEffect.None n -> { }
         }
@@ -319,7 +389,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private StatementDef namedStatement(ByteBuf describeOrClose) {
         if (FrontendMessages.target(describeOrClose) != 'S') return null;
         String name = FrontendMessages.targetName(describeOrClose);
-        return name.isEmpty() ? null : statements.get(name);
+        ClientStatement statement = name.isEmpty() ? null : statements.get(name);
+        return statement == null ? null : statement.def();
     }
 
     /** Makes sure the attached backend has {@code def} at its current generation, adding a hidden Parse if not. */
@@ -426,11 +497,14 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     /** The backend serves this client now: replay what the client sent meanwhile. */
     private void ready() {
         backend.owner(this);
+        // Nothing to do (the messages it was fetched for were answered meanwhile, e.g. cancelled): give it back.
+        boolean fetchedForNothing = waiting.isEmpty();
         while (!waiting.isEmpty() && backend != null && !preparing) {
             ByteBuf next = waiting.pollFirst();
             process(next.getByte(next.readerIndex()), next);
             drainSynthetic();
         }
+        if (fetchedForNothing) releaseIfDone();
         if (backend != null) backend.channel().flush();
         client.flush();
         client.config().setAutoRead(true);
@@ -455,6 +529,10 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             code = be.serverError().code();
             message = be.serverError().message();
         }
+        failWaiting(code, message);
+    }
+
+    private void failWaiting(String code, String message) {
         client.write(ServerMessages.error(alloc, "ERROR", code, message), client.voidPromise());
         while (!waiting.isEmpty()) {
             ByteBuf m = waiting.pollFirst();
@@ -616,11 +694,15 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     /** The statement's result type changed (DDL): every backend re-prepares it before its next use. */
-    private void invalidate(StatementDef def) {
-        if (def == null) return;
-        int generation = backend.statements().generation(def.name());
+    private void invalidate(ClientStatement statement) {
+        if (statement == null) return;
+        StatementDef def = statement.def();
         backend.statements().stale(def.name());
-        def.invalidate(Math.max(generation, 0));
+        def.invalidate(statement.generation());
+        // This client has just been told; its next use (a retry, or a fresh Parse) must not be told again.
+        if (lastBoundName != null && statements.get(lastBoundName) == statement) {
+            statements.put(lastBoundName, new ClientStatement(def, def.generation()));
+        }
     }
 
     @Override
@@ -643,6 +725,15 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     @Override
     public synchronized void cancel(Runnable done) {
+        if (acquiring != null && !waiting.isEmpty()) {
+            // The query has not reached a server yet: cancel it here, as the server would have.
+            Future<BackendConnection> pending = acquiring;
+            acquiring = null;
+            pending.cancel(false);
+            failWaiting("57014", "canceling statement due to user request");
+            done.run();
+            return;
+        }
         BackendConnection b = backend;
         if (b != null && !expected.isEmpty() && b.owner() == this) services.connector().cancel(client.eventLoop(), b, done);
         else done.run();

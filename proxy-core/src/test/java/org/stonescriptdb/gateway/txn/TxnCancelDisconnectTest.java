@@ -1,7 +1,6 @@
 package org.stonescriptdb.gateway.txn;
 
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
@@ -196,10 +195,6 @@ class TxnCancelDisconnectTest {
     }
 
     @Test
-    @Disabled("bug: a cancel that arrives while the client's query waits for a backend is dropped: TransactionFlow.cancel() "
-            + "acts only when backend != null and expected is non-empty, but the query sits in `waiting` (acquiring != null); once "
-            + "a backend frees up the query runs in full (pg_sleep(2) completed ~2.07 s later, no 57014). Fail the waiting "
-            + "messages with 57014 as failWaiting does, or remember the cancel and send it after attach")
     void aCancelWhileWaitingForABackendCancelsTheQuery() throws Exception {
         try (GatewayHarness gw = Txn.gateway(1); Connection holder = gw.connect(DB); Connection a = gw.connect(DB);
              Statement st = a.createStatement()) {

@@ -560,11 +560,6 @@ class TxnJdbcTest {
     }
 
     @Test
-    @Disabled("bug: DEALLOCATE ALL sent with the extended protocol (pgjdbc Statement.execute) reaches the backend and "
-            + "drops the gateway's _ssg_N statements there, but only the client's map is cleared (TransactionFlow.parse → "
-            + "noteSessionEffects(Deallocate)); the backend's BackendStatements still lists them, so the client's next Parse of the "
-            + "same text gets a synthetic ParseComplete and its Bind fails: ERROR: prepared statement \"_ssg_1\" does not exist "
-            + "(the simple-Query path in TransactionFlow.query answers DEALLOCATE itself and is fine)")
     void preparedStatementsStillWorkAfterDeallocateAll() throws Exception {
         preparedStatementsStillWorkAfterTheClientDropsThemAll("DEALLOCATE ALL");
     }
@@ -623,12 +618,6 @@ class TxnJdbcTest {
     }
 
     @Test
-    @Disabled("bug: never-ending 'bind message has 2 result formats but query has 3 columns' (08P01) for the "
-            + "second client; direct to PostgreSQL pgjdbc heals with zero errors. When one client gets 'cached plan must not change "
-            + "result type', TransactionFlow.error → invalidate() bumps the shared StatementDef generation; every other client that "
-            + "uses the same gateway statement then gets a hidden re-Parse in bind() → ensurePrepared() with the NEW result shape, "
-            + "so it never sees the 0A000 RevalidateCachedQuery error pgjdbc re-prepares on, while its Bind still carries result "
-            + "formats for the old column count: it fails on every execution")
     void aResultTypeChangeAfterDdlFailsAtMostOnceThenWorks() throws Exception {
         TestPostgres.execute(DB, "drop table if exists shape", "create table shape (a int, b text)", "insert into shape values (1, 'one')");
         try (GatewayHarness gw = Txn.gateway(2);

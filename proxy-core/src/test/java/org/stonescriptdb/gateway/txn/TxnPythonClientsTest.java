@@ -3,7 +3,6 @@ package org.stonescriptdb.gateway.txn;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.testing.CommandLine;
@@ -78,11 +77,6 @@ class TxnPythonClientsTest {
     }
 
     @Test
-    @Disabled("bug: after a failed transaction psycopg sends DEALLOCATE ALL with the extended protocol "
-            + "(Transaction._rollback_gen → PrepareManager.clear → send_query_params); the gateway forwards it, the backend drops "
-            + "the shared _ssg_N statements, but TransactionFlow.parse → noteSessionEffects(Deallocate) clears only the client's "
-            + "map, not the backend's BackendStatements: the next execution gets a synthetic ParseComplete and fails with "
-            + "InvalidSqlStatementName: prepared statement \"_ssg_1\" does not exist (every client, at its first rollback)")
     void psycopgPreparedStatementsAfterFailedTransactions() throws Exception {
         assumeModule("psycopg");
         CommandLine.Result r = runScript("psycopg_txn.py", 12, "rollback");
@@ -91,10 +85,6 @@ class TxnPythonClientsTest {
     }
 
     @Test
-    @Disabled("bug: psycopg evicts statements beyond prepared_max with DEALLOCATE _pg3_N sent with the extended protocol "
-            + "(send_query_params); TransactionFlow.parse → noteSessionEffects(Deallocate) drops the client's name but forwards the "
-            + "statement, and the backend only knows _ssg_N: InvalidSqlStatementName 'prepared statement \"_pg3_0\" does not exist' "
-            + "is raised to the application (see TxnWireProtocolTest.deallocateOfOneStatementWithTheExtendedProtocol)")
     void psycopgEvictingPreparedStatements() throws Exception {
         assumeModule("psycopg");
         CommandLine.Result r = runScript("psycopg_txn.py", 4, "rotate");

@@ -1,7 +1,6 @@
 package org.stonescriptdb.gateway.txn;
 
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
@@ -344,9 +343,6 @@ class TxnWireProtocolTest {
     }
 
     @Test
-    @Disabled("bug: a Parse that reuses the name of an existing named statement succeeds through the gateway; "
-            + "PostgreSQL answers 42P05 'prepared statement \"dup\" already exists' and keeps the first one. "
-            + "TransactionFlow.answeredWithoutBackend and parse() just statements.put(name, def), replacing it silently")
     void parseOfAnExistingStatementNameFailsAsOnTheServer() throws Exception {
         try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
             a.send(parse("dup", "select 'first'"), sync());
@@ -361,10 +357,6 @@ class TxnWireProtocolTest {
     }
 
     @Test
-    @Disabled("bug: a pinned client's simple-Query DEALLOCATE ALL goes to the backend (TransactionFlow.query answers "
-            + "it only when pinReason == null) and drops the gateway's _ssg_N statements there, but noteSessionEffects(Deallocate) "
-            + "clears only the client's map, not backend.statements(): the next Parse of the same text gets a synthetic ParseComplete "
-            + "and the Bind fails with 26000 prepared statement \"_ssg_1\" does not exist")
     void aPinnedClientsDeallocateAllThenTheSameStatementAgain() throws Exception {
         try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
             assertThat(types(a.query("create temp table pinned_here (v int)"))).isEqualTo("CZ");
@@ -379,10 +371,6 @@ class TxnWireProtocolTest {
     }
 
     @Test
-    @Disabled("bug: DEALLOCATE <name> of a protocol-level statement sent with the extended protocol (unnamed Parse) is forwarded "
-            + "to the backend, which only knows the gateway's _ssg_N name: 26000 'prepared statement \"gone\" does not exist' "
-            + "where PostgreSQL answers DEALLOCATE. TransactionFlow.parse → noteSessionEffects(Deallocate) updates the client's "
-            + "map but does not answer the statement itself as TransactionFlow.query does for a simple Query")
     void deallocateOfOneStatementWithTheExtendedProtocol() throws Exception {
         try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
             a.send(parse("gone", "select 'gone'"), bind("", "gone"), execute("", 0), sync());
