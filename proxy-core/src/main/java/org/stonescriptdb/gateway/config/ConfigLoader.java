@@ -134,7 +134,7 @@ public final class ConfigLoader {
         }
 
         private PoolMode poolMode() {
-            String v = string("POOL_MODE", "session");
+            String v = string("POOL_MODE", "transaction");
             return switch (v.toLowerCase(Locale.ROOT)) {
                 case "session" -> PoolMode.SESSION;
                 case "transaction" -> PoolMode.TRANSACTION;
