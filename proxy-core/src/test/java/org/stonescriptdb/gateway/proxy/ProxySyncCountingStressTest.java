@@ -26,8 +26,6 @@ import static org.stonescriptdb.gateway.proxy.ProxyRoutingTest.rows;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ProxySyncCountingStressTest {
 
-    }
-
     /**
      * (Fixed in 3f94d28, kept as an opt-in stress test: too slow and too probabilistic for the default run.)
      * The session's count of outstanding Syncs is a volatile int bumped with {@code ++} on the client's event
