@@ -2,6 +2,7 @@ package org.stonescriptdb.gateway.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
@@ -46,6 +47,9 @@ public final class GatewayMetrics {
                 .description("Clients waiting for a backend connection").register(registry);
         FunctionCounter.builder(PREFIX + "client_connections_accepted", counters, ProxyCounters::clientConnections)
                 .description("Wire-protocol clients accepted since start").register(registry);
+        FunctionTimer.builder(PREFIX + "client_wait", counters, ProxyCounters::waits,
+                        c -> c.waitNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
+                .description("Time clients waited in line for a backend connection (served or timed out)").register(registry);
         FunctionCounter.builder(PREFIX + "transactions", counters, ProxyCounters::transactions)
                 .description("Backend borrowings in transaction pooling").register(registry);
         FunctionCounter.builder(PREFIX + "pinned_sessions", counters, ProxyCounters::pinnedSessions)

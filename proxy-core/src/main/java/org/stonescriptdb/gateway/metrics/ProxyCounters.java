@@ -9,6 +9,8 @@ public final class ProxyCounters {
     private final LongAdder transactions = new LongAdder();
     private final LongAdder pinnedSessions = new LongAdder();
     private final LongAdder cancelRequests = new LongAdder();
+    private final LongAdder waits = new LongAdder();
+    private final LongAdder waitNanos = new LongAdder();
 
     public void clientConnected() {
         clientConnections.increment();
@@ -24,6 +26,22 @@ public final class ProxyCounters {
 
     public void cancelRequested() {
         cancelRequests.increment();
+    }
+
+    /** A client waited this long in line for a backend connection (served or timed out). */
+    public void clientWaited(long nanos) {
+        waits.increment();
+        waitNanos.add(nanos);
+    }
+
+    /** Requests for a backend connection that had to wait in line. */
+    public long waits() {
+        return waits.sum();
+    }
+
+    /** Total time clients spent waiting in line, in nanoseconds. */
+    public long waitNanos() {
+        return waitNanos.sum();
     }
 
     public long clientConnections() {

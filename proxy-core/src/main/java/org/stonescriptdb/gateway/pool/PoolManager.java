@@ -5,6 +5,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.metrics.ProxyCounters;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,9 +42,16 @@ public final class PoolManager {
     private int totalConnections;
     private boolean closed;
 
+    private final ProxyCounters counters;
+
     public PoolManager(GatewayConfig config, BackendConnector connector) {
+        this(config, connector, new ProxyCounters());
+    }
+
+    public PoolManager(GatewayConfig config, BackendConnector connector, ProxyCounters counters) {
         this.config = config;
         this.connector = connector;
+        this.counters = counters;
     }
 
     /**
@@ -67,6 +75,7 @@ public final class PoolManager {
             if (!tryServe(waiter, actions)) {
                 waiter.inline = false;
                 pool.misses++;
+                waiter.queuedAt = System.nanoTime();
                 pool.waiters.addLast(waiter);
                 poolsWithWaiters.add(pool);
                 waiting++;
@@ -358,6 +367,7 @@ public final class PoolManager {
             waiting--;
             if (best.waiters.isEmpty()) poolsWithWaiters.remove(best);
             bestHead.timeout.cancel(false);
+            counters.clientWaited(System.nanoTime() - bestHead.queuedAt);
         }
     }
 
@@ -462,6 +472,7 @@ public final class PoolManager {
         lock.lock();
         try {
             if (!removeWaiter(waiter)) return;
+            counters.clientWaited(System.nanoTime() - waiter.queuedAt);
             BackendPool pool = waiter.pool;
             message = "no backend connection for database \"" + pool.database + "\" became free within "
                     + seconds(config.connectionTimeout()) + ": " + pool.busy() + " of MAX_CONNECTIONS_PER_POOL="

@@ -12,6 +12,8 @@ final class Waiter {
     /** Arrival order across all pools: the longest-waiting servable client goes first. */
     final long arrival;
     ScheduledFuture<?> timeout;
+    /** When the request joined the queue (System.nanoTime), for the wait-time metric. */
+    long queuedAt;
     /** Whether the answer may complete the promise on the calling thread (see PoolManager#deliver). */
     boolean inline;
 

@@ -51,9 +51,10 @@ public final class GatewayProxy implements AutoCloseable {
         this.acceptors = transport.newGroup(1, "gateway-accept");
         this.workers = transport.newGroup(Runtime.getRuntime().availableProcessors(), "gateway-io");
         BackendConnector connector = new BackendConnector(backend, transport, config.connectionTimeout(), config.poolMaxLifetime());
-        this.services = new SessionServices(config, new PoolManager(config, connector), connector,
+        ProxyCounters counters = new ProxyCounters();
+        this.services = new SessionServices(config, new PoolManager(config, connector, counters), connector,
                 new DatabaseRegistry(connector, workers), new CancelRegistry(), ConcurrentHashMap.newKeySet(), new StatementRegistry(),
-                new ProxyCounters());
+                counters);
     }
 
     /** Loads the database registry and binds {@code GATEWAY_HOST:PROXY_PORT}; returns when listening. */

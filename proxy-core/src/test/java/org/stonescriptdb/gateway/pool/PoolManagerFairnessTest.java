@@ -134,7 +134,8 @@ class PoolManagerFairnessTest {
         GatewayConfig config = GatewayHarness.baseConfig().withPoolLimits(1, 5, 10)
                 .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(1));
         BackendConnector connector = new BackendConnector(TestPostgres.backendTarget(), Transport.best(), Duration.ofSeconds(10), Duration.ofHours(1));
-        PoolManager pools = new PoolManager(config, connector);
+        org.stonescriptdb.gateway.metrics.ProxyCounters counters = new org.stonescriptdb.gateway.metrics.ProxyCounters();
+        PoolManager pools = new PoolManager(config, connector, counters);
         try {
             BackendConnection held = get(pools.acquire("fair_main", loop));
             Future<BackendConnection> late = pools.acquire("fair_main", loop);
@@ -142,6 +143,8 @@ class PoolManagerFairnessTest {
             assertThat(late.cause()).isInstanceOf(PoolTimeoutException.class)
                     .hasMessageContaining("fair_main").hasMessageContaining("MAX_CONNECTIONS_PER_POOL=1");
             assertThat(pools.stats().waiting()).isZero();
+            assertThat(counters.waits()).as("the timed-out wait is counted").isEqualTo(1);
+            assertThat(counters.waitNanos()).isGreaterThanOrEqualTo(Duration.ofMillis(900).toNanos());
             pools.release(held);
         } finally {
             pools.close();
