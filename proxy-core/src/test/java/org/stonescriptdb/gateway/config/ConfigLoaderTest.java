@@ -56,7 +56,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(1800), c.poolIdleTimeout());
         assertEquals(Duration.ofSeconds(3600), c.poolMaxLifetime());
         assertEquals(Duration.ofSeconds(5), c.connectionTimeout());
-        assertEquals(PoolMode.SESSION, c.poolMode());
+        assertEquals(PoolMode.TRANSACTION, c.poolMode());
         assertEquals("info", c.logLevel());
         assertThat(c.apiKeys()).isEmpty();
         assertEquals(c, GatewayConfig.defaults());
@@ -84,7 +84,7 @@ class ConfigLoaderTest {
                 "POOL_IDLE_TIMEOUT_SECS", "1",
                 "POOL_MAX_LIFETIME_SECS", "31536000",
                 "CONNECTION_TIMEOUT_SECS", "30",
-                "POOL_MODE", "Transaction",
+                "POOL_MODE", "Session",
                 "LOG_LEVEL", "DEBUG",
                 "DB_HOST", "db.internal",
                 "DB_PORT", "5433",
@@ -104,7 +104,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(1), c.poolIdleTimeout());
         assertEquals(Duration.ofSeconds(31_536_000), c.poolMaxLifetime());
         assertEquals(Duration.ofSeconds(30), c.connectionTimeout());
-        assertEquals(PoolMode.TRANSACTION, c.poolMode());
+        assertEquals(PoolMode.SESSION, c.poolMode());
         assertEquals("debug", c.logLevel());
         assertEquals(new BackendTarget("db.internal", 5433, "maint", "gw", "s3cret"), c.backend());
         assertThat(c.apiKeys()).containsExactlyInAnyOrderEntriesOf(Map.of("admin", "k1", "demo", "k2"));
@@ -335,8 +335,8 @@ class ConfigLoaderTest {
         BackendTarget b = new BackendTarget("h", 1, "m", "u", "p");
         assertEquals(b, d.withBackend(b).backend());
         assertEquals(List.of(1, 2), List.of(d.withPorts(1, 2).gatewayPort(), d.withPorts(1, 2).proxyPort()));
-        assertEquals(PoolMode.TRANSACTION, d.withPoolMode(PoolMode.TRANSACTION).poolMode());
-        assertEquals(d, d.withPoolMode(PoolMode.TRANSACTION).withPoolMode(PoolMode.SESSION));
+        assertEquals(PoolMode.SESSION, d.withPoolMode(PoolMode.SESSION).poolMode());
+        assertEquals(d, d.withPoolMode(PoolMode.SESSION).withPoolMode(PoolMode.TRANSACTION));
         assertThatThrownBy(() -> d.allowedNetworks().add(Cidr.parse("1.2.3.4"))).isInstanceOf(UnsupportedOperationException.class);
     }
 
