@@ -198,11 +198,7 @@ public final class PoolManager {
             BackendPool pool = pools.remove(database);
             if (pool == null) return;
             pool.retired = true;
-            for (BackendConnection c : pool.idle) {
-                uncount(c);
-                actions.add(c::close);
-            }
-            pool.idle.clear();
+            closeIdle(pool, actions);
         } finally {
             lock.unlock();
         }
@@ -224,13 +220,7 @@ public final class PoolManager {
             }
             poolsWithWaiters.clear();
             waiting = 0;
-            for (BackendPool pool : pools.values()) {
-                for (BackendConnection c : pool.idle) {
-                    uncount(c);
-                    actions.add(c::close);
-                }
-                pool.idle.clear();
-            }
+            for (BackendPool pool : pools.values()) closeIdle(pool, actions);
         } finally {
             lock.unlock();
         }
@@ -317,11 +307,7 @@ public final class PoolManager {
             if (p != except && p.size > 0 && p.busy() == 0 && (victim == null || p.lastUsedNanos < victim.lastUsedNanos)) victim = p;
         }
         if (victim == null) return false;
-        for (BackendConnection c : victim.idle) {
-            uncount(c);
-            actions.add(c::close);
-        }
-        victim.idle.clear();
+        closeIdle(victim, actions);
         return true;
     }
 
@@ -397,6 +383,15 @@ public final class PoolManager {
     private boolean hasIdleConnectionBesides(BackendPool except) {
         for (BackendPool p : pools.values()) if (p != except && !p.idle.isEmpty()) return true;
         return false;
+    }
+
+    /** Takes every idle connection of {@code pool} out of the counts; they are closed after the lock is released. */
+    private void closeIdle(BackendPool pool, List<Runnable> actions) {
+        for (BackendConnection c : pool.idle) {
+            uncount(c);
+            actions.add(c::close);
+        }
+        pool.idle.clear();
     }
 
     private void uncount(BackendConnection c) {
