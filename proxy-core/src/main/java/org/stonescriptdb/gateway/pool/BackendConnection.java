@@ -17,7 +17,6 @@ public final class BackendConnection {
     private final Channel channel;
     private final String database;
     private final BackendPool pool;
-    private final long createdNanos;
     private final long retireAtNanos;
     private final Map<String, String> parameters = new HashMap<>();
     private int processId;
@@ -39,7 +38,6 @@ public final class BackendConnection {
         this.channel = channel;
         this.database = database;
         this.pool = pool;
-        this.createdNanos = System.nanoTime();
         this.retireAtNanos = retireAtNanos;
     }
 
@@ -139,10 +137,6 @@ public final class BackendConnection {
 
     boolean dueForRetirement(long now) {
         return now - retireAtNanos >= 0;
-    }
-
-    long createdNanos() {
-        return createdNanos;
     }
 
     /** Writes and flushes gateway-built bytes to the backend. */

@@ -13,7 +13,6 @@ import org.stonescriptdb.gateway.protocol.ErrorFields;
 import org.stonescriptdb.gateway.protocol.MessageType;
 import org.stonescriptdb.gateway.protocol.Wire;
 
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -198,9 +197,5 @@ final class BackendHandler extends MessageStreamHandler {
             login.tryFailure(e instanceof BackendException be ? be : new BackendException(null, e.getMessage()));
             ctx.close();
         }
-    }
-
-    static String utf8(ByteBuf b) {
-        return b.toString(StandardCharsets.UTF_8);
     }
 }

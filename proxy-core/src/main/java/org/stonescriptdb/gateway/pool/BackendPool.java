@@ -4,7 +4,6 @@ import io.netty.channel.EventLoop;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.Map;
 
 /**
  * The backend connections of one database. Plain state guarded by {@link PoolManager}'s lock.
@@ -23,8 +22,6 @@ final class BackendPool {
     long misses;
     /** The database was dropped: connections still in use are closed when released, not pooled. */
     boolean retired;
-    /** What the server reported at login on this database; clients are greeted with it. */
-    volatile Map<String, String> serverParameters;
 
     BackendPool(String database) {
         this.database = database;

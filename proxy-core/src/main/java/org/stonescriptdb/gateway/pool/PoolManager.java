@@ -150,17 +150,6 @@ public final class PoolManager {
         actions.forEach(Runnable::run);
     }
 
-    /** Server parameters seen at login on this database, or null before its first connection. */
-    public Map<String, String> serverParameters(String database) {
-        lock.lock();
-        try {
-            BackendPool pool = pools.get(database);
-            return pool == null ? null : pool.serverParameters;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Closes idle connections past the idle timeout or their lifetime, and forgets unused empty pools. */
     public void housekeep() {
         List<Runnable> actions = new ArrayList<>();
@@ -407,7 +396,6 @@ public final class PoolManager {
         connector.connect(waiter.loop, pool.database, pool, this::onClosed).addListener(f -> {
             if (f.isSuccess()) {
                 BackendConnection c = (BackendConnection) f.getNow();
-                if (pool.serverParameters == null) pool.serverParameters = Map.copyOf(c.parameters());
                 deliver(waiter, c);
             } else {
                 List<Runnable> actions = new ArrayList<>(2);

@@ -2,7 +2,6 @@ package org.stonescriptdb.gateway.protocol;
 
 import io.netty.buffer.ByteBuf;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * The fields of an ErrorResponse or NoticeResponse that the gateway reads.
@@ -42,9 +41,5 @@ public record ErrorFields(String severity, String code, String message, String d
     @Override
     public String toString() {
         return severity + " " + code + " " + message;
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }
