@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -19,6 +21,7 @@ public final class BackendConnection {
     private final BackendPool pool;
     private final long retireAtNanos;
     private final Map<String, String> parameters = new HashMap<>();
+    private final Map<String, String> parametersView = Collections.unmodifiableMap(parameters);
     private int processId;
     private int secretKey;
     private volatile byte transactionStatus = 'I';
@@ -27,6 +30,12 @@ public final class BackendConnection {
     private final BackendStatements statements = new BackendStatements();
     /** Settings the gateway applied with set_config that the server does not report (lower-case name → value). */
     private final Map<String, String> appliedSettings = new HashMap<>();
+    private final Map<String, String> appliedSettingsView = Collections.unmodifiableMap(appliedSettings);
+    /**
+     * The client settings this session was last found to match (an opaque token of the session package), so the
+     * next client with the same settings skips comparing them one by one; forgotten whenever a setting changes.
+     */
+    private Object matchedSettings;
     /** Cancel requests sent for this connection and not yet acknowledged by the server closing their socket. */
     private int cancelsInFlight;
     private Runnable afterCancels;
@@ -63,7 +72,12 @@ public final class BackendConnection {
 
     /** Server-reported run-time parameters, as last reported on this connection (event-loop thread only). */
     public Map<String, String> parameters() {
-        return parameters;
+        return parametersView;
+    }
+
+    /** A ParameterStatus from the server. */
+    void parameterReported(String name, String value) {
+        if (!value.equals(parameters.put(name, value))) matchedSettings = null;
     }
 
     public int processId() {
@@ -100,14 +114,36 @@ public final class BackendConnection {
         return statements;
     }
 
+    /** Settings the gateway applied that the server does not report (lower-case name → value); read-only. */
     public Map<String, String> appliedSettings() {
-        return appliedSettings;
+        return appliedSettingsView;
+    }
+
+    /** A set_config of settings the server does not report took effect. */
+    public void settingsApplied(Map<String, String> settings, Collection<String> reset) {
+        reset.forEach(appliedSettings::remove);
+        appliedSettings.putAll(settings);
+        matchedSettings = null;
+    }
+
+    /** RESET ALL ran: the settings the gateway applied are back at their defaults. */
+    public void appliedSettingsReset() {
+        appliedSettings.clear();
+        matchedSettings = null;
     }
 
     /** A session state reset (DISCARD ALL) ran: nothing of ours is prepared or set any more. */
     public void forgetSessionState() {
         statements.clear();
-        appliedSettings.clear();
+        appliedSettingsReset();
+    }
+
+    public Object matchedSettings() {
+        return matchedSettings;
+    }
+
+    public void matchedSettings(Object token) {
+        matchedSettings = token;
     }
 
     /**

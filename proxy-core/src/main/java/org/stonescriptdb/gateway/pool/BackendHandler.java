@@ -158,7 +158,7 @@ final class BackendHandler extends MessageStreamHandler {
     private void recordParameter(ByteBuf body) {
         String name = Wire.readCString(body);
         String value = Wire.readCString(body);
-        connection.parameters().put(name, value);
+        connection.parameterReported(name, value);
     }
 
     private void authenticate(ChannelHandlerContext ctx, ByteBuf body) {

@@ -41,6 +41,8 @@ public final class PoolManager {
     private long arrivals;
     private int totalConnections;
     private boolean closed;
+    /** The one timer that fails waiters past CONNECTION_TIMEOUT_SECS (see {@link #armExpiry}); null when none wait. */
+    private ScheduledFuture<?> expiry;
 
     private final ProxyCounters counters;
 
@@ -79,8 +81,7 @@ public final class PoolManager {
                 pool.waiters.addLast(waiter);
                 poolsWithWaiters.add(pool);
                 waiting++;
-                long timeout = config.connectionTimeout().toMillis();
-                waiter.timeout = loop.schedule(() -> timeOut(waiter), timeout, TimeUnit.MILLISECONDS);
+                if (expiry == null) armExpiry(loop, waiter.queuedAt + config.connectionTimeout().toNanos());
                 promise.addListener(f -> {
                     if (f.isCancelled()) withdraw(waiter);
                 });
@@ -200,9 +201,10 @@ public final class PoolManager {
         lock.lock();
         try {
             closed = true;
+            if (expiry != null) expiry.cancel(false);
+            expiry = null;
             for (BackendPool pool : poolsWithWaiters) {
                 for (Waiter w : pool.waiters) {
-                    w.timeout.cancel(false);
                     actions.add(() -> w.promise.tryFailure(new BackendException(null, "the gateway is shutting down")));
                 }
                 pool.waiters.clear();
@@ -341,7 +343,6 @@ public final class PoolManager {
             best.waiters.pollFirst();
             waiting--;
             if (best.waiters.isEmpty()) poolsWithWaiters.remove(best);
-            bestHead.timeout.cancel(false);
             counters.clientWaited(System.nanoTime() - bestHead.queuedAt);
         }
     }
@@ -436,7 +437,7 @@ public final class PoolManager {
     private void withdraw(Waiter waiter) {
         lock.lock();
         try {
-            if (removeWaiter(waiter)) waiter.timeout.cancel(false);
+            removeWaiter(waiter);
         } finally {
             lock.unlock();
         }
@@ -450,22 +451,52 @@ public final class PoolManager {
         return true;
     }
 
-    private void timeOut(Waiter waiter) {
-        String message;
+    /**
+     * Schedules the next look for waiters past CONNECTION_TIMEOUT_SECS. One timer serves all waiters (they time out
+     * in arrival order within each pool): a timer per waiter would be scheduled and cancelled for nearly every
+     * transaction under load, and cancelling it from another event loop wakes that loop.
+     */
+    private void armExpiry(EventLoop loop, long deadlineNanos) {
+        expiry = loop.schedule(() -> expireWaiters(loop), Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /** Fails the waiters that waited CONNECTION_TIMEOUT_SECS, with a message naming the limits in the way. */
+    private void expireWaiters(EventLoop loop) {
+        List<Runnable> actions = new ArrayList<>();
         lock.lock();
         try {
-            if (!removeWaiter(waiter)) return;
-            counters.clientWaited(System.nanoTime() - waiter.queuedAt);
-            BackendPool pool = waiter.pool;
-            message = "no backend connection for database \"" + pool.database + "\" became free within "
-                    + seconds(config.connectionTimeout()) + ": " + pool.busy() + " of MAX_CONNECTIONS_PER_POOL="
-                    + config.maxConnectionsPerPool() + " in use for this database, " + totalConnections + " of MAX_TOTAL_CONNECTIONS="
-                    + config.maxTotalConnections() + " open in all, " + (waiting + 1) + " clients waiting";
+            expiry = null;
+            if (closed) return;
+            long now = System.nanoTime();
+            long timeout = config.connectionTimeout().toNanos();
+            long next = Long.MAX_VALUE;
+            for (Iterator<BackendPool> it = poolsWithWaiters.iterator(); it.hasNext(); ) {
+                BackendPool pool = it.next();
+                Waiter head;
+                while ((head = firstLiveWaiter(pool)) != null && now - head.queuedAt >= timeout) {
+                    pool.waiters.pollFirst();
+                    waiting--;
+                    counters.clientWaited(now - head.queuedAt);
+                    String message = timeoutMessage(pool);
+                    Waiter expired = head;
+                    LOG.fine(message);
+                    actions.add(() -> expired.promise.tryFailure(new PoolTimeoutException(message)));
+                }
+                if (head == null) it.remove();
+                else next = Math.min(next, head.queuedAt + timeout);
+            }
+            if (next != Long.MAX_VALUE) armExpiry(loop, next);
         } finally {
             lock.unlock();
         }
-        LOG.fine(message);
-        waiter.promise.tryFailure(new PoolTimeoutException(message));
+        actions.forEach(Runnable::run);
+    }
+
+    private String timeoutMessage(BackendPool pool) {
+        return "no backend connection for database \"" + pool.database + "\" became free within "
+                + seconds(config.connectionTimeout()) + ": " + pool.busy() + " of MAX_CONNECTIONS_PER_POOL="
+                + config.maxConnectionsPerPool() + " in use for this database, " + totalConnections + " of MAX_TOTAL_CONNECTIONS="
+                + config.maxTotalConnections() + " open in all, " + (waiting + 1) + " clients waiting";
     }
 
     private static String seconds(Duration d) {

@@ -2,7 +2,6 @@ package org.stonescriptdb.gateway.pool;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.ScheduledFuture;
 
 /** A client waiting for a backend connection of one pool (state guarded by the pool manager's lock). */
 final class Waiter {
@@ -11,7 +10,6 @@ final class Waiter {
     final Promise<BackendConnection> promise;
     /** Arrival order across all pools: the longest-waiting servable client goes first. */
     final long arrival;
-    ScheduledFuture<?> timeout;
     /** When the request joined the queue (System.nanoTime), for the wait-time metric. */
     long queuedAt;
     /** Whether the answer may complete the promise on the calling thread (see PoolManager#deliver). */

@@ -7,12 +7,14 @@ import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.Wire;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A client's session settings as the gateway tracks them: the parameters the server reports (as the client
@@ -32,6 +34,18 @@ final class ClientParameters {
     private final Map<String, String> requested;
     private Set<String> trackedNames;
     private int trackedFor = -1;
+    /** The replayable settings as one value, shared by all clients with the same ones; null when they changed. */
+    private SettingsState state;
+
+    /**
+     * Canonical instances, so "this backend matches these settings" is one identity comparison. Bounded crudely: when
+     * full it starts over, which costs each backend one full comparison.
+     */
+    private static final int STATES_LIMIT = 10_000;
+    private static final ConcurrentHashMap<SettingsState, SettingsState> STATES = new ConcurrentHashMap<>();
+
+    private record SettingsState(Map<String, String> reported, Map<String, String> unreported) {
+    }
 
     ClientParameters(Map<String, String> startupSettings) {
         this.requested = startupSettings;
@@ -62,6 +76,7 @@ final class ClientParameters {
             String lower = name.toLowerCase(Locale.ROOT);
             if (!reportedLower.contains(lower)) unreported.put(lower, value);
         });
+        state = null;
         synced(backend, sync);
     }
 
@@ -72,7 +87,9 @@ final class ClientParameters {
     /** A ParameterStatus the client is being sent (whole message): the client now has this value. */
     void parameterStatus(ByteBuf message) {
         ByteBuf body = message.slice(message.readerIndex() + 5, message.readableBytes() - 5);
-        reported.put(Wire.readCString(body), Wire.readCString(body));
+        String name = Wire.readCString(body);
+        String value = Wire.readCString(body);
+        if (!value.equals(reported.put(name, value))) state = null;
     }
 
     /** Lower-case names of reported parameters the gateway replays; SET of any other pins the client. */
@@ -92,26 +109,48 @@ final class ClientParameters {
 
     /** The settings to set and reset on {@code backend} so its session matches this client's. */
     Sync syncFor(BackendConnection backend) {
+        SettingsState mine = state();
+        if (backend.matchedSettings() == mine) return Sync.NONE;
         Map<String, String> set = new LinkedHashMap<>();
-        reported.forEach((name, value) -> {
-            if (!NOT_REPLAYABLE.contains(name.toLowerCase(Locale.ROOT)) && !value.equals(backend.parameters().get(name))) set.put(name, value);
+        mine.reported().forEach((name, value) -> {
+            if (!value.equals(backend.parameters().get(name))) set.put(name, value);
         });
         unreported.forEach((name, value) -> {
             if (!value.equals(backend.appliedSettings().get(name))) set.put(name, value);
         });
         List<String> reset = new ArrayList<>();
         for (String name : backend.appliedSettings().keySet()) if (!unreported.containsKey(name)) reset.add(name);
+        if (set.isEmpty() && reset.isEmpty()) {
+            backend.matchedSettings(mine);
+            return Sync.NONE;
+        }
         return new Sync(set, reset);
+    }
+
+    /** The replayable reported parameters and the unreported startup settings, canonicalised. */
+    private SettingsState state() {
+        SettingsState s = state;
+        if (s != null) return s;
+        Map<String, String> replayable = new LinkedHashMap<>();
+        reported.forEach((name, value) -> {
+            if (!NOT_REPLAYABLE.contains(name.toLowerCase(Locale.ROOT))) replayable.put(name, value);
+        });
+        // Kept in order (the order settings are replayed in); map equality ignores order.
+        s = new SettingsState(Collections.unmodifiableMap(replayable), Collections.unmodifiableMap(new LinkedHashMap<>(unreported)));
+        if (STATES.size() >= STATES_LIMIT) STATES.clear();
+        SettingsState canonical = STATES.putIfAbsent(s, s);
+        state = canonical != null ? canonical : s;
+        return state;
     }
 
     /** Records that {@code sync} succeeded on {@code backend}. */
     void synced(BackendConnection backend, Sync sync) {
-        Map<String, String> applied = backend.appliedSettings();
-        sync.reset().forEach(applied::remove);
-        applied.putAll(unreported);
+        backend.settingsApplied(unreported, sync.reset());
     }
 
     record Sync(Map<String, String> set, List<String> reset) {
+        static final Sync NONE = new Sync(Map.of(), List.of());
+
         boolean isEmpty() {
             return set.isEmpty() && reset.isEmpty();
         }

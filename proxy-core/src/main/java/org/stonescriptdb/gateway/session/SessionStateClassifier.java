@@ -28,6 +28,31 @@ final class SessionStateClassifier {
         return parsed;
     }
 
+    /**
+     * Whether {@code sql} contains, in any letter case, a word every session-affecting statement needs: {@code set}
+     * (also in {@code reset} and {@code set_config}), {@code listen}, {@code prepare}, {@code load}, {@code declare},
+     * {@code temp} (temporary objects), {@code deallocate}, {@code discard}, {@code advisory}. Most queries contain
+     * none — pgbench's {@code SELECT abalance FROM pgbench_accounts WHERE aid = 4711} among them, a different text
+     * each time — and skip the scanner and its cache altogether. A false positive only costs the full scan.
+     */
+    static boolean mentionsSessionKeyword(String sql) {
+        int n = sql.length();
+        for (int i = 0; i < n; i++) {
+            boolean found = switch (sql.charAt(i) | 0x20) { // ASCII letters to lower case; other characters never match
+                case 's' -> sql.regionMatches(true, i, "set", 0, 3);
+                case 'l' -> sql.regionMatches(true, i, "listen", 0, 6) || sql.regionMatches(true, i, "load", 0, 4);
+                case 'p' -> sql.regionMatches(true, i, "prepare", 0, 7);
+                case 'd' -> sql.regionMatches(true, i, "declare", 0, 7) || sql.regionMatches(true, i, "deallocate", 0, 10)
+                        || sql.regionMatches(true, i, "discard", 0, 7);
+                case 't' -> sql.regionMatches(true, i, "temp", 0, 4);
+                case 'a' -> sql.regionMatches(true, i, "advisory", 0, 8);
+                default -> false;
+            };
+            if (found) return true;
+        }
+        return false;
+    }
+
     /** Number of statements in {@code sql} (cached like {@link #classify}). */
     static int statementCount(String sql) {
         return statements(sql).size();
@@ -41,7 +66,7 @@ final class SessionStateClassifier {
      *                other parameter pins
      */
     static SessionStateEffect classify(String sql, Set<String> tracked) {
-        if (sql.isEmpty()) return SessionStateEffect.NONE;
+        if (!mentionsSessionKeyword(sql)) return SessionStateEffect.NONE;
         SessionStateEffect result = SessionStateEffect.NONE;
         for (SqlScanner.Statement s : statements(sql)) {
             SessionStateEffect e = classify(s, tracked);

@@ -61,6 +61,13 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private int specialEntries;
     /** Client messages that arrived while no backend was ready for them. */
     private final ArrayDeque<ByteBuf> waiting = new ArrayDeque<>();
+    /**
+     * Bytes in {@link #waiting} above which the client's socket is no longer read until a backend takes them. Most
+     * clients send one request and wait, so reading is never paused for them: pausing and resuming costs two
+     * epoll_ctl calls per transaction.
+     */
+    private static final int WAITING_BYTES_LIMIT = 256 * 1024;
+    private long waitingBytes;
     private BackendConnection backend;
     private Future<BackendConnection> acquiring;
     /** The backend is being brought in line with the client's settings; its replies are not the client's. */
@@ -137,6 +144,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         }
         if (backend == null || preparing || !waiting.isEmpty()) {
             waiting.add(message);
+            waitingBytes += message.readableBytes();
+            if (waitingBytes > WAITING_BYTES_LIMIT) client.config().setAutoRead(false); // resumed in ready()/failWaiting
             if (backend == null && acquiring == null) acquire();
             return;
         }
@@ -447,8 +456,13 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     // ---- getting and giving back a backend ----
 
+    private ByteBuf takeWaiting() {
+        ByteBuf next = waiting.pollFirst();
+        waitingBytes -= next.readableBytes();
+        return next;
+    }
+
     private void acquire() {
-        client.config().setAutoRead(false);
         Future<BackendConnection> f = services.pools().acquire(session.database(), client.eventLoop());
         acquiring = f;
         f.addListener(done -> {
@@ -500,7 +514,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         // Nothing to do (the messages it was fetched for were answered meanwhile, e.g. cancelled): give it back.
         boolean fetchedForNothing = waiting.isEmpty();
         while (!waiting.isEmpty() && backend != null && !preparing) {
-            ByteBuf next = waiting.pollFirst();
+            ByteBuf next = takeWaiting();
             process(next.getByte(next.readerIndex()), next);
             drainSynthetic();
         }
@@ -535,7 +549,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private void failWaiting(String code, String message) {
         client.write(ServerMessages.error(alloc, "ERROR", code, message), client.voidPromise());
         while (!waiting.isEmpty()) {
-            ByteBuf m = waiting.pollFirst();
+            ByteBuf m = takeWaiting();
             byte type = m.getByte(m.readerIndex());
             m.release();
             if (type == MessageType.SYNC || type == MessageType.QUERY || type == MessageType.FUNCTION_CALL) {
@@ -644,7 +658,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             backend.forgetSessionState();
             if (pinResettable) pinReason = null;
         } else if (resetSettingsAtReady && !batchFailed) {
-            backend.appliedSettings().clear();
+            backend.appliedSettingsReset();
         }
         if (expected.isEmpty()) {
             discardAtReady = false;
@@ -745,6 +759,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         if (acquiring != null) acquiring.cancel(false);
         ByteBuf m;
         while ((m = waiting.pollFirst()) != null) m.release();
+        waitingBytes = 0;
         boolean busy = !expected.isEmpty();
         Expected e;
         while ((e = pop()) != null) e.discard();

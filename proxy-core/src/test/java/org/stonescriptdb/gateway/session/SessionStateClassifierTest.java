@@ -1,0 +1,44 @@
+package org.stonescriptdb.gateway.session;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SessionStateClassifierTest {
+
+    private static final Set<String> TRACKED = Set.of("application_name", "timezone", "datestyle", "client_encoding");
+
+    /** Every statement the classifier acts on passes the keyword pre-check, whatever its letter case. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "SET work_mem = '64MB'", "set Search_Path to x", "Reset work_mem", "RESET ALL", "LISTEN jobs",
+            "PREPARE p AS SELECT 1", "LOAD 'auto_explain'", "DECLARE c CURSOR WITH HOLD FOR SELECT 1",
+            "CREATE TEMP TABLE t (a int)", "create temporary table t (a int)", "SELECT 1 INTO TEMPORARY t",
+            "DEALLOCATE p", "DEALLOCATE ALL", "DISCARD ALL", "SELECT pg_advisory_lock(1)",
+            "select pg_try_advisory_lock_shared(1)", "SELECT set_config('work_mem', '1MB', false)",
+            "SET ROLE admin", "SET SESSION AUTHORIZATION admin", "SELECT 1; SET work_mem = '1MB'"})
+    void statementsWithSessionEffectsAreNeverSkipped(String sql) {
+        assertThat(SessionStateClassifier.mentionsSessionKeyword(sql)).isTrue();
+        assertThat(SessionStateClassifier.classify(sql, TRACKED)).isNotInstanceOf(SessionStateEffect.None.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "SELECT abalance FROM pgbench_accounts WHERE aid = 4711;", "BEGIN", "COMMIT", "INSERT INTO t VALUES (1)",
+            "SELECT now()", "", "SELECT 'ünïcödé' AS x"})
+    void everydayQueriesSkipTheScanner(String sql) {
+        assertThat(SessionStateClassifier.mentionsSessionKeyword(sql)).isFalse();
+        assertThat(SessionStateClassifier.classify(sql, TRACKED)).isInstanceOf(SessionStateEffect.None.class);
+    }
+
+    /** A keyword inside a literal passes the pre-check but the scanner still finds no session effect. */
+    @ParameterizedTest
+    @ValueSource(strings = {"UPDATE t SET a = 1", "SELECT 'SET work_mem = 1'", "SELECT * FROM temperatures", "SELECT offset_x FROM t"})
+    void falsePositivesOfThePreCheckAreScannedAndCleared(String sql) {
+        assertThat(SessionStateClassifier.mentionsSessionKeyword(sql)).isTrue();
+        assertThat(SessionStateClassifier.classify(sql, TRACKED)).isInstanceOf(SessionStateEffect.None.class);
+    }
+}
