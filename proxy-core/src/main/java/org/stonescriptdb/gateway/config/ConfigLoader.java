@@ -82,6 +82,7 @@ public final class ConfigLoader {
                     seconds("POOL_MAX_LIFETIME_SECS", 3600),
                     seconds("CONNECTION_TIMEOUT_SECS", 5),
                     poolMode(),
+                    integer("IO_THREADS", Runtime.getRuntime().availableProcessors(), 1, 1024),
                     logLevel(),
                     apiKeys());
         }

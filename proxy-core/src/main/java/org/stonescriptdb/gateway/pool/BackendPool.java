@@ -39,6 +39,11 @@ final class BackendPool {
         return null;
     }
 
+    boolean hasIdleOn(EventLoop loop) {
+        for (BackendConnection c : idle) if (c.eventLoop() == loop) return true;
+        return false;
+    }
+
     /** Takes any idle connection, most recently used first. */
     BackendConnection takeAnyIdle() {
         return idle.pollFirst();

@@ -31,6 +31,10 @@ public final class PoolManager {
 
     private static final Logger LOG = Logger.getLogger(PoolManager.class.getName());
 
+    /** How long the oldest waiter of a pool may be passed over by a waiter on the connection's own loop. */
+    private static final long SAME_LOOP_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final int SAME_LOOP_LOOKAHEAD = 16;
+
     private final GatewayConfig config;
     private final BackendConnector connector;
     private final ReentrantLock lock = new ReentrantLock();
@@ -339,12 +343,33 @@ public final class PoolManager {
                 }
             }
             if (best == null) return;
-            if (!tryServe(bestHead, actions)) return; // servableNow and tryServe agree; never wait on a mismatch
-            best.waiters.pollFirst();
+            long now = System.nanoTime();
+            Waiter chosen = sameLoopStandIn(best, bestHead, now);
+            if (!tryServe(chosen, actions)) return; // servableNow and tryServe agree; never wait on a mismatch
+            if (chosen == bestHead) best.waiters.pollFirst();
+            else best.waiters.remove(chosen);
             waiting--;
             if (best.waiters.isEmpty()) poolsWithWaiters.remove(best);
-            counters.clientWaited(System.nanoTime() - bestHead.queuedAt);
+            counters.clientWaited(now - chosen.queuedAt);
         }
+    }
+
+    /**
+     * Within one pool, a waiter on an event loop that has an idle connection may go before an older waiter whose loop
+     * has none — for at most {@link #SAME_LOOP_GRACE_NANOS} of the older one's wait, and looking only a few places
+     * down the queue. A hand-off within one loop needs no thread wake-ups on the way in or out, which under load is a
+     * sixth of the gateway's CPU per transaction; the older waiter is served by the next release on its own loop, or
+     * by any connection once its grace is up. Arrival order across databases is unaffected.
+     */
+    private Waiter sameLoopStandIn(BackendPool pool, Waiter head, long now) {
+        if (now - head.queuedAt > SAME_LOOP_GRACE_NANOS || pool.idle.isEmpty() || pool.hasIdleOn(head.loop)) return head;
+        int looked = 0;
+        for (Waiter w : pool.waiters) {
+            if (w == head || w.promise.isDone()) continue;
+            if (++looked > SAME_LOOP_LOOKAHEAD) break;
+            if (pool.hasIdleOn(w.loop)) return w;
+        }
+        return head;
     }
 
     /** The first waiter of {@code pool} still waiting; drops the ones that gave up. */

@@ -49,7 +49,7 @@ public final class GatewayProxy implements AutoCloseable {
     public GatewayProxy(GatewayConfig config, BackendTarget backend) {
         this.config = config;
         this.acceptors = transport.newGroup(1, "gateway-accept");
-        this.workers = transport.newGroup(Runtime.getRuntime().availableProcessors(), "gateway-io");
+        this.workers = transport.newGroup(config.ioThreads(), "gateway-io");
         BackendConnector connector = new BackendConnector(backend, transport, config.connectionTimeout(), config.poolMaxLifetime());
         ProxyCounters counters = new ProxyCounters();
         this.services = new SessionServices(config, new PoolManager(config, connector, counters), connector,

@@ -57,6 +57,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(3600), c.poolMaxLifetime());
         assertEquals(Duration.ofSeconds(5), c.connectionTimeout());
         assertEquals(PoolMode.TRANSACTION, c.poolMode());
+        assertEquals(Runtime.getRuntime().availableProcessors(), c.ioThreads());
         assertEquals("info", c.logLevel());
         assertThat(c.apiKeys()).isEmpty();
         assertEquals(c, GatewayConfig.defaults());
@@ -85,6 +86,7 @@ class ConfigLoaderTest {
                 "POOL_MAX_LIFETIME_SECS", "31536000",
                 "CONNECTION_TIMEOUT_SECS", "30",
                 "POOL_MODE", "Session",
+                "IO_THREADS", "3",
                 "LOG_LEVEL", "DEBUG",
                 "DB_HOST", "db.internal",
                 "DB_PORT", "5433",
@@ -105,6 +107,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(31_536_000), c.poolMaxLifetime());
         assertEquals(Duration.ofSeconds(30), c.connectionTimeout());
         assertEquals(PoolMode.SESSION, c.poolMode());
+        assertEquals(3, c.ioThreads());
         assertEquals("debug", c.logLevel());
         assertEquals(new BackendTarget("db.internal", 5433, "maint", "gw", "s3cret"), c.backend());
         assertThat(c.apiKeys()).containsExactlyInAnyOrderEntriesOf(Map.of("admin", "k1", "demo", "k2"));
@@ -143,6 +146,7 @@ class ConfigLoaderTest {
         assertRefused("MAX_TOTAL_CONNECTIONS must be a whole number from 1 to 100000|'100001'", "MAX_TOTAL_CONNECTIONS", "100001");
         assertRefused("MAX_TOTAL_CONNECTIONS must be a whole number from 1 to 100000|'ten'", "MAX_TOTAL_CONNECTIONS", "ten");
         assertRefused("MAX_POOLS must be a whole number from 1 to 100000|'-5'", "MAX_POOLS", "-5");
+        assertRefused("IO_THREADS must be a whole number from 1 to 1024|'0'", "IO_THREADS", "0");
     }
 
     @Test
@@ -336,6 +340,7 @@ class ConfigLoaderTest {
         assertEquals(b, d.withBackend(b).backend());
         assertEquals(List.of(1, 2), List.of(d.withPorts(1, 2).gatewayPort(), d.withPorts(1, 2).proxyPort()));
         assertEquals(PoolMode.SESSION, d.withPoolMode(PoolMode.SESSION).poolMode());
+        assertEquals(1, d.withIoThreads(1).ioThreads());
         assertEquals(d, d.withPoolMode(PoolMode.SESSION).withPoolMode(PoolMode.TRANSACTION));
         assertThatThrownBy(() -> d.allowedNetworks().add(Cidr.parse("1.2.3.4"))).isInstanceOf(UnsupportedOperationException.class);
     }
