@@ -32,7 +32,7 @@ public final class PoolManager {
     private static final Logger LOG = Logger.getLogger(PoolManager.class.getName());
 
     /** How long the oldest waiter of a pool may be passed over by a waiter on the connection's own loop. */
-    private static final long SAME_LOOP_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final Duration SAME_LOOP_GRACE = Duration.ofMillis(1);
     private static final int SAME_LOOP_LOOKAHEAD = 16;
 
     private final GatewayConfig config;
@@ -45,6 +45,7 @@ public final class PoolManager {
     private long arrivals;
     private int totalConnections;
     private boolean closed;
+    private long sameLoopGraceNanos = SAME_LOOP_GRACE.toNanos();
     /** The one timer that fails waiters past CONNECTION_TIMEOUT_SECS (see {@link #armExpiry}); null when none wait. */
     private ScheduledFuture<?> expiry;
 
@@ -58,6 +59,16 @@ public final class PoolManager {
         this.config = config;
         this.connector = connector;
         this.counters = counters;
+    }
+
+    /** For tests: how long a pool's oldest waiter may be passed over for one on the released connection's loop. */
+    void sameLoopGrace(Duration grace) {
+        lock.lock();
+        try {
+            sameLoopGraceNanos = grace.toNanos();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -356,13 +367,13 @@ public final class PoolManager {
 
     /**
      * Within one pool, a waiter on an event loop that has an idle connection may go before an older waiter whose loop
-     * has none — for at most {@link #SAME_LOOP_GRACE_NANOS} of the older one's wait, and looking only a few places
+     * has none — for at most {@link #SAME_LOOP_GRACE} of the older one's wait, and looking only a few places
      * down the queue. A hand-off within one loop needs no thread wake-ups on the way in or out, which under load is a
      * sixth of the gateway's CPU per transaction; the older waiter is served by the next release on its own loop, or
      * by any connection once its grace is up. Arrival order across databases is unaffected.
      */
     private Waiter sameLoopStandIn(BackendPool pool, Waiter head, long now) {
-        if (now - head.queuedAt > SAME_LOOP_GRACE_NANOS || pool.idle.isEmpty() || pool.hasIdleOn(head.loop)) return head;
+        if (now - head.queuedAt > sameLoopGraceNanos || pool.idle.isEmpty() || pool.hasIdleOn(head.loop)) return head;
         int looked = 0;
         for (Waiter w : pool.waiters) {
             if (w == head || w.promise.isDone()) continue;

@@ -81,6 +81,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     /** The statement of the last named Bind: the one a "cached plan must not change result type" is about. */
     private ClientStatement lastBound;
     private String lastBoundName;
+    /** {@link #onMessage} is acquiring a backend from within the client's read; {@link #readComplete} will flush. */
+    private boolean inClientRead;
     private String pinReason;
     private boolean pinResettable = true;
     private boolean closed;
@@ -146,7 +148,15 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             waiting.add(message);
             waitingBytes += message.readableBytes();
             if (waitingBytes > WAITING_BYTES_LIMIT) client.config().setAutoRead(false); // resumed in ready()/failWaiting
-            if (backend == null && acquiring == null) acquire();
+            if (backend == null && acquiring == null) {
+                // Served at once, the rest of this read (Bind…Sync after a Parse) joins the same write: readComplete flushes.
+                inClientRead = true;
+                try {
+                    acquire();
+                } finally {
+                    inClientRead = false;
+                }
+            }
             return;
         }
         process(type, message);
@@ -519,8 +529,10 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             drainSynthetic();
         }
         if (fetchedForNothing) releaseIfDone();
-        if (backend != null) backend.channel().flush();
-        client.flush();
+        if (!inClientRead) {
+            if (backend != null) backend.channel().flush();
+            client.flush();
+        }
         client.config().setAutoRead(true);
     }
 

@@ -90,6 +90,52 @@ class PoolManagerFairnessTest {
         }
     }
 
+    /**
+     * Within one pool, a released connection goes to a waiter on its own event loop before an older waiter on another
+     * loop — but only within the grace period; past it (here: zero) the oldest waiter takes it across loops.
+     */
+    @Test
+    void aWaiterOnTheConnectionsOwnLoopMayGoFirstWithinTheGrace() throws Exception {
+        EventLoopGroup two = Transport.best().newGroup(2, "same-loop-test");
+        try {
+            EventLoop loopA = two.next();
+            EventLoop loopB = two.next();
+            assertThat(loopA).isNotSameAs(loopB);
+            for (boolean withinGrace : List.of(true, false)) {
+                PoolManager pools = manager(2, 10, 10);
+                pools.sameLoopGrace(withinGrace ? Duration.ofMinutes(1) : Duration.ZERO);
+                try {
+                    BackendConnection onA = get(pools.acquire("fair_main", loopA));
+                    BackendConnection onB = get(pools.acquire("fair_main", loopB));
+                    assertThat(onA.eventLoop()).isSameAs(loopA);
+                    assertThat(onB.eventLoop()).as("each loop grows its own connections").isSameAs(loopB);
+
+                    Future<BackendConnection> olderOnA = pools.acquire("fair_main", loopA);
+                    Future<BackendConnection> youngerOnB = pools.acquire("fair_main", loopB);
+                    pools.release(onB);
+                    if (withinGrace) {
+                        assertThat(get(youngerOnB)).isSameAs(onB);
+                        assertThat(olderOnA.isDone()).isFalse();
+                        pools.release(onA);
+                        assertThat(get(olderOnA)).isSameAs(onA);
+                        pools.release(onB);
+                    } else {
+                        assertThat(get(olderOnA)).as("arrival order once the grace is up").isSameAs(onB);
+                        assertThat(youngerOnB.isDone()).isFalse();
+                        pools.release(onA);
+                        assertThat(get(youngerOnB)).isSameAs(onA);
+                        pools.release(onB);
+                    }
+                    pools.release(onA);
+                } finally {
+                    pools.close();
+                }
+            }
+        } finally {
+            two.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
     @Test
     void idleConnectionsOfAQuietDatabaseMakeRoomUnderTheGlobalCap() throws Exception {
         PoolManager pools = manager(3, 3, 10);
