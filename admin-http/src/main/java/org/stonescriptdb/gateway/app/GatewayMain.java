@@ -21,7 +21,16 @@ public final class GatewayMain {
     private GatewayMain() {
     }
 
+    /**
+     * Netty's buffer leak detector samples one buffer in 128 and records a stack trace for it — about a tenth of the
+     * gateway's own CPU per transaction. The test suite runs every test with it at paranoid; in production it is off
+     * unless the operator asks for it ({@code -Dio.netty.leakDetection.level=simple}).
+     */
+    static final String LEAK_DETECTION_PROPERTY = "io.netty.leakDetection.level";
+
     public static void main(String[] args) throws InterruptedException {
+        // Before any Netty class is loaded: the level is read once, when the detector class initialises.
+        if (System.getProperty(LEAK_DETECTION_PROPERTY) == null) System.setProperty(LEAK_DETECTION_PROPERTY, "disabled");
         if (args.length > 0) {
             System.err.println("stonescriptdb-gateway takes no arguments; it is configured by environment variables"
                     + " (see docs/configuration.md)");

@@ -39,18 +39,26 @@ final class SessionStateClassifier {
         int n = sql.length();
         for (int i = 0; i < n; i++) {
             boolean found = switch (sql.charAt(i) | 0x20) { // ASCII letters to lower case; other characters never match
-                case 's' -> sql.regionMatches(true, i, "set", 0, 3);
-                case 'l' -> sql.regionMatches(true, i, "listen", 0, 6) || sql.regionMatches(true, i, "load", 0, 4);
-                case 'p' -> sql.regionMatches(true, i, "prepare", 0, 7);
-                case 'd' -> sql.regionMatches(true, i, "declare", 0, 7) || sql.regionMatches(true, i, "deallocate", 0, 10)
-                        || sql.regionMatches(true, i, "discard", 0, 7);
-                case 't' -> sql.regionMatches(true, i, "temp", 0, 4);
-                case 'a' -> sql.regionMatches(true, i, "advisory", 0, 8);
+                case 's' -> at(sql, i, "set");
+                case 'l' -> at(sql, i, "listen") || at(sql, i, "load");
+                case 'p' -> at(sql, i, "prepare");
+                case 'd' -> at(sql, i, "declare") || at(sql, i, "deallocate") || at(sql, i, "discard");
+                case 't' -> at(sql, i, "temp");
+                case 'a' -> at(sql, i, "advisory");
                 default -> false;
             };
             if (found) return true;
         }
         return false;
+    }
+
+    /** Whether {@code sql} has {@code word} (lower-case letters) at {@code i}, in any letter case. */
+    private static boolean at(String sql, int i, String word) {
+        int n = word.length();
+        if (i + n > sql.length()) return false;
+        // Only an ASCII letter ORed with 0x20 gives a lower-case letter; so no other character can match.
+        for (int k = 1; k < n; k++) if ((sql.charAt(i + k) | 0x20) != word.charAt(k)) return false;
+        return true;
     }
 
     /** Number of statements in {@code sql} (cached like {@link #classify}). */
