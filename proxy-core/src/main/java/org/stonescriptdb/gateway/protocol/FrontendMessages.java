@@ -119,7 +119,8 @@ public final class FrontendMessages {
         return alloc.buffer(5).writeByte(MessageType.SYNC).writeInt(4);
     }
 
-    private static int terminator(ByteBuf buf, int from) {
+    /** Where the NUL ending the string that starts at {@code from} is. */
+    public static int terminator(ByteBuf buf, int from) {
         int end = buf.indexOf(from, buf.writerIndex(), (byte) 0);
         if (end < 0) throw new IllegalArgumentException("string without terminator");
         return end;

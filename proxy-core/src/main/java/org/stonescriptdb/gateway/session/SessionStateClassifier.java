@@ -35,7 +35,7 @@ final class SessionStateClassifier {
      * none — pgbench's {@code SELECT abalance FROM pgbench_accounts WHERE aid = 4711} among them, a different text
      * each time — and skip the scanner and its cache altogether. A false positive only costs the full scan.
      */
-    static boolean mentionsSessionKeyword(String sql) {
+    static boolean mentionsSessionKeyword(CharSequence sql) {
         int n = sql.length();
         for (int i = 0; i < n; i++) {
             boolean found = switch (sql.charAt(i) | 0x20) { // ASCII letters to lower case; other characters never match
@@ -53,7 +53,7 @@ final class SessionStateClassifier {
     }
 
     /** Whether {@code sql} has {@code word} (lower-case letters) at {@code i}, in any letter case. */
-    private static boolean at(String sql, int i, String word) {
+    private static boolean at(CharSequence sql, int i, String word) {
         int n = word.length();
         if (i + n > sql.length()) return false;
         // Only an ASCII letter ORed with 0x20 gives a lower-case letter; so no other character can match.

@@ -246,6 +246,14 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     private void parse(ByteBuf message) {
+        int nameAt = message.readerIndex() + 5;
+        if (message.getByte(nameAt) == 0 && !SessionStateClassifier.mentionsSessionKeyword(
+                new ByteChars(message, nameAt + 1, FrontendMessages.terminator(message, nameAt + 1)))) {
+            // The unnamed statement with no session effect (every Parse of pgbench -M extended): passed on as it is.
+            expect(Expected.parse(Kind.PARSE, null, 0));
+            send(message);
+            return;
+        }
         FrontendMessages.Parse parse = FrontendMessages.parse(message);
         SessionStateEffect effect = SessionStateClassifier.classify(parse.query(), session.parameters().trackedNames());
         if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && statements.containsKey(d.name())
@@ -357,6 +365,12 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     private void query(ByteBuf message) {
+        int sqlAt = message.readerIndex() + 5;
+        if (!SessionStateClassifier.mentionsSessionKeyword(new ByteChars(message, sqlAt, FrontendMessages.terminator(message, sqlAt)))) {
+            expect(Expected.of(Kind.QUERY));
+            send(message);
+            return;
+        }
         String sql = FrontendMessages.queryText(message);
         SessionStateEffect effect = SessionStateClassifier.classify(sql, session.parameters().trackedNames());
         if (effect instanceof SessionStateEffect.Deallocate d && SessionStateClassifier.statementCount(sql) == 1
