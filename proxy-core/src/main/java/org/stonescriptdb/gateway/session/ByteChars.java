@@ -2,20 +2,29 @@ package org.stonescriptdb.gateway.session;
 
 import io.netty.buffer.ByteBuf;
 
+import java.nio.charset.StandardCharsets;
+
 /**
- * A range of a buffer seen as characters, one per byte, without decoding or copying it: enough for looking for
- * ASCII keywords, since in UTF-8 every byte of a multi-byte character is 0x80 or above and matches none.
+ * The bytes of a range of a buffer seen as characters, one per byte, without decoding them: enough for looking for
+ * ASCII keywords, since in UTF-8 every byte of a multi-byte character is 0x80 or above and matches none. The bytes
+ * are copied once (one bulk read, cheaper than a String and than a buffer access per character, which a
+ * leak-tracking buffer records one by one).
  */
 final class ByteChars implements CharSequence {
 
-    private final ByteBuf buf;
+    private final byte[] bytes;
     private final int from;
     private final int length;
 
     ByteChars(ByteBuf buf, int from, int to) {
-        this.buf = buf;
+        this(new byte[to - from], 0, to - from);
+        buf.getBytes(from, bytes);
+    }
+
+    private ByteChars(byte[] bytes, int from, int length) {
+        this.bytes = bytes;
         this.from = from;
-        this.length = to - from;
+        this.length = length;
     }
 
     @Override
@@ -25,16 +34,16 @@ final class ByteChars implements CharSequence {
 
     @Override
     public char charAt(int index) {
-        return (char) (buf.getByte(from + index) & 0xFF);
+        return (char) (bytes[from + index] & 0xFF);
     }
 
     @Override
     public CharSequence subSequence(int start, int end) {
-        return new ByteChars(buf, from + start, from + end);
+        return new ByteChars(bytes, from + start, end - start);
     }
 
     @Override
     public String toString() {
-        return buf.toString(from, length, java.nio.charset.StandardCharsets.UTF_8);
+        return new String(bytes, from, length, StandardCharsets.UTF_8);
     }
 }

@@ -383,4 +383,42 @@ class TxnWireProtocolTest {
             assertThat(a.readUntilReady().get(0).sqlState()).isEqualTo("26000");
         }
     }
+
+    /**
+     * A client that pipelines far more than the gateway queues while it waits for a backend (256 KB; past that it
+     * stops reading the socket until a backend takes the queue): every query is answered, in order, once the only
+     * backend is free — nothing lost at the pause or the resume.
+     */
+    @Test
+    void aPipelineLargerThanTheWaitingQueueIsAnsweredInOrderOnceABackendIsFree() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1)) {
+            try (WireSession a = WireSession.login(gw.port(), DB)) {
+                WireSession holder = holdTheBackend(gw);
+                int count = 3000;
+                String padding = "x".repeat(8000);
+                byte[][] queries = new byte[count][];
+                for (int i = 0; i < count; i++) {
+                    queries[i] = WireClient.query("select '" + i + "' as n where length('" + padding + "') = 8000");
+                }
+                // 24 MB, more than the socket buffers hold: sent from another thread, since the gateway stops reading
+                // part-way and the send then blocks until a backend takes what is queued.
+                CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
+                    try {
+                        a.send(queries);
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                Thread.sleep(500);
+                assertThat(sending.isDone()).as("the gateway stopped reading the client while it waits").isFalse();
+                holder.query("commit");
+                for (int i = 0; i < count; i++) {
+                    List<Message> answer = a.readUntilReady();
+                    assertThat(firstColumn(answer)).as("answer %d", i).containsExactly(String.valueOf(i));
+                }
+                sending.get(20, TimeUnit.SECONDS);
+                holder.close();
+            }
+        }
+    }
 }
