@@ -28,9 +28,13 @@ public final class GatewayMain {
      */
     static final String LEAK_DETECTION_PROPERTY = "io.netty.leakDetection.level";
 
-    public static void main(String[] args) throws InterruptedException {
-        // Before any Netty class is loaded: the level is read once, when the detector class initialises.
+    /** Must run before any Netty class is loaded: the level is read once, when the detector class initialises. */
+    static void leakDetectionOffUnlessAsked() {
         if (System.getProperty(LEAK_DETECTION_PROPERTY) == null) System.setProperty(LEAK_DETECTION_PROPERTY, "disabled");
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        leakDetectionOffUnlessAsked();
         if (args.length > 0) {
             System.err.println("stonescriptdb-gateway takes no arguments; it is configured by environment variables"
                     + " (see docs/configuration.md)");

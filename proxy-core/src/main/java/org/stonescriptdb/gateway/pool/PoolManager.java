@@ -368,9 +368,9 @@ public final class PoolManager {
     /**
      * Within one pool, a waiter on an event loop that has an idle connection may go before an older waiter whose loop
      * has none — for at most {@link #SAME_LOOP_GRACE} of the older one's wait, and looking only a few places
-     * down the queue. A hand-off within one loop needs no thread wake-ups on the way in or out, which under load is a
-     * sixth of the gateway's CPU per transaction; the older waiter is served by the next release on its own loop, or
-     * by any connection once its grace is up. Arrival order across databases is unaffected.
+     * down the queue. A hand-off within one loop needs no write handed to another thread on the way in or out; the
+     * older waiter is served by the next release on its own loop, or by any connection once its grace is up.
+     * Arrival order across databases is unaffected.
      */
     private Waiter sameLoopStandIn(BackendPool pool, Waiter head, long now) {
         if (now - head.queuedAt > sameLoopGraceNanos || pool.idle.isEmpty() || pool.hasIdleOn(head.loop)) return head;
@@ -479,12 +479,11 @@ public final class PoolManager {
         }
     }
 
-    private boolean removeWaiter(Waiter waiter) {
+    private void removeWaiter(Waiter waiter) {
         BackendPool pool = waiter.pool;
-        if (!pool.waiters.remove(waiter)) return false;
+        if (!pool.waiters.remove(waiter)) return;
         waiting--;
         if (pool.waiters.isEmpty()) poolsWithWaiters.remove(pool);
-        return true;
     }
 
     /**

@@ -52,12 +52,6 @@ public final class FrontendMessages {
         return message.toString(start, terminator(message, start) - start, StandardCharsets.UTF_8);
     }
 
-    /** The text of a simple Query. */
-    public static String queryText(ByteBuf message) {
-        int start = message.readerIndex() + 5;
-        return message.toString(start, terminator(message, start) - start, StandardCharsets.UTF_8);
-    }
-
     public static ByteBuf encodeParse(ByteBufAllocator alloc, String name, byte[] tail) {
         ByteBuf buf = alloc.buffer(6 + name.length() + tail.length);
         int at = Wire.begin(buf, MessageType.PARSE);
@@ -117,6 +111,12 @@ public final class FrontendMessages {
 
     public static ByteBuf sync(ByteBufAllocator alloc) {
         return alloc.buffer(5).writeByte(MessageType.SYNC).writeInt(4);
+    }
+
+    /** Where the string that starts at {@code from} ends: its NUL, or the end of the message when it has none. */
+    public static int stringEnd(ByteBuf buf, int from) {
+        int end = buf.indexOf(from, buf.writerIndex(), (byte) 0);
+        return end < 0 ? buf.writerIndex() : end;
     }
 
     /** Where the NUL ending the string that starts at {@code from} is. */

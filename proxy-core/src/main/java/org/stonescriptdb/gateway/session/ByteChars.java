@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The bytes of a range of a buffer seen as characters, one per byte, without decoding them: enough for looking for
- * ASCII keywords, since in UTF-8 every byte of a multi-byte character is 0x80 or above and matches none. The bytes
+ * ASCII keywords, since in UTF-8 every byte of a multi-byte character is 0x80 or above and matches none; decoded
+ * only if asked for ({@link #toString}). The bytes
  * are copied once (one bulk read, cheaper than a String and than a buffer access per character, which a
  * leak-tracking buffer records one by one).
  */
@@ -15,6 +16,7 @@ final class ByteChars implements CharSequence {
     private final byte[] bytes;
     private final int from;
     private final int length;
+    private String text;
 
     ByteChars(ByteBuf buf, int from, int to) {
         this(new byte[to - from], 0, to - from);
@@ -42,8 +44,10 @@ final class ByteChars implements CharSequence {
         return new ByteChars(bytes, from + start, end - start);
     }
 
+    /** The bytes decoded as UTF-8 (once). */
     @Override
     public String toString() {
-        return new String(bytes, from, length, StandardCharsets.UTF_8);
+        if (text == null) text = new String(bytes, from, length, StandardCharsets.UTF_8);
+        return text;
     }
 }

@@ -115,11 +115,11 @@ final class ClientParameters {
         mine.reported().forEach((name, value) -> {
             if (!value.equals(backend.parameters().get(name))) set.put(name, value);
         });
-        unreported.forEach((name, value) -> {
+        mine.unreported().forEach((name, value) -> {
             if (!value.equals(backend.appliedSettings().get(name))) set.put(name, value);
         });
         List<String> reset = new ArrayList<>();
-        for (String name : backend.appliedSettings().keySet()) if (!unreported.containsKey(name)) reset.add(name);
+        for (String name : backend.appliedSettings().keySet()) if (!mine.unreported().containsKey(name)) reset.add(name);
         if (set.isEmpty() && reset.isEmpty()) {
             backend.matchedSettings(mine);
             return Sync.NONE;

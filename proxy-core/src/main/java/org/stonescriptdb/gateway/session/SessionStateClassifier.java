@@ -73,10 +73,10 @@ final class SessionStateClassifier {
      *                depends on the server version: PostgreSQL 18 reports search_path, 17 does not); SET of any
      *                other parameter pins
      */
-    static SessionStateEffect classify(String sql, Set<String> tracked) {
+    static SessionStateEffect classify(CharSequence sql, Set<String> tracked) {
         if (!mentionsSessionKeyword(sql)) return SessionStateEffect.NONE;
         SessionStateEffect result = SessionStateEffect.NONE;
-        for (SqlScanner.Statement s : statements(sql)) {
+        for (SqlScanner.Statement s : statements(sql.toString())) {
             SessionStateEffect e = classify(s, tracked);
             if (e instanceof SessionStateEffect.Pin) return e;
             if (!(e instanceof SessionStateEffect.None)) result = e;

@@ -247,26 +247,23 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     private void parse(ByteBuf message) {
         int nameAt = message.readerIndex() + 5;
-        if (message.getByte(nameAt) == 0 && !SessionStateClassifier.mentionsSessionKeyword(
-                new ByteChars(message, nameAt + 1, FrontendMessages.terminator(message, nameAt + 1)))) {
-            // The unnamed statement with no session effect (every Parse of pgbench -M extended): passed on as it is.
+        int queryAt = FrontendMessages.terminator(message, nameAt) + 1;
+        // Classified on the bytes in place: the unnamed statement with no session effect (every Parse of pgbench
+        // -M extended) is passed on without being decoded. A query without its NUL is left for the server to reject.
+        ByteChars query = new ByteChars(message, queryAt, FrontendMessages.stringEnd(message, queryAt));
+        SessionStateEffect effect = SessionStateClassifier.classify(query, session.parameters().trackedNames());
+        if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && statements.containsKey(d.name())
+                && SessionStateClassifier.statementCount(query.toString()) == 1) {
+            deallocateExtended(FrontendMessages.parse(message), message, d.name());
+            return;
+        }
+        noteSessionEffects(effect);
+        if (queryAt == nameAt + 1) { // the unnamed statement
             expect(Expected.parse(Kind.PARSE, null, 0));
             send(message);
             return;
         }
         FrontendMessages.Parse parse = FrontendMessages.parse(message);
-        SessionStateEffect effect = SessionStateClassifier.classify(parse.query(), session.parameters().trackedNames());
-        if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && statements.containsKey(d.name())
-                && SessionStateClassifier.statementCount(parse.query()) == 1) {
-            deallocateExtended(parse, message, d.name());
-            return;
-        }
-        noteSessionEffects(effect);
-        if (parse.name().isEmpty()) {
-            expect(Expected.parse(Kind.PARSE, null, 0));
-            send(message);
-            return;
-        }
         message.release();
         if (statements.containsKey(parse.name())) {
             // As the server does: the first statement stays, this Parse fails and the batch is skipped to its Sync.
@@ -366,14 +363,9 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     private void query(ByteBuf message) {
         int sqlAt = message.readerIndex() + 5;
-        if (!SessionStateClassifier.mentionsSessionKeyword(new ByteChars(message, sqlAt, FrontendMessages.terminator(message, sqlAt)))) {
-            expect(Expected.of(Kind.QUERY));
-            send(message);
-            return;
-        }
-        String sql = FrontendMessages.queryText(message);
+        ByteChars sql = new ByteChars(message, sqlAt, FrontendMessages.terminator(message, sqlAt));
         SessionStateEffect effect = SessionStateClassifier.classify(sql, session.parameters().trackedNames());
-        if (effect instanceof SessionStateEffect.Deallocate d && SessionStateClassifier.statementCount(sql) == 1
+        if (effect instanceof SessionStateEffect.Deallocate d && SessionStateClassifier.statementCount(sql.toString()) == 1
                 && (d.name() == null ? pinReason == null : statements.containsKey(d.name()))) {
             // DEALLOCATE of protocol-level statements: they live in the gateway's map, not on this backend.
             // (A pinned client's DEALLOCATE ALL also concerns its SQL-level statements: that one goes to the server.)
