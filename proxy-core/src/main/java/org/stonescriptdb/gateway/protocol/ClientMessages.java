@@ -98,7 +98,7 @@ public final class ClientMessages {
             });
         }
         if (!reset.isEmpty()) {
-            parseUnnamed(buf, "SELECT pg_catalog.set_config(name, reset_val, false) FROM pg_catalog.pg_settings WHERE name = pg_catalog.lower($1)");
+            parseUnnamed(buf, "SELECT pg_catalog.set_config(name, reset_val, false) FROM pg_catalog.pg_settings WHERE pg_catalog.lower(name) = pg_catalog.lower($1)");
             for (String name : reset) {
                 bind(buf, List.of(name));
                 execute(buf);
@@ -108,18 +108,52 @@ public final class ClientMessages {
         return buf;
     }
 
+    /** The gateway's own statement for {@link #restoreSettings}; closed in the same batch. */
+    public static final String RESTORE_STATEMENT = "stonescriptdb_restore_settings";
+
+    /**
+     * After a client's RESET, puts the client's own defaults back: each setting that is at the backend's default (its
+     * source is not a SET of this session, so the RESET ran) is set to {@code values}' value; one set by the session
+     * is left alone (the RESET failed or was rolled back). Sent right after the client's statement, it can therefore run
+     * whatever became of that statement. A named statement (closed at the end) keeps the client's unnamed statement
+     * intact; one Sync at the end.
+     */
+    public static ByteBuf restoreSettings(ByteBufAllocator alloc, Map<String, String> values) {
+        ByteBuf buf = alloc.buffer();
+        parse(buf, RESTORE_STATEMENT, "SELECT pg_catalog.set_config(name, $2, false) FROM pg_catalog.pg_settings"
+                + " WHERE pg_catalog.lower(name) = pg_catalog.lower($1) AND source <> 'session'");
+        values.forEach((name, value) -> {
+            bind(buf, RESTORE_STATEMENT, List.of(name, value));
+            execute(buf);
+        });
+        int at = Wire.begin(buf, MessageType.CLOSE);
+        buf.writeByte('S');
+        Wire.writeCString(buf, RESTORE_STATEMENT);
+        Wire.finish(buf, at);
+        sync(buf);
+        return buf;
+    }
+
     private static void parseUnnamed(ByteBuf buf, String sql) {
+        parse(buf, "", sql);
+    }
+
+    private static void parse(ByteBuf buf, String statement, String sql) {
         int at = Wire.begin(buf, MessageType.PARSE);
-        Wire.writeCString(buf, "");
+        Wire.writeCString(buf, statement);
         Wire.writeCString(buf, sql);
         buf.writeShort(0);
         Wire.finish(buf, at);
     }
 
     private static void bind(ByteBuf buf, List<String> textParams) {
+        bind(buf, "", textParams);
+    }
+
+    private static void bind(ByteBuf buf, String statement, List<String> textParams) {
         int at = Wire.begin(buf, MessageType.BIND);
         Wire.writeCString(buf, "");
-        Wire.writeCString(buf, "");
+        Wire.writeCString(buf, statement);
         buf.writeShort(0);
         buf.writeShort(textParams.size());
         for (String p : textParams) {

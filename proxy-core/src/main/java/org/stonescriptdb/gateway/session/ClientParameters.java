@@ -32,6 +32,11 @@ final class ClientParameters {
     /** Startup settings the server does not report: lower-case name → value. */
     private final Map<String, String> unreported = new LinkedHashMap<>();
     private final Map<String, String> requested;
+    /**
+     * The replayable reported parameters as the client had them right after login: what a RESET returns them to on
+     * a direct connection (the backend's own defaults are the gateway's startup values).
+     */
+    private Map<String, String> loginValues = Map.of();
     private Set<String> trackedNames;
     private int trackedFor = -1;
     /** The replayable settings as one value, shared by all clients with the same ones; null when they changed. */
@@ -51,10 +56,19 @@ final class ClientParameters {
         this.requested = startupSettings;
     }
 
+    /**
+     * Settings the gateway's own startup packet gives its backends (so an idle one is recognisable in
+     * pg_stat_activity), with what a client that did not ask for them has on a direct connection instead.
+     */
+    private static final Map<String, String> GATEWAY_STARTUP_DEFAULTS = Map.of("application_name", "");
+
     /** What a backend must be told at login so its session has exactly the startup packet's settings. */
     Sync loginSync(BackendConnection backend) {
         Map<String, String> set = new LinkedHashMap<>();
         Set<String> requestedLower = new TreeSet<>();
+        GATEWAY_STARTUP_DEFAULTS.forEach((name, value) -> {
+            if (valueOf(requested, name) == null && !value.equals(valueOf(backend.parameters(), name))) set.put(name, value);
+        });
         requested.forEach((name, value) -> {
             requestedLower.add(name.toLowerCase(Locale.ROOT));
             String current = valueOf(backend.parameters(), name);
@@ -77,7 +91,23 @@ final class ClientParameters {
             if (!reportedLower.contains(lower)) unreported.put(lower, value);
         });
         state = null;
+        loginValues = Map.copyOf(state().reported());
         synced(backend, sync);
+    }
+
+    /**
+     * What {@code reset} must put back on a backend for this client — the login value of each reported parameter it
+     * names, and the startup value of each unreported one — so RESET behaves as on a direct connection.
+     */
+    Map<String, String> restoreValues(SessionStateEffect.ResetSettings reset) {
+        Map<String, String> out = new LinkedHashMap<>();
+        loginValues.forEach((name, value) -> {
+            if (reset.all() || reset.names().contains(name.toLowerCase(Locale.ROOT))) out.put(name, value);
+        });
+        unreported.forEach((name, value) -> {
+            if (reset.all() || reset.names().contains(name)) out.put(name, value);
+        });
+        return out;
     }
 
     Map<String, String> reported() {

@@ -28,11 +28,16 @@ final class Expected {
         SYNC,
         /** Everything up to ReadyForQuery for a simple Query or FunctionCall. */
         QUERY,
+        /**
+         * Everything up to the ReadyForQuery of the gateway's own batch that puts a client's settings back after a
+         * RESET: swallowed but for ParameterStatus; {@code reply} holds the client's ReadyForQuery meanwhile.
+         */
+        RESTORE,
         /** A reply the gateway makes itself (ParseComplete of a statement the backend already has, CloseComplete…). */
         SYNTHETIC;
 
         boolean special() {
-            return this == PARSE_HIDDEN || this == CLOSE_HIDDEN || this == SYNTHETIC;
+            return this == PARSE_HIDDEN || this == CLOSE_HIDDEN || this == RESTORE || this == SYNTHETIC;
         }
     }
 
@@ -41,7 +46,7 @@ final class Expected {
     final int generation;
     final String name;
     ByteBuf reply;
-    /** For QUERY: an ErrorResponse arrived. */
+    /** For QUERY and RESTORE: an ErrorResponse arrived. */
     boolean failed;
 
     private Expected(Kind kind, StatementDef statement, int generation, String name, ByteBuf reply) {

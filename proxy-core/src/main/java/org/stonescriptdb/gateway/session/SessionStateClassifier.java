@@ -79,7 +79,7 @@ final class SessionStateClassifier {
         for (SqlScanner.Statement s : statements(sql.toString())) {
             SessionStateEffect e = classify(s, tracked);
             if (e instanceof SessionStateEffect.Pin) return e;
-            if (!(e instanceof SessionStateEffect.None)) result = e;
+            result = SessionStateEffect.combine(result, e);
         }
         return result;
     }
@@ -90,8 +90,7 @@ final class SessionStateClassifier {
         if (functions != null) return functions;
         return switch (first) {
             case "set" -> classifySet(s, tracked);
-            case "reset" -> s.word(1).equals("all") ? new SessionStateEffect.ResetAll()
-                    : tracked.contains(s.word(1)) ? SessionStateEffect.NONE : pin("RESET " + s.word(1));
+            case "reset" -> classifyReset(s, tracked);
             case "listen" -> pin("LISTEN");
             case "prepare" -> s.word(1).equals("transaction") ? SessionStateEffect.NONE : pin("SQL PREPARE");
             case "load" -> new SessionStateEffect.Pin("LOAD", false);
@@ -103,6 +102,13 @@ final class SessionStateClassifier {
             case "discard" -> s.word(1).equals("all") ? new SessionStateEffect.DiscardAll() : SessionStateEffect.NONE;
             default -> SessionStateEffect.NONE;
         };
+    }
+
+    private static SessionStateEffect classifyReset(SqlScanner.Statement s, Set<String> tracked) {
+        String name = s.word(1);
+        if (name.equals("all")) return SessionStateEffect.ResetSettings.ALL;
+        if (name.equals("time") && s.word(2).equals("zone")) return SessionStateEffect.ResetSettings.of("timezone");
+        return tracked.contains(name) ? SessionStateEffect.ResetSettings.of(name) : pin("RESET " + name);
     }
 
     private static SessionStateEffect classifySet(SqlScanner.Statement s, Set<String> tracked) {
@@ -122,9 +128,16 @@ final class SessionStateClassifier {
         }
         String name = s.word(i);
         if (name.equals("role")) return pin("SET ROLE");
-        if (name.equals("time") && s.word(i + 1).equals("zone")) return SessionStateEffect.NONE;
+        if (name.equals("time") && s.word(i + 1).equals("zone")) {
+            // SET TIME ZONE LOCAL | DEFAULT is a RESET TimeZone
+            String value = s.word(i + 2);
+            return value.equals("local") || value.equals("default") ? SessionStateEffect.ResetSettings.of("timezone") : SessionStateEffect.NONE;
+        }
         if (name.equals("names")) return SessionStateEffect.NONE; // client_encoding
-        return tracked.contains(name) ? SessionStateEffect.NONE : pin("SET " + name);
+        if (!tracked.contains(name)) return pin("SET " + name);
+        String to = s.word(i + 1);
+        boolean toDefault = (to.equals("to") || to.equals("=")) && s.word(i + 2).equals("default") && s.words().size() == i + 3;
+        return toDefault ? SessionStateEffect.ResetSettings.of(name) : SessionStateEffect.NONE;
     }
 
     private static boolean createsTemporaryObject(SqlScanner.Statement s) {

@@ -11,6 +11,7 @@ import org.stonescriptdb.gateway.pool.BackendStatements;
 import org.stonescriptdb.gateway.pool.GatewayQuery;
 import org.stonescriptdb.gateway.pool.PoolTimeoutException;
 import org.stonescriptdb.gateway.pool.WritabilityListener;
+import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
 import org.stonescriptdb.gateway.protocol.FrontendMessages;
 import org.stonescriptdb.gateway.protocol.MessageType;
@@ -54,7 +55,11 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     /** The client's named statements: client name → gateway statement, and the generation the client knows. */
     private final Map<String, ClientStatement> statements = new HashMap<>();
 
-    private record ClientStatement(StatementDef def, int generation) {
+    /** @param resets the settings the statement RESETs (the gateway puts the client's values back after it), or null */
+    private record ClientStatement(StatementDef def, int generation, SessionStateEffect.ResetSettings resets) {
+        ClientStatement current() {
+            return new ClientStatement(def, def.generation(), resets);
+        }
     }
     private final ArrayDeque<Expected> expected = new ArrayDeque<>();
     /** Hidden or synthetic entries in {@link #expected}: while there are any, backend replies are read whole. */
@@ -77,6 +82,11 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     /** A statement of the current batch reset the session (DISCARD ALL) or the settings (RESET ALL). */
     private boolean discardAtReady;
     private boolean resetSettingsAtReady;
+    /**
+     * Settings a statement of the current extended-protocol batch may RESET: the client's own values are put back
+     * right after the batch's Sync ({@link #restoreSettings}).
+     */
+    private SessionStateEffect.ResetSettings restoreAtSync;
     private boolean batchFailed;
     /** The statement of the last named Bind: the one a "cached plan must not change result type" is about. */
     private ClientStatement lastBound;
@@ -109,7 +119,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             expect(Expected.of(Kind.EXECUTE));
             return true;
         }
-        if (type == MessageType.SYNC) {
+        if (type == MessageType.SYNC && restoreAtSync == null) {
             expect(Expected.of(Kind.SYNC));
             return true;
         }
@@ -198,7 +208,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                         || !(SessionStateClassifier.classify(parse.query(), session.parameters().trackedNames()) instanceof SessionStateEffect.None)) {
                     return false;
                 }
-                statements.put(parse.name(), new ClientStatement(def, def.generation()));
+                statements.put(parse.name(), new ClientStatement(def, def.generation(), null));
                 client.write(FrontendMessages.parseComplete(alloc), client.voidPromise());
             }
             case MessageType.CLOSE -> {
@@ -236,6 +246,10 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                 skippingUntilSync = false;
                 expect(Expected.of(Kind.SYNC));
                 send(message);
+                if (restoreAtSync != null) {
+                    restoreSettings(restoreAtSync);
+                    restoreAtSync = null;
+                }
             }
             case MessageType.FUNCTION_CALL -> {
                 expect(Expected.of(Kind.QUERY));
@@ -258,6 +272,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             return;
         }
         noteSessionEffects(effect);
+        restoreAtSync(SessionStateEffect.resets(effect));
         if (queryAt == nameAt + 1) { // the unnamed statement
             expect(Expected.parse(Kind.PARSE, null, 0));
             send(message);
@@ -271,7 +286,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             return;
         }
         StatementDef def = services.statements().intern(parse.tail());
-        statements.put(parse.name(), new ClientStatement(def, def.generation()));
+        statements.put(parse.name(), new ClientStatement(def, def.generation(), SessionStateEffect.resets(effect)));
         if (backend.statements().generation(def.name()) == def.generation()) {
             expect(Expected.synthetic(FrontendMessages.parseComplete(alloc)));
         } else {
@@ -321,13 +336,14 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             // The statement's result type changed (DDL) since this client prepared it: the client learns it the way
             // the server would tell it, once; its cached row description is stale, so a quiet re-prepare would not do.
             message.release();
-            statements.put(name, new ClientStatement(def, def.generation()));
+            statements.put(name, statement.current());
             expect(Expected.synthetic(ServerMessages.error(alloc, new ErrorFields("ERROR", SqlState.FEATURE_NOT_SUPPORTED,
                     CACHED_PLAN_CHANGED, null), "RevalidateCachedQuery")));
             skippingUntilSync = true;
             return;
         }
         ensurePrepared(def);
+        restoreAtSync(statement.resets());
         lastBound = statement;
         lastBoundName = name;
         expect(Expected.of(Kind.BIND));
@@ -379,6 +395,25 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         noteSessionEffects(effect);
         expect(Expected.of(Kind.QUERY));
         send(message);
+        SessionStateEffect.ResetSettings resets = SessionStateEffect.resets(effect);
+        if (resets != null) restoreSettings(resets);
+    }
+
+    private void restoreAtSync(SessionStateEffect.ResetSettings resets) {
+        if (resets != null) restoreAtSync = resets.and(restoreAtSync);
+    }
+
+    /**
+     * Right behind a client's RESET (or DISCARD ALL, or SET … TO DEFAULT): the backend's defaults are the gateway's
+     * startup values, so the client's own — its startup packet's, as it saw them at login — are put back, only where
+     * the RESET took effect. The client's ReadyForQuery waits for this, so it sees the ParameterStatus of its own
+     * values before it can send anything else, as on a direct connection.
+     */
+    private void restoreSettings(SessionStateEffect.ResetSettings resets) {
+        Map<String, String> values = session.parameters().restoreValues(resets);
+        if (values.isEmpty()) return;
+        expect(Expected.of(Kind.RESTORE));
+        send(ClientMessages.restoreSettings(alloc, values));
     }
 
     /** Session effects of SQL that goes to the server. */
@@ -392,7 +427,11 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                 backend.statements().staleAll();
                 discardAtReady = true;
             }
-            case SessionStateEffect.ResetAll r -> resetSettingsAtReady = true;
+            case SessionStateEffect.ResetSettings r -> resetSettingsAtReady |= r.all();
+            case SessionStateEffect.Both b -> {
+                noteSessionEffects(b.first());
+                noteSessionEffects(b.second());
+            }
             case SessionStateEffect.Deallocate d -> {
                 if (d.name() == null) {
                     statements.clear();
@@ -631,6 +670,11 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             message.release();
             return;
         }
+        Expected first = expected.peekFirst();
+        if (first != null && first.kind == Kind.RESTORE) {
+            restoreReply(first, type, message);
+            return;
+        }
         switch (type) {
             case MessageType.READY_FOR_QUERY -> readyForQuery(message);
             case MessageType.PARAMETER_STATUS -> {
@@ -671,13 +715,22 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         // Everything up to the Sync or Query this answers is done (entries left over were skipped after an error).
         Expected e;
         while ((e = pop()) != null && e.kind != Kind.SYNC && e.kind != Kind.QUERY) e.discard();
-        client.write(message, client.voidPromise());
+        Expected next = expected.peekFirst();
+        if (next != null && next.kind == Kind.RESTORE) {
+            next.reply = message; // sent once the client's settings are back
+        } else {
+            client.write(message, client.voidPromise());
+        }
         if (discardAtReady && !batchFailed) {
             backend.forgetSessionState();
             if (pinResettable) pinReason = null;
         } else if (resetSettingsAtReady && !batchFailed) {
             backend.appliedSettingsReset();
         }
+        afterReady();
+    }
+
+    private void afterReady() {
         if (expected.isEmpty()) {
             discardAtReady = false;
             resetSettingsAtReady = false;
@@ -685,6 +738,35 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         }
         drainSynthetic();
         releaseIfDone();
+    }
+
+    /**
+     * A reply to {@link #restoreSettings}: swallowed, except ParameterStatus (the client learns its values are back);
+     * at its ReadyForQuery the client's own ReadyForQuery, held back till now, goes out. A failure (the transaction had
+     * already failed) changes nothing the client was not told.
+     */
+    private void restoreReply(Expected restore, byte type, ByteBuf message) {
+        switch (type) {
+            case MessageType.PARAMETER_STATUS -> {
+                session.parameters().parameterStatus(message);
+                client.write(message, client.voidPromise());
+            }
+            case MessageType.ERROR_RESPONSE -> {
+                restore.failed = true;
+                message.release();
+            }
+            case MessageType.READY_FOR_QUERY -> {
+                message.release();
+                pop();
+                // Whatever the RESET did to unreported startup settings, they hold the client's values now.
+                if (!restore.failed) session.parameters().synced(backend, ClientParameters.Sync.NONE);
+                ByteBuf clientsReady = restore.reply;
+                restore.reply = null;
+                if (clientsReady != null) client.write(clientsReady, client.voidPromise());
+                afterReady();
+            }
+            default -> message.release();
+        }
     }
 
     private void error(ByteBuf message) {
@@ -733,7 +815,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         def.invalidate(statement.generation());
         // This client has just been told; its next use (a retry, or a fresh Parse) must not be told again.
         if (lastBoundName != null && statements.get(lastBoundName) == statement) {
-            statements.put(lastBoundName, new ClientStatement(def, def.generation()));
+            statements.put(lastBoundName, statement.current());
         }
     }
 

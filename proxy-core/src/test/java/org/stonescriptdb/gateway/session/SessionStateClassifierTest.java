@@ -1,6 +1,8 @@
 package org.stonescriptdb.gateway.session;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Set;
@@ -40,5 +42,33 @@ class SessionStateClassifierTest {
     void falsePositivesOfThePreCheckAreScannedAndCleared(String sql) {
         assertThat(SessionStateClassifier.mentionsSessionKeyword(sql)).isTrue();
         assertThat(SessionStateClassifier.classify(sql, TRACKED)).isInstanceOf(SessionStateEffect.None.class);
+    }
+
+    /** Statements that return a tracked setting to the backend's default, which the gateway then puts back. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "RESET TimeZone|timezone", "reset time zone|timezone", "SET TIME ZONE LOCAL|timezone", "set time zone default|timezone",
+            "SET application_name TO DEFAULT|application_name", "set session DateStyle = default|datestyle"})
+    void resetsOfTrackedSettingsNameTheSetting(String sql, String name) {
+        assertThat(SessionStateClassifier.classify(sql, TRACKED)).isEqualTo(SessionStateEffect.ResetSettings.of(name));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SET TimeZone = 'UTC'", "SET TIME ZONE 'Europe/Rome'", "SET application_name = 'default'",
+            "SET LOCAL TimeZone TO DEFAULT", "SET DateStyle TO DEFAULT, ISO"})
+    void aSetToAValueIsNoReset(String sql) {
+        assertThat(SessionStateClassifier.classify(sql, TRACKED)).isInstanceOf(SessionStateEffect.None.class);
+    }
+
+    @Test
+    void severalResetsInOneQueryAddUpAndDiscardAllResetsEverything() {
+        assertThat(SessionStateClassifier.classify("RESET TimeZone; RESET application_name", TRACKED))
+                .isEqualTo(new SessionStateEffect.ResetSettings(false, Set.of("timezone", "application_name")));
+        assertThat(SessionStateClassifier.classify("RESET TimeZone; RESET ALL", TRACKED)).isEqualTo(SessionStateEffect.ResetSettings.ALL);
+        assertThat(SessionStateEffect.resets(SessionStateClassifier.classify("DISCARD ALL", TRACKED))).isEqualTo(SessionStateEffect.ResetSettings.ALL);
+        SessionStateEffect both = SessionStateClassifier.classify("RESET ALL; DEALLOCATE ALL", TRACKED);
+        assertThat(both).isEqualTo(new SessionStateEffect.Both(SessionStateEffect.ResetSettings.ALL, new SessionStateEffect.Deallocate(null)));
+        assertThat(SessionStateEffect.resets(both)).isEqualTo(SessionStateEffect.ResetSettings.ALL);
+        assertThat(SessionStateClassifier.classify("RESET work_mem", TRACKED)).isInstanceOf(SessionStateEffect.Pin.class);
     }
 }

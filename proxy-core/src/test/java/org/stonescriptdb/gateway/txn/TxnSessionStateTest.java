@@ -6,9 +6,16 @@ import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
 import org.stonescriptdb.gateway.testing.TestPostgres;
 
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.postgresql.core.BaseConnection;
+
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
@@ -84,6 +91,122 @@ class TxnSessionStateTest {
                 assertThat(one(holder, "select current_schemas(false)::text")).doesNotContain("tenant_a");
             }
         }
+    }
+
+    /**
+     * A backend's defaults are the gateway's startup values; RESET must still return to the client's own startup values,
+     * as it does on a direct connection — in what the server answers and in the ParameterStatus the driver keeps.
+     */
+    @ParameterizedTest(name = "preferQueryMode={0}")
+    @ValueSource(strings = {"extended", "simple"})
+    void resetReturnsToTheClientsStartupValuesAsOnADirectConnection(String queryMode) throws Exception {
+        String settings = "select current_setting('TimeZone') || '|' || current_setting('application_name') || '|' "
+                + "|| current_setting('DateStyle') || '|' || current_setting('statement_timeout')";
+        Properties p = new Properties();
+        p.setProperty("options", "-c statement_timeout=4321");
+        p.setProperty("ApplicationName", "reset-client");
+        p.setProperty("preferQueryMode", queryMode);
+        p.setProperty("assumeMinServerVersion", "10"); // application_name in the startup packet, not SET after login
+        Properties viaGateway = GatewayHarness.clientProperties();
+        viaGateway.putAll(p);
+        Properties direct = new Properties();
+        direct.putAll(p);
+        direct.setProperty("user", TestPostgres.SUPERUSER);
+        List<String> resets = List.of("reset TimeZone", "reset time zone", "set TimeZone to default", "set time zone local",
+                "reset application_name", "set application_name = default", "reset all", "discard all");
+        try (GatewayHarness gw = Txn.gateway(2);
+             Connection d = DriverManager.getConnection(TestPostgres.directUrl(DB), direct);
+             Connection a = gw.connect(DB, viaGateway);
+             Connection holder = gw.connect(DB)) {
+            String startup = one(d, settings);
+            assertThat(startup).as("the startup values differ from the server's defaults").contains("reset-client", "4321ms");
+            assertThat(one(a, settings)).isEqualTo(startup);
+            long pins = gw.proxy().counters().pinnedSessions();
+            for (String reset : resets) {
+                for (Connection c : List.of(d, a)) {
+                    try (Statement st = c.createStatement()) {
+                        st.execute("set TimeZone = 'Asia/Kolkata'");
+                        st.execute("set application_name = 'renamed'");
+                        st.execute("set DateStyle = 'ISO, DMY'");
+                        st.execute(reset);
+                    }
+                }
+                String expected = one(d, settings);
+                assertThat(one(a, settings)).as("after " + reset).isEqualTo(expected);
+                assertThat(elsewhere(a, holder, settings)).as("after " + reset + ", on another backend").isEqualTo(expected);
+                for (String reported : List.of("TimeZone", "application_name", "DateStyle")) {
+                    assertThat(parameterStatus(a, reported)).as(reported + " as the driver saw it after " + reset)
+                            .isEqualTo(parameterStatus(d, reported));
+                }
+            }
+            assertThat(parameterStatus(a, "TimeZone")).isNotEqualTo("Asia/Kolkata");
+            assertThat(gw.proxy().counters().pinnedSessions() - pins).as("pins").isZero();
+            assertThat(one(holder, "show application_name")).as("not leaked to another client").isNotEqualTo("reset-client");
+        }
+    }
+
+    /** A client that sent no application_name has the server's default, not the gateway's own name, as when direct. */
+    @Test
+    void withoutAnApplicationNameAtLoginTheClientHasTheServersDefault() throws Exception {
+        Properties p = GatewayHarness.clientProperties();
+        p.setProperty("assumeMinServerVersion", "10");
+        Properties direct = new Properties();
+        direct.setProperty("user", TestPostgres.SUPERUSER);
+        direct.setProperty("assumeMinServerVersion", "10");
+        try (GatewayHarness gw = Txn.gateway(2);
+             Connection d = DriverManager.getConnection(TestPostgres.directUrl(DB), direct);
+             Connection a = gw.connect(DB, p);
+             Connection holder = gw.connect(DB)) {
+            String expected = one(d, "show application_name");
+            assertThat(one(a, "show application_name")).isEqualTo(expected);
+            for (Connection c : List.of(d, a)) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("set application_name = 'renamed'");
+                    st.execute("reset application_name");
+                }
+            }
+            assertThat(one(a, "show application_name")).isEqualTo(one(d, "show application_name")).isEqualTo(expected);
+            assertThat(elsewhere(a, holder, "show application_name")).isEqualTo(expected);
+            assertThat(parameterStatus(a, "application_name")).isEqualTo(parameterStatus(d, "application_name"));
+        }
+    }
+
+    @Test
+    void aResetInARolledBackTransactionOrAPreparedStatementBehavesAsOnADirectConnection() throws Exception {
+        Properties p = GatewayHarness.clientProperties();
+        p.setProperty("ApplicationName", "reset-client");
+        p.setProperty("assumeMinServerVersion", "10");
+        p.setProperty("prepareThreshold", "1");
+        try (GatewayHarness gw = Txn.gateway(2); Connection a = gw.connect(DB, p); Connection holder = gw.connect(DB)) {
+            try (Statement st = a.createStatement()) {
+                st.execute("set application_name = 'renamed'");
+            }
+            a.setAutoCommit(false);
+            try (Statement st = a.createStatement()) {
+                st.execute("reset application_name");
+                assertThat(one(a, "show application_name")).isEqualTo("reset-client");
+            }
+            a.rollback();
+            a.setAutoCommit(true);
+            assertThat(one(a, "show application_name")).as("the RESET was rolled back").isEqualTo("renamed");
+            assertThat(parameterStatus(a, "application_name")).isEqualTo("renamed");
+            // A named statement (prepareThreshold=1) that resets, executed again after its Parse: Bind…Sync only.
+            try (PreparedStatement reset = a.prepareStatement("reset all")) {
+                for (int i = 0; i < 3; i++) {
+                    try (Statement st = a.createStatement()) {
+                        st.execute("set application_name = 'renamed-" + i + "'");
+                    }
+                    reset.execute();
+                    assertThat(one(a, "show application_name")).as("execution " + i).isEqualTo("reset-client");
+                    assertThat(elsewhere(a, holder, "show application_name")).isEqualTo("reset-client");
+                    assertThat(parameterStatus(a, "application_name")).isEqualTo("reset-client");
+                }
+            }
+        }
+    }
+
+    private static String parameterStatus(Connection c, String name) throws SQLException {
+        return c.unwrap(BaseConnection.class).getQueryExecutor().getParameterStatus(name);
     }
 
     @Test
