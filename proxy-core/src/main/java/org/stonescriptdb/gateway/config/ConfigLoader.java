@@ -83,6 +83,7 @@ public final class ConfigLoader {
                     seconds("CONNECTION_TIMEOUT_SECS", 5),
                     poolMode(),
                     integer("IO_THREADS", Runtime.getRuntime().availableProcessors(), 1, 1024),
+                    ioTransport(),
                     logLevel(),
                     apiKeys());
         }
@@ -140,6 +141,17 @@ public final class ConfigLoader {
                 case "session" -> PoolMode.SESSION;
                 case "transaction" -> PoolMode.TRANSACTION;
                 default -> throw new ConfigException("POOL_MODE must be 'transaction' or 'session', got '" + v + "'");
+            };
+        }
+
+        private IoTransport ioTransport() {
+            String v = string("IO_TRANSPORT", "auto");
+            return switch (v.toLowerCase(Locale.ROOT)) {
+                case "auto" -> IoTransport.AUTO;
+                case "io_uring" -> IoTransport.IO_URING;
+                case "epoll" -> IoTransport.EPOLL;
+                case "nio" -> IoTransport.NIO;
+                default -> throw new ConfigException("IO_TRANSPORT must be 'auto', 'io_uring', 'epoll' or 'nio', got '" + v + "'");
             };
         }
 

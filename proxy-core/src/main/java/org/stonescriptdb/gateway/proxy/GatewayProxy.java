@@ -37,7 +37,7 @@ public final class GatewayProxy implements AutoCloseable {
     private static final Duration HOUSEKEEPING_INTERVAL = Duration.ofSeconds(1);
 
     private final GatewayConfig config;
-    private final Transport transport = Transport.best();
+    private final Transport transport;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final SessionServices services;
@@ -48,6 +48,7 @@ public final class GatewayProxy implements AutoCloseable {
     /** @param backend the resolved backend (configured, or the embedded server's address) */
     public GatewayProxy(GatewayConfig config, BackendTarget backend) {
         this.config = config;
+        this.transport = Transport.of(config.ioTransport());
         this.acceptors = transport.newGroup(1, "gateway-accept");
         this.workers = transport.newGroup(config.ioThreads(), "gateway-io");
         BackendConnector connector = new BackendConnector(backend, transport, config.connectionTimeout(), config.poolMaxLifetime());
@@ -80,7 +81,13 @@ public final class GatewayProxy implements AutoCloseable {
         server = bootstrap.bind(config.gatewayHost(), config.proxyPort()).sync().channel();
         housekeeping = workers.next().scheduleAtFixedRate(services.pools()::housekeep,
                 HOUSEKEEPING_INTERVAL.toMillis(), HOUSEKEEPING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-        LOG.info("proxy listening on " + config.gatewayHost() + ":" + port() + " (" + config.poolMode().name().toLowerCase() + " pooling)");
+        LOG.info("proxy listening on " + config.gatewayHost() + ":" + port() + " (" + config.poolMode().name().toLowerCase() + " pooling, "
+                + config.ioThreads() + " event loop" + (config.ioThreads() == 1 ? "" : "s") + " on " + transport.name() + ")");
+    }
+
+    /** The event loops' kernel interface: io_uring, epoll or nio. */
+    public String transportName() {
+        return transport.name();
     }
 
     /** The bound port (useful when {@code PROXY_PORT=0}). */

@@ -58,6 +58,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(5), c.connectionTimeout());
         assertEquals(PoolMode.TRANSACTION, c.poolMode());
         assertEquals(Runtime.getRuntime().availableProcessors(), c.ioThreads());
+        assertEquals(IoTransport.AUTO, c.ioTransport());
         assertEquals("info", c.logLevel());
         assertThat(c.apiKeys()).isEmpty();
         assertEquals(c, GatewayConfig.defaults());
@@ -87,6 +88,7 @@ class ConfigLoaderTest {
                 "CONNECTION_TIMEOUT_SECS", "30",
                 "POOL_MODE", "Session",
                 "IO_THREADS", "3",
+                "IO_TRANSPORT", "EPOLL",
                 "LOG_LEVEL", "DEBUG",
                 "DB_HOST", "db.internal",
                 "DB_PORT", "5433",
@@ -108,6 +110,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(30), c.connectionTimeout());
         assertEquals(PoolMode.SESSION, c.poolMode());
         assertEquals(3, c.ioThreads());
+        assertEquals(IoTransport.EPOLL, c.ioTransport());
         assertEquals("debug", c.logLevel());
         assertEquals(new BackendTarget("db.internal", 5433, "maint", "gw", "s3cret"), c.backend());
         assertThat(c.apiKeys()).containsExactlyInAnyOrderEntriesOf(Map.of("admin", "k1", "demo", "k2"));
@@ -147,6 +150,7 @@ class ConfigLoaderTest {
         assertRefused("MAX_TOTAL_CONNECTIONS must be a whole number from 1 to 100000|'ten'", "MAX_TOTAL_CONNECTIONS", "ten");
         assertRefused("MAX_POOLS must be a whole number from 1 to 100000|'-5'", "MAX_POOLS", "-5");
         assertRefused("IO_THREADS must be a whole number from 1 to 1024|'0'", "IO_THREADS", "0");
+        assertRefused("IO_TRANSPORT must be 'auto', 'io_uring', 'epoll' or 'nio'|'kqueue'", "IO_TRANSPORT", "kqueue");
     }
 
     @Test
@@ -341,6 +345,7 @@ class ConfigLoaderTest {
         assertEquals(List.of(1, 2), List.of(d.withPorts(1, 2).gatewayPort(), d.withPorts(1, 2).proxyPort()));
         assertEquals(PoolMode.SESSION, d.withPoolMode(PoolMode.SESSION).poolMode());
         assertEquals(1, d.withIoThreads(1).ioThreads());
+        assertEquals(IoTransport.NIO, d.withIoTransport(IoTransport.NIO).ioTransport());
         assertEquals(d, d.withPoolMode(PoolMode.SESSION).withPoolMode(PoolMode.TRANSACTION));
         assertThatThrownBy(() -> d.allowedNetworks().add(Cidr.parse("1.2.3.4"))).isInstanceOf(UnsupportedOperationException.class);
     }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.stonescriptdb.gateway.config.IoTransport;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.proxy.Transport;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
@@ -33,7 +34,7 @@ class PoolManagerFairnessTest {
     @BeforeAll
     static void setUp() {
         DATABASES.forEach(TestPostgres::createDatabase);
-        group = Transport.best().newGroup(1, "fairness-test");
+        group = Transport.of(IoTransport.AUTO).newGroup(1, "fairness-test");
         loop = group.next();
     }
 
@@ -45,7 +46,7 @@ class PoolManagerFairnessTest {
     private static PoolManager manager(int perPool, int total, int pools) {
         GatewayConfig config = GatewayHarness.baseConfig().withPoolLimits(perPool, total, pools)
                 .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(20));
-        BackendConnector connector = new BackendConnector(TestPostgres.backendTarget(), Transport.best(), Duration.ofSeconds(10), Duration.ofHours(1));
+        BackendConnector connector = new BackendConnector(TestPostgres.backendTarget(), Transport.of(IoTransport.AUTO), Duration.ofSeconds(10), Duration.ofHours(1));
         return new PoolManager(config, connector);
     }
 
@@ -96,7 +97,7 @@ class PoolManagerFairnessTest {
      */
     @Test
     void aWaiterOnTheConnectionsOwnLoopMayGoFirstWithinTheGrace() throws Exception {
-        EventLoopGroup two = Transport.best().newGroup(2, "same-loop-test");
+        EventLoopGroup two = Transport.of(IoTransport.AUTO).newGroup(2, "same-loop-test");
         try {
             EventLoop loopA = two.next();
             EventLoop loopB = two.next();
@@ -179,7 +180,7 @@ class PoolManagerFairnessTest {
     void aWaiterThatTimesOutGetsA53300MessageNamingTheLimits() throws Exception {
         GatewayConfig config = GatewayHarness.baseConfig().withPoolLimits(1, 5, 10)
                 .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(1));
-        BackendConnector connector = new BackendConnector(TestPostgres.backendTarget(), Transport.best(), Duration.ofSeconds(10), Duration.ofHours(1));
+        BackendConnector connector = new BackendConnector(TestPostgres.backendTarget(), Transport.of(IoTransport.AUTO), Duration.ofSeconds(10), Duration.ofHours(1));
         org.stonescriptdb.gateway.metrics.ProxyCounters counters = new org.stonescriptdb.gateway.metrics.ProxyCounters();
         PoolManager pools = new PoolManager(config, connector, counters);
         try {
