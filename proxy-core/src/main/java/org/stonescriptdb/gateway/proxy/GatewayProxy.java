@@ -10,6 +10,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.codec.StartupDecoder;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.config.IoTransport;
 import org.stonescriptdb.gateway.metrics.ProxyCounters;
 import org.stonescriptdb.gateway.metrics.ProxyStats;
 import org.stonescriptdb.gateway.pool.BackendConnector;
@@ -48,8 +49,20 @@ public final class GatewayProxy implements AutoCloseable {
     /** @param backend the resolved backend (configured, or the embedded server's address) */
     public GatewayProxy(GatewayConfig config, BackendTarget backend) {
         this.config = config;
-        this.transport = Transport.of(config.ioTransport());
-        this.acceptors = transport.newGroup(1, "gateway-accept");
+        Transport chosen = Transport.of(config.ioTransport());
+        EventLoopGroup accepting;
+        try {
+            accepting = chosen.newGroup(1, "gateway-accept");
+        } catch (RuntimeException e) {
+            // io_uring said it was available but a ring could not be set up (an old kernel's locked-memory limit, a
+            // sandbox): with IO_TRANSPORT=auto, epoll serves instead; a transport asked for by name stops the start.
+            if (config.ioTransport() != IoTransport.AUTO || !Transport.available(IoTransport.EPOLL)) throw e;
+            LOG.warning("the " + chosen.name() + " transport could not start (" + e.getMessage() + "); using epoll");
+            chosen = Transport.of(IoTransport.EPOLL);
+            accepting = chosen.newGroup(1, "gateway-accept");
+        }
+        this.transport = chosen;
+        this.acceptors = accepting;
         this.workers = transport.newGroup(config.ioThreads(), "gateway-io");
         BackendConnector connector = new BackendConnector(backend, transport, config.connectionTimeout(), config.poolMaxLifetime());
         ProxyCounters counters = new ProxyCounters();
