@@ -137,6 +137,11 @@ final class ClientParameters {
         return trackedNames;
     }
 
+    /** Lower-case names of the client's startup settings the server does not report (the gateway replays them). */
+    Set<String> unreportedNames() {
+        return Collections.unmodifiableSet(unreported.keySet());
+    }
+
     /** The settings to set and reset on {@code backend} so its session matches this client's. */
     Sync syncFor(BackendConnection backend) {
         SettingsState mine = state();

@@ -72,25 +72,40 @@ final class SessionStateClassifier {
      * @param tracked lower-case names of the parameters the server reports and the gateway replays (which ones
      *                depends on the server version: PostgreSQL 18 reports search_path, 17 does not); SET of any
      *                other parameter pins
+     * @param startupUnreported lower-case names of the client's startup settings the server does not report: a RESET
+     *                of one (back to the startup value, which the gateway knows) does not pin
      */
-    static SessionStateEffect classify(CharSequence sql, Set<String> tracked) {
+    static SessionStateEffect classify(CharSequence sql, Set<String> tracked, Set<String> startupUnreported) {
         if (!mentionsSessionKeyword(sql)) return SessionStateEffect.NONE;
         SessionStateEffect result = SessionStateEffect.NONE;
+        Settings settings = new Settings(tracked, startupUnreported);
         for (SqlScanner.Statement s : statements(sql.toString())) {
-            SessionStateEffect e = classify(s, tracked);
+            SessionStateEffect e = classify(s, settings);
             if (e instanceof SessionStateEffect.Pin) return e;
             result = SessionStateEffect.combine(result, e);
         }
         return result;
     }
 
-    private static SessionStateEffect classify(SqlScanner.Statement s, Set<String> tracked) {
+    /** A client without unreported startup settings. */
+    static SessionStateEffect classify(CharSequence sql, Set<String> tracked) {
+        return classify(sql, tracked, Set.of());
+    }
+
+    /** What the gateway knows about a client's settings: the ones it replays, and the ones it can put back after a RESET. */
+    private record Settings(Set<String> tracked, Set<String> startupUnreported) {
+        boolean resettable(String name) {
+            return tracked.contains(name) || startupUnreported.contains(name);
+        }
+    }
+
+    private static SessionStateEffect classify(SqlScanner.Statement s, Settings settings) {
         String first = s.word(0);
         SessionStateEffect functions = sessionFunctions(s.words());
         if (functions != null) return functions;
         return switch (first) {
-            case "set" -> classifySet(s, tracked);
-            case "reset" -> classifyReset(s, tracked);
+            case "set" -> classifySet(s, settings);
+            case "reset" -> classifyReset(s, settings);
             case "listen" -> pin("LISTEN");
             case "prepare" -> s.word(1).equals("transaction") ? SessionStateEffect.NONE : pin("SQL PREPARE");
             case "load" -> new SessionStateEffect.Pin("LOAD", false);
@@ -104,14 +119,15 @@ final class SessionStateClassifier {
         };
     }
 
-    private static SessionStateEffect classifyReset(SqlScanner.Statement s, Set<String> tracked) {
+    private static SessionStateEffect classifyReset(SqlScanner.Statement s, Settings settings) {
         String name = s.word(1);
         if (name.equals("all")) return SessionStateEffect.ResetSettings.ALL;
         if (name.equals("time") && s.word(2).equals("zone")) return SessionStateEffect.ResetSettings.of("timezone");
-        return tracked.contains(name) ? SessionStateEffect.ResetSettings.of(name) : pin("RESET " + name);
+        return settings.resettable(name) ? SessionStateEffect.ResetSettings.of(name) : pin("RESET " + name);
     }
 
-    private static SessionStateEffect classifySet(SqlScanner.Statement s, Set<String> tracked) {
+    private static SessionStateEffect classifySet(SqlScanner.Statement s, Settings settings) {
+        Set<String> tracked = settings.tracked();
         int i = 1;
         String scope = s.word(i);
         if (scope.equals("local")) return SessionStateEffect.NONE;
@@ -134,10 +150,10 @@ final class SessionStateClassifier {
             return value.equals("local") || value.equals("default") ? SessionStateEffect.ResetSettings.of("timezone") : SessionStateEffect.NONE;
         }
         if (name.equals("names")) return SessionStateEffect.NONE; // client_encoding
-        if (!tracked.contains(name)) return pin("SET " + name);
         String to = s.word(i + 1);
         boolean toDefault = (to.equals("to") || to.equals("=")) && s.word(i + 2).equals("default") && s.words().size() == i + 3;
-        return toDefault ? SessionStateEffect.ResetSettings.of(name) : SessionStateEffect.NONE;
+        if (toDefault && settings.resettable(name)) return SessionStateEffect.ResetSettings.of(name);
+        return tracked.contains(name) ? SessionStateEffect.NONE : pin("SET " + name);
     }
 
     private static boolean createsTemporaryObject(SqlScanner.Statement s) {

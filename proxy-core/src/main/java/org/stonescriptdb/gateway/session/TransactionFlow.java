@@ -205,7 +205,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                 if (parse.name().isEmpty() || statements.containsKey(parse.name())) return false;
                 StatementDef def = services.statements().intern(parse.tail());
                 if (!def.acceptedIn(session.database())
-                        || !(SessionStateClassifier.classify(parse.query(), session.parameters().trackedNames()) instanceof SessionStateEffect.None)) {
+                        || !(classify(parse.query()) instanceof SessionStateEffect.None)) {
                     return false;
                 }
                 statements.put(parse.name(), new ClientStatement(def, def.generation(), null));
@@ -265,7 +265,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         // Classified on the bytes in place: the unnamed statement with no session effect (every Parse of pgbench
         // -M extended) is passed on without being decoded. A query without its NUL is left for the server to reject.
         ByteChars query = new ByteChars(message, queryAt, FrontendMessages.stringEnd(message, queryAt));
-        SessionStateEffect effect = SessionStateClassifier.classify(query, session.parameters().trackedNames());
+        SessionStateEffect effect = classify(query);
         if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && statements.containsKey(d.name())
                 && SessionStateClassifier.statementCount(query.toString()) == 1) {
             deallocateExtended(FrontendMessages.parse(message), message, d.name());
@@ -380,7 +380,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private void query(ByteBuf message) {
         int sqlAt = message.readerIndex() + 5;
         ByteChars sql = new ByteChars(message, sqlAt, FrontendMessages.terminator(message, sqlAt));
-        SessionStateEffect effect = SessionStateClassifier.classify(sql, session.parameters().trackedNames());
+        SessionStateEffect effect = classify(sql);
         if (effect instanceof SessionStateEffect.Deallocate d && SessionStateClassifier.statementCount(sql.toString()) == 1
                 && (d.name() == null ? pinReason == null : statements.containsKey(d.name()))) {
             // DEALLOCATE of protocol-level statements: they live in the gateway's map, not on this backend.
@@ -414,6 +414,10 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         if (values.isEmpty()) return;
         expect(Expected.of(Kind.RESTORE));
         send(ClientMessages.restoreSettings(alloc, values));
+    }
+
+    private SessionStateEffect classify(CharSequence sql) {
+        return SessionStateClassifier.classify(sql, session.parameters().trackedNames(), session.parameters().unreportedNames());
     }
 
     /** Session effects of SQL that goes to the server. */

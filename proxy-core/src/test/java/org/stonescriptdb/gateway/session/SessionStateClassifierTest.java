@@ -71,4 +71,14 @@ class SessionStateClassifierTest {
         assertThat(SessionStateEffect.resets(both)).isEqualTo(SessionStateEffect.ResetSettings.ALL);
         assertThat(SessionStateClassifier.classify("RESET work_mem", TRACKED)).isInstanceOf(SessionStateEffect.Pin.class);
     }
+
+    /** A startup setting the server does not report (options -c work_mem=…) can be put back after a RESET: no pin. */
+    @Test
+    void resetOfAnUnreportedStartupSettingDoesNotPinButItsSetStillDoes() {
+        Set<String> startup = Set.of("work_mem");
+        assertThat(SessionStateClassifier.classify("RESET work_mem", TRACKED, startup)).isEqualTo(SessionStateEffect.ResetSettings.of("work_mem"));
+        assertThat(SessionStateClassifier.classify("SET work_mem TO DEFAULT", TRACKED, startup)).isEqualTo(SessionStateEffect.ResetSettings.of("work_mem"));
+        assertThat(SessionStateClassifier.classify("SET work_mem = '8MB'", TRACKED, startup)).isInstanceOf(SessionStateEffect.Pin.class);
+        assertThat(SessionStateClassifier.classify("RESET lock_timeout", TRACKED, startup)).isInstanceOf(SessionStateEffect.Pin.class);
+    }
 }

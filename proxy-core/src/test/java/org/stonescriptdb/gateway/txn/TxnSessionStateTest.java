@@ -113,7 +113,8 @@ class TxnSessionStateTest {
         direct.putAll(p);
         direct.setProperty("user", TestPostgres.SUPERUSER);
         List<String> resets = List.of("reset TimeZone", "reset time zone", "set TimeZone to default", "set time zone local",
-                "reset application_name", "set application_name = default", "reset all", "discard all");
+                "reset application_name", "set application_name = default", "reset statement_timeout",
+                "set statement_timeout to default", "reset all", "discard all");
         try (GatewayHarness gw = Txn.gateway(2);
              Connection d = DriverManager.getConnection(TestPostgres.directUrl(DB), direct);
              Connection a = gw.connect(DB, viaGateway);
