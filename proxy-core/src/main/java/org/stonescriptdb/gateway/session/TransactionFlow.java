@@ -272,7 +272,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             return;
         }
         noteSessionEffects(effect);
-        restoreAtSync(SessionStateEffect.resets(effect));
+        restoreAfterSync(SessionStateEffect.resets(effect));
         if (queryAt == nameAt + 1) { // the unnamed statement
             expect(Expected.parse(Kind.PARSE, null, 0));
             send(message);
@@ -343,7 +343,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             return;
         }
         ensurePrepared(def);
-        restoreAtSync(statement.resets());
+        restoreAfterSync(statement.resets());
         lastBound = statement;
         lastBoundName = name;
         expect(Expected.of(Kind.BIND));
@@ -399,7 +399,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         if (resets != null) restoreSettings(resets);
     }
 
-    private void restoreAtSync(SessionStateEffect.ResetSettings resets) {
+    /** Puts the client's settings back after the batch's Sync: {@code resets} (may be null) are among its statements. */
+    private void restoreAfterSync(SessionStateEffect.ResetSettings resets) {
         if (resets != null) restoreAtSync = resets.and(restoreAtSync);
     }
 
