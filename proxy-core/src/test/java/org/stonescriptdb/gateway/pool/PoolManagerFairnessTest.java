@@ -40,7 +40,7 @@ class PoolManagerFairnessTest {
 
     @AfterAll
     static void tearDown() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS); // bounded: see GatewayProxy.awaitStopped
     }
 
     private static PoolManager manager(int perPool, int total, int pools) {
@@ -133,7 +133,7 @@ class PoolManagerFairnessTest {
                 }
             }
         } finally {
-            two.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            two.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 
