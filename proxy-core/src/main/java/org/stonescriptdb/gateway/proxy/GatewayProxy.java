@@ -160,7 +160,7 @@ public final class GatewayProxy implements AutoCloseable {
 
     /**
      * Waits a bounded time for event loops to stop. Netty's io_uring loop can, rarely, wait forever at the end for a
-     * completion that never comes (seen once in the suite, in {@code IoUringIoHandler.prepareToDestroy}); its threads
+     * completion that never comes (about one run of the suite in four, in {@code IoUringIoHandler.prepareToDestroy}); its threads
      * are daemons, so a stop must not hang on them — the process can still exit.
      */
     private static void awaitStopped(io.netty.util.concurrent.Future<?> termination, String loops) {
