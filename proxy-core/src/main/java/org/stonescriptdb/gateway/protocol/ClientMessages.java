@@ -84,12 +84,7 @@ public final class ClientMessages {
      */
     public static ByteBuf sessionSync(ByteBufAllocator alloc, Map<String, String> set, List<String> reset, List<String> closeStatements) {
         ByteBuf buf = alloc.buffer();
-        for (String name : closeStatements) {
-            int at = Wire.begin(buf, MessageType.CLOSE);
-            buf.writeByte('S');
-            Wire.writeCString(buf, name);
-            Wire.finish(buf, at);
-        }
+        for (String name : closeStatements) closeStatement(buf, name);
         if (!set.isEmpty()) {
             parseUnnamed(buf, "SELECT pg_catalog.set_config($1, $2, false)");
             set.forEach((name, value) -> {
@@ -126,12 +121,16 @@ public final class ClientMessages {
             bind(buf, RESTORE_STATEMENT, List.of(name, value));
             execute(buf);
         });
-        int at = Wire.begin(buf, MessageType.CLOSE);
-        buf.writeByte('S');
-        Wire.writeCString(buf, RESTORE_STATEMENT);
-        Wire.finish(buf, at);
+        closeStatement(buf, RESTORE_STATEMENT);
         sync(buf);
         return buf;
+    }
+
+    private static void closeStatement(ByteBuf buf, String name) {
+        int at = Wire.begin(buf, MessageType.CLOSE);
+        buf.writeByte('S');
+        Wire.writeCString(buf, name);
+        Wire.finish(buf, at);
     }
 
     private static void parseUnnamed(ByteBuf buf, String sql) {

@@ -87,11 +87,6 @@ final class SessionStateClassifier {
         return result;
     }
 
-    /** A client without unreported startup settings. */
-    static SessionStateEffect classify(CharSequence sql, Set<String> tracked) {
-        return classify(sql, tracked, Set.of());
-    }
-
     /** What the gateway knows about a client's settings: the ones it replays, and the ones it can put back after a RESET. */
     private record Settings(Set<String> tracked, Set<String> startupUnreported) {
         boolean resettable(String name) {

@@ -127,29 +127,11 @@ class TransportTest {
         }
     }
 
-    /** Waits until the query to cancel runs on the server (a cancel sent earlier would find nothing to stop). */
-    private static void awaitSleeping() throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        try (Connection direct = TestPostgres.direct(TestPostgres.MAINTENANCE_DATABASE);
-             PreparedStatement ps = direct.prepareStatement(
-                     "select count(*) from pg_stat_activity where datname = ? and state = 'active' and query like '%pg_sleep%'")) {
-            ps.setString(1, DB);
-            while (System.nanoTime() < deadline) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getInt(1) > 0) return;
-                }
-                Thread.sleep(20);
-            }
-        }
-        throw new AssertionError("no pg_sleep started on " + DB + " within 5 s");
-    }
-
     private static void aCancelStopsTheQuery(GatewayHarness gw) throws Exception {
         try (Connection c = gw.connect(DB); Statement st = c.createStatement()) {
             CompletableFuture<Void> cancel = CompletableFuture.runAsync(() -> {
                 try {
-                    awaitSleeping();
+                    TestPostgres.awaitActiveQuery(DB, "pg_sleep");
                     st.cancel();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);

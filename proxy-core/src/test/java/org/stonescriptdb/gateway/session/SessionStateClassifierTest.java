@@ -13,6 +13,11 @@ class SessionStateClassifierTest {
 
     private static final Set<String> TRACKED = Set.of("application_name", "timezone", "datestyle", "client_encoding");
 
+    /** A client with these reported parameters and no unreported startup settings. */
+    private static SessionStateEffect classify(String sql) {
+        return SessionStateClassifier.classify(sql, TRACKED, Set.of());
+    }
+
     /** Every statement the classifier acts on passes the keyword pre-check, whatever its letter case. */
     @ParameterizedTest
     @ValueSource(strings = {
@@ -24,7 +29,7 @@ class SessionStateClassifierTest {
             "SET ROLE admin", "SET SESSION AUTHORIZATION admin", "SELECT 1; SET work_mem = '1MB'"})
     void statementsWithSessionEffectsAreNeverSkipped(String sql) {
         assertThat(SessionStateClassifier.mentionsSessionKeyword(sql)).isTrue();
-        assertThat(SessionStateClassifier.classify(sql, TRACKED)).isNotInstanceOf(SessionStateEffect.None.class);
+        assertThat(classify(sql)).isNotInstanceOf(SessionStateEffect.None.class);
     }
 
     @ParameterizedTest
@@ -33,7 +38,7 @@ class SessionStateClassifierTest {
             "SELECT now()", "", "SELECT 'ünïcödé' AS x"})
     void everydayQueriesSkipTheScanner(String sql) {
         assertThat(SessionStateClassifier.mentionsSessionKeyword(sql)).isFalse();
-        assertThat(SessionStateClassifier.classify(sql, TRACKED)).isInstanceOf(SessionStateEffect.None.class);
+        assertThat(classify(sql)).isInstanceOf(SessionStateEffect.None.class);
     }
 
     /** A keyword inside a literal passes the pre-check but the scanner still finds no session effect. */
@@ -41,7 +46,7 @@ class SessionStateClassifierTest {
     @ValueSource(strings = {"UPDATE t SET a = 1", "SELECT 'SET work_mem = 1'", "SELECT * FROM temperatures", "SELECT offset_x FROM t"})
     void falsePositivesOfThePreCheckAreScannedAndCleared(String sql) {
         assertThat(SessionStateClassifier.mentionsSessionKeyword(sql)).isTrue();
-        assertThat(SessionStateClassifier.classify(sql, TRACKED)).isInstanceOf(SessionStateEffect.None.class);
+        assertThat(classify(sql)).isInstanceOf(SessionStateEffect.None.class);
     }
 
     /** Statements that return a tracked setting to the backend's default, which the gateway then puts back. */
@@ -50,26 +55,26 @@ class SessionStateClassifierTest {
             "RESET TimeZone|timezone", "reset time zone|timezone", "SET TIME ZONE LOCAL|timezone", "set time zone default|timezone",
             "SET application_name TO DEFAULT|application_name", "set session DateStyle = default|datestyle"})
     void resetsOfTrackedSettingsNameTheSetting(String sql, String name) {
-        assertThat(SessionStateClassifier.classify(sql, TRACKED)).isEqualTo(SessionStateEffect.ResetSettings.of(name));
+        assertThat(classify(sql)).isEqualTo(SessionStateEffect.ResetSettings.of(name));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"SET TimeZone = 'UTC'", "SET TIME ZONE 'Europe/Rome'", "SET application_name = 'default'",
             "SET LOCAL TimeZone TO DEFAULT", "SET DateStyle TO DEFAULT, ISO"})
     void aSetToAValueIsNoReset(String sql) {
-        assertThat(SessionStateClassifier.classify(sql, TRACKED)).isInstanceOf(SessionStateEffect.None.class);
+        assertThat(classify(sql)).isInstanceOf(SessionStateEffect.None.class);
     }
 
     @Test
     void severalResetsInOneQueryAddUpAndDiscardAllResetsEverything() {
-        assertThat(SessionStateClassifier.classify("RESET TimeZone; RESET application_name", TRACKED))
+        assertThat(classify("RESET TimeZone; RESET application_name"))
                 .isEqualTo(new SessionStateEffect.ResetSettings(false, Set.of("timezone", "application_name")));
-        assertThat(SessionStateClassifier.classify("RESET TimeZone; RESET ALL", TRACKED)).isEqualTo(SessionStateEffect.ResetSettings.ALL);
-        assertThat(SessionStateEffect.resets(SessionStateClassifier.classify("DISCARD ALL", TRACKED))).isEqualTo(SessionStateEffect.ResetSettings.ALL);
-        SessionStateEffect both = SessionStateClassifier.classify("RESET ALL; DEALLOCATE ALL", TRACKED);
+        assertThat(classify("RESET TimeZone; RESET ALL")).isEqualTo(SessionStateEffect.ResetSettings.ALL);
+        assertThat(SessionStateEffect.resets(classify("DISCARD ALL"))).isEqualTo(SessionStateEffect.ResetSettings.ALL);
+        SessionStateEffect both = classify("RESET ALL; DEALLOCATE ALL");
         assertThat(both).isEqualTo(new SessionStateEffect.Both(SessionStateEffect.ResetSettings.ALL, new SessionStateEffect.Deallocate(null)));
         assertThat(SessionStateEffect.resets(both)).isEqualTo(SessionStateEffect.ResetSettings.ALL);
-        assertThat(SessionStateClassifier.classify("RESET work_mem", TRACKED)).isInstanceOf(SessionStateEffect.Pin.class);
+        assertThat(classify("RESET work_mem")).isInstanceOf(SessionStateEffect.Pin.class);
     }
 
     /** A startup setting the server does not report (options -c work_mem=…) can be put back after a RESET: no pin. */

@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Properties;
 
 /**
@@ -100,6 +101,33 @@ public final class TestPostgres {
         } catch (SQLException e) {
             throw new IllegalStateException("setup SQL failed in " + database + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Waits up to 5 s until a query containing {@code fragment} runs on {@code database} (a cancel sent before it
+     * starts would find nothing to stop).
+     */
+    public static void awaitActiveQuery(String database, String fragment) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        try (Connection c = direct(MAINTENANCE_DATABASE);
+             PreparedStatement ps = c.prepareStatement("select count(*) from pg_stat_activity where datname = ? and state = 'active'"
+                     + " and pid <> pg_backend_pid() and strpos(query, ?) > 0")) {
+            ps.setString(1, database);
+            ps.setString(2, fragment);
+            while (System.nanoTime() < deadline) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getInt(1) > 0) return;
+                }
+                Thread.sleep(20);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        throw new AssertionError("no query containing '" + fragment + "' started on " + database + " within 5 s");
     }
 
     /** Sessions on the backend connected to the database, other than the caller's own. */

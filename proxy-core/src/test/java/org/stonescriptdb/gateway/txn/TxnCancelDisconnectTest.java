@@ -37,13 +37,8 @@ class TxnCancelDisconnectTest {
         TestPostgres.execute(DB, "create table if not exists marks (label text)");
     }
 
-    private static boolean sleeping() throws SQLException {
-        return Txn.direct(TestPostgres.MAINTENANCE_DATABASE,
-                "select 1 from pg_stat_activity where datname = ? and state = 'active' and query like '%pg_sleep%'", DB) != null;
-    }
-
-    private static void awaitSleeping() throws Exception {
-        assertThat(Txn.eventually(Duration.ofSeconds(5), TxnCancelDisconnectTest::sleeping)).as("a pg_sleep running on " + DB).isTrue();
+    private static void awaitSleeping() {
+        TestPostgres.awaitActiveQuery(DB, "pg_sleep");
     }
 
     @Test
