@@ -84,6 +84,7 @@ public final class ConfigLoader {
                     poolMode(),
                     integer("IO_THREADS", Runtime.getRuntime().availableProcessors(), 1, 1024),
                     ioTransport(),
+                    integer("IO_SPIN_MICROS", 0, 0, 1_000_000),
                     logLevel(),
                     apiKeys());
         }

@@ -14,6 +14,7 @@ import java.util.TreeSet;
  * @param backend          the PostgreSQL server, or {@code null} to start an embedded one under {@code dataDir}
  * @param ioThreads        event loops (threads) serving client and backend connections
  * @param ioTransport      the kernel interface those event loops use
+ * @param ioSpinMicros     how long an event loop keeps polling for I/O after its last before it sleeps (0: never)
  * @param apiKeys          {@code API_KEY_*} values keyed by the lower-cased suffix ({@code admin}, a platform name)
  */
 public record GatewayConfig(
@@ -32,6 +33,7 @@ public record GatewayConfig(
         PoolMode poolMode,
         int ioThreads,
         IoTransport ioTransport,
+        int ioSpinMicros,
         String logLevel,
         Map<String, String> apiKeys) {
 
@@ -50,7 +52,7 @@ public record GatewayConfig(
                 + ", gatewayPort=" + gatewayPort + ", proxyPort=" + proxyPort + ", allowedNetworks=" + allowedNetworks
                 + ", maxConnectionsPerPool=" + maxConnectionsPerPool + ", maxTotalConnections=" + maxTotalConnections
                 + ", maxPools=" + maxPools + ", poolIdleTimeout=" + poolIdleTimeout + ", poolMaxLifetime=" + poolMaxLifetime
-                + ", connectionTimeout=" + connectionTimeout + ", poolMode=" + poolMode + ", ioThreads=" + ioThreads + ", ioTransport=" + ioTransport + ", logLevel=" + logLevel
+                + ", connectionTimeout=" + connectionTimeout + ", poolMode=" + poolMode + ", ioThreads=" + ioThreads + ", ioTransport=" + ioTransport + ", ioSpinMicros=" + ioSpinMicros + ", logLevel=" + logLevel
                 + ", apiKeys=" + redactedKeys() + "]";
     }
 
@@ -71,46 +73,51 @@ public record GatewayConfig(
 
     public GatewayConfig withBackend(BackendTarget b) {
         return new GatewayConfig(b, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
     }
 
     public GatewayConfig withPorts(int newGatewayPort, int newProxyPort) {
         return new GatewayConfig(backend, dataDir, gatewayHost, newGatewayPort, newProxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
     }
 
     public GatewayConfig withAllowedNetworks(List<Cidr> networks) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, networks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
     }
 
     public GatewayConfig withPoolLimits(int perPool, int total, int pools) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, perPool,
-                total, pools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, logLevel, apiKeys);
+                total, pools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
     }
 
     public GatewayConfig withTimeouts(Duration idle, Duration lifetime, Duration connect) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, idle, lifetime, connect, poolMode, ioThreads, ioTransport, logLevel, apiKeys);
+                maxTotalConnections, maxPools, idle, lifetime, connect, poolMode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
     }
 
     public GatewayConfig withPoolMode(PoolMode mode) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, mode, ioThreads, ioTransport, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, mode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
     }
 
     public GatewayConfig withIoThreads(int threads) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, threads, ioTransport, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, threads, ioTransport, ioSpinMicros, logLevel, apiKeys);
     }
 
     public GatewayConfig withIoTransport(IoTransport transport) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, transport, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, transport, ioSpinMicros, logLevel, apiKeys);
+    }
+
+    public GatewayConfig withIoSpinMicros(int micros) {
+        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, micros, logLevel, apiKeys);
     }
 
     public GatewayConfig withDataDir(Path dir) {
         return new GatewayConfig(backend, dir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
     }
 }

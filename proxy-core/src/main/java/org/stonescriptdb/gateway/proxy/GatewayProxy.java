@@ -65,7 +65,7 @@ public final class GatewayProxy implements AutoCloseable {
         }
         this.transport = chosen;
         this.acceptors = accepting;
-        this.workers = transport.newGroup(config.ioThreads(), "gateway-io");
+        this.workers = transport.newGroup(config.ioThreads(), "gateway-io", config.ioSpinMicros());
         BackendConnector connector = new BackendConnector(backend, transport, config.connectionTimeout(), config.poolMaxLifetime());
         ProxyCounters counters = new ProxyCounters();
         this.services = new SessionServices(config, new PoolManager(config, connector, counters), connector,
@@ -97,7 +97,13 @@ public final class GatewayProxy implements AutoCloseable {
         housekeeping = workers.next().scheduleAtFixedRate(services.pools()::housekeep,
                 HOUSEKEEPING_INTERVAL.toMillis(), HOUSEKEEPING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("proxy listening on " + config.gatewayHost() + ":" + port() + " (" + config.poolMode().name().toLowerCase() + " pooling, "
-                + config.ioThreads() + " event loop" + (config.ioThreads() == 1 ? "" : "s") + " on " + transport.name() + ")");
+                + config.ioThreads() + " event loop" + (config.ioThreads() == 1 ? "" : "s") + " on " + transport.name()
+                + (config.ioSpinMicros() > 0 ? ", polling " + config.ioSpinMicros() + " µs before sleeping" : "") + ")");
+    }
+
+    /** The event loops serving client and backend connections (tests watch their threads). */
+    public EventLoopGroup eventLoops() {
+        return workers;
     }
 
     /** The event loops' kernel interface: io_uring, epoll or nio. */

@@ -25,7 +25,7 @@ import org.stonescriptdb.gateway.config.IoTransport;
  * submits the writes it produced and waits for the next completions in one system call, where epoll needs one per
  * read, per write and per wait — on the benchmark machine that is a fifth less CPU per transaction.
  */
-public record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
+public record Transport(String name, IoHandlerFactory ioHandlerFactory, SpinningIoHandler.PollStyle pollStyle, Class<? extends ServerChannel> serverChannel,
                         Class<? extends SocketChannel> socketChannel) {
 
     /** The transport {@code wanted} names; for {@link IoTransport#AUTO} the best this machine offers. */
@@ -54,15 +54,15 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? 
     }
 
     private static Transport ioUring() {
-        return new Transport("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class, IoUringSocketChannel.class);
+        return new Transport("io_uring", IoUringIoHandler.newFactory(), SpinningIoHandler.PollStyle.ZERO_WAIT, IoUringServerSocketChannel.class, IoUringSocketChannel.class);
     }
 
     private static Transport epoll() {
-        return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
+        return new Transport("epoll", EpollIoHandler.newFactory(), SpinningIoHandler.PollStyle.NON_BLOCKING, EpollServerSocketChannel.class, EpollSocketChannel.class);
     }
 
     private static Transport nio() {
-        return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
+        return new Transport("nio", NioIoHandler.newFactory(), SpinningIoHandler.PollStyle.NON_BLOCKING, NioServerSocketChannel.class, NioSocketChannel.class);
     }
 
     private static ConfigException unavailable(String name, Throwable cause) {
@@ -71,6 +71,12 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? 
     }
 
     public EventLoopGroup newGroup(int threads, String threadName) {
-        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true), ioHandlerFactory);
+        return newGroup(threads, threadName, 0);
+    }
+
+    /** Event loops that keep polling for up to {@code spinMicros} after they last found I/O ({@code IO_SPIN_MICROS}). */
+    public EventLoopGroup newGroup(int threads, String threadName, int spinMicros) {
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true),
+                SpinningIoHandler.wrap(ioHandlerFactory, spinMicros, pollStyle));
     }
 }

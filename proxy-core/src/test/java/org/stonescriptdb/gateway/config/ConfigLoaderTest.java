@@ -59,6 +59,7 @@ class ConfigLoaderTest {
         assertEquals(PoolMode.TRANSACTION, c.poolMode());
         assertEquals(Runtime.getRuntime().availableProcessors(), c.ioThreads());
         assertEquals(IoTransport.AUTO, c.ioTransport());
+        assertEquals(0, c.ioSpinMicros());
         assertEquals("info", c.logLevel());
         assertThat(c.apiKeys()).isEmpty();
         assertEquals(c, GatewayConfig.defaults());
@@ -89,6 +90,7 @@ class ConfigLoaderTest {
                 "POOL_MODE", "Session",
                 "IO_THREADS", "3",
                 "IO_TRANSPORT", "EPOLL",
+                "IO_SPIN_MICROS", "100",
                 "LOG_LEVEL", "DEBUG",
                 "DB_HOST", "db.internal",
                 "DB_PORT", "5433",
@@ -111,6 +113,7 @@ class ConfigLoaderTest {
         assertEquals(PoolMode.SESSION, c.poolMode());
         assertEquals(3, c.ioThreads());
         assertEquals(IoTransport.EPOLL, c.ioTransport());
+        assertEquals(100, c.ioSpinMicros());
         assertEquals("debug", c.logLevel());
         assertEquals(new BackendTarget("db.internal", 5433, "maint", "gw", "s3cret"), c.backend());
         assertThat(c.apiKeys()).containsExactlyInAnyOrderEntriesOf(Map.of("admin", "k1", "demo", "k2"));
@@ -151,6 +154,8 @@ class ConfigLoaderTest {
         assertRefused("MAX_POOLS must be a whole number from 1 to 100000|'-5'", "MAX_POOLS", "-5");
         assertRefused("IO_THREADS must be a whole number from 1 to 1024|'0'", "IO_THREADS", "0");
         assertRefused("IO_TRANSPORT must be 'auto', 'io_uring', 'epoll' or 'nio'|'kqueue'", "IO_TRANSPORT", "kqueue");
+        assertRefused("IO_SPIN_MICROS must be a whole number from 0 to 1000000|'-1'", "IO_SPIN_MICROS", "-1");
+        assertRefused("IO_SPIN_MICROS must be a whole number from 0 to 1000000|'50us'", "IO_SPIN_MICROS", "50us");
     }
 
     @Test
@@ -346,6 +351,7 @@ class ConfigLoaderTest {
         assertEquals(PoolMode.SESSION, d.withPoolMode(PoolMode.SESSION).poolMode());
         assertEquals(1, d.withIoThreads(1).ioThreads());
         assertEquals(IoTransport.NIO, d.withIoTransport(IoTransport.NIO).ioTransport());
+        assertEquals(75, d.withIoSpinMicros(75).ioSpinMicros());
         assertEquals(d, d.withPoolMode(PoolMode.SESSION).withPoolMode(PoolMode.TRANSACTION));
         assertThatThrownBy(() -> d.allowedNetworks().add(Cidr.parse("1.2.3.4"))).isInstanceOf(UnsupportedOperationException.class);
     }
