@@ -20,54 +20,39 @@ import io.netty.util.concurrent.ThreadAwareExecutor;
 final class SpinningIoHandler implements IoHandler {
 
     /**
-     * How a run of the wrapped handler only looks for ready I/O. epoll and NIO do that when told they may not block.
-     * io_uring (as Netty sets it up, with deferred task running) reaps completions only inside a wait, so it is
-     * asked to wait with a deadline that has already passed, and its timer's own completion counts as one event.
+     * Every poll is a run of the wrapped handler that may not block. epoll and NIO then look for ready channels without
+     * waiting; io_uring (set up by Netty with deferred task running and the task-run flag) submits what is queued and,
+     * when the kernel flags completions waiting, reaps them in the same system call.
      */
-    enum PollStyle {
-        NON_BLOCKING(0), ZERO_WAIT(1);
-
-        final int eventsOfAnEmptyPoll;
-
-        PollStyle(int eventsOfAnEmptyPoll) {
-            this.eventsOfAnEmptyPoll = eventsOfAnEmptyPoll;
-        }
-    }
-
-    private static final IoHandlerContext NON_BLOCKING_POLL = new IoHandlerContext() {
+    private static final IoHandlerContext POLL = new IoHandlerContext() {
         @Override public boolean canBlock() { return false; }
         @Override public long delayNanos(long currentTimeNanos) { return 0; }
         @Override public long deadlineNanos() { return -1; }
     };
 
-    private static final IoHandlerContext ZERO_WAIT_POLL = new IoHandlerContext() {
-        @Override public boolean canBlock() { return true; }
-        @Override public long delayNanos(long currentTimeNanos) { return 0; }
-        @Override public long deadlineNanos() { return System.nanoTime(); }
-    };
-
     private final IoHandler delegate;
     private final long spinNanos;
-    private final PollStyle pollStyle;
-    private final IoHandlerContext poll;
+    private final int eventsOfAnExpiredWait;
     private long lastWorkNanos;
 
-    private SpinningIoHandler(IoHandler delegate, long spinNanos, PollStyle pollStyle) {
+    private SpinningIoHandler(IoHandler delegate, long spinNanos, boolean timerIsAnEvent) {
         this.delegate = delegate;
         this.spinNanos = spinNanos;
-        this.pollStyle = pollStyle;
-        this.poll = pollStyle == PollStyle.ZERO_WAIT ? ZERO_WAIT_POLL : NON_BLOCKING_POLL;
+        this.eventsOfAnExpiredWait = timerIsAnEvent ? 1 : 0;
         this.lastWorkNanos = System.nanoTime() - spinNanos;
     }
 
-    /** {@code factory} itself when {@code spinMicros} is 0. */
-    static IoHandlerFactory wrap(IoHandlerFactory factory, int spinMicros, PollStyle pollStyle) {
+    /**
+     * {@code factory} itself when {@code spinMicros} is 0. {@code timerIsAnEvent}: a timed wait of this handler reports
+     * its own expired timer as an event (io_uring's timeout is a completion), which is not I/O.
+     */
+    static IoHandlerFactory wrap(IoHandlerFactory factory, int spinMicros, boolean timerIsAnEvent) {
         if (spinMicros <= 0) return factory;
         long spinNanos = spinMicros * 1_000L;
         return new IoHandlerFactory() {
             @Override
             public IoHandler newHandler(ThreadAwareExecutor executor) {
-                return new SpinningIoHandler(factory.newHandler(executor), spinNanos, pollStyle);
+                return new SpinningIoHandler(factory.newHandler(executor), spinNanos, timerIsAnEvent);
             }
 
             @Override
@@ -85,13 +70,13 @@ final class SpinningIoHandler implements IoHandler {
         long now = System.nanoTime();
         boolean timerDue = context.deadlineNanos() != -1 && context.delayNanos(now) <= 0;
         if (now - lastWorkNanos < spinNanos && !timerDue) {
-            int events = delegate.run(poll);
-            if (events > pollStyle.eventsOfAnEmptyPoll) lastWorkNanos = System.nanoTime();
+            int events = delegate.run(POLL);
+            if (events > 0) lastWorkNanos = System.nanoTime();
             return events;
         }
         int events = delegate.run(context);
         // A timed wait on io_uring ends with its timer's completion as well, whatever woke it.
-        int timerEvents = context.deadlineNanos() == -1 ? 0 : pollStyle.eventsOfAnEmptyPoll;
+        int timerEvents = context.deadlineNanos() == -1 ? 0 : eventsOfAnExpiredWait;
         if (events > timerEvents) lastWorkNanos = System.nanoTime();
         return events;
     }

@@ -49,6 +49,7 @@ class SpinningIoHandlerTest {
             Properties p = GatewayHarness.clientProperties();
             p.setProperty("prepareThreshold", "1");
             try (Connection c = gw.connect(DB, p); PreparedStatement ps = c.prepareStatement("select ?::int + 1")) {
+                long start = System.nanoTime();
                 for (int i = 0; i < 20; i++) {
                     ps.setInt(1, i);
                     try (ResultSet rs = ps.executeQuery()) {
@@ -56,6 +57,10 @@ class SpinningIoHandlerTest {
                         assertThat(rs.getInt(1)).isEqualTo(i + 1);
                     }
                 }
+                // The polls themselves handle the I/O: a loop that only found it when the window closed would take
+                // the whole second per round trip.
+                assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+                        .as("ms for 20 round trips while the loop polls").isLessThan(5_000);
                 // Right after I/O: the loop polls, so its thread runs for much of the next half second.
                 long busy = cpuMillisOver(loopThread, 500);
                 assertThat(busy).as("CPU ms of the loop in the half second after a query").isGreaterThanOrEqualTo(100);
