@@ -73,8 +73,11 @@ def paired_latency(rows):
     out = {}
     for k in set(diffs) | set(failed):
         xs = sorted(diffs.get(k, []))
-        q = statistics.quantiles(xs, n=4) if len(xs) > 1 else xs * 3 or [None] * 3
-        out[k] = {"median_us": statistics.median(xs) if xs else None, "q1_us": q[0], "q3_us": q[2], "runs": len(xs),
+        if len(xs) > 1:
+            q1, _, q3 = statistics.quantiles(xs, n=4)
+        else:
+            q1 = q3 = xs[0] if xs else None
+        out[k] = {"median_us": statistics.median(xs) if xs else None, "q1_us": q1, "q3_us": q3, "runs": len(xs),
                   "failed": failed.get(k, 0)}
     return out
 
