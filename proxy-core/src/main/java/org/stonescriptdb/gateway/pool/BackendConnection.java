@@ -22,6 +22,13 @@ public final class BackendConnection {
     private final long retireAtNanos;
     private final Map<String, String> parameters = new HashMap<>();
     private final Map<String, String> parametersView = Collections.unmodifiableMap(parameters);
+    /** The reported parameters right after login: what RESET ALL returns them to. */
+    private Map<String, String> loginParameters = Map.of();
+    /**
+     * The client whose session state this connection may carry (an opaque token of the session package): whoever
+     * held it last, from the moment it was handed to them. Null for a fresh or fully reset connection.
+     */
+    private Object stateOwner;
     private int processId;
     private int secretKey;
     private volatile byte transactionStatus = 'I';
@@ -73,6 +80,32 @@ public final class BackendConnection {
     /** Server-reported run-time parameters, as last reported on this connection (event-loop thread only). */
     public Map<String, String> parameters() {
         return parametersView;
+    }
+
+    /** Login is over: the parameters reported so far are the session's defaults. */
+    void loginComplete() {
+        loginParameters = Map.copyOf(parameters);
+    }
+
+    /** Who may have left session state here (null: nobody). */
+    public Object stateOwner() {
+        return stateOwner;
+    }
+
+    public void stateOwner(Object client) {
+        stateOwner = client;
+    }
+
+    /**
+     * The session reset ({@code ClientMessages.sessionReset}) is about to run ahead of anything else sent now: from here
+     * on, settings are reckoned as it leaves them — reported parameters back at their login values, nothing the gateway
+     * applied — so the client's settings can be computed and sent in the same write.
+     */
+    public void assumeReset() {
+        parameters.clear();
+        parameters.putAll(loginParameters);
+        appliedSettings.clear();
+        matchedSettings = null;
     }
 
     /** A ParameterStatus from the server. */

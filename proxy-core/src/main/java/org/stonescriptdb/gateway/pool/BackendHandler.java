@@ -149,6 +149,7 @@ final class BackendHandler extends MessageStreamHandler {
             }
             case MessageType.READY_FOR_QUERY -> {
                 connection.transactionStatus(body.getByte(body.readerIndex()));
+                connection.loginComplete();
                 if (!login.trySuccess(connection)) ctx.close();
             }
             default -> { } // NoticeResponse, NegotiateProtocolVersion: nothing to do

@@ -70,6 +70,20 @@ public final class ClientMessages {
     }
 
     /**
+     * What a backend runs before it passes from one client to another, so nothing one client did to its session reaches
+     * the next: the login identity and role, every setting, cursors, LISTENs, session advisory locks, temporary objects
+     * and sequence state go back to how a new connection has them. Prepared statements stay (they are the gateway's,
+     * named and tracked per backend). Each statement of a multi-statement Query gets its own statement timeout, so
+     * only the first runs under a setting the last client left; if any of them fails, the connection is not reused.
+     */
+    public static final String SESSION_RESET = "SET SESSION AUTHORIZATION DEFAULT;RESET ALL;CLOSE ALL;UNLISTEN *;"
+            + "SELECT pg_catalog.pg_advisory_unlock_all();DISCARD TEMP;DISCARD SEQUENCES";
+
+    public static ByteBuf sessionReset(ByteBufAllocator alloc) {
+        return query(alloc, SESSION_RESET);
+    }
+
+    /**
      * Sets run-time parameters with bound values — {@code SELECT pg_catalog.set_config($1, $2, false)} once per
      * pair, then one Sync — so no client-supplied name or value is ever spliced into SQL text.
      */

@@ -45,6 +45,9 @@ public final class ClientSession extends MessageStreamHandler {
     private volatile boolean closed;
     private Future<BackendConnection> acquiring;
     private volatile ClientFlow flow;
+    /** Session resets that failed while logging in (each on a backend then closed); a few are retried. */
+    private int failedResets;
+    private static final int MAX_FAILED_RESETS = 3;
 
     /** A startup setting (or {@code options=-c gateway.pool_mode=session}) choosing the pool mode per connection. */
     public static final String POOL_MODE_SETTING = "gateway.pool_mode";
@@ -104,6 +107,11 @@ public final class ClientSession extends MessageStreamHandler {
         processId = key[0];
         secretKey = key[1];
         services.sessions().add(this);
+        acquireForLogin();
+    }
+
+    private void acquireForLogin() {
+        if (closed) return;
         acquiring = services.pools().acquire(startup.database(), client.eventLoop());
         acquiring.addListener(f -> {
             if (f.isCancelled()) return;
@@ -117,13 +125,13 @@ public final class ClientSession extends MessageStreamHandler {
             services.pools().release(backend);
             return;
         }
-        ClientParameters.Sync sync = parameters.loginSync(backend);
-        if (sync.isEmpty()) {
-            parameters.loginSynced(backend, sync);
+        BackendHandOver handOver = BackendHandOver.plan(backend, this, parameters::loginSync, List.of());
+        if (handOver.isEmpty()) {
+            parameters.loginSynced(backend, handOver.sync());
             greet(backend);
             return;
         }
-        GatewayQuery.run(backend, sync.encode(client.alloc(), List.of()), 1, client.eventLoop()).addListener(f -> {
+        GatewayQuery.run(backend, handOver.encode(client.alloc()), handOver.replies(), client.eventLoop()).addListener(f -> {
             if (!f.isSuccess()) {
                 services.pools().discard(backend);
                 failLogin(f.cause());
@@ -131,13 +139,19 @@ public final class ClientSession extends MessageStreamHandler {
             }
             GatewayQuery.Result result = (GatewayQuery.Result) f.getNow();
             if (result.failed()) {
+                // Not reused: a failed reset leaves the session unknown, and a refused setting may have been half applied.
+                services.pools().discard(backend);
+                if (handOver.reset() && ++failedResets <= MAX_FAILED_RESETS) {
+                    LOG.fine(() -> "session reset failed on " + backend + "; logging in on another backend");
+                    acquireForLogin();
+                    return;
+                }
                 // The server would have refused such a startup packet itself: same answer, same SQLSTATE.
                 ErrorFields e = result.error();
-                services.pools().release(backend);
                 sendFatal(e.code(), e.message());
                 return;
             }
-            parameters.loginSynced(backend, sync);
+            parameters.loginSynced(backend, handOver.sync());
             greet(backend);
         });
     }

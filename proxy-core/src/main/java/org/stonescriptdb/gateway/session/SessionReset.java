@@ -32,7 +32,10 @@ final class SessionReset {
         }
         GatewayQuery.run(b, request, queries, b.eventLoop()).addListener(f -> {
             if (f.isSuccess() && !((GatewayQuery.Result) f.getNow()).failed() && b.transactionStatus() == 'I') {
-                if (discardAll) b.forgetSessionState();
+                if (discardAll) {
+                    b.forgetSessionState();
+                    b.stateOwner(null); // DISCARD ALL did what the hand-over reset would do
+                }
                 services.pools().release(b);
             } else {
                 services.pools().discard(b);

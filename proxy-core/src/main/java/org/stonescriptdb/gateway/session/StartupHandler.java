@@ -72,6 +72,12 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
             fatal(ctx, SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported by the gateway");
             return;
         }
+        String refused = StartupSettingsPolicy.firstRefused(params.settings());
+        if (refused != null) {
+            fatal(ctx, SqlState.INSUFFICIENT_PRIVILEGE, "permission denied to set parameter \"" + refused
+                    + "\" at start-up through the gateway; docs/security.md lists the settings a start-up packet may carry");
+            return;
+        }
         String database = params.database();
         services.registry().exists(database).whenComplete((exists, error) -> ctx.executor().execute(() -> {
             if (!ctx.channel().isActive()) return;

@@ -94,6 +94,9 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     /** {@link #onMessage} is acquiring a backend from within the client's read; {@link #readComplete} will flush. */
     private boolean inClientRead;
     private String pinReason;
+    /** Session resets that failed in a row while getting a backend for the waiting messages. */
+    private int failedResets;
+    private static final int MAX_FAILED_RESETS = 3;
     private boolean pinResettable = true;
     private boolean closed;
 
@@ -540,17 +543,17 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         }
         backend = b;
         services.counters().transactionStarted();
-        ClientParameters.Sync sync = session.parameters().syncFor(b);
-        List<String> stale = b.statements().takeToClose(BackendStatements.DEFAULT_CAPACITY);
-        if (sync.isEmpty() && stale.isEmpty()) {
+        BackendHandOver handOver = BackendHandOver.plan(b, session, session.parameters()::syncFor,
+                b.statements().takeToClose(BackendStatements.DEFAULT_CAPACITY));
+        if (handOver.isEmpty()) {
             ready();
             return;
         }
         preparing = true;
-        GatewayQuery.run(b, sync.encode(alloc, stale), 1, client.eventLoop()).addListener(f -> synced(b, sync, f));
+        GatewayQuery.run(b, handOver.encode(alloc), handOver.replies(), client.eventLoop()).addListener(f -> handedOver(b, handOver, f));
     }
 
-    private synchronized void synced(BackendConnection b, ClientParameters.Sync sync, Future<?> f) {
+    private synchronized void handedOver(BackendConnection b, BackendHandOver handOver, Future<?> f) {
         preparing = false;
         if (closed || backend != b) {
             if (backend == b) backend = null;
@@ -558,13 +561,21 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             return;
         }
         if (!f.isSuccess() || ((GatewayQuery.Result) f.getNow()).failed()) {
+            // Never reused: its state is unknown. A failed reset is the last client's doing (a statement_timeout it left,
+            // say): this client tries another backend, once per reset that failed, a few times at most.
             backend = null;
             services.pools().discard(b);
+            if (handOver.reset() && ++failedResets <= MAX_FAILED_RESETS) {
+                LOG.fine(() -> "session reset failed on " + b + "; trying another backend");
+                acquire();
+                return;
+            }
             Throwable cause = f.isSuccess() ? new BackendException(((GatewayQuery.Result) f.getNow()).error(), "the backend refused the client's settings") : f.cause();
             failWaiting(cause);
             return;
         }
-        session.parameters().synced(b, sync);
+        failedResets = 0;
+        session.parameters().synced(b, handOver.sync());
         ready();
     }
 

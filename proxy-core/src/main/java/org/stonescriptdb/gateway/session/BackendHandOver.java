@@ -1,0 +1,61 @@
+package org.stonescriptdb.gateway.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import org.stonescriptdb.gateway.pool.BackendConnection;
+import org.stonescriptdb.gateway.protocol.ClientMessages;
+
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * What a backend must run before it serves a client: the session reset when another client held it last (whatever
+ * that client's SQL did to the session — the gateway does not rely on recognising it), then the client's own
+ * settings and the closing of stale statements, all in one write.
+ *
+ * @param reset  run {@link ClientMessages#SESSION_RESET} first
+ * @param sync   the client's settings, reckoned as the backend stands after the reset
+ * @param close  gateway statements to close
+ */
+record BackendHandOver(boolean reset, ClientParameters.Sync sync, List<String> close) {
+
+    /**
+     * Plans the hand-over of {@code backend} to {@code client}, and from now on counts the backend as that client's:
+     * whatever it runs next may leave state only this client may see.
+     */
+    static BackendHandOver plan(BackendConnection backend, ClientSession client, Function<BackendConnection, ClientParameters.Sync> syncFor,
+                                List<String> close) {
+        Object previous = backend.stateOwner();
+        boolean reset = previous != null && previous != client;
+        if (reset) backend.assumeReset();
+        backend.stateOwner(client);
+        return new BackendHandOver(reset, syncFor.apply(backend), close);
+    }
+
+    boolean isEmpty() {
+        return !reset && sync.isEmpty() && close.isEmpty();
+    }
+
+    private boolean hasSync() {
+        return !sync.isEmpty() || !close.isEmpty();
+    }
+
+    /** The ReadyForQuery messages the request is answered with. */
+    int replies() {
+        return (reset ? 1 : 0) + (hasSync() ? 1 : 0);
+    }
+
+    ByteBuf encode(ByteBufAllocator alloc) {
+        if (!reset) return sync.encode(alloc, close);
+        ByteBuf request = ClientMessages.sessionReset(alloc);
+        if (hasSync()) {
+            ByteBuf rest = sync.encode(alloc, close);
+            try {
+                request.writeBytes(rest);
+            } finally {
+                rest.release();
+            }
+        }
+        return request;
+    }
+}

@@ -1,0 +1,242 @@
+package org.stonescriptdb.gateway.isolation;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.stonescriptdb.gateway.config.PoolMode;
+import org.stonescriptdb.gateway.testing.GatewayHarness;
+import org.stonescriptdb.gateway.testing.TestPostgres;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * Transaction pooling over a pool of one backend connection: whatever SQL one client runs to change its session —
+ * recognised by the gateway or not (DO blocks, functions, pg_settings, unicode escapes) — the next client of that
+ * backend sees exactly what a new direct connection sees.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SessionIsolationTest {
+
+    private static final String DB = "isolation_main";
+    private static GatewayHarness gateway;
+
+    /**
+     * Everything a client could notice of a session another client left behind, a row each. Placeholder settings
+     * ({@code plpgsql.*}) are left out: they appear once a library is loaded, which is no state of a client's.
+     */
+    private static final String SNAPSHOT = """
+            select 'user ' || current_user || '/' || session_user
+            union all select name || '=' || setting from pg_settings
+             where context in ('user', 'superuser') and name <> 'application_name' and name not like '%.%'
+            union all select 'temp objects ' || count(*) from pg_class where relnamespace = pg_my_temp_schema()
+            union all select 'listening ' || count(*) from pg_listening_channels()
+            union all select 'advisory locks ' || count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()
+            union all select 'cursors ' || count(*) from pg_cursors
+            union all select 'sql prepared ' || count(*) from pg_prepared_statements where from_sql""";
+
+    /** Ways to change a session that a SQL classifier cannot be relied on to see. */
+    static final List<String> HOSTILE = List.of(
+            "create table pg_temp.victim (like public.victim)",
+            "do $$ begin perform set_config('search_path', 'pg_temp, public', false); end $$",
+            "do $$ begin execute 'set role isolation_lowpriv'; end $$",
+            "do $$ begin execute 'set session authorization isolation_lowpriv'; end $$",
+            "do $$ begin execute 'listen isolation_channel'; end $$",
+            "do $$ begin perform pg_advisory_lock(4242); end $$",
+            "select true and false or set_config('work_mem', '7777kB', false) is not null",
+            "select set_config(U&'work\\005fmem', '8888kB', false)",
+            "update pg_settings set setting = 'replica' where name = 'session_replication_role'",
+            "do $$ begin execute 'set session_replication_role = replica'; end $$",
+            "do $$ begin perform set_config('statement_timeout', '1', false); end $$",
+            "do $$ begin perform set_config('lock_timeout', '1', false); end $$",
+            "select set_config('default_transaction_read_only', 'on', false)",
+            "do $$ begin perform set_config('DateStyle', 'SQL, DMY', false); end $$",
+            "select nextval('victim_seq')",
+            "declare isolation_cursor cursor with hold for select 1",
+            "prepare isolation_prepared as select 1",
+            "create temp view isolation_view as select 1",
+            "select pg_advisory_lock_shared(77)");
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestPostgres.createDatabase(DB);
+        TestPostgres.execute(DB,
+                "do $$ begin if not exists (select from pg_roles where rolname = 'isolation_lowpriv') then create role isolation_lowpriv; end if; end $$",
+                "create table if not exists victim (v int)",
+                "create sequence if not exists victim_seq",
+                "grant all on table victim to isolation_lowpriv");
+        gateway = GatewayHarness.start(c -> c
+                .withPoolMode(PoolMode.TRANSACTION)
+                .withPoolLimits(1, 200, 50)
+                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(10)));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (gateway != null) gateway.close();
+    }
+
+    private static String one(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static List<String> rows(Connection c, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) out.add(rs.getString(1));
+        }
+        return out;
+    }
+
+    private static List<String> directSnapshot() throws SQLException {
+        Properties p = GatewayHarness.clientProperties();
+        p.setProperty("user", TestPostgres.SUPERUSER);
+        try (Connection c = java.sql.DriverManager.getConnection(TestPostgres.directUrl(DB), p)) {
+            return rows(c, SNAPSHOT);
+        }
+    }
+
+    private static List<String> gatewaySnapshot() throws SQLException {
+        try (Connection c = gateway.connect(DB)) {
+            return rows(c, SNAPSHOT);
+        }
+    }
+
+    private static Properties protocol(boolean simple) {
+        Properties p = GatewayHarness.clientProperties();
+        if (simple) p.setProperty("preferQueryMode", "simple");
+        return p;
+    }
+
+    /** Runs a hostile statement; a failure is the hostile client's own business. */
+    private static void tryRun(Connection c, String sql) {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+        } catch (SQLException ignored) {
+            // e.g. a second LISTEN vector after DO-blocks disabled by an earlier statement_timeout=1
+        }
+    }
+
+    private static int victimRows() throws SQLException {
+        try (Connection c = TestPostgres.direct(DB)) {
+            return Integer.parseInt(one(c, "select count(*) from victim"));
+        }
+    }
+
+    @Test
+    void aTempTableOfOneClientNeverCatchesTheNextClientsInsert() throws Exception {
+        int before = victimRows();
+        try (Connection hostile = gateway.connect(DB)) {
+            tryRun(hostile, "create table pg_temp.victim (like public.victim)");
+            try (Connection next = gateway.connect(DB); Statement st = next.createStatement()) {
+                st.executeUpdate("insert into victim values (1)");
+            }
+            assertThat(victimRows()).as("the committed insert is in public.victim").isEqualTo(before + 1);
+        }
+    }
+
+    @Test
+    void roleAndSessionAuthorizationChangedInsideDoBlocksDoNotReachTheNextClient() throws Exception {
+        try (Connection hostile = gateway.connect(DB)) {
+            tryRun(hostile, "do $$ begin execute 'set role isolation_lowpriv'; end $$");
+            try (Connection next = gateway.connect(DB)) {
+                assertThat(one(next, "select current_user")).isEqualTo(TestPostgres.SUPERUSER);
+            }
+            tryRun(hostile, "do $$ begin execute 'set session authorization isolation_lowpriv'; end $$");
+            try (Connection next = gateway.connect(DB)) {
+                assertThat(one(next, "select session_user || '/' || current_user")).isEqualTo(TestPostgres.SUPERUSER + "/" + TestPostgres.SUPERUSER);
+            }
+        }
+    }
+
+    @Test
+    void sessionReplicationRoleSetThroughPgSettingsDoesNotReachTheNextClient() throws Exception {
+        try (Connection hostile = gateway.connect(DB)) {
+            tryRun(hostile, "update pg_settings set setting = 'replica' where name = 'session_replication_role'");
+            try (Connection next = gateway.connect(DB)) {
+                assertThat(one(next, "show session_replication_role")).isEqualTo("origin");
+            }
+        }
+    }
+
+    @Test
+    void listenAdvisoryLocksAndSequenceStateStayWithTheirClient() throws Exception {
+        try (Connection hostile = gateway.connect(DB)) {
+            tryRun(hostile, "do $$ begin execute 'listen isolation_channel'; perform pg_advisory_lock(4242); end $$");
+            tryRun(hostile, "select nextval('victim_seq')");
+            try (Connection next = gateway.connect(DB)) {
+                assertThat(one(next, "select count(*) from pg_listening_channels()")).isEqualTo("0");
+                assertThat(one(next, "select count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()")).isEqualTo("0");
+                SQLException e = catchThrowableOfType(SQLException.class, () -> one(next, "select lastval()"));
+                assertThat((Object) e).as("lastval of another client's nextval").isNotNull();
+                assertThat(e.getSQLState()).isEqualTo("55000");
+            }
+        }
+    }
+
+    @Test
+    void aStatementTimeoutOneClientLeftNeverFailsAnotherClientsLoginOrQuery() throws Exception {
+        Properties tiny = GatewayHarness.clientProperties();
+        tiny.setProperty("options", "-c statement_timeout=1");
+        try (Connection hostile = gateway.connect(DB, tiny)) {
+            for (int i = 0; i < 20; i++) {
+                tryRun(hostile, "select pg_sleep(0.01)");
+                tryRun(hostile, "do $$ begin perform set_config('statement_timeout', '1', false); perform set_config('lock_timeout', '1', false); end $$");
+                try (Connection next = gateway.connect(DB)) {
+                    assertThat(one(next, "select pg_sleep(0.005)::text || current_setting('statement_timeout')")).isEqualTo("0");
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyClientSeesWhatANewDirectConnectionSeesWhateverTheClientBeforeItDid() throws Exception {
+        List<String> expected = directSnapshot();
+        assertThat(gatewaySnapshot()).as("a fresh client through the gateway").containsExactlyElementsOf(expected);
+        long seed = Long.getLong("isolation.seed", System.nanoTime());
+        Random random = new Random(seed);
+        List<Connection> open = new ArrayList<>();
+        try (Connection longLived = gateway.connect(DB)) {
+            for (int i = 0; i < 60; i++) {
+                String sql = HOSTILE.get(random.nextInt(HOSTILE.size()));
+                long pinsBefore = gateway.proxy().counters().pinnedSessions();
+                Connection hostile = gateway.connect(DB, protocol(random.nextBoolean()));
+                boolean inTransaction = random.nextBoolean();
+                if (inTransaction) hostile.setAutoCommit(false);
+                tryRun(hostile, sql);
+                if (inTransaction) {
+                    try {
+                        hostile.commit();
+                    } catch (SQLException ignored) {
+                        // a failed statement's transaction
+                    }
+                }
+                // A client the gateway pinned holds the only backend until it leaves; the others may stay connected.
+                boolean pinned = gateway.proxy().counters().pinnedSessions() > pinsBefore;
+                if (pinned || random.nextBoolean()) hostile.close();
+                else open.add(hostile);
+                String context = "seed " + seed + ", step " + i + ": after " + sql;
+                assertThat(gatewaySnapshot()).as(context).containsExactlyElementsOf(expected);
+                assertThat(rows(longLived, SNAPSHOT)).as(context + " (a client connected before)").containsExactlyElementsOf(expected);
+            }
+        } finally {
+            for (Connection c : open) c.close();
+        }
+    }
+
+}
