@@ -85,6 +85,7 @@ public final class ConfigLoader {
                     integer("IO_THREADS", Runtime.getRuntime().availableProcessors(), 1, 1024),
                     ioTransport(),
                     integer("IO_SPIN_MICROS", 0, 0, 1_000_000),
+                    onOff("SESSION_RESET", true),
                     logLevel(),
                     apiKeys());
         }
@@ -109,6 +110,16 @@ public final class ConfigLoader {
                 // reported below
             }
             throw new ConfigException(name + " must be a whole number from " + min + " to " + max + ", got '" + v + "'");
+        }
+
+        private boolean onOff(String name, boolean fallback) {
+            String v = value(name);
+            if (v == null) return fallback;
+            return switch (v.toLowerCase(Locale.ROOT)) {
+                case "on", "true", "yes", "1" -> true;
+                case "off", "false", "no", "0" -> false;
+                default -> throw new ConfigException(name + " must be on or off, got '" + v + "'");
+            };
         }
 
         private int port(String name, int fallback) {

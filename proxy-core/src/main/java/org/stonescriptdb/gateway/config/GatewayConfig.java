@@ -15,6 +15,7 @@ import java.util.TreeSet;
  * @param ioThreads        event loops (threads) serving client and backend connections
  * @param ioTransport      the kernel interface those event loops use
  * @param ioSpinMicros     how long an event loop keeps polling for I/O after its last before it sleeps (0: never)
+ * @param sessionReset     reset a backend before it passes from one client to another in transaction pooling
  * @param apiKeys          {@code API_KEY_*} values keyed by the lower-cased suffix ({@code admin}, a platform name)
  */
 public record GatewayConfig(
@@ -34,6 +35,7 @@ public record GatewayConfig(
         int ioThreads,
         IoTransport ioTransport,
         int ioSpinMicros,
+        boolean sessionReset,
         String logLevel,
         Map<String, String> apiKeys) {
 
@@ -52,7 +54,7 @@ public record GatewayConfig(
                 + ", gatewayPort=" + gatewayPort + ", proxyPort=" + proxyPort + ", allowedNetworks=" + allowedNetworks
                 + ", maxConnectionsPerPool=" + maxConnectionsPerPool + ", maxTotalConnections=" + maxTotalConnections
                 + ", maxPools=" + maxPools + ", poolIdleTimeout=" + poolIdleTimeout + ", poolMaxLifetime=" + poolMaxLifetime
-                + ", connectionTimeout=" + connectionTimeout + ", poolMode=" + poolMode + ", ioThreads=" + ioThreads + ", ioTransport=" + ioTransport + ", ioSpinMicros=" + ioSpinMicros + ", logLevel=" + logLevel
+                + ", connectionTimeout=" + connectionTimeout + ", poolMode=" + poolMode + ", ioThreads=" + ioThreads + ", ioTransport=" + ioTransport + ", ioSpinMicros=" + ioSpinMicros + ", sessionReset=" + sessionReset + ", logLevel=" + logLevel
                 + ", apiKeys=" + redactedKeys() + "]";
     }
 
@@ -73,51 +75,56 @@ public record GatewayConfig(
 
     public GatewayConfig withBackend(BackendTarget b) {
         return new GatewayConfig(b, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
     }
 
     public GatewayConfig withPorts(int newGatewayPort, int newProxyPort) {
         return new GatewayConfig(backend, dataDir, gatewayHost, newGatewayPort, newProxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
     }
 
     public GatewayConfig withAllowedNetworks(List<Cidr> networks) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, networks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
     }
 
     public GatewayConfig withPoolLimits(int perPool, int total, int pools) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, perPool,
-                total, pools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
+                total, pools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
     }
 
     public GatewayConfig withTimeouts(Duration idle, Duration lifetime, Duration connect) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, idle, lifetime, connect, poolMode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
+                maxTotalConnections, maxPools, idle, lifetime, connect, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
     }
 
     public GatewayConfig withPoolMode(PoolMode mode) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, mode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, mode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
     }
 
     public GatewayConfig withIoThreads(int threads) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, threads, ioTransport, ioSpinMicros, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, threads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
     }
 
     public GatewayConfig withIoTransport(IoTransport transport) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, transport, ioSpinMicros, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, transport, ioSpinMicros, sessionReset, logLevel, apiKeys);
     }
 
     public GatewayConfig withIoSpinMicros(int micros) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, micros, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, micros, sessionReset, logLevel, apiKeys);
+    }
+
+    public GatewayConfig withSessionReset(boolean reset) {
+        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, reset, logLevel, apiKeys);
     }
 
     public GatewayConfig withDataDir(Path dir) {
         return new GatewayConfig(backend, dir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
     }
 }

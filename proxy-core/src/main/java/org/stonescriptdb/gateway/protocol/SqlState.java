@@ -6,6 +6,7 @@ public final class SqlState {
     public static final String CONNECTION_FAILURE = "08006";
     public static final String INVALID_AUTHORIZATION = "28000";
     public static final String INSUFFICIENT_PRIVILEGE = "42501";
+    public static final String INVALID_SQL_STATEMENT_NAME = "26000";
     public static final String INVALID_CATALOG_NAME = "3D000";
     public static final String TOO_MANY_CONNECTIONS = "53300";
     public static final String FEATURE_NOT_SUPPORTED = "0A000";

@@ -20,13 +20,14 @@ import java.util.function.Function;
 record BackendHandOver(boolean reset, ClientParameters.Sync sync, List<String> close) {
 
     /**
-     * Plans the hand-over of {@code backend} to {@code client}, and from now on counts the backend as that client's:
+     * Plans the hand-over (with {@code SESSION_RESET=off}, without the reset: only for clients that are all trusted to
+     * leave nothing behind, as PgBouncer's transaction pooling assumes) of {@code backend} to {@code client}, and from now on counts the backend as that client's:
      * whatever it runs next may leave state only this client may see.
      */
     static BackendHandOver plan(BackendConnection backend, ClientSession client, Function<BackendConnection, ClientParameters.Sync> syncFor,
                                 List<String> close) {
         Object previous = backend.stateOwner();
-        boolean reset = previous != null && previous != client;
+        boolean reset = previous != null && previous != client && client.services().config().sessionReset();
         if (reset) backend.assumeReset();
         backend.stateOwner(client);
         return new BackendHandOver(reset, syncFor.apply(backend), close);

@@ -1,6 +1,8 @@
 package org.stonescriptdb.gateway.session;
 
+import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -10,14 +12,33 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class StatementRegistry {
 
+    /** Every gateway statement name starts with this; no client statement may be called so. */
+    public static final String PREFIX = "_ssg_";
+
     private final ConcurrentHashMap<Content, StatementDef> byContent = new ConcurrentHashMap<>();
     private final AtomicLong counter = new AtomicLong();
+    /**
+     * A random part of every name, new per process, so a client cannot guess a gateway statement's name to run or
+     * deallocate it (a client that reads pg_prepared_statements can: see {@link #isGatewayName} and the 26000 handling).
+     */
+    private final String token = HexFormat.of().formatHex(randomBytes(6));
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+
+    /** True for a name the gateway gives its own statements: clients may not name theirs so. */
+    public static boolean isGatewayName(String name) {
+        return name.startsWith(PREFIX);
+    }
 
     /**
      * @param parseTail the Parse message body after the statement name: query, parameter count and type oids
      */
     public StatementDef intern(byte[] parseTail) {
-        return byContent.computeIfAbsent(new Content(parseTail), c -> new StatementDef("_ssg_" + counter.incrementAndGet(), parseTail));
+        return byContent.computeIfAbsent(new Content(parseTail), c -> new StatementDef(PREFIX + token + "_" + counter.incrementAndGet(), parseTail));
     }
 
     public int size() {

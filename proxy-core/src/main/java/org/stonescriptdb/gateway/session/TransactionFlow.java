@@ -329,7 +329,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         String name = FrontendMessages.bindStatement(message);
         ClientStatement statement = name.isEmpty() ? null : statements.get(name);
         if (statement == null) {
-            // The unnamed statement, or a name the client never prepared: the server answers for itself.
+            if (!name.isEmpty() && refuseUnknownStatement(name, message)) return;
+            // The unnamed statement, or a pinned client's statement of its own (SQL PREPARE): the server answers.
             expect(Expected.of(Kind.BIND));
             send(message);
             return;
@@ -355,6 +356,10 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     private void describe(ByteBuf message) {
         StatementDef def = namedStatement(message);
+        if (def == null && FrontendMessages.target(message) == 'S' && !FrontendMessages.targetName(message).isEmpty()
+                && refuseUnknownStatement(FrontendMessages.targetName(message), message)) {
+            return;
+        }
         if (def == null) {
             expect(Expected.of(Kind.DESCRIBE));
             send(message);
@@ -364,6 +369,18 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         ensurePrepared(def);
         expect(Expected.of(Kind.DESCRIBE));
         send(FrontendMessages.encodeTarget(alloc, MessageType.DESCRIBE, (byte) 'S', def.name()));
+    }
+
+    /**
+     * A Bind or Describe of a statement this client never prepared is answered as the server would answer it
+     * (26000) — without asking the backend, which may hold the gateway's statements for other clients, or another
+     * client's. Only a pinned client may name a statement of its own SQL PREPARE, and never a gateway name.
+     */
+    private boolean refuseUnknownStatement(String name, ByteBuf message) {
+        if (pinReason != null && !StatementRegistry.isGatewayName(name)) return false;
+        message.release();
+        failInBatch(SqlState.INVALID_SQL_STATEMENT_NAME, "prepared statement \"" + name + "\" does not exist");
+        return true;
     }
 
     private void close(ByteBuf message) {
@@ -392,6 +409,16 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             if (d.name() == null) statements.clear();
             else statements.remove(d.name());
             expect(Expected.synthetic(FrontendMessages.commandComplete(alloc, d.name() == null ? "DEALLOCATE ALL" : "DEALLOCATE")));
+            expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, backend.transactionStatus())));
+            return;
+        }
+        if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && StatementRegistry.isGatewayName(d.name())
+                && !statements.containsKey(d.name())) {
+            // Plain SQL naming a gateway statement: refused here. (Other paths reach the server; a statement lost that
+            // way is prepared again there before its next use.)
+            message.release();
+            expect(Expected.synthetic(ServerMessages.error(alloc, "ERROR", SqlState.INVALID_SQL_STATEMENT_NAME,
+                    "prepared statement \"" + d.name() + "\" does not exist")));
             expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, backend.transactionStatus())));
             return;
         }
@@ -796,6 +823,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             if (SqlState.FEATURE_NOT_SUPPORTED.equals(error.code()) && error.message() != null && error.message().startsWith(CACHED_PLAN_CHANGED)) {
                 invalidate(lastBound);
             }
+            if (SqlState.INVALID_SQL_STATEMENT_NAME.equals(error.code())) forgetLostStatement(error.message());
             boolean syncQueued = false;
             for (Iterator<Expected> it = expected.iterator(); it.hasNext(); ) {
                 Expected x = it.next();
@@ -810,6 +838,17 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             skippingUntilSync = !syncQueued;
         }
         client.write(message, client.voidPromise());
+    }
+
+    /**
+     * The backend lost a gateway statement it was thought to have (SQL {@code DEALLOCATE} of its name, through any
+     * path): it is prepared again before its next use there. This use has failed; the client was told.
+     */
+    private void forgetLostStatement(String serverMessage) {
+        String quoted = "prepared statement \"" + StatementRegistry.PREFIX;
+        if (serverMessage == null || !serverMessage.startsWith(quoted)) return;
+        int end = serverMessage.indexOf('"', quoted.length());
+        if (end > 0) backend.statements().forget(serverMessage.substring(quoted.length() - StatementRegistry.PREFIX.length(), end));
     }
 
     /** An entry dropped unanswered: what it promised did not happen on the backend. */

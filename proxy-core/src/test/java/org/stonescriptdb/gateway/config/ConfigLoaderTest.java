@@ -60,6 +60,7 @@ class ConfigLoaderTest {
         assertEquals(Runtime.getRuntime().availableProcessors(), c.ioThreads());
         assertEquals(IoTransport.AUTO, c.ioTransport());
         assertEquals(0, c.ioSpinMicros());
+        assertEquals(true, c.sessionReset());
         assertEquals("info", c.logLevel());
         assertThat(c.apiKeys()).isEmpty();
         assertEquals(c, GatewayConfig.defaults());
@@ -91,6 +92,7 @@ class ConfigLoaderTest {
                 "IO_THREADS", "3",
                 "IO_TRANSPORT", "EPOLL",
                 "IO_SPIN_MICROS", "100",
+                "SESSION_RESET", "Off",
                 "LOG_LEVEL", "DEBUG",
                 "DB_HOST", "db.internal",
                 "DB_PORT", "5433",
@@ -114,6 +116,7 @@ class ConfigLoaderTest {
         assertEquals(3, c.ioThreads());
         assertEquals(IoTransport.EPOLL, c.ioTransport());
         assertEquals(100, c.ioSpinMicros());
+        assertEquals(false, c.sessionReset());
         assertEquals("debug", c.logLevel());
         assertEquals(new BackendTarget("db.internal", 5433, "maint", "gw", "s3cret"), c.backend());
         assertThat(c.apiKeys()).containsExactlyInAnyOrderEntriesOf(Map.of("admin", "k1", "demo", "k2"));
@@ -156,6 +159,7 @@ class ConfigLoaderTest {
         assertRefused("IO_TRANSPORT must be 'auto', 'io_uring', 'epoll' or 'nio'|'kqueue'", "IO_TRANSPORT", "kqueue");
         assertRefused("IO_SPIN_MICROS must be a whole number from 0 to 1000000|'-1'", "IO_SPIN_MICROS", "-1");
         assertRefused("IO_SPIN_MICROS must be a whole number from 0 to 1000000|'50us'", "IO_SPIN_MICROS", "50us");
+        assertRefused("SESSION_RESET must be on or off|'sometimes'", "SESSION_RESET", "sometimes");
     }
 
     @Test
@@ -352,6 +356,7 @@ class ConfigLoaderTest {
         assertEquals(1, d.withIoThreads(1).ioThreads());
         assertEquals(IoTransport.NIO, d.withIoTransport(IoTransport.NIO).ioTransport());
         assertEquals(75, d.withIoSpinMicros(75).ioSpinMicros());
+        assertEquals(false, d.withSessionReset(false).sessionReset());
         assertEquals(d, d.withPoolMode(PoolMode.SESSION).withPoolMode(PoolMode.TRANSACTION));
         assertThatThrownBy(() -> d.allowedNetworks().add(Cidr.parse("1.2.3.4"))).isInstanceOf(UnsupportedOperationException.class);
     }

@@ -239,4 +239,19 @@ class SessionIsolationTest {
         }
     }
 
+
+    /** SESSION_RESET=off does what it says (as PgBouncer does): what a client left in its session stays there. */
+    @Test
+    void withSessionResetOffTheNextClientSeesWhatTheLastOneLeft() throws Exception {
+        try (GatewayHarness trusting = GatewayHarness.start(c -> c
+                .withPoolMode(PoolMode.TRANSACTION)
+                .withPoolLimits(1, 200, 50)
+                .withSessionReset(false));
+             Connection hostile = trusting.connect(DB)) {
+            tryRun(hostile, "do $$ begin perform set_config('work_mem', '7777kB', false); end $$");
+            try (Connection next = trusting.connect(DB)) {
+                assertThat(one(next, "show work_mem")).isEqualTo("7777kB");
+            }
+        }
+    }
 }
