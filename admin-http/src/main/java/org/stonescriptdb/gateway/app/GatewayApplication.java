@@ -12,6 +12,8 @@ import org.stonescriptdb.gateway.registry.BackendDatabases;
 import org.stonescriptdb.gateway.registry.ControlDatabase;
 import org.stonescriptdb.gateway.registry.DatabaseConnections;
 import org.stonescriptdb.gateway.registry.PlatformRegistry;
+import org.stonescriptdb.gateway.registry.PlatformRoles;
+import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.deploy.ConnectionSource;
 
@@ -40,6 +42,8 @@ public final class GatewayApplication implements AutoCloseable {
     private HikariDataSource control;
     private ControlDatabase controlDatabase;
     private DatabaseConnections connections;
+    private PlatformRoles roles;
+    private AdoptionAtStart adoption;
     private GatewayMetrics metrics;
     private GatewayProxy proxy;
     private AdminServer http;
@@ -68,10 +72,12 @@ public final class GatewayApplication implements AutoCloseable {
     }
 
     private void startComponents() throws Exception {
+        BackendTarget superuser = null;
         if (config.embeddedBackend()) {
             embedded = EmbeddedBackend.start(config.dataDir().resolve("postgres"),
                     config.maxTotalConnections() + EMBEDDED_SPARE_CONNECTIONS);
-            backend = embedded.target();
+            superuser = embedded.target();
+            backend = GatewayRole.prepare(superuser);
         } else {
             backend = config.backend();
         }
@@ -79,17 +85,21 @@ public final class GatewayApplication implements AutoCloseable {
         BackendDatabases databases = new BackendDatabases(control);
         if (embedded != null) DemoPlatform.ensure(databases);
         controlDatabase = ControlDatabase.open(backend, databases, config.connectionTimeout());
-        proxy = new GatewayProxy(config, backend);
+        roles = new PlatformRoles(control, controlDatabase);
+        adoption = new AdoptionAtStart(superuser != null ? superuser : backend, databases, roles);
+        adoption.runOrRetry();
+        proxy = new GatewayProxy(config, backend, roles);
         try {
             proxy.start();
         } catch (Exception e) {
             throw new IllegalStateException("the proxy could not start on " + config.gatewayHost() + ":" + config.proxyPort()
                     + " (GATEWAY_HOST:PROXY_PORT): " + e.getMessage(), e);
         }
-        connections = new DatabaseConnections(backend, config.connectionTimeout());
+        connections = new DatabaseConnections(backend, roles, config.connectionTimeout());
         metrics = new GatewayMetrics(proxy::stats, proxy.counters(), () -> proxy.pools().poolStats());
-        // Deploys open their own connections (one per database being deployed, bounded by the fan-out's parallelism).
-        SchemaEngine engine = new SchemaEngine(ConnectionSource.jdbc(backend.host(), backend.port(), backend.user(), backend.password()));
+        // Deploys open their own connections (one per database being deployed, bounded by the fan-out's parallelism),
+        // as the platform's role, so what a bundle creates belongs to the platform.
+        SchemaEngine engine = new SchemaEngine(platformConnections(backend, roles));
         var routes = AdminApi.routes(config.apiKeys(), new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats()),
                 databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), proxy, connections, metrics, engine);
         try {
@@ -102,6 +112,15 @@ public final class GatewayApplication implements AutoCloseable {
                 + ", HTTP on " + config.gatewayHost() + ":" + http.port()
                 + ", backend " + (embedded != null ? "embedded " : "") + backend.host() + ":" + backend.port()
                 + ", pool mode " + config.poolMode().name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** Connections to a platform database as the platform's role. */
+    private static ConnectionSource platformConnections(BackendTarget backend, PlatformRoles roles) {
+        return database -> {
+            BackendLogin login = roles.forDatabase(database);
+            if (login == null) throw new java.sql.SQLException("database " + database + " has no platform role", "3D000");
+            return ConnectionSource.jdbc(backend.host(), backend.port(), login.user(), login.password()).open(database);
+        };
     }
 
     public int proxyPort() {
@@ -139,6 +158,7 @@ public final class GatewayApplication implements AutoCloseable {
         if (stopping) return;
         stopping = true;
         LOG.info(() -> grace.isZero() ? "stopping" : "stopping; running queries get up to " + grace.toSeconds() + " s");
+        if (adoption != null) adoption.stop();
         if (proxy != null) quietly("proxy", () -> proxy.shutdown(grace));
         if (http != null) quietly("HTTP side-port", http::close);
         if (connections != null) quietly("HTTP database pools", connections::close);

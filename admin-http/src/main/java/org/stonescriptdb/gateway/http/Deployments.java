@@ -127,7 +127,9 @@ final class Deployments {
 
     /** Creates a database and tells the router; false when it existed already. */
     boolean create(DatabaseName name, DatabaseName template) throws SQLException {
-        boolean created = backend.create(name, template);
+        // The platform's role owns the database (created with the role if this is the platform's first).
+        String owner = connections.roles().ensure(name.platform()).user();
+        boolean created = backend.create(name, template, owner);
         if (created) {
             proxy.databaseCreated(name.text());
             LOG.info(() -> "created database " + name + (template == null ? "" : " from template " + template));

@@ -56,25 +56,72 @@ public final class BackendDatabases {
     /** The same for the gateway's own control database (a constant name, never client input). */
     boolean createIfMissing(String name) throws SQLException {
         if (exists(name)) return false;
-        return create(name, null);
+        return create(name, null, null);
     }
 
     /**
-     * {@code CREATE DATABASE}, optionally {@code TEMPLATE}; false when it exists already. Both names are validated
-     * platform database names ({@code [a-z0-9_]} only): CREATE DATABASE takes no bind parameters.
+     * {@code CREATE DATABASE}, optionally {@code TEMPLATE}, owned by the platform's role and closed to everyone else
+     * ({@link #revokePublicAccess}); false when it exists already. The names are validated platform database names and
+     * a role named after a platform ({@code [a-z0-9_]} only): CREATE DATABASE takes no bind parameters.
      */
-    public boolean create(DatabaseName name, DatabaseName template) throws SQLException {
-        return create(name.text(), template == null ? null : template.text());
+    public boolean create(DatabaseName name, DatabaseName template, String ownerRole) throws SQLException {
+        if (!ownerRole.matches("[a-z][a-z0-9_]*")) throw new IllegalArgumentException("not a platform role: " + ownerRole);
+        boolean created = create(name.text(), template == null ? null : template.text(), ownerRole);
+        if (created) revokePublicAccess(name.text());
+        return created;
     }
 
-    private boolean create(String name, String template) throws SQLException {
+    private boolean create(String name, String template, String ownerRole) throws SQLException {
         try (Connection c = maintenance.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE \"" + name + "\"" + (template == null ? "" : " TEMPLATE \"" + template + "\""));
+            s.execute("CREATE DATABASE \"" + name + "\"" + (template == null ? "" : " TEMPLATE \"" + template + "\"")
+                    + (ownerRole == null ? "" : " OWNER \"" + ownerRole + "\""));
             return true;
         } catch (SQLException e) {
             if (DUPLICATE_DATABASE.equals(e.getSQLState())) return false;
             throw e;
         }
+    }
+
+    /**
+     * No role but the owner (and the roles that are members of it, as the gateway's own) may connect or create
+     * temporary objects: PostgreSQL itself keeps one platform's clients, dblink and postgres_fdw out of another's.
+     * Idempotent.
+     */
+    public void revokePublicAccess(String database) throws SQLException {
+        try (Connection c = maintenance.getConnection(); Statement s = c.createStatement()) {
+            s.execute("REVOKE CONNECT, TEMPORARY ON DATABASE \"" + plain(database) + "\" FROM PUBLIC");
+        }
+    }
+
+    /** The login these connections use. */
+    public String currentUser() throws SQLException {
+        try (Connection c = maintenance.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_user")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** The database's owner, or null when it does not exist. */
+    public String owner(String database) throws SQLException {
+        try (Connection c = maintenance.getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = ?")) {
+            s.setString(1, database);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    public void changeOwner(String database, String role) throws SQLException {
+        try (Connection c = maintenance.getConnection(); Statement s = c.createStatement()) {
+            s.execute("ALTER DATABASE \"" + plain(database) + "\" OWNER TO \"" + plain(role) + "\"");
+        }
+    }
+
+    /** Names spliced into DDL are the gateway's own: platform databases and roles, the control database. */
+    private static String plain(String identifier) {
+        if (!identifier.matches("[a-z][a-z0-9_]*")) throw new IllegalArgumentException("not a plain identifier: " + identifier);
+        return identifier;
     }
 
     /** {@code DROP DATABASE … WITH (FORCE)}: sessions still connected (outside the gateway) are ended. */

@@ -62,6 +62,12 @@ public final class ControlDatabase implements AutoCloseable {
                 report jsonb NOT NULL,
                 deployed_at timestamptz NOT NULL DEFAULT now());
             CREATE INDEX IF NOT EXISTS deployments_platform ON deployments (platform, deployed_at);
+            """, """
+            CREATE TABLE IF NOT EXISTS platform_logins (
+                platform text PRIMARY KEY,
+                role text NOT NULL UNIQUE,
+                password text NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now());
             """);
 
     private final BackendDatabases backend;
@@ -104,6 +110,8 @@ public final class ControlDatabase implements AutoCloseable {
     private synchronized void migrate() throws SQLException {
         if (migrated) return;
         if (backend.createIfMissing(NAME)) LOG.info("created control database " + NAME);
+        // It holds every platform's password: only the gateway's own login (its owner) may connect.
+        backend.revokePublicAccess(NAME);
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {

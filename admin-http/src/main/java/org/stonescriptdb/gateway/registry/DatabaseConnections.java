@@ -2,6 +2,7 @@ package org.stonescriptdb.gateway.registry;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.config.BackendTarget;
 
 import java.sql.Connection;
@@ -12,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The side-port's own small pools to platform databases, for /call and /query: a few connections per
+ * The side-port's own small pools to platform databases, for /call and /query, logged in as each platform's role: a few connections per
  * database, opened on first use, closed when idle, at most {@link #MAX_POOLS} databases at once (the least
  * recently used pool makes room). Kept apart from the proxy's pools so HTTP work cannot starve wire clients.
  */
@@ -26,19 +27,28 @@ public final class DatabaseConnections implements AutoCloseable {
     }
 
     private final BackendTarget backend;
+    private final PlatformRoles roles;
     private final Duration connectTimeout;
     private final Map<String, Entry> pools = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    public DatabaseConnections(BackendTarget backend, Duration connectTimeout) {
+    /** @param roles whose logins reach each platform's databases */
+    public DatabaseConnections(BackendTarget backend, PlatformRoles roles, Duration connectTimeout) {
         this.backend = backend;
+        this.roles = roles;
         this.connectTimeout = connectTimeout;
     }
 
-    /** A connection to a validated platform database name. */
+    public PlatformRoles roles() {
+        return roles;
+    }
+
+    /** A connection to a validated platform database name, as the platform's role. */
     public Connection open(String database) throws SQLException {
         if (closed) throw new SQLException("the gateway is stopping", "57P01");
-        Entry e = pools.computeIfAbsent(database, this::newPool);
+        BackendLogin login = roles.forDatabase(database);
+        if (login == null) throw new SQLException("database " + database + " has no platform role; restart the gateway to adopt it", "3D000");
+        Entry e = pools.computeIfAbsent(database, name -> newPool(name, login));
         e.lastUsed()[0] = System.nanoTime();
         if (pools.size() > MAX_POOLS) evictOldest(database);
         return e.pool().getConnection();
@@ -57,12 +67,12 @@ public final class DatabaseConnections implements AutoCloseable {
                 .ifPresent(x -> close(x.getKey()));
     }
 
-    private Entry newPool(String database) {
+    private Entry newPool(String database, BackendLogin login) {
         HikariConfig c = new HikariConfig();
         c.setPoolName("http-" + database);
         c.setJdbcUrl(backend.jdbcUrl(database));
-        c.setUsername(backend.user());
-        c.setPassword(backend.password());
+        c.setUsername(login.user());
+        c.setPassword(login.password());
         c.setMaximumPoolSize(PER_DATABASE);
         c.setMinimumIdle(0);
         c.setIdleTimeout(IDLE.toMillis());

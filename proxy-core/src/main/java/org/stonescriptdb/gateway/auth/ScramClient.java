@@ -154,6 +154,24 @@ public final class ScramClient {
         }
     }
 
+    /**
+     * The verifier PostgreSQL stores for a SCRAM-SHA-256 password ({@code SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>}),
+     * so a role's password can be set with {@code CREATE ROLE … PASSWORD '<verifier>'} without the password itself
+     * ever appearing in SQL text or a server log.
+     */
+    public static String verifier(String password, int iterations) {
+        byte[] salt = new byte[16];
+        RANDOM.nextBytes(salt);
+        return verifier(password, salt, iterations);
+    }
+
+    static String verifier(String password, byte[] salt, int iterations) {
+        byte[] salted = hi(password, salt, iterations);
+        Base64.Encoder b64 = Base64.getEncoder();
+        return MECHANISM + "$" + iterations + ":" + b64.encodeToString(salt) + "$"
+                + b64.encodeToString(sha256(hmac(salted, "Client Key"))) + ":" + b64.encodeToString(hmac(salted, "Server Key"));
+    }
+
     private static String randomNonce() {
         byte[] b = new byte[18];
         RANDOM.nextBytes(b);

@@ -20,6 +20,11 @@ public record BackendTarget(String host, int port, String maintenanceDatabase, S
         return "jdbc:postgresql://" + h + ":" + port + "/" + database;
     }
 
+    /** The gateway's own login (maintenance database, catalogue queries, creating databases and roles). */
+    public org.stonescriptdb.gateway.auth.BackendLogin login() {
+        return new org.stonescriptdb.gateway.auth.BackendLogin(user, password);
+    }
+
     public BackendTarget withPort(int newPort) {
         return new BackendTarget(host, newPort, maintenanceDatabase, user, password);
     }

@@ -10,6 +10,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
+import org.stonescriptdb.gateway.auth.BackendLogin;
+import org.stonescriptdb.gateway.auth.BackendLogins;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.proxy.Transport;
@@ -23,12 +25,19 @@ import java.util.function.Consumer;
 public final class BackendConnector {
 
     private final BackendTarget target;
+    private final BackendLogins logins;
     private final Transport transport;
     private final Duration connectTimeout;
     private final Duration maxLifetime;
 
     public BackendConnector(BackendTarget target, Transport transport, Duration connectTimeout, Duration maxLifetime) {
+        this(target, BackendLogins.shared(target.login()), transport, connectTimeout, maxLifetime);
+    }
+
+    /** @param logins the login of each platform database; the maintenance database is reached with the target's own */
+    public BackendConnector(BackendTarget target, BackendLogins logins, Transport transport, Duration connectTimeout, Duration maxLifetime) {
         this.target = target;
+        this.logins = logins;
         this.transport = transport;
         this.connectTimeout = connectTimeout;
         this.maxLifetime = maxLifetime;
@@ -36,6 +45,10 @@ public final class BackendConnector {
 
     public BackendTarget target() {
         return target;
+    }
+
+    public BackendLogins logins() {
+        return logins;
     }
 
     /**
@@ -46,6 +59,11 @@ public final class BackendConnector {
      */
     public Future<BackendConnection> connect(EventLoop loop, String database, BackendPool pool, Consumer<BackendConnection> onClosed) {
         Promise<BackendConnection> login = loop.newPromise();
+        BackendLogin credentials = database.equals(target.maintenanceDatabase()) ? target.login() : logins.forDatabase(database);
+        if (credentials == null) {
+            return login.setFailure(new BackendException(null, "the gateway has no login for database \"" + database
+                    + "\" (its platform has no role of its own)"));
+        }
         // Retire connections between 90% and 100% of the lifetime so a burst of them does not expire at once.
         long lifetime = maxLifetime.toNanos();
         long retireAt = System.nanoTime() + lifetime - ThreadLocalRandom.current().nextLong(Math.max(1, lifetime / 10));
@@ -59,7 +77,7 @@ public final class BackendConnector {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         BackendConnection connection = new BackendConnection(ch, database, pool, retireAt);
-                        ch.pipeline().addLast(new BackendHandler(connection, target, login, onClosed));
+                        ch.pipeline().addLast(new BackendHandler(connection, credentials, login, onClosed));
                     }
                 });
         ChannelFuture connecting = bootstrap.connect(target.host(), target.port());

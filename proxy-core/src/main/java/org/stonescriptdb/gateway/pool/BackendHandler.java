@@ -7,7 +7,7 @@ import io.netty.util.concurrent.Promise;
 import org.stonescriptdb.gateway.auth.Md5Password;
 import org.stonescriptdb.gateway.auth.ScramClient;
 import org.stonescriptdb.gateway.codec.MessageStreamHandler;
-import org.stonescriptdb.gateway.config.BackendTarget;
+import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
 import org.stonescriptdb.gateway.protocol.MessageType;
@@ -20,7 +20,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Reads a backend connection: first the login (authentication with the gateway's credentials, parameter
+ * Reads a backend connection: first the login (authentication with the database's credentials, parameter
  * status, key data), then the message stream, which it hands to the connection's current owner.
  */
 final class BackendHandler extends MessageStreamHandler {
@@ -30,15 +30,15 @@ final class BackendHandler extends MessageStreamHandler {
     private static final int MAX_MESSAGE = 0x3FFF_FFFF;
 
     private final BackendConnection connection;
-    private final BackendTarget target;
+    private final BackendLogin credentials;
     private final Promise<BackendConnection> login;
     private final Consumer<BackendConnection> onClosed;
     private ScramClient scram;
 
-    BackendHandler(BackendConnection connection, BackendTarget target, Promise<BackendConnection> login, Consumer<BackendConnection> onClosed) {
+    BackendHandler(BackendConnection connection, BackendLogin credentials, Promise<BackendConnection> login, Consumer<BackendConnection> onClosed) {
         super(MAX_MESSAGE);
         this.connection = connection;
-        this.target = target;
+        this.credentials = credentials;
         this.login = login;
         this.onClosed = onClosed;
     }
@@ -46,7 +46,7 @@ final class BackendHandler extends MessageStreamHandler {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         Map<String, String> params = new LinkedHashMap<>();
-        params.put("user", target.user());
+        params.put("user", credentials.user());
         params.put("database", connection.database());
         params.put("application_name", "stonescriptdb-gateway");
         ctx.writeAndFlush(ClientMessages.startup(ctx.alloc(), params));
@@ -167,10 +167,10 @@ final class BackendHandler extends MessageStreamHandler {
         try {
             switch (code) {
                 case 0 -> { } // AuthenticationOk
-                case 3 -> ctx.writeAndFlush(ClientMessages.password(ctx.alloc(), target.password()));
+                case 3 -> ctx.writeAndFlush(ClientMessages.password(ctx.alloc(), credentials.password()));
                 case 5 -> {
                     byte[] salt = ByteBufUtil.getBytes(body, body.readerIndex(), 4);
-                    ctx.writeAndFlush(ClientMessages.password(ctx.alloc(), Md5Password.response(target.user(), target.password(), salt)));
+                    ctx.writeAndFlush(ClientMessages.password(ctx.alloc(), Md5Password.response(credentials.user(), credentials.password(), salt)));
                 }
                 case 10 -> {
                     boolean offered = false;
@@ -180,7 +180,7 @@ final class BackendHandler extends MessageStreamHandler {
                         offered |= mechanism.equals(ScramClient.MECHANISM);
                     }
                     if (!offered) throw new BackendException(null, "the server offers no SASL mechanism the gateway supports (needs SCRAM-SHA-256)");
-                    scram = new ScramClient(target.password());
+                    scram = new ScramClient(credentials.password());
                     ctx.writeAndFlush(ClientMessages.saslInitialResponse(ctx.alloc(), ScramClient.MECHANISM, scram.clientFirstMessage()));
                 }
                 case 11 -> {

@@ -8,6 +8,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.codec.StartupDecoder;
+import org.stonescriptdb.gateway.auth.BackendLogins;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.config.IoTransport;
@@ -50,6 +51,14 @@ public final class GatewayProxy implements AutoCloseable {
 
     /** @param backend the resolved backend (configured, or the embedded server's address) */
     public GatewayProxy(GatewayConfig config, BackendTarget backend) {
+        this(config, backend, BackendLogins.shared(backend.login()));
+    }
+
+    /**
+     * @param backend the resolved backend (configured, or the embedded server's address) and the gateway's own login
+     * @param logins  the login each platform database is served with
+     */
+    public GatewayProxy(GatewayConfig config, BackendTarget backend, BackendLogins logins) {
         this.config = config;
         Transport chosen = Transport.of(config.ioTransport());
         EventLoopGroup accepting;
@@ -66,7 +75,7 @@ public final class GatewayProxy implements AutoCloseable {
         this.transport = chosen;
         this.acceptors = accepting;
         this.workers = transport.newGroup(config.ioThreads(), "gateway-io", config.ioSpinMicros());
-        BackendConnector connector = new BackendConnector(backend, transport, config.connectionTimeout(), config.poolMaxLifetime());
+        BackendConnector connector = new BackendConnector(backend, logins, transport, config.connectionTimeout(), config.poolMaxLifetime());
         ProxyCounters counters = new ProxyCounters();
         this.services = new SessionServices(config, new PoolManager(config, connector, counters), connector,
                 new DatabaseRegistry(connector, workers), new CancelRegistry(), ConcurrentHashMap.newKeySet(), new StatementRegistry(),

@@ -91,8 +91,17 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
                 fatal(ctx, SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" does not exist");
                 return;
             }
-            services.counters().clientConnected();
-            handOver(ctx, new ClientSession(services, params));
+            services.connector().logins().lookup(database).whenComplete((login, lookupError) -> ctx.executor().execute(() -> {
+                if (!ctx.channel().isActive()) return;
+                if (login == null) {
+                    // A database the gateway does not manage (created outside it, its platform without a role): unreachable.
+                    fatal(ctx, SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" is not served by the gateway: its platform"
+                            + " has no role of its own; register the platform through the admin API, or restart the gateway to adopt it");
+                    return;
+                }
+                services.counters().clientConnected();
+                handOver(ctx, new ClientSession(services, params));
+            }));
         }));
     }
 

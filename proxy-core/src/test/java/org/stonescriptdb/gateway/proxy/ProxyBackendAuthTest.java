@@ -39,9 +39,10 @@ class ProxyBackendAuthTest {
         }
         Path hba = Path.of(hbaFile);
         String current = Files.readString(hba);
-        if (!current.contains("gw_scram")) {
+        if (!current.contains("gw_verifier")) {
             String lines = """
                     host all gw_scram 127.0.0.1/32 scram-sha-256
+                    host all gw_verifier 127.0.0.1/32 scram-sha-256
                     host all gw_md5 127.0.0.1/32 md5
                     host all gw_plain 127.0.0.1/32 password
                     """;
@@ -55,6 +56,23 @@ class ProxyBackendAuthTest {
                         + "end if; end $$",
                 "select pg_reload_conf()");
         Thread.sleep(300); // the postmaster reloads pg_hba asynchronously
+    }
+
+    /** A role whose password was set from the gateway's own SCRAM verifier: the password alone logs in, over SCRAM. */
+    @Test
+    void aScramVerifierTheGatewayComputedAcceptsItsPassword() throws Exception {
+        String verifier = org.stonescriptdb.gateway.auth.ScramClient.verifier("verifier-secret", 4096);
+        assertThat(verifier).startsWith("SCRAM-SHA-256$4096:").doesNotContain("verifier-secret");
+        TestPostgres.execute("postgres", "drop role if exists gw_verifier", "create role gw_verifier login password '" + verifier + "'");
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", "gw_verifier");
+        p.setProperty("password", "verifier-secret");
+        try (Connection c = java.sql.DriverManager.getConnection(TestPostgres.directUrl("postgres"), p)) {
+            assertThat(rows(c, "select coalesce(system_user, '')")).containsExactly("scram-sha-256:gw_verifier");
+        }
+        p.setProperty("password", "wrong");
+        SQLException wrong = catchThrowableOfType(SQLException.class, () -> java.sql.DriverManager.getConnection(TestPostgres.directUrl("postgres"), p).close());
+        assertThat((Object) wrong).as("a wrong password").isNotNull();
     }
 
     private static BackendTarget as(String user, String password) {
