@@ -190,6 +190,22 @@ class BadInputTest {
         assertThat(admin.get("/admin/databases?platform=badapp").text()).doesNotContain("badapp_t8");
     }
 
+    @Test
+    void aPlatformWithoutAKeyOfItsOwnNeedsTheAdminKeyForCallAndQuery() {
+        expect(admin.postMultipart("/register", Map.of("platform", "keylessapp", "schema", Bundles.tarGz(Bundles.clinicV1()))), 200, null);
+        Map<String, Object> call = Map.of("platform", "keylessapp", "function", "count_patients", "params", List.of());
+        Map<String, Object> query = Map.of("platform", "keylessapp", "query", "SELECT 1 AS one");
+        for (String path : List.of("/call", "/query")) {
+            Map<String, Object> body = path.equals("/call") ? call : query;
+            Http.Response missing = admin.withKey(null).postJson(path, body);
+            expect(missing, 401, "unauthorized");
+            assertThat(missing.json().get("message").asText()).contains("API_KEY_ADMIN");
+            assertThat(missing.json().get("platform").asText()).isEqualTo("keylessapp");
+            expect(platform.postJson(path, body), 403, "forbidden");
+            expect(admin.postJson(path, body), 200, null);
+        }
+    }
+
     private static int backendPid(Connection c) throws Exception {
         try (Statement s = c.createStatement(); var rs = s.executeQuery("SELECT pg_backend_pid()")) {
             rs.next();
