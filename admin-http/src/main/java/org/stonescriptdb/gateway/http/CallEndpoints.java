@@ -23,7 +23,8 @@ import java.util.Map;
 /**
  * {@code POST /call} (a function the gateway deployed for the platform) and {@code POST /query} (one
  * parameterised statement, seed 000 §4.1). Both run in one transaction under {@code statement_timeout}, with
- * every value bound as an untyped parameter so PostgreSQL types it from the function or the statement.
+ * every value bound as an untyped parameter so PostgreSQL types it from the function or the statement; the
+ * connection is reset before the next request gets it ({@link DatabaseConnections#inTransaction}).
  */
 public final class CallEndpoints {
 
@@ -113,39 +114,34 @@ public final class CallEndpoints {
     private Endpoint.Reply run(DatabaseName db, String sql, List<JsonNode> values, String function) throws Exception {
         long started = System.nanoTime();
         boolean ok = false;
-        try (Connection c = connections.open(db.text())) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            Map<String, Object> answer = connections.inTransaction(db.text(), c -> {
                 try (Statement s = c.createStatement()) {
                     s.execute("SET LOCAL statement_timeout = " + STATEMENT_TIMEOUT.toMillis());
                 }
                 if (function != null) requireCallable(c, db, function);
-                Map<String, Object> answer = new LinkedHashMap<>();
+                Map<String, Object> rows = new LinkedHashMap<>();
                 try (PreparedStatement ps = c.prepareStatement(sql)) {
                     for (int i = 0; i < values.size(); i++) bind(ps, i + 1, values.get(i));
                     if (ps.execute()) {
                         try (ResultSet rs = ps.getResultSet()) {
-                            List<Map<String, Object>> rows = Rows.read(rs);
-                            answer.put("rows", rows);
-                            answer.put("row_count", rows.size());
+                            List<Map<String, Object>> read = Rows.read(rs);
+                            rows.put("rows", read);
+                            rows.put("row_count", read.size());
                         }
                     } else {
-                        answer.put("rows", List.of());
-                        answer.put("row_count", Math.max(0, ps.getUpdateCount()));
+                        rows.put("rows", List.of());
+                        rows.put("row_count", Math.max(0, ps.getUpdateCount()));
                     }
                 }
-                c.commit();
-                ok = true;
-                answer.put("execution_time_ms", (System.nanoTime() - started) / 1_000_000);
-                return Endpoint.Reply.json(200, answer);
-            } catch (SQLException e) {
-                rollbackQuietly(c);
-                if (AdminServer.backendUnavailable(e)) throw e;
-                throw queryFailed(db, e);
-            } catch (RuntimeException e) {
-                rollbackQuietly(c);
-                throw e;
-            }
+                return rows;
+            });
+            ok = true;
+            answer.put("execution_time_ms", (System.nanoTime() - started) / 1_000_000);
+            return Endpoint.Reply.json(200, answer);
+        } catch (SQLException e) {
+            if (AdminServer.backendUnavailable(e)) throw e;
+            throw queryFailed(db, e);
         } finally {
             metrics.query(db.platform(), Duration.ofNanos(System.nanoTime() - started), ok);
         }
@@ -195,13 +191,5 @@ public final class CallEndpoints {
             return new ApiException(404, "function_not_found", e.getMessage(), db.platform(), db.tenantId(), extra);
         }
         return new ApiException(400, "query_failed", e.getMessage(), db.platform(), db.tenantId(), extra);
-    }
-
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException ignored) {
-            // the connection is broken; the pool discards it
-        }
     }
 }

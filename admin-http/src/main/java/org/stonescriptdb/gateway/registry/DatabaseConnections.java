@@ -15,33 +15,62 @@ import java.util.concurrent.ConcurrentHashMap;
  * The side-port's own small pools to platform databases, for /call and /query: a few connections per
  * database, opened on first use, closed when idle, at most {@link #MAX_POOLS} databases at once (the least
  * recently used pool makes room). Kept apart from the proxy's pools so HTTP work cannot starve wire clients.
+ * Each piece of work runs in a transaction of its own on a connection that is reset before anyone else gets it.
  */
 public final class DatabaseConnections implements AutoCloseable {
 
     static final int MAX_POOLS = 16;
     private static final int PER_DATABASE = 3;
     private static final Duration IDLE = Duration.ofSeconds(60);
+    /** How long the reset after a request may take; longer (it waits on a lock) and the connection is closed instead. */
+    private static final Duration RESET_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Work on one connection, inside the transaction {@link #inTransaction} opened for it. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
 
     private record Entry(HikariDataSource pool, long[] lastUsed) {
     }
 
     private final BackendTarget backend;
     private final Duration connectTimeout;
+    private final Duration resetTimeout;
     private final Map<String, Entry> pools = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public DatabaseConnections(BackendTarget backend, Duration connectTimeout) {
-        this.backend = backend;
-        this.connectTimeout = connectTimeout;
+        this(backend, connectTimeout, RESET_TIMEOUT);
     }
 
-    /** A connection to a validated platform database name. */
-    public Connection open(String database) throws SQLException {
+    DatabaseConnections(BackendTarget backend, Duration connectTimeout, Duration resetTimeout) {
+        this.backend = backend;
+        this.connectTimeout = connectTimeout;
+        this.resetTimeout = resetTimeout;
+    }
+
+    /**
+     * Runs {@code work} on a pooled connection to a validated platform database name, in a transaction of its own:
+     * committed when the work returns, rolled back when it throws. Afterwards, either way, the connection is reset to
+     * its session defaults ({@link ConnectionReset}); one that cannot be reset is evicted from the pool and closed.
+     */
+    public <T> T inTransaction(String database, Work<T> work) throws SQLException {
         if (closed) throw new SQLException("the gateway is stopping", "57P01");
         Entry e = pools.computeIfAbsent(database, this::newPool);
         e.lastUsed()[0] = System.nanoTime();
         if (pools.size() > MAX_POOLS) evictOldest(database);
-        return e.pool().getConnection();
+        HikariDataSource pool = e.pool();
+        Connection c = pool.getConnection();
+        try {
+            c.setAutoCommit(false);
+            T result = work.run(c);
+            c.commit();
+            return result;
+        } finally {
+            if (!ConnectionReset.reset(c, resetTimeout)) pool.evictConnection(c);
+            c.close();
+        }
     }
 
     /** Closes the pool of a database that is about to be dropped. */
@@ -69,6 +98,9 @@ public final class DatabaseConnections implements AutoCloseable {
         c.setConnectionTimeout(connectTimeout.toMillis());
         c.setInitializationFailTimeout(-1);
         c.addDataSourceProperty("ApplicationName", "stonescriptdb-gateway http");
+        // /query relies on the extended protocol: one Parse per statement, so PostgreSQL itself refuses a text that
+        // holds several commands. The simple protocol would run them all.
+        c.addDataSourceProperty("preferQueryMode", "extended");
         return new Entry(new HikariDataSource(c), new long[]{System.nanoTime()});
     }
 
