@@ -87,6 +87,46 @@ class QueryIsolationTest {
         assertSameState(query(STATE).get("rows").get(0), defaults);
     }
 
+    @Test
+    void aQueryIsOneStatementInEveryDisguise() {
+        query("CREATE TABLE IF NOT EXISTS canary (x int)");
+        List<String> hostile = List.of(
+                "SELECT 1; DROP TABLE canary",
+                "select 1;;drop table canary",
+                "SELECT (1); DROP TABLE canary",
+                "SELECT 1 /* ; */; DROP TABLE canary",
+                "SELECT 1 -- ;\n; DROP TABLE canary",
+                "SELECT $$ ; $$; DROP TABLE canary",
+                "SELECT $tag$ $$; $tag$; DROP TABLE canary",
+                "SELECT 'it''s'; DROP TABLE canary",
+                // An E'' string ends later than a plain one would: a scanner that does not know E'' sees one statement.
+                "SELECT E'\\''; DROP TABLE canary; --'",
+                // psql's \; is not SQL; the semicolon still ends the statement.
+                "SELECT 1 \\; DROP TABLE canary",
+                // PostgreSQL reads \v as white space, so this is an E'' string to it but a plain one to pgjdbc's lexer,
+                // which sees one statement and sends one Parse: PostgreSQL itself refuses the two commands.
+                "SELECT\u000bE'\\''; DROP TABLE canary; --'",
+                // Escaping the request's transaction to run outside its statement_timeout.
+                "COMMIT; DROP TABLE canary",
+                "SELECT 1; COMMIT; SELECT pg_sleep(60)");
+        for (String sql : hostile) {
+            Http.Response r = http.postJson("/query", Map.of("platform", "isoapp", "tenant_id", "t1", "query", sql));
+            assertThat(r.status()).as(sql + " → " + r).isEqualTo(400);
+            assertThat(r.json().get("error").asText()).as(sql + " → " + r).isEqualTo("bad_request");
+            assertThat(r.json().get("message").asText()).as(sql).contains("single statement");
+            assertThat(r.text()).doesNotContain("Exception", "\tat ");
+        }
+        // One statement, however it is written, is served.
+        assertThat(query("SELECT 1 /* /* */ ; DROP TABLE canary; -- */ AS one").at("/rows/0/one").asInt()).isEqualTo(1);
+        assertThat(query("SELECT E'\\'; DROP TABLE canary; --' AS s").at("/rows/0/s").asText()).isEqualTo("'; DROP TABLE canary; --");
+        assertThat(query("SELECT ';' AS a, $$;$$ AS b, \"x;\" AS c FROM (SELECT 1 AS \"x;\") t;").at("/rows/0/b").asText()).isEqualTo(";");
+        assertThat(query("SELECT $1::int + $1::int AS two, $2 AS q, '{\"k\": 1}'::jsonb ? 'k' AS has",
+                List.of(1, "?")).at("/rows/0/two").asInt()).isEqualTo(2);
+        // A lone COMMIT ends the request's own transaction early and nothing more.
+        query("COMMIT");
+        assertThat(query("SELECT count(*) AS n FROM canary").at("/rows/0/n").asInt()).as("canary survived").isZero();
+    }
+
     private static void assertSameState(JsonNode actual, JsonNode defaults) {
         assertThat(actual.get("usr").asText()).isEqualTo(defaults.get("usr").asText());
         assertThat(actual.get("sp").asText()).isEqualTo(defaults.get("sp").asText());
@@ -95,7 +135,11 @@ class QueryIsolationTest {
     }
 
     private static JsonNode query(String sql) {
-        Http.Response r = http.postJson("/query", Map.of("platform", "isoapp", "tenant_id", "t1", "query", sql, "params", List.of()));
+        return query(sql, List.of());
+    }
+
+    private static JsonNode query(String sql, List<Object> params) {
+        Http.Response r = http.postJson("/query", Map.of("platform", "isoapp", "tenant_id", "t1", "query", sql, "params", params));
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         return r.json();
     }
