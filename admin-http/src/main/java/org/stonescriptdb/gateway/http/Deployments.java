@@ -135,11 +135,18 @@ final class Deployments {
         return created;
     }
 
-    /** Closes every pool to the database, drops it and forgets it. */
+    /**
+     * Ends the database's wire-protocol sessions (FATAL 57P01 naming the drop) and closes every pool to it, then drops
+     * it and forgets it. Sessions are ended by the gateway rather than left to {@code DROP DATABASE … WITH (FORCE)}: in
+     * transaction pooling an idle client holds no backend, so FORCE would not reach it, and it would go on to be served
+     * by a database created again under the same name.
+     */
     void drop(DatabaseName name) throws SQLException {
-        proxy.databaseDropped(name.text());
+        proxy.endDatabase(name.text(), "terminating connection because database \"" + name + "\" is being dropped through the gateway's admin API");
         connections.close(name.text());
         backend.drop(name);
+        // A session that was still logging in when the database left the router ends here at the latest.
+        proxy.endDatabase(name.text(), "terminating connection because database \"" + name + "\" was dropped through the gateway's admin API");
         registry.removeDatabase(name.text());
         LOG.info(() -> "dropped database " + name);
     }
