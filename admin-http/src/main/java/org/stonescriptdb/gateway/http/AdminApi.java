@@ -5,6 +5,7 @@ import org.stonescriptdb.gateway.proxy.GatewayProxy;
 import org.stonescriptdb.gateway.registry.BackendDatabases;
 import org.stonescriptdb.gateway.registry.DatabaseConnections;
 import org.stonescriptdb.gateway.registry.PlatformRegistry;
+import org.stonescriptdb.gateway.registry.PlatformRoles;
 import org.stonescriptdb.gateway.schema.SchemaEngine;
 
 import java.util.ArrayList;
@@ -18,10 +19,10 @@ public final class AdminApi {
     }
 
     public static List<Endpoint.Route> routes(Map<String, String> apiKeys, HealthHandler health, BackendDatabases backend,
-                                              PlatformRegistry registry, GatewayProxy proxy, DatabaseConnections connections,
-                                              GatewayMetrics metrics, SchemaEngine engine) {
+                                              PlatformRegistry registry, PlatformRoles roles, GatewayProxy proxy,
+                                              DatabaseConnections connections, GatewayMetrics metrics, SchemaEngine engine) {
         ApiKeys keys = new ApiKeys(apiKeys);
-        Deployments deployments = new Deployments(keys, backend, registry, proxy, connections, metrics, engine);
+        Deployments deployments = new Deployments(keys, backend, registry, roles, proxy, connections, metrics, engine);
         List<Endpoint.Route> routes = new ArrayList<>();
         routes.add(new Endpoint.Route("GET", "/health", health));
         routes.add(new Endpoint.Route("GET", "/metrics",

@@ -7,9 +7,10 @@ import java.util.Map;
 
 /**
  * Seed 000 §5: {@code API_KEY_ADMIN} guards the admin endpoints, {@code API_KEY_{PLATFORM}} guards /call and
- * /query of that platform; a key that is not configured guards nothing (source addresses still do). Keys are
- * compared as SHA-256 digests with {@link MessageDigest#isEqual}, so neither content nor length leaks through
- * timing, and they never appear in a message or log line.
+ * /query of that platform. A platform without a key of its own falls back to the admin key, so setting
+ * {@code API_KEY_ADMIN} never leaves a platform's databases open; only with neither key set does the source
+ * address alone decide. Keys are compared as SHA-256 digests with {@link MessageDigest#isEqual}, so neither
+ * content nor length leaks through timing, and they never appear in a message or log line.
  */
 public final class ApiKeys {
 
@@ -27,21 +28,33 @@ public final class ApiKeys {
         require(request, ADMIN, "API_KEY_ADMIN", null);
     }
 
-    /** For /call and /query: the platform's own key when one is set. */
+    /**
+     * For /call and /query: the platform's own key when one is set (and then only that key: the admin key is refused
+     * there, so a platform's key holder and the operator stay apart), else the admin key when that is set.
+     */
     public void requirePlatform(Request request, String platform) {
-        require(request, platform, "API_KEY_" + platform.toUpperCase(java.util.Locale.ROOT), platform);
+        String variable = "API_KEY_" + platform.toUpperCase(java.util.Locale.ROOT);
+        if (digests.containsKey(platform)) {
+            require(request, platform, variable, platform);
+        } else {
+            require(request, ADMIN, "API_KEY_ADMIN", platform, " (platform " + platform + " has no " + variable + " of its own)");
+        }
     }
 
     private void require(Request request, String name, String variable, String platform) {
+        require(request, name, variable, platform, "");
+    }
+
+    private void require(Request request, String name, String variable, String platform, String why) {
         byte[] expected = digests.get(name);
         if (expected == null) return;
         String presented = request.header(HEADER);
         if (presented == null || presented.isEmpty()) {
-            throw new ApiException(401, "unauthorized", "this endpoint needs the " + variable + " key in the " + HEADER + " header",
+            throw new ApiException(401, "unauthorized", "this endpoint needs the " + variable + " key in the " + HEADER + " header" + why,
                     platform, null, Map.of());
         }
         if (!MessageDigest.isEqual(expected, digest(presented))) {
-            throw new ApiException(403, "forbidden", "the " + HEADER + " header does not carry the " + variable + " key",
+            throw new ApiException(403, "forbidden", "the " + HEADER + " header does not carry the " + variable + " key" + why,
                     platform, null, Map.of());
         }
     }

@@ -2,6 +2,7 @@ package org.stonescriptdb.gateway.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.postgresql.core.BaseConnection;
 import org.stonescriptdb.gateway.metrics.GatewayMetrics;
 import org.stonescriptdb.gateway.registry.BackendDatabases;
 import org.stonescriptdb.gateway.registry.DatabaseConnections;
@@ -23,7 +24,8 @@ import java.util.Map;
 /**
  * {@code POST /call} (a function the gateway deployed for the platform) and {@code POST /query} (one
  * parameterised statement, seed 000 §4.1). Both run in one transaction under {@code statement_timeout}, with
- * every value bound as an untyped parameter so PostgreSQL types it from the function or the statement.
+ * every value bound as an untyped parameter so PostgreSQL types it from the function or the statement; the
+ * connection is reset before the next request gets it ({@link DatabaseConnections#inTransaction}).
  */
 public final class CallEndpoints {
 
@@ -77,7 +79,10 @@ public final class CallEndpoints {
             throw ApiException.badRequest("params must be an array (positional) or an object (named arguments)");
         }
         String sql = "SELECT * FROM " + Names.quoted(function) + "(" + args + ")";
-        return run(db, sql, values, function);
+        return run(db, c -> {
+            requireCallable(c, db, function);
+            return new Bound(sql, values);
+        });
     }
 
     Endpoint.Reply query(Request request) throws Exception {
@@ -85,18 +90,31 @@ public final class CallEndpoints {
         DatabaseName db = target(request, body);
         String query = Names.text(body, "query");
         if (query == null || query.isBlank()) throw ApiException.badRequest("query is required");
-        QueryText text = QueryText.parse(query);
         JsonNode params = body.get("params");
         if (params != null && !params.isNull() && !params.isArray()) throw ApiException.badRequest("params must be an array ($1 is the first)");
         int given = params == null || params.isNull() ? 0 : params.size();
-        List<JsonNode> values = new ArrayList<>();
-        for (int index : text.bindings()) {
-            if (index >= given) {
-                throw ApiException.badRequest("query uses $" + (index + 1) + " but params has " + given + " value(s)");
+        return run(db, c -> {
+            // Read as pgjdbc will read it on this connection (see QueryText), so the statement count is pgjdbc's own.
+            QueryText text = QueryText.parse(query, c.unwrap(BaseConnection.class).getStandardConformingStrings());
+            List<JsonNode> values = new ArrayList<>();
+            for (int index : text.bindings()) {
+                if (index >= given) {
+                    throw ApiException.badRequest("query uses $" + (index + 1) + " but params has " + given + " value(s)");
+                }
+                values.add(params.get(index));
             }
-            values.add(params.get(index));
-        }
-        return run(db, text.sql(), values, null);
+            return new Bound(text.sql(), values);
+        });
+    }
+
+    /** A statement with JDBC placeholders and the values they bind. */
+    private record Bound(String sql, List<JsonNode> values) {
+    }
+
+    /** What to run, decided on the connection that runs it (inside its transaction). */
+    @FunctionalInterface
+    private interface StatementSource {
+        Bound on(Connection c) throws SQLException;
     }
 
     /** Platform and tenant from the body, the platform's key, and the database must exist. */
@@ -110,42 +128,38 @@ public final class CallEndpoints {
         return db;
     }
 
-    private Endpoint.Reply run(DatabaseName db, String sql, List<JsonNode> values, String function) throws Exception {
+    private Endpoint.Reply run(DatabaseName db, StatementSource source) throws Exception {
         long started = System.nanoTime();
         boolean ok = false;
-        try (Connection c = connections.open(db.text())) {
-            c.setAutoCommit(false);
-            try {
+        try {
+            Map<String, Object> answer = connections.inTransaction(db.text(), c -> {
                 try (Statement s = c.createStatement()) {
                     s.execute("SET LOCAL statement_timeout = " + STATEMENT_TIMEOUT.toMillis());
                 }
-                if (function != null) requireCallable(c, db, function);
-                Map<String, Object> answer = new LinkedHashMap<>();
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    for (int i = 0; i < values.size(); i++) bind(ps, i + 1, values.get(i));
+                Bound bound = source.on(c);
+                Map<String, Object> rows = new LinkedHashMap<>();
+                // A PreparedStatement of one statement is one Parse message (extended protocol, see DatabaseConnections).
+                try (PreparedStatement ps = c.prepareStatement(bound.sql())) {
+                    for (int i = 0; i < bound.values().size(); i++) bind(ps, i + 1, bound.values().get(i));
                     if (ps.execute()) {
                         try (ResultSet rs = ps.getResultSet()) {
-                            List<Map<String, Object>> rows = Rows.read(rs);
-                            answer.put("rows", rows);
-                            answer.put("row_count", rows.size());
+                            List<Map<String, Object>> read = Rows.read(rs);
+                            rows.put("rows", read);
+                            rows.put("row_count", read.size());
                         }
                     } else {
-                        answer.put("rows", List.of());
-                        answer.put("row_count", Math.max(0, ps.getUpdateCount()));
+                        rows.put("rows", List.of());
+                        rows.put("row_count", Math.max(0, ps.getUpdateCount()));
                     }
                 }
-                c.commit();
-                ok = true;
-                answer.put("execution_time_ms", (System.nanoTime() - started) / 1_000_000);
-                return Endpoint.Reply.json(200, answer);
-            } catch (SQLException e) {
-                rollbackQuietly(c);
-                if (AdminServer.backendUnavailable(e)) throw e;
-                throw queryFailed(db, e);
-            } catch (RuntimeException e) {
-                rollbackQuietly(c);
-                throw e;
-            }
+                return rows;
+            });
+            ok = true;
+            answer.put("execution_time_ms", (System.nanoTime() - started) / 1_000_000);
+            return Endpoint.Reply.json(200, answer);
+        } catch (SQLException e) {
+            if (AdminServer.backendUnavailable(e)) throw e;
+            throw queryFailed(db, e);
         } finally {
             metrics.query(db.platform(), Duration.ofNanos(System.nanoTime() - started), ok);
         }
@@ -187,6 +201,9 @@ public final class CallEndpoints {
         String state = e.getSQLState();
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("sql_state", state);
+        if (QueryText.isSeveralCommands(e)) {
+            return new ApiException(400, "bad_request", QueryText.SINGLE_STATEMENT, db.platform(), db.tenantId(), extra);
+        }
         if ("57014".equals(state)) {
             return new ApiException(400, "statement_timeout", "the statement ran longer than the statement timeout of "
                     + STATEMENT_TIMEOUT.toSeconds() + " s and was cancelled", db.platform(), db.tenantId(), extra);
@@ -195,13 +212,5 @@ public final class CallEndpoints {
             return new ApiException(404, "function_not_found", e.getMessage(), db.platform(), db.tenantId(), extra);
         }
         return new ApiException(400, "query_failed", e.getMessage(), db.platform(), db.tenantId(), extra);
-    }
-
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException ignored) {
-            // the connection is broken; the pool discards it
-        }
     }
 }

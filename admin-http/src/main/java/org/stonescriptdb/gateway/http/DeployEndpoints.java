@@ -184,8 +184,20 @@ public final class DeployEndpoints {
         if (templateName != null) {
             template = DatabaseName.parse(templateName).orElseThrow(() -> new ApiException(400, "invalid_name",
                     "template must be a platform database name such as medstoreapp_template, got '" + Names.printable(templateName) + "'"));
+            requireSamePlatform(db, template);
         }
         return create(db, template, Deployments.DEFAULT_SCHEMA, false);
+    }
+
+    /**
+     * A clone carries the template's data, functions and owner into the new tenant; another platform's database would
+     * hand one platform's data to another. Checked before the template's pools are closed or anything is created.
+     */
+    private static void requireSamePlatform(DatabaseName db, DatabaseName template) {
+        if (template.platform().equals(db.platform())) return;
+        throw new ApiException(400, "invalid_template", "template " + template + " belongs to platform " + template.platform()
+                + ", not " + db.platform() + "; a tenant of " + db.platform() + " can only be cloned from a " + db.platform()
+                + " database such as " + db.platform() + "_template", db.platform(), db.tenantId(), Map.of());
     }
 
     /** v2: creates a main ({@code tenant_id} null) or tenant database from a stored schema. */

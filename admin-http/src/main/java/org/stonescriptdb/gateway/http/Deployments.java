@@ -6,6 +6,7 @@ import org.stonescriptdb.gateway.proxy.GatewayProxy;
 import org.stonescriptdb.gateway.registry.BackendDatabases;
 import org.stonescriptdb.gateway.registry.DatabaseConnections;
 import org.stonescriptdb.gateway.registry.PlatformRegistry;
+import org.stonescriptdb.gateway.registry.PlatformRoles;
 import org.stonescriptdb.gateway.routing.DatabaseName;
 import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.bundle.Bundle;
@@ -47,16 +48,18 @@ final class Deployments {
     final PlatformRegistry registry;
     final GatewayProxy proxy;
     final DatabaseConnections connections;
+    private final PlatformRoles roles;
     final GatewayMetrics metrics;
     private final SchemaEngine engine;
 
-    Deployments(ApiKeys keys, BackendDatabases backend, PlatformRegistry registry, GatewayProxy proxy, DatabaseConnections connections,
+    Deployments(ApiKeys keys, BackendDatabases backend, PlatformRegistry registry, PlatformRoles roles, GatewayProxy proxy, DatabaseConnections connections,
                 GatewayMetrics metrics, SchemaEngine engine) {
         this.keys = keys;
         this.backend = backend;
         this.registry = registry;
         this.proxy = proxy;
         this.connections = connections;
+        this.roles = roles;
         this.metrics = metrics;
         this.engine = engine;
     }
@@ -128,7 +131,7 @@ final class Deployments {
     /** Creates a database and tells the router; false when it existed already. */
     boolean create(DatabaseName name, DatabaseName template) throws SQLException {
         // The platform's role owns the database (created with the role if this is the platform's first).
-        String owner = connections.roles().ensure(name.platform()).user();
+        String owner = roles.ensure(name.platform()).user();
         boolean created = backend.create(name, template, owner);
         if (created) {
             proxy.databaseCreated(name.text());
@@ -137,11 +140,18 @@ final class Deployments {
         return created;
     }
 
-    /** Closes every pool to the database, drops it and forgets it. */
+    /**
+     * Ends the database's wire-protocol sessions (FATAL 57P01 naming the drop) and closes every pool to it, then drops
+     * it and forgets it. Sessions are ended by the gateway rather than left to {@code DROP DATABASE … WITH (FORCE)}: in
+     * transaction pooling an idle client holds no backend, so FORCE would not reach it, and it would go on to be served
+     * by a database created again under the same name.
+     */
     void drop(DatabaseName name) throws SQLException {
-        proxy.databaseDropped(name.text());
+        proxy.endDatabase(name.text(), "terminating connection because database \"" + name + "\" is being dropped through the gateway's admin API");
         connections.close(name.text());
         backend.drop(name);
+        // A session that was still logging in when the database left the router ends here at the latest.
+        proxy.endDatabase(name.text(), "terminating connection because database \"" + name + "\" was dropped through the gateway's admin API");
         registry.removeDatabase(name.text());
         LOG.info(() -> "dropped database " + name);
     }

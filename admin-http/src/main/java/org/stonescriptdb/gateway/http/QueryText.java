@@ -1,46 +1,69 @@
 package org.stonescriptdb.gateway.http;
 
+import org.postgresql.core.NativeQuery;
+import org.postgresql.core.Parser;
+import org.postgresql.util.PSQLException;
+
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A /query statement turned into JDBC form: {@code $n} placeholders (seed 000 §4.1) become {@code ?} with the
- * parameter each one binds, a literal {@code ?} (jsonb operators) is escaped as {@code ??}, and more than one
- * statement is refused. Quotes, quoted identifiers, dollar-quoted strings and comments are skipped as wholes,
- * so a {@code $1} or {@code ;} inside them is left alone.
+ * parameter each one binds, and a literal {@code ?} (jsonb operators) is escaped as {@code ??}.
+ *
+ * <p>The text is read with pgjdbc's own lexer, and its statements are counted with the very call pgjdbc makes when
+ * it prepares a statement, with the connection's own {@code standard_conforming_strings}: so the count here is the
+ * number of Parse messages pgjdbc would send, and more than one is refused. With one Parse, PostgreSQL's lexer has
+ * the last word: a text it reads as several commands is refused by the server (SQLSTATE 42601, see
+ * {@link #isSeveralCommands}), so no disagreement between the two lexers can run a second statement.
  *
  * @param sql      the statement with JDBC placeholders
  * @param bindings for each {@code ?} in order, the zero-based index into the request's params
  */
 public record QueryText(String sql, List<Integer> bindings) {
 
-    public static QueryText parse(String query) {
-        StringBuilder out = new StringBuilder(query.length());
+    static final String SINGLE_STATEMENT = "query must be a single statement; use one request per statement";
+
+    /** @param standardConformingStrings the connection's setting: whether a backslash in a plain '' string escapes */
+    public static QueryText parse(String query, boolean standardConformingStrings) {
         List<Integer> bindings = new ArrayList<>();
-        int n = query.length();
+        String sql = placeholders(query, standardConformingStrings, bindings);
+        List<NativeQuery> statements;
+        try {
+            // As pgjdbc's CachedQueryCreateAction does for a PreparedStatement: JDBC escapes, then the split.
+            String escaped = Parser.replaceProcessing(sql, true, standardConformingStrings);
+            statements = Parser.parseJdbcSql(escaped, standardConformingStrings, true, true, false, false);
+        } catch (SQLException e) {
+            throw ApiException.badRequest("query could not be read: " + e.getMessage());
+        }
+        if (statements.isEmpty()) throw ApiException.badRequest("query is empty");
+        if (statements.size() > 1) throw ApiException.badRequest(SINGLE_STATEMENT);
+        return new QueryText(sql, List.copyOf(bindings));
+    }
+
+    /** PostgreSQL's refusal of a Parse message that holds more than one command. */
+    static boolean isSeveralCommands(SQLException e) {
+        return "42601".equals(e.getSQLState()) && e instanceof PSQLException p && p.getServerErrorMessage() != null
+                && "exec_parse_message".equals(p.getServerErrorMessage().getRoutine());
+    }
+
+    /**
+     * {@code $n} → {@code ?} and {@code ?} → {@code ??} outside quotes, quoted identifiers, dollar-quoted strings
+     * and comments, which pgjdbc's lexer skips as wholes exactly as it will when the statement is prepared.
+     */
+    private static String placeholders(String query, boolean standardConformingStrings, List<Integer> bindings) {
+        char[] text = query.toCharArray();
+        StringBuilder out = new StringBuilder(text.length + 8);
         int i = 0;
-        boolean ended = false;
-        while (i < n) {
-            char ch = query.charAt(i);
-            if (ended && !Character.isWhitespace(ch) && ch != ';') {
-                throw ApiException.badRequest("query must be a single statement; use one request per statement");
-            }
-            int end;
-            if (ch == '\'' || ch == '"') {
-                end = closing(query, i, ch);
-            } else if (ch == '-' && i + 1 < n && query.charAt(i + 1) == '-') {
-                int nl = query.indexOf('\n', i);
-                end = nl < 0 ? n : nl + 1;
-            } else if (ch == '/' && i + 1 < n && query.charAt(i + 1) == '*') {
-                int close = query.indexOf("*/", i + 2);
-                if (close < 0) throw ApiException.badRequest("query has an unterminated /* comment");
-                end = close + 2;
-            } else if (ch == '$' && i + 1 < n && Character.isDigit(query.charAt(i + 1))) {
+        while (i < text.length) {
+            char ch = text[i];
+            if (ch == '$' && i + 1 < text.length && Character.isDigit(text[i + 1]) && (i == 0 || !Parser.isIdentifierContChar(text[i - 1]))) {
                 int j = i + 1;
-                while (j < n && Character.isDigit(query.charAt(j))) j++;
+                while (j < text.length && Character.isDigit(text[j])) j++;
                 int number;
                 try {
-                    number = Integer.parseInt(query.substring(i + 1, j));
+                    number = Integer.parseInt(query, i + 1, j, 10);
                 } catch (NumberFormatException e) {
                     throw ApiException.badRequest("query placeholder " + query.substring(i, j) + " is out of range");
                 }
@@ -49,50 +72,26 @@ public record QueryText(String sql, List<Integer> bindings) {
                 bindings.add(number - 1);
                 i = j;
                 continue;
-            } else if (ch == '$' && (i == 0 || !isIdentifierChar(query.charAt(i - 1)))) {
-                int tagEnd = query.indexOf('$', i + 1);
-                String tag = tagEnd < 0 ? null : query.substring(i, tagEnd + 1);
-                if (tag != null && tag.substring(1, tag.length() - 1).chars().allMatch(c -> isIdentifierChar((char) c))) {
-                    int close = query.indexOf(tag, tagEnd + 1);
-                    if (close < 0) throw ApiException.badRequest("query has an unterminated " + tag + " string");
-                    end = close + tag.length();
-                } else {
-                    end = i + 1;
-                }
-            } else if (ch == '?') {
+            }
+            if (ch == '?') {
                 out.append("??");
                 i++;
                 continue;
-            } else if (ch == ';') {
-                ended = true;
-                i++;
-                continue;
-            } else {
-                end = i + 1;
             }
-            out.append(query, i, end);
+            int last = switch (ch) {
+                case '\'' -> Parser.parseSingleQuotes(text, i, standardConformingStrings);
+                case '"' -> Parser.parseDoubleQuotes(text, i);
+                case '-' -> Parser.parseLineComment(text, i);
+                case '/' -> Parser.parseBlockComment(text, i);
+                case '$' -> Parser.parseDollarQuotes(text, i);
+                default -> i;
+            };
+            // Each parser answers the index of the construct's last character (the end of the text when unterminated;
+            // PostgreSQL then refuses the statement itself).
+            int end = Math.min(last + 1, text.length);
+            out.append(text, i, end - i);
             i = end;
         }
-        if (out.toString().isBlank()) throw ApiException.badRequest("query is empty");
-        return new QueryText(out.toString(), List.copyOf(bindings));
-    }
-
-    private static int closing(String s, int start, char quote) {
-        int i = start + 1;
-        while (i < s.length()) {
-            if (s.charAt(i) == quote) {
-                if (i + 1 < s.length() && s.charAt(i + 1) == quote) {
-                    i += 2;
-                    continue;
-                }
-                return i + 1;
-            }
-            i++;
-        }
-        throw ApiException.badRequest("query has an unterminated " + quote + " quote");
-    }
-
-    private static boolean isIdentifierChar(char c) {
-        return Character.isLetterOrDigit(c) || c == '_';
+        return out.toString();
     }
 }

@@ -3,6 +3,7 @@ package org.stonescriptdb.gateway.registry;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.stonescriptdb.gateway.auth.BackendLogin;
+import org.stonescriptdb.gateway.auth.BackendLogins;
 import org.stonescriptdb.gateway.config.BackendTarget;
 
 import java.sql.Connection;
@@ -16,42 +17,68 @@ import java.util.concurrent.ConcurrentHashMap;
  * The side-port's own small pools to platform databases, for /call and /query, logged in as each platform's role: a few connections per
  * database, opened on first use, closed when idle, at most {@link #MAX_POOLS} databases at once (the least
  * recently used pool makes room). Kept apart from the proxy's pools so HTTP work cannot starve wire clients.
+ * Each piece of work runs in a transaction of its own on a connection that is reset before anyone else gets it.
  */
 public final class DatabaseConnections implements AutoCloseable {
 
     static final int MAX_POOLS = 16;
     private static final int PER_DATABASE = 3;
     private static final Duration IDLE = Duration.ofSeconds(60);
+    /** How long the reset after a request may take; longer (it waits on a lock) and the connection is closed instead. */
+    private static final Duration RESET_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Work on one connection, inside the transaction {@link #inTransaction} opened for it. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
 
     private record Entry(HikariDataSource pool, long[] lastUsed) {
     }
 
     private final BackendTarget backend;
-    private final PlatformRoles roles;
+    private final BackendLogins logins;
     private final Duration connectTimeout;
+    private final Duration resetTimeout;
     private final Map<String, Entry> pools = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    /** @param roles whose logins reach each platform's databases */
-    public DatabaseConnections(BackendTarget backend, PlatformRoles roles, Duration connectTimeout) {
+    /** @param logins the login of each platform database (its platform's role) */
+    public DatabaseConnections(BackendTarget backend, BackendLogins logins, Duration connectTimeout) {
+        this(backend, logins, connectTimeout, RESET_TIMEOUT);
+    }
+
+    DatabaseConnections(BackendTarget backend, BackendLogins logins, Duration connectTimeout, Duration resetTimeout) {
         this.backend = backend;
-        this.roles = roles;
+        this.logins = logins;
         this.connectTimeout = connectTimeout;
+        this.resetTimeout = resetTimeout;
     }
 
-    public PlatformRoles roles() {
-        return roles;
-    }
-
-    /** A connection to a validated platform database name, as the platform's role. */
-    public Connection open(String database) throws SQLException {
+    /**
+     * Runs {@code work} on a pooled connection to a validated platform database name, as the platform's role, in a
+     * transaction of its own: committed when the work returns, rolled back when it throws. Afterwards, either way, the
+     * connection is reset to its session defaults ({@link ConnectionReset}); one that cannot be reset is evicted from
+     * the pool and closed.
+     */
+    public <T> T inTransaction(String database, Work<T> work) throws SQLException {
         if (closed) throw new SQLException("the gateway is stopping", "57P01");
-        BackendLogin login = roles.forDatabase(database);
+        BackendLogin login = logins.forDatabase(database);
         if (login == null) throw new SQLException("database " + database + " has no platform role; restart the gateway to adopt it", "3D000");
         Entry e = pools.computeIfAbsent(database, name -> newPool(name, login));
         e.lastUsed()[0] = System.nanoTime();
         if (pools.size() > MAX_POOLS) evictOldest(database);
-        return e.pool().getConnection();
+        HikariDataSource pool = e.pool();
+        Connection c = pool.getConnection();
+        try {
+            c.setAutoCommit(false);
+            T result = work.run(c);
+            c.commit();
+            return result;
+        } finally {
+            if (!ConnectionReset.reset(c, resetTimeout)) pool.evictConnection(c);
+            c.close();
+        }
     }
 
     /** Closes the pool of a database that is about to be dropped. */
@@ -79,6 +106,9 @@ public final class DatabaseConnections implements AutoCloseable {
         c.setConnectionTimeout(connectTimeout.toMillis());
         c.setInitializationFailTimeout(-1);
         c.addDataSourceProperty("ApplicationName", "stonescriptdb-gateway http");
+        // /query relies on the extended protocol: one Parse per statement, so PostgreSQL itself refuses a text that
+        // holds several commands. The simple protocol would run them all.
+        c.addDataSourceProperty("preferQueryMode", "extended");
         return new Entry(new HikariDataSource(c), new long[]{System.nanoTime()});
     }
 

@@ -174,6 +174,46 @@ class BadInputTest {
     }
 
     @Test
+    void aTemplateOfAnotherPlatformIsRefusedBeforeAnythingIsClosedOrCreated() throws Exception {
+        // A wire client of otherapp_main: the proxy keeps its backend in the pool between transactions, so the same
+        // backend pid before and after shows that the template's pools were not closed.
+        try (Connection wire = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + app.proxyPort() + "/otherapp_main?user=app")) {
+            int pid = backendPid(wire);
+            Http.Response refused = admin.postJson("/admin/create-tenant",
+                    Map.of("platform", "badapp", "tenant_id", "t8", "template", "otherapp_main"));
+            expect(refused, 400, "invalid_template");
+            assertThat(refused.json().get("message").asText()).contains("badapp", "otherapp");
+            assertThat(refused.json().get("platform").asText()).isEqualTo("badapp");
+            assertThat(refused.json().get("tenant_id").asText()).isEqualTo("t8");
+            assertThat(backendPid(wire)).as("the template's proxy pool was left alone").isEqualTo(pid);
+        }
+        assertThat(admin.get("/admin/databases?platform=badapp").text()).doesNotContain("badapp_t8");
+    }
+
+    @Test
+    void aPlatformWithoutAKeyOfItsOwnNeedsTheAdminKeyForCallAndQuery() {
+        expect(admin.postMultipart("/register", Map.of("platform", "keylessapp", "schema", Bundles.tarGz(Bundles.clinicV1()))), 200, null);
+        Map<String, Object> call = Map.of("platform", "keylessapp", "function", "count_patients", "params", List.of());
+        Map<String, Object> query = Map.of("platform", "keylessapp", "query", "SELECT 1 AS one");
+        for (String path : List.of("/call", "/query")) {
+            Map<String, Object> body = path.equals("/call") ? call : query;
+            Http.Response missing = admin.withKey(null).postJson(path, body);
+            expect(missing, 401, "unauthorized");
+            assertThat(missing.json().get("message").asText()).contains("API_KEY_ADMIN");
+            assertThat(missing.json().get("platform").asText()).isEqualTo("keylessapp");
+            expect(platform.postJson(path, body), 403, "forbidden");
+            expect(admin.postJson(path, body), 200, null);
+        }
+    }
+
+    private static int backendPid(Connection c) throws Exception {
+        try (Statement s = c.createStatement(); var rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
     void clientsOutsideAllowedNetworksAreRefused() throws Exception {
         GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "ALLOWED_NETWORKS", "10.9.8.0/24"), null)
                 .withBackend(TestPostgres.target());

@@ -26,8 +26,24 @@ class ApiKeysTest {
     void aPlatformKeyReachesOnlyItsPlatform() {
         assertThatCode(() -> keys.requirePlatform(request("ms-key"), "medstore")).doesNotThrowAnyException();
         assertThat(status(() -> keys.requirePlatform(request("adm1n"), "medstore"))).isEqualTo(403);
-        // A platform without a key of its own is guarded by source address only.
-        assertThatCode(() -> keys.requirePlatform(request(null), "otherapp")).doesNotThrowAnyException();
+        assertThat(status(() -> keys.requirePlatform(request(null), "medstore"))).isEqualTo(401);
+    }
+
+    @Test
+    void aPlatformWithoutAKeyOfItsOwnNeedsTheAdminKeyWhenOneIsSet() {
+        assertThatCode(() -> keys.requirePlatform(request("adm1n"), "otherapp")).doesNotThrowAnyException();
+        assertThat(status(() -> keys.requirePlatform(request(null), "otherapp"))).isEqualTo(401);
+        assertThat(status(() -> keys.requirePlatform(request("ms-key"), "otherapp"))).isEqualTo(403);
+        assertThatThrownBy(() -> keys.requirePlatform(request(null), "otherapp")).message()
+                .contains("API_KEY_ADMIN", "API_KEY_OTHERAPP");
+    }
+
+    @Test
+    void withoutAnAdminKeyAPlatformWithoutAKeyOfItsOwnIsGuardedBySourceAddressOnly() {
+        ApiKeys platformOnly = new ApiKeys(Map.of("medstore", "ms-key"));
+        assertThatCode(() -> platformOnly.requirePlatform(request(null), "otherapp")).doesNotThrowAnyException();
+        assertThat(status(() -> platformOnly.requirePlatform(request(null), "medstore"))).isEqualTo(401);
+        assertThatCode(() -> new ApiKeys(Map.of()).requirePlatform(request(null), "otherapp")).doesNotThrowAnyException();
     }
 
     @Test

@@ -25,6 +25,9 @@ import org.stonescriptdb.gateway.session.StatementRegistry;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -39,6 +42,8 @@ public final class GatewayProxy implements AutoCloseable {
     private static final Duration HOUSEKEEPING_INTERVAL = Duration.ofSeconds(1);
     /** Longer than the graceful shutdown's own timeout (2 s), so a loop that is merely slow still stops in time. */
     private static final Duration LOOP_STOP_WAIT = Duration.ofSeconds(5);
+    /** How long {@link #endDatabase} waits for the ended sessions to close. */
+    private static final Duration END_DATABASE_WAIT = Duration.ofSeconds(5);
 
     private final GatewayConfig config;
     private final Transport transport;
@@ -150,6 +155,41 @@ public final class GatewayProxy implements AutoCloseable {
     public void databaseDropped(String name) {
         services.registry().removed(name);
         services.pools().closeDatabase(name);
+    }
+
+    /**
+     * For a database about to be dropped: no new client is routed to it, every client session of it ends with FATAL
+     * 57P01 and {@code reason}, and its pools close. Waits (up to {@link #END_DATABASE_WAIT}) until those sessions have
+     * gone, so their backends are back before the drop and a database created again under the same name never serves
+     * a session opened before.
+     */
+    public void endDatabase(String database, String reason) {
+        services.registry().removed(database);
+        long deadline = System.nanoTime() + END_DATABASE_WAIT.toNanos();
+        Set<ClientSession> told = new HashSet<>();
+        List<ClientSession> open = sessionsOf(database);
+        while (true) {
+            // Each is told once; one that passed the router just before the database left it may appear only now.
+            for (ClientSession s : open) if (told.add(s)) s.terminate(reason);
+            if (open.isEmpty() || System.nanoTime() >= deadline) break;
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            open = sessionsOf(database);
+        }
+        if (!open.isEmpty()) {
+            LOG.warning(open.size() + " session(s) of " + database + " had not closed after " + END_DATABASE_WAIT.toSeconds()
+                    + " s; their backends are closed when released");
+        }
+        // Last, so a pool a session opened while it was being ended goes too.
+        services.pools().closeDatabase(database);
+    }
+
+    private List<ClientSession> sessionsOf(String database) {
+        return services.sessions().stream().filter(s -> database.equals(s.database())).toList();
     }
 
     /** Stops accepting, lets running queries finish for up to {@code grace}, then closes every connection. */
