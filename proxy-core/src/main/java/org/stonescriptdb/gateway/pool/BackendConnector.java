@@ -47,6 +47,11 @@ public final class BackendConnector {
         return target;
     }
 
+    /** How long the gateway waits for a backend: to connect and log in, and to answer the gateway's own queries. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
     public BackendLogins logins() {
         return logins;
     }

@@ -4,10 +4,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
 import org.stonescriptdb.gateway.protocol.MessageType;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,12 +43,20 @@ public final class GatewayQuery implements BackendOwner {
      * Runs {@code request} (which must end in {@code readyCount} Query/Sync messages) on {@code connection};
      * the result completes on {@code executor}. The caller gets the connection back as owner afterwards.
      */
-    public static Future<Result> run(BackendConnection connection, ByteBuf request, int readyCount, EventExecutor executor) {
+    public static Future<Result> run(BackendConnection connection, ByteBuf request, int readyCount, EventExecutor executor, Duration deadline) {
         Promise<Result> promise = executor.newPromise();
         connection.owner(new GatewayQuery(promise, readyCount));
         // A previous owner may have paused reading for back-pressure; the gateway's own replies must flow.
         connection.channel().config().setAutoRead(true);
         connection.send(request);
+        // A reset can wait for ever (a lock another session holds on a temporary table the last client left): the
+        // connection is given up on, never left holding a client or a pool slot.
+        ScheduledFuture<?> timer = executor.schedule(() -> {
+            if (promise.tryFailure(new BackendException(null, "the server did not answer the gateway within " + deadline.toMillis() + " ms"))) {
+                connection.close();
+            }
+        }, deadline.toMillis(), TimeUnit.MILLISECONDS);
+        promise.addListener(f -> timer.cancel(false));
         return promise;
     }
 

@@ -84,6 +84,35 @@ public final class ClientMessages {
     }
 
     /**
+     * The reset for sending right in front of a client's messages, without waiting for it: {@code Close} of the
+     * marker statement (so a stale one cannot vouch for this reset), then the reset with {@code PREPARE marker} as its
+     * last statement. A statement of a multi-statement Query that fails skips the rest of it, so the marker exists
+     * only if the whole reset ran; {@link #resetCheck} then fails closed.
+     *
+     * @param marker a name of the gateway's own ({@code [a-z0-9_]}), never a client's
+     */
+    public static void pipelinedReset(ByteBuf out, String marker) {
+        closeStatement(out, marker);
+        int at = Wire.begin(out, MessageType.QUERY);
+        Wire.writeCString(out, SESSION_RESET + ";PREPARE " + marker + " AS SELECT 1");
+        Wire.finish(out, at);
+    }
+
+    /**
+     * Goes between a {@link #pipelinedReset} and the client's messages: {@code Describe} of the marker fails (26000)
+     * unless the reset ran whole, and the server then skips everything up to the next Sync — the client's messages
+     * never run on a session that was not reset. {@code Close} then drops the marker. Neither executes anything, so the
+     * client's first statement starts as it would on a fresh connection.
+     */
+    public static void resetCheck(ByteBuf out, String marker) {
+        int at = Wire.begin(out, MessageType.DESCRIBE);
+        out.writeByte('S');
+        Wire.writeCString(out, marker);
+        Wire.finish(out, at);
+        closeStatement(out, marker);
+    }
+
+    /**
      * Sets run-time parameters with bound values — {@code SELECT pg_catalog.set_config($1, $2, false)} once per
      * pair, then one Sync — so no client-supplied name or value is ever spliced into SQL text.
      */

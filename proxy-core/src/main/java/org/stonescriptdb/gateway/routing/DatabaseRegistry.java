@@ -90,7 +90,7 @@ public final class DatabaseRegistry {
                 return;
             }
             BackendConnection connection = f.getNow();
-            GatewayQuery.run(connection, ClientMessages.query(connection.channel().alloc(), LIST_DATABASES), 1, loop)
+            GatewayQuery.run(connection, ClientMessages.query(connection.channel().alloc(), LIST_DATABASES), 1, loop, connector.connectTimeout())
                     .addListener((Future<GatewayQuery.Result> q) -> {
                         connection.send(ClientMessages.terminate(connection.channel().alloc()));
                         connection.close();

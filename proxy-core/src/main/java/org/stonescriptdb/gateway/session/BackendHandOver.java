@@ -46,6 +46,25 @@ record BackendHandOver(boolean reset, ClientParameters.Sync sync, List<String> c
         return (reset ? 1 : 0) + (hasSync() ? 1 : 0);
     }
 
+    /**
+     * For a reset sent in front of the client's messages ({@link ClientMessages#pipelinedReset}): the reset, the
+     * client's settings and the check that the reset ran whole, in one buffer; the client's messages follow it.
+     */
+    ByteBuf encodePipelined(ByteBufAllocator alloc, String marker) {
+        ByteBuf out = alloc.buffer();
+        ClientMessages.pipelinedReset(out, marker);
+        if (hasSync()) {
+            ByteBuf rest = sync.encode(alloc, close);
+            try {
+                out.writeBytes(rest);
+            } finally {
+                rest.release();
+            }
+        }
+        ClientMessages.resetCheck(out, marker);
+        return out;
+    }
+
     ByteBuf encode(ByteBufAllocator alloc) {
         if (!reset) return sync.encode(alloc, close);
         ByteBuf request = ClientMessages.sessionReset(alloc);

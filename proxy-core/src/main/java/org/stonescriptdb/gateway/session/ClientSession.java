@@ -131,7 +131,8 @@ public final class ClientSession extends MessageStreamHandler {
             greet(backend);
             return;
         }
-        GatewayQuery.run(backend, handOver.encode(client.alloc()), handOver.replies(), client.eventLoop()).addListener(f -> {
+        GatewayQuery.run(backend, handOver.encode(client.alloc()), handOver.replies(), client.eventLoop(),
+                services.config().connectionTimeout()).addListener(f -> {
             if (!f.isSuccess()) {
                 services.pools().discard(backend);
                 failLogin(f.cause());

@@ -34,10 +34,18 @@ final class Expected {
          */
         RESTORE,
         /** A reply the gateway makes itself (ParseComplete of a statement the backend already has, CloseComplete…). */
-        SYNTHETIC;
+        SYNTHETIC,
+        /**
+         * Everything the backend answers to a pipelined hand-over ({@code BackendHandOver#encodePipelined}) up to its
+         * last ReadyForQuery ({@code count} of them): swallowed; {@code failed} if any part failed.
+         */
+        HANDOVER,
+        /** ParameterDescription, RowDescription and CloseComplete of the reset check: swallowed; an error fails closed. */
+        HANDOVER_CHECK;
 
         boolean special() {
-            return this == PARSE_HIDDEN || this == CLOSE_HIDDEN || this == RESTORE || this == SYNTHETIC;
+            return this == PARSE_HIDDEN || this == CLOSE_HIDDEN || this == RESTORE || this == SYNTHETIC || this == HANDOVER
+                    || this == HANDOVER_CHECK;
         }
     }
 
@@ -46,8 +54,10 @@ final class Expected {
     final int generation;
     final String name;
     ByteBuf reply;
-    /** For QUERY and RESTORE: an ErrorResponse arrived. */
+    /** For QUERY, RESTORE and HANDOVER: an ErrorResponse arrived. */
     boolean failed;
+    /** For HANDOVER: ReadyForQuery messages still to come. */
+    int count;
 
     private Expected(Kind kind, StatementDef statement, int generation, String name, ByteBuf reply) {
         this.kind = kind;
@@ -67,6 +77,12 @@ final class Expected {
 
     static Expected closeHidden(String name) {
         return new Expected(Kind.CLOSE_HIDDEN, null, 0, name, null);
+    }
+
+    static Expected handOver(int readyCount) {
+        Expected e = new Expected(Kind.HANDOVER, null, 0, null, null);
+        e.count = readyCount;
+        return e;
     }
 
     static Expected synthetic(ByteBuf reply) {

@@ -30,7 +30,7 @@ final class SessionReset {
             append(request, ClientMessages.query(b.channel().alloc(), "DISCARD ALL"));
             queries++;
         }
-        GatewayQuery.run(b, request, queries, b.eventLoop()).addListener(f -> {
+        GatewayQuery.run(b, request, queries, b.eventLoop(), services.config().connectionTimeout()).addListener(f -> {
             if (f.isSuccess() && !((GatewayQuery.Result) f.getNow()).failed() && b.transactionStatus() == 'I') {
                 if (discardAll) {
                     b.forgetSessionState();

@@ -94,6 +94,20 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     /** {@link #onMessage} is acquiring a backend from within the client's read; {@link #readComplete} will flush. */
     private boolean inClientRead;
     private String pinReason;
+    /** The pipelined hand-over being answered, and the ReadyForQuery messages of it seen so far. */
+    private BackendHandOver pendingHandOver;
+    private int handOverReadies;
+    private io.netty.util.concurrent.ScheduledFuture<?> handOverDeadline;
+    /** The client's settings failed to replay after a good reset: the backend is closed when the client is done. */
+    private boolean handOverSyncFailed;
+    /** The statement a pipelined reset prepares last, so the check behind it knows the reset ran whole (per process). */
+    private static final String RESET_MARKER = "_ssg_reset_" + randomHex();
+
+    private static String randomHex() {
+        byte[] b = new byte[6];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
+    }
     /** Session resets that failed in a row while getting a backend for the waiting messages. */
     private int failedResets;
     private static final int MAX_FAILED_RESETS = 3;
@@ -576,8 +590,113 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             ready();
             return;
         }
+        if (handOver.reset()) {
+            // Not awaited: the reset goes out in the same write as the client's messages, which a check between them
+            // keeps from running unless the reset ran whole.
+            b.owner(this);
+            pendingHandOver = handOver;
+            handOverReadies = 0;
+            Expected answer = Expected.handOver(handOver.replies());
+            expect(answer);
+            expect(Expected.of(Kind.HANDOVER_CHECK));
+            send(handOver.encodePipelined(alloc, RESET_MARKER));
+            // A reset that hangs (a lock another session holds on a temporary table the last client left) fails closed.
+            handOverDeadline = client.eventLoop().schedule(() -> handOverOverdue(answer), services.config().connectionTimeout().toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            ready();
+            return;
+        }
         preparing = true;
-        GatewayQuery.run(b, handOver.encode(alloc), handOver.replies(), client.eventLoop()).addListener(f -> handedOver(b, handOver, f));
+        GatewayQuery.run(b, handOver.encode(alloc), handOver.replies(), client.eventLoop(), services.config().connectionTimeout())
+                .addListener(f -> handedOver(b, handOver, f));
+    }
+
+    /**
+     * A reply to a pipelined hand-over: swallowed (the backend records ParameterStatus itself). At its last
+     * ReadyForQuery: a failed reset closes the backend and fails what the client sent with it — none of which ran, the
+     * check saw to that; a failed replay of the client's settings (after a good reset) lets the client's messages
+     * run, and the backend is not reused after them.
+     */
+    private void handOverReply(Expected handOver, byte type, ByteBuf message) {
+        message.release();
+        if (type == MessageType.ERROR_RESPONSE) {
+            if (handOverReadies == 0) handOver.failed = true;
+            else handOverSyncFailed = true;
+            return;
+        }
+        if (type != MessageType.READY_FOR_QUERY) return;
+        handOverReadies++;
+        if (--handOver.count > 0) return;
+        pop();
+        cancelHandOverDeadline();
+        BackendHandOver done = pendingHandOver;
+        pendingHandOver = null;
+        if (handOver.failed) {
+            handOverFailed();
+        } else if (!handOverSyncFailed) {
+            session.parameters().synced(backend, done.sync());
+        }
+    }
+
+    private void cancelHandOverDeadline() {
+        if (handOverDeadline != null) {
+            handOverDeadline.cancel(false);
+            handOverDeadline = null;
+        }
+    }
+
+    private synchronized void handOverOverdue(Expected answer) {
+        if (closed || expected.peekFirst() != answer) return;
+        LOG.warning(() -> "a session reset on " + backend + " did not finish within " + services.config().connectionTimeout().toMillis()
+                + " ms; closing that backend");
+        // Closing alone would not do: the server would go on to the client's messages once the reset got its lock. The
+        // cancel fails the statement the reset waits in, so the check behind it stops the client's messages for good.
+        services.connector().cancel(client.eventLoop(), backend, () -> { });
+        handOverFailed();
+    }
+
+    /** ParameterDescription, RowDescription and CloseComplete of the reset check; an error means the reset did not run. */
+    private void handOverCheckReply(byte type, ByteBuf message) {
+        message.release();
+        if (type == MessageType.ERROR_RESPONSE) {
+            handOverFailed();
+        } else if (type == '3') {
+            pop();
+            drainSynthetic();
+        }
+    }
+
+    /**
+     * The reset failed (a statement_timeout the last client left, a cancel): the backend is closed, and the client's
+     * messages sent behind the reset — skipped by the server — are answered with one error, as a failed batch.
+     */
+    private void handOverFailed() {
+        cancelHandOverDeadline();
+        BackendConnection b = backend;
+        backend = null;
+        handOverSyncFailed = false;
+        int readies = 0;
+        Expected e;
+        while ((e = pop()) != null) {
+            if (e.kind == Kind.SYNC || e.kind == Kind.QUERY) readies++;
+            e.discard();
+        }
+        restoreAtSync = null;
+        discardAtReady = false;
+        resetSettingsAtReady = false;
+        batchFailed = false;
+        // With no Sync sent yet, the client's batch is still open: it ends at the client's Sync, answered then.
+        skippingUntilSync = readies == 0;
+        if (b != null) {
+            b.owner(null);
+            services.pools().discard(b);
+        }
+        LOG.fine(() -> "session reset failed on " + b + "; the client's request was not run");
+        client.write(ServerMessages.error(alloc, "ERROR", SqlState.CONNECTION_FAILURE, "the gateway could not reset a backend"
+                + " connection for this request (a setting the previous client left made the reset fail); nothing of it ran: try again"),
+                client.voidPromise());
+        for (int i = 0; i < readies; i++) client.write(ServerMessages.readyForQuery(alloc, (byte) 'I'), client.voidPromise());
+        client.flush();
     }
 
     private synchronized void handedOver(BackendConnection b, BackendHandOver handOver, Future<?> f) {
@@ -670,6 +789,12 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         backend = null;
         b.owner(null);
         client.flush();
+        if (handOverSyncFailed) {
+            // The client's settings could not be replayed here: its session is not what the gateway thinks it is.
+            handOverSyncFailed = false;
+            services.pools().discard(b);
+            return;
+        }
         services.pools().release(b);
     }
 
@@ -716,6 +841,14 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         Expected first = expected.peekFirst();
         if (first != null && first.kind == Kind.RESTORE) {
             restoreReply(first, type, message);
+            return;
+        }
+        if (first != null && first.kind == Kind.HANDOVER) {
+            handOverReply(first, type, message);
+            return;
+        }
+        if (first != null && first.kind == Kind.HANDOVER_CHECK) {
+            handOverCheckReply(type, message);
             return;
         }
         switch (type) {
@@ -911,6 +1044,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     @Override
     public synchronized void clientClosed() {
         closed = true;
+        cancelHandOverDeadline();
         if (acquiring != null) acquiring.cancel(false);
         ByteBuf m;
         while ((m = waiting.pollFirst()) != null) m.release();

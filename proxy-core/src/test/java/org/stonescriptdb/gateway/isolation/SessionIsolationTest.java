@@ -254,4 +254,117 @@ class SessionIsolationTest {
             }
         }
     }
+
+    /**
+     * The reset goes out in front of the client's first messages, unawaited; they must still run as on a fresh
+     * connection: statements that refuse a transaction block, an isolation level chosen at BEGIN, and a ROLLBACK that
+     * must not undo the reset.
+     */
+    @Test
+    void theFirstStatementsAfterAResetRunAsOnAFreshConnection() throws Exception {
+        for (boolean simple : new boolean[] {false, true}) {
+            try (Connection next = gateway.connect(DB, protocol(simple)); Connection hostile = gateway.connect(DB)) {
+                String leave = "do $$ begin perform set_config('work_mem', '7777kB', false); end $$";
+                tryRun(hostile, leave);
+                try (Statement st = next.createStatement()) {
+                    st.execute("vacuum victim");
+                }
+                long pins = gateway.proxy().counters().pinnedSessions();
+                tryRun(hostile, leave);
+                try (Statement st = next.createStatement()) {
+                    st.execute("begin isolation level serializable");
+                    assertThat(one(next, "show transaction_isolation")).isEqualTo("serializable");
+                    st.execute("commit");
+                }
+                tryRun(hostile, leave);
+                next.setAutoCommit(false);
+                assertThat(one(next, "show work_mem")).as("read inside a transaction rolled back next").isEqualTo("4MB");
+                next.rollback();
+                next.setAutoCommit(true);
+                assertThat(one(next, "show work_mem")).as("the rollback did not undo the reset (simple: " + simple + ")").isEqualTo("4MB");
+                assertThat(gateway.proxy().counters().pinnedSessions()).as("nobody pinned: every step changed hands").isEqualTo(pins);
+                try (Statement st = hostile.createStatement()) {
+                    st.execute("select 1"); // the hostile client still gets the backend: it was never held
+                }
+            }
+        }
+    }
+
+    /**
+     * A reset that cannot finish — another session locks a temporary table the last client left, so DISCARD TEMP
+     * waits — ends after CONNECTION_TIMEOUT_SECS: that backend is closed, the waiting client is told nothing of its
+     * request ran, and its next request works on a fresh backend.
+     */
+    @Test
+    void aResetThatCannotFinishFailsClosedAndTheClientGoesOn() throws Exception {
+        try (GatewayHarness quick = GatewayHarness.start(c -> c
+                .withPoolMode(PoolMode.TRANSACTION)
+                .withPoolLimits(1, 200, 50)
+                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(2)));
+             Connection next = quick.connect(DB);
+             Connection hostile = quick.connect(DB);
+             Connection locker = TestPostgres.direct(DB)) {
+            int before = victimRows();
+            tryRun(hostile, "create table pg_temp.held (x int)");
+            String table = one(hostile, "select pg_my_temp_schema()::regnamespace::text") + ".held";
+            locker.setAutoCommit(false);
+            try (Statement st = locker.createStatement()) {
+                st.execute("lock table " + table + " in access share mode");
+            }
+            SQLException e = catchThrowableOfType(SQLException.class, () -> {
+                try (Statement st = next.createStatement()) {
+                    st.executeUpdate("insert into victim values (2)");
+                }
+            });
+            assertThat((Object) e).as("the request behind a reset that never finished").isNotNull();
+            assertThat(e.getSQLState()).isEqualTo("08006");
+            assertThat(e.getMessage()).contains("nothing of it ran");
+            locker.rollback();
+            for (int i = 0; i < 10; i++) {
+                assertThat(victimRows()).as("the insert did not run, not even once the lock was gone").isEqualTo(before);
+                Thread.sleep(50);
+            }
+            try (Statement st = next.createStatement()) {
+                st.executeUpdate("insert into victim values (3)");
+            }
+            assertThat(victimRows()).isEqualTo(before + 1);
+            assertThat(one(next, "select count(*) from pg_class where relnamespace = pg_my_temp_schema()")).isEqualTo("0");
+        }
+    }
+
+    /**
+     * A reset that fails while the client's messages are already on their way behind it (here the client's own cancel
+     * interrupts it): the check between them keeps those messages from running on a session that was not reset.
+     */
+    @Test
+    void messagesSentBehindAFailedResetNeverRun() throws Exception {
+        try (Connection next = gateway.connect(DB); Connection hostile = gateway.connect(DB); Connection locker = TestPostgres.direct(DB)) {
+            int before = victimRows();
+            tryRun(hostile, "create table pg_temp.held (x int)");
+            String table = one(hostile, "select pg_my_temp_schema()::regnamespace::text") + ".held";
+            locker.setAutoCommit(false);
+            try (Statement st = locker.createStatement()) {
+                st.execute("lock table " + table + " in access share mode");
+            }
+            try (Statement st = next.createStatement()) {
+                java.util.concurrent.CompletableFuture<Object> insert = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return st.executeUpdate("insert into victim values (4)");
+                    } catch (SQLException e) {
+                        return e;
+                    }
+                });
+                TestPostgres.awaitActiveQuery(DB, "DISCARD TEMP");
+                st.cancel();
+                Object outcome = insert.get(10, TimeUnit.SECONDS);
+                assertThat(outcome).as("the insert behind the failed reset").isInstanceOf(SQLException.class);
+            }
+            locker.rollback();
+            for (int i = 0; i < 10; i++) {
+                assertThat(victimRows()).as("the insert never ran").isEqualTo(before);
+                Thread.sleep(50);
+            }
+            assertThat(one(next, "select count(*) from pg_class where relnamespace = pg_my_temp_schema()")).isEqualTo("0");
+        }
+    }
 }
