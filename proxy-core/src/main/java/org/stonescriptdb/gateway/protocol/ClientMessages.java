@@ -73,29 +73,40 @@ public final class ClientMessages {
      * What a backend runs before it passes from one client to another, so nothing one client did to its session reaches
      * the next: the login identity and role, every setting, cursors, LISTENs, session advisory locks, temporary objects
      * and sequence state go back to how a new connection has them. Prepared statements stay (they are the gateway's,
-     * named and tracked per backend). Each statement of a multi-statement Query gets its own statement timeout, so
-     * only the first runs under a setting the last client left; if any of them fails, the connection is not reused.
+     * named and tracked per backend).
      */
-    public static final String SESSION_RESET = "SET SESSION AUTHORIZATION DEFAULT;RESET ALL;CLOSE ALL;UNLISTEN *;"
-            + "SELECT pg_catalog.pg_advisory_unlock_all();DISCARD TEMP;DISCARD SEQUENCES";
+    public static final List<String> SESSION_RESET_STATEMENTS = List.of("SET SESSION AUTHORIZATION DEFAULT", "RESET ALL",
+            "CLOSE ALL", "UNLISTEN *", "SELECT pg_catalog.pg_advisory_unlock_all()", "DISCARD TEMP", "DISCARD SEQUENCES");
+
+    /**
+     * The reset as one multi-statement Query, for when it is awaited (a login). Each statement gets its own statement
+     * timeout, so only the first runs under a setting the last client left; if any fails, the connection is not reused.
+     */
+    public static final String SESSION_RESET = String.join(";", SESSION_RESET_STATEMENTS);
 
     public static ByteBuf sessionReset(ByteBufAllocator alloc) {
         return query(alloc, SESSION_RESET);
     }
 
     /**
-     * The reset for sending right in front of a client's messages, without waiting for it: {@code Close} of the
-     * marker statement (so a stale one cannot vouch for this reset), then the reset with {@code PREPARE marker} as its
-     * last statement. A statement of a multi-statement Query that fails skips the rest of it, so the marker exists
-     * only if the whole reset ran; {@link #resetCheck} then fails closed.
+     * The reset for sending right in front of a client's messages, without waiting for it: one extended-protocol batch
+     * of the reset's statements, then {@code more} (the client's settings), then the Parse of a marker statement, then
+     * Sync. After an error the server skips everything up to the Sync, so the marker exists only if the whole batch ran;
+     * {@link #resetCheck} then fails closed. One batch is one transaction, committed before the client's messages.
      *
-     * @param marker a name of the gateway's own ({@code [a-z0-9_]}), never a client's
+     * @param marker a name of the gateway's own ({@code [a-z0-9_]}), never a client's; closed first, so a stale marker
+     *               cannot vouch for this reset
      */
-    public static void pipelinedReset(ByteBuf out, String marker) {
+    public static void pipelinedReset(ByteBuf out, String marker, java.util.function.Consumer<ByteBuf> more) {
         closeStatement(out, marker);
-        int at = Wire.begin(out, MessageType.QUERY);
-        Wire.writeCString(out, SESSION_RESET + ";PREPARE " + marker + " AS SELECT 1");
-        Wire.finish(out, at);
+        for (String sql : SESSION_RESET_STATEMENTS) {
+            parseUnnamed(out, sql);
+            bind(out, List.of());
+            execute(out);
+        }
+        more.accept(out);
+        parse(out, marker, "SELECT 1");
+        sync(out);
     }
 
     /**
@@ -127,6 +138,13 @@ public final class ClientMessages {
      */
     public static ByteBuf sessionSync(ByteBufAllocator alloc, Map<String, String> set, List<String> reset, List<String> closeStatements) {
         ByteBuf buf = alloc.buffer();
+        appendSessionSync(buf, set, reset, closeStatements);
+        sync(buf);
+        return buf;
+    }
+
+    /** The messages of {@link #sessionSync} without its Sync, to join a batch of the gateway's. */
+    public static void appendSessionSync(ByteBuf buf, Map<String, String> set, List<String> reset, List<String> closeStatements) {
         for (String name : closeStatements) closeStatement(buf, name);
         if (!set.isEmpty()) {
             parseUnnamed(buf, "SELECT pg_catalog.set_config($1, $2, false)");
@@ -142,8 +160,6 @@ public final class ClientMessages {
                 execute(buf);
             }
         }
-        sync(buf);
-        return buf;
     }
 
     /** The gateway's own statement for {@link #restoreSettings}; closed in the same batch. */

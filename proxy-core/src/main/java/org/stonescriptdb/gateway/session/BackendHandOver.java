@@ -47,20 +47,13 @@ record BackendHandOver(boolean reset, ClientParameters.Sync sync, List<String> c
     }
 
     /**
-     * For a reset sent in front of the client's messages ({@link ClientMessages#pipelinedReset}): the reset, the
-     * client's settings and the check that the reset ran whole, in one buffer; the client's messages follow it.
+     * For a reset sent in front of the client's messages ({@link ClientMessages#pipelinedReset}): the reset and the
+     * client's settings in one batch, and the check that it ran whole, in one buffer; the client's messages follow.
+     * Answered with one ReadyForQuery.
      */
     ByteBuf encodePipelined(ByteBufAllocator alloc, String marker) {
         ByteBuf out = alloc.buffer();
-        ClientMessages.pipelinedReset(out, marker);
-        if (hasSync()) {
-            ByteBuf rest = sync.encode(alloc, close);
-            try {
-                out.writeBytes(rest);
-            } finally {
-                rest.release();
-            }
-        }
+        ClientMessages.pipelinedReset(out, marker, buf -> ClientMessages.appendSessionSync(buf, sync.set(), sync.reset(), close));
         ClientMessages.resetCheck(out, marker);
         return out;
     }

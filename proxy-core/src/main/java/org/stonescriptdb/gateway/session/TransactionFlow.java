@@ -94,12 +94,9 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     /** {@link #onMessage} is acquiring a backend from within the client's read; {@link #readComplete} will flush. */
     private boolean inClientRead;
     private String pinReason;
-    /** The pipelined hand-over being answered, and the ReadyForQuery messages of it seen so far. */
+    /** The pipelined hand-over being answered. */
     private BackendHandOver pendingHandOver;
-    private int handOverReadies;
     private io.netty.util.concurrent.ScheduledFuture<?> handOverDeadline;
-    /** The client's settings failed to replay after a good reset: the backend is closed when the client is done. */
-    private boolean handOverSyncFailed;
     /** The statement a pipelined reset prepares last, so the check behind it knows the reset ran whole (per process). */
     private static final String RESET_MARKER = "_ssg_reset_" + randomHex();
 
@@ -595,8 +592,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             // keeps from running unless the reset ran whole.
             b.owner(this);
             pendingHandOver = handOver;
-            handOverReadies = 0;
-            Expected answer = Expected.handOver(handOver.replies());
+            Expected answer = Expected.handOver(1);
             expect(answer);
             expect(Expected.of(Kind.HANDOVER_CHECK));
             send(handOver.encodePipelined(alloc, RESET_MARKER));
@@ -612,29 +608,33 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     /**
-     * A reply to a pipelined hand-over: swallowed (the backend records ParameterStatus itself). At its last
-     * ReadyForQuery: a failed reset closes the backend and fails what the client sent with it — none of which ran, the
-     * check saw to that; a failed replay of the client's settings (after a good reset) lets the client's messages
-     * run, and the backend is not reused after them.
+     * A reply to a pipelined hand-over: swallowed (the backend records ParameterStatus itself). At its ReadyForQuery: if
+     * any part failed, the backend is closed and what the client sent with it — none of which ran, the check saw to
+     * that — is answered with an error.
      */
     private void handOverReply(Expected handOver, byte type, ByteBuf message) {
         message.release();
         if (type == MessageType.ERROR_RESPONSE) {
-            if (handOverReadies == 0) handOver.failed = true;
-            else handOverSyncFailed = true;
+            handOver.failed = true;
             return;
         }
         if (type != MessageType.READY_FOR_QUERY) return;
-        handOverReadies++;
-        if (--handOver.count > 0) return;
         pop();
         cancelHandOverDeadline();
         BackendHandOver done = pendingHandOver;
         pendingHandOver = null;
-        if (handOver.failed) {
+        if (handOver.failed) handOverFailed();
+        else session.parameters().synced(backend, done.sync());
+    }
+
+    /** ParameterDescription, RowDescription and CloseComplete of the reset check; an error means the reset did not run. */
+    private void handOverCheckReply(byte type, ByteBuf message) {
+        message.release();
+        if (type == MessageType.ERROR_RESPONSE) {
             handOverFailed();
-        } else if (!handOverSyncFailed) {
-            session.parameters().synced(backend, done.sync());
+        } else if (type == '3') {
+            pop();
+            drainSynthetic();
         }
     }
 
@@ -655,17 +655,6 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         handOverFailed();
     }
 
-    /** ParameterDescription, RowDescription and CloseComplete of the reset check; an error means the reset did not run. */
-    private void handOverCheckReply(byte type, ByteBuf message) {
-        message.release();
-        if (type == MessageType.ERROR_RESPONSE) {
-            handOverFailed();
-        } else if (type == '3') {
-            pop();
-            drainSynthetic();
-        }
-    }
-
     /**
      * The reset failed (a statement_timeout the last client left, a cancel): the backend is closed, and the client's
      * messages sent behind the reset — skipped by the server — are answered with one error, as a failed batch.
@@ -674,7 +663,6 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         cancelHandOverDeadline();
         BackendConnection b = backend;
         backend = null;
-        handOverSyncFailed = false;
         int readies = 0;
         Expected e;
         while ((e = pop()) != null) {
@@ -789,12 +777,6 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         backend = null;
         b.owner(null);
         client.flush();
-        if (handOverSyncFailed) {
-            // The client's settings could not be replayed here: its session is not what the gateway thinks it is.
-            handOverSyncFailed = false;
-            services.pools().discard(b);
-            return;
-        }
         services.pools().release(b);
     }
 
