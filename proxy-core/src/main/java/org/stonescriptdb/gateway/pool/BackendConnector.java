@@ -63,6 +63,12 @@ public final class BackendConnector {
      * @param onClosed told when a logged-in connection's channel closes, whatever the reason
      */
     public Future<BackendConnection> connect(EventLoop loop, String database, BackendPool pool, Consumer<BackendConnection> onClosed) {
+        return connect(loop, database, pool, null, onClosed);
+    }
+
+    /** @param applicationName the session's startup application_name (null: the gateway's own, {@link BackendHandler#GATEWAY_NAME}) */
+    public Future<BackendConnection> connect(EventLoop loop, String database, BackendPool pool, String applicationName,
+                                             Consumer<BackendConnection> onClosed) {
         Promise<BackendConnection> login = loop.newPromise();
         BackendLogin credentials = database.equals(target.maintenanceDatabase()) ? target.login() : logins.forDatabase(database);
         if (credentials == null) {
@@ -82,7 +88,7 @@ public final class BackendConnector {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         BackendConnection connection = new BackendConnection(ch, database, pool, retireAt);
-                        ch.pipeline().addLast(new BackendHandler(connection, credentials, login, onClosed));
+                        ch.pipeline().addLast(new BackendHandler(connection, credentials, applicationName, login, onClosed));
                     }
                 });
         ChannelFuture connecting = bootstrap.connect(target.host(), target.port());

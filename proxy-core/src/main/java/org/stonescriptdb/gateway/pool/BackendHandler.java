@@ -30,15 +30,20 @@ final class BackendHandler extends MessageStreamHandler {
     private static final int MAX_MESSAGE = 0x3FFF_FFFF;
 
     private final BackendConnection connection;
+    /** The application_name of a connection not opened for a client. */
+    static final String GATEWAY_NAME = "stonescriptdb-gateway";
+
     private final BackendLogin credentials;
+    private final String applicationName;
     private final Promise<BackendConnection> login;
     private final Consumer<BackendConnection> onClosed;
     private ScramClient scram;
 
-    BackendHandler(BackendConnection connection, BackendLogin credentials, Promise<BackendConnection> login, Consumer<BackendConnection> onClosed) {
+    BackendHandler(BackendConnection connection, BackendLogin credentials, String applicationName, Promise<BackendConnection> login, Consumer<BackendConnection> onClosed) {
         super(MAX_MESSAGE);
         this.connection = connection;
         this.credentials = credentials;
+        this.applicationName = applicationName == null ? GATEWAY_NAME : applicationName;
         this.login = login;
         this.onClosed = onClosed;
     }
@@ -48,7 +53,7 @@ final class BackendHandler extends MessageStreamHandler {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("user", credentials.user());
         params.put("database", connection.database());
-        params.put("application_name", "stonescriptdb-gateway");
+        params.put("application_name", applicationName);
         ctx.writeAndFlush(ClientMessages.startup(ctx.alloc(), params));
         super.channelActive(ctx);
     }

@@ -76,6 +76,15 @@ public final class PoolManager {
      * returned future withdraws the request.
      */
     public Future<BackendConnection> acquire(String database, EventLoop loop) {
+        return acquire(database, loop, null);
+    }
+
+    /**
+     * @param applicationName the requesting client's application_name: a connection opened for it starts with that
+     *                        value, so the session reset (RESET ALL) returns to it and clients of one application need no
+     *                        replay of it after each hand-over; null for the gateway's own name
+     */
+    public Future<BackendConnection> acquire(String database, EventLoop loop, String applicationName) {
         Promise<BackendConnection> promise = loop.newPromise();
         List<Runnable> actions = new ArrayList<>(2);
         lock.lock();
@@ -86,7 +95,7 @@ public final class PoolManager {
             }
             BackendPool pool = pools.computeIfAbsent(database, BackendPool::new);
             pool.lastUsedNanos = System.nanoTime();
-            Waiter waiter = new Waiter(pool, loop, promise, arrivals++);
+            Waiter waiter = new Waiter(pool, loop, promise, arrivals++, applicationName);
             // Served right now, the requester gets its answer inline: it called us on its own loop.
             waiter.inline = loop.inEventLoop();
             if (!tryServe(waiter, actions)) {
@@ -430,7 +439,7 @@ public final class PoolManager {
     // ---- outside the lock ----
 
     private void open(BackendPool pool, Waiter waiter) {
-        connector.connect(waiter.loop, pool.database, pool, this::onClosed).addListener(f -> {
+        connector.connect(waiter.loop, pool.database, pool, waiter.applicationName, this::onClosed).addListener(f -> {
             if (f.isSuccess()) {
                 BackendConnection c = (BackendConnection) f.getNow();
                 deliver(waiter, c);

@@ -14,11 +14,14 @@ final class Waiter {
     long queuedAt;
     /** Whether the answer may complete the promise on the calling thread (see PoolManager#deliver). */
     boolean inline;
+    /** The requesting client's application_name, for a connection opened for it (null: the gateway's own). */
+    final String applicationName;
 
-    Waiter(BackendPool pool, EventLoop loop, Promise<BackendConnection> promise, long arrival) {
+    Waiter(BackendPool pool, EventLoop loop, Promise<BackendConnection> promise, long arrival, String applicationName) {
         this.pool = pool;
         this.loop = loop;
         this.promise = promise;
         this.arrival = arrival;
+        this.applicationName = applicationName;
     }
 }

@@ -62,6 +62,17 @@ final class ClientParameters {
      */
     private static final Map<String, String> GATEWAY_STARTUP_DEFAULTS = Map.of("application_name", "");
 
+    /**
+     * The application_name the client's session has (before login: the one it asked for, or none): a backend opened
+     * for this client starts with it, so the session reset, which returns to a backend's startup values, leaves it be.
+     */
+    String applicationName() {
+        String current = reported.get("application_name");
+        if (current != null) return current;
+        String asked = valueOf(requested, "application_name");
+        return asked == null ? "" : asked;
+    }
+
     /** What a backend must be told at login so its session has exactly the startup packet's settings. */
     Sync loginSync(BackendConnection backend) {
         Map<String, String> set = new LinkedHashMap<>();

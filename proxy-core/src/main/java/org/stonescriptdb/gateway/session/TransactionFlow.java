@@ -564,7 +564,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     private void acquire() {
-        Future<BackendConnection> f = services.pools().acquire(session.database(), client.eventLoop());
+        Future<BackendConnection> f = services.pools().acquire(session.database(), client.eventLoop(), session.parameters().applicationName());
         acquiring = f;
         f.addListener(done -> {
             if (done.isCancelled()) return;

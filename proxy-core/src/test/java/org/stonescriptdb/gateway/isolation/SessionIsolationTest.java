@@ -367,4 +367,22 @@ class SessionIsolationTest {
             assertThat(one(next, "select count(*) from pg_class where relnamespace = pg_my_temp_schema()")).isEqualTo("0");
         }
     }
+
+    /**
+     * A backend opened for a client starts with that client's application_name, so the reset (RESET ALL goes back to a
+     * session's start-up values) leaves it as clients of the same application want it, with nothing to replay.
+     */
+    @Test
+    void aBackendStartsWithTheApplicationNameOfTheClientItWasOpenedFor() throws Exception {
+        Properties alpha = GatewayHarness.clientProperties();
+        alpha.setProperty("ApplicationName", "alpha-app");
+        alpha.setProperty("assumeMinServerVersion", "12"); // so pgjdbc sends it in the start-up packet, as libpq does
+        try (GatewayHarness fresh = GatewayHarness.start(c -> c.withPoolMode(PoolMode.TRANSACTION).withPoolLimits(1, 200, 50));
+             Connection first = fresh.connect(DB, alpha);
+             Connection other = fresh.connect(DB)) {
+            assertThat(one(other, "select reset_val || '/' || setting from pg_settings where name = 'application_name'"))
+                    .isEqualTo("alpha-app/PostgreSQL JDBC Driver");
+            assertThat(one(first, "show application_name")).isEqualTo("alpha-app");
+        }
+    }
 }
