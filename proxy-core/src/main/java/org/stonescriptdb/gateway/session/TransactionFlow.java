@@ -97,6 +97,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     /** The pipelined hand-over being answered. */
     private BackendHandOver pendingHandOver;
     private io.netty.util.concurrent.ScheduledFuture<?> handOverDeadline;
+    /** The pending hand-over ran past its deadline and was cancelled. */
+    private boolean handOverCancelled;
     /** The statement a pipelined reset prepares last, so the check behind it knows the reset ran whole (per process). */
     private static final String RESET_MARKER = "_ssg_reset_" + randomHex();
 
@@ -592,6 +594,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             // keeps from running unless the reset ran whole.
             b.owner(this);
             pendingHandOver = handOver;
+            handOverCancelled = false;
             Expected answer = Expected.handOver(1);
             expect(answer);
             expect(Expected.of(Kind.HANDOVER_CHECK));
@@ -645,14 +648,29 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         }
     }
 
+    /**
+     * The reset has not finished within CONNECTION_TIMEOUT_SECS (it waits for a lock another session holds on a
+     * temporary table the last client left, say). It is cancelled, and the server's answer still decides: the cancelled
+     * reset fails, the check behind it skips the client's messages, and {@link #handOverReply} tells the client nothing
+     * ran; a reset that finished just before the cancel lets them run as usual. Closing the connection instead would
+     * not do: the server would go on to the client's messages, already in its buffer, once the lock was free. A server
+     * that answers nothing for another CONNECTION_TIMEOUT_SECS is closed, and the client learns the connection was lost.
+     */
     private synchronized void handOverOverdue(Expected answer) {
+        handOverDeadline = null;
         if (closed || expected.peekFirst() != answer) return;
-        LOG.warning(() -> "a session reset on " + backend + " did not finish within " + services.config().connectionTimeout().toMillis()
-                + " ms; closing that backend");
-        // Closing alone would not do: the server would go on to the client's messages once the reset got its lock. The
-        // cancel fails the statement the reset waits in, so the check behind it stops the client's messages for good.
-        services.connector().cancel(client.eventLoop(), backend, () -> { });
-        handOverFailed();
+        BackendConnection b = backend;
+        if (!handOverCancelled) {
+            LOG.warning(() -> "a session reset on " + b + " did not finish within " + services.config().connectionTimeout().toMillis()
+                    + " ms; cancelling it");
+            handOverCancelled = true;
+            services.connector().cancel(client.eventLoop(), b, () -> { });
+            handOverDeadline = client.eventLoop().schedule(() -> handOverOverdue(answer), services.config().connectionTimeout().toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            return;
+        }
+        LOG.warning(() -> "a cancelled session reset on " + b + " was not answered either; closing that backend");
+        b.close();
     }
 
     /**

@@ -4,7 +4,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
 import org.stonescriptdb.gateway.testing.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
@@ -38,10 +37,7 @@ class GatewayStatementsTest {
     @BeforeAll
     static void start() throws Exception {
         TestPostgres.createDatabase(DB);
-        gateway = GatewayHarness.start(c -> c
-                .withPoolMode(PoolMode.TRANSACTION)
-                .withPoolLimits(1, 200, 50)
-                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(10)));
+        gateway = OneBackend.gateway(Duration.ofSeconds(10));
     }
 
     @AfterAll

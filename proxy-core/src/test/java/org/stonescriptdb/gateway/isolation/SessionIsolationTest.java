@@ -4,7 +4,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
 import org.stonescriptdb.gateway.testing.TestPostgres;
 
@@ -77,10 +76,7 @@ class SessionIsolationTest {
                 "create table if not exists victim (v int)",
                 "create sequence if not exists victim_seq",
                 "grant all on table victim to isolation_lowpriv");
-        gateway = GatewayHarness.start(c -> c
-                .withPoolMode(PoolMode.TRANSACTION)
-                .withPoolLimits(1, 200, 50)
-                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(10)));
+        gateway = OneBackend.gateway(Duration.ofSeconds(10));
     }
 
     @AfterAll
@@ -243,10 +239,7 @@ class SessionIsolationTest {
     /** SESSION_RESET=off does what it says (as PgBouncer does): what a client left in its session stays there. */
     @Test
     void withSessionResetOffTheNextClientSeesWhatTheLastOneLeft() throws Exception {
-        try (GatewayHarness trusting = GatewayHarness.start(c -> c
-                .withPoolMode(PoolMode.TRANSACTION)
-                .withPoolLimits(1, 200, 50)
-                .withSessionReset(false));
+        try (GatewayHarness trusting = OneBackend.gateway(Duration.ofSeconds(10), c -> c.withSessionReset(false));
              Connection hostile = trusting.connect(DB)) {
             tryRun(hostile, "do $$ begin perform set_config('work_mem', '7777kB', false); end $$");
             try (Connection next = trusting.connect(DB)) {
@@ -297,10 +290,7 @@ class SessionIsolationTest {
      */
     @Test
     void aResetThatCannotFinishFailsClosedAndTheClientGoesOn() throws Exception {
-        try (GatewayHarness quick = GatewayHarness.start(c -> c
-                .withPoolMode(PoolMode.TRANSACTION)
-                .withPoolLimits(1, 200, 50)
-                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(2)));
+        try (GatewayHarness quick = OneBackend.gateway(Duration.ofSeconds(2));
              Connection next = quick.connect(DB);
              Connection hostile = quick.connect(DB);
              Connection locker = TestPostgres.direct(DB)) {
@@ -377,7 +367,7 @@ class SessionIsolationTest {
         Properties alpha = GatewayHarness.clientProperties();
         alpha.setProperty("ApplicationName", "alpha-app");
         alpha.setProperty("assumeMinServerVersion", "12"); // so pgjdbc sends it in the start-up packet, as libpq does
-        try (GatewayHarness fresh = GatewayHarness.start(c -> c.withPoolMode(PoolMode.TRANSACTION).withPoolLimits(1, 200, 50));
+        try (GatewayHarness fresh = OneBackend.gateway(Duration.ofSeconds(10));
              Connection first = fresh.connect(DB, alpha);
              Connection other = fresh.connect(DB)) {
             assertThat(one(other, "select reset_val || '/' || setting from pg_settings where name = 'application_name'"))

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
 import org.stonescriptdb.gateway.testing.TestPostgres;
 
@@ -32,10 +31,7 @@ class StartupSettingsTest {
     static void start() throws Exception {
         TestPostgres.createDatabase(DB);
         TestPostgres.execute(DB, "do $$ begin if not exists (select from pg_roles where rolname = 'startup_lowpriv') then create role startup_lowpriv; end if; end $$");
-        gateway = GatewayHarness.start(c -> c
-                .withPoolMode(PoolMode.TRANSACTION)
-                .withPoolLimits(1, 200, 50)
-                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(10)));
+        gateway = OneBackend.gateway(Duration.ofSeconds(10));
     }
 
     @AfterAll
