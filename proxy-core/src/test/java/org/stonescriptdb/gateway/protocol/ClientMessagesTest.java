@@ -176,4 +176,42 @@ class ClientMessagesTest {
         assertEquals((1234 << 16) | 5680, ClientMessages.GSSENC_REQUEST_CODE);
         assertEquals(3 << 16, ClientMessages.PROTOCOL_3_0);
     }
+
+    /** Type and first C string (a statement or portal name, or the query text) of each message in a buffer. */
+    private static List<String> typesAndNames(ByteBuf buf) {
+        List<String> out = new ArrayList<>();
+        int at = buf.readerIndex();
+        while (at < buf.writerIndex()) {
+            char type = (char) buf.getByte(at);
+            int length = buf.getInt(at + 1);
+            int body = at + 5;
+            if (type == 'D' || type == 'C') body++; // Describe/Close: the 'S'/'P' target byte first
+            int end = body;
+            while (end < at + 1 + length && buf.getByte(end) != 0) end++;
+            out.add(type + ":" + buf.toString(body, end - body, StandardCharsets.UTF_8));
+            at += 1 + length;
+        }
+        return out;
+    }
+
+    /**
+     * The pipelined reset closes the marker first, runs every reset statement and what follows in one batch, prepares
+     * the marker last before the one Sync; the check describes and closes it — so the client's messages behind it run
+     * only if the whole batch did.
+     */
+    @Test
+    void thePipelinedResetPreparesItsMarkerLastAndTheCheckDescribesIt() {
+        ByteBuf buf = keep(alloc.buffer());
+        ClientMessages.pipelinedReset(buf, "_ssg_reset_m", more -> ClientMessages.appendSessionSync(more,
+                Map.of("application_name", "app"), List.of(), List.of("_ssg_x_9")));
+        ClientMessages.resetCheck(buf, "_ssg_reset_m");
+        List<String> expected = new ArrayList<>();
+        expected.add("C:_ssg_reset_m");
+        for (String sql : ClientMessages.SESSION_RESET_STATEMENTS) {
+            expected.addAll(List.of("P:", "B:", "E:"));
+        }
+        expected.addAll(List.of("C:_ssg_x_9", "P:", "B:", "E:", "P:_ssg_reset_m", "S:", "D:_ssg_reset_m", "C:_ssg_reset_m"));
+        assertThat(typesAndNames(buf)).containsExactlyElementsOf(expected);
+        assertThat(buf.toString(StandardCharsets.UTF_8)).as("no client value in SQL text").doesNotContain("app'");
+    }
 }
