@@ -82,6 +82,63 @@ class GatewayApplicationTest {
         assertThat(dataDir.resolve("postgres/postmaster.pid")).as("embedded server stopped again").doesNotExist();
     }
 
+    /**
+     * An embedded installation from before platform roles — everything made by the superuser, databases open to PUBLIC —
+     * is adopted at the next start: the gateway works as its own non-superuser role, each platform's databases and
+     * objects belong to the platform's role, and only those roles may connect.
+     */
+    @Test
+    void anEmbeddedInstallationFromBeforePlatformRolesIsAdoptedAtStart() throws Exception {
+        GatewayConfig config = ConfigLoader.load(Map.of(
+                "DATA_DIR", dataDir.toString(), "GATEWAY_PORT", "0", "PROXY_PORT", "0"), null);
+        try (GatewayApplication app = GatewayApplication.start(config)) {
+            assertThat(app.backend().user()).isEqualTo("ssdb_gateway");
+        }
+        try (EmbeddedBackend server = EmbeddedBackend.start(dataDir.resolve("postgres"), 50)) {
+            var su = server.target();
+            try (Connection c = DriverManager.getConnection(su.jdbcUrl("postgres"), "postgres", ""); Statement s = c.createStatement()) {
+                s.execute("ALTER DATABASE stonescriptdb_gateway OWNER TO postgres");
+                s.execute("ALTER DATABASE demo_acme OWNER TO postgres");
+                s.execute("GRANT CONNECT, TEMPORARY ON DATABASE demo_acme TO PUBLIC");
+            }
+            try (Connection c = DriverManager.getConnection(su.jdbcUrl("demo_acme"), "postgres", ""); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE legacy (x int)");
+                s.execute("INSERT INTO legacy VALUES (7)");
+            }
+            try (Connection c = DriverManager.getConnection(su.jdbcUrl("stonescriptdb_gateway"), "postgres", ""); Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE platforms OWNER TO postgres");
+            }
+        }
+        try (GatewayApplication app = GatewayApplication.start(config)) {
+            try (Connection c = throughGateway(app, "demo_acme"); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT current_user, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),"
+                         + " pg_get_userbyid(relowner), (SELECT x FROM legacy) FROM pg_class WHERE relname = 'legacy'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("ssdb_demo");
+                assertThat(rs.getBoolean(2)).as("superuser").isFalse();
+                assertThat(rs.getString(3)).isEqualTo("ssdb_demo");
+                assertThat(rs.getInt(4)).isEqualTo(7);
+            }
+            var su = app.embeddedBackend().target();
+            try (Connection c = DriverManager.getConnection(su.jdbcUrl("postgres"), "postgres", ""); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT datname, pg_get_userbyid(datdba),"
+                         + " (SELECT count(*) FROM aclexplode(datacl) a WHERE a.grantee = 0) FROM pg_database"
+                         + " WHERE datname IN ('demo_acme', 'stonescriptdb_gateway') ORDER BY 1")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(2)).isEqualTo("ssdb_demo");
+                assertThat(rs.getInt(3)).as("PUBLIC's privileges on demo_acme").isZero();
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(2)).isEqualTo("ssdb_gateway");
+                assertThat(rs.getInt(3)).as("PUBLIC's privileges on the control database").isZero();
+            }
+            try (Connection c = DriverManager.getConnection(su.jdbcUrl("stonescriptdb_gateway"), "postgres", ""); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT tableowner FROM pg_tables WHERE tablename = 'platforms'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("ssdb_gateway");
+            }
+        }
+    }
+
     private static Connection throughGateway(GatewayApplication app, String database) throws Exception {
         // The README's JDBC URL: the gateway admits by address, so user "app" needs no password.
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + app.proxyPort() + "/" + database + "?user=app");
