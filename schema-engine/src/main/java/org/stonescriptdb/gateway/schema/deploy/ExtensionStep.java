@@ -2,6 +2,7 @@ package org.stonescriptdb.gateway.schema.deploy;
 
 import org.stonescriptdb.gateway.schema.plan.ExtensionSpec;
 
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -16,6 +17,23 @@ import static org.stonescriptdb.gateway.schema.sql.Identifiers.quote;
 final class ExtensionStep {
 
     private ExtensionStep() {
+    }
+
+    /**
+     * A trusted extension (pgcrypto, citext, hstore…) installs as the database's owner; any other needs a superuser.
+     * Asked beforehand so the refusal names the way out instead of PostgreSQL's bare 42501.
+     */
+    private static boolean mayInstall(DeploySession s, String extension) throws SQLException {
+        try (PreparedStatement ps = s.connection.prepareStatement("""
+                SELECT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)
+                    OR coalesce((SELECT v.trusted FROM pg_catalog.pg_available_extension_versions v
+                                 JOIN pg_catalog.pg_available_extensions a ON a.name = v.name AND a.default_version = v.version
+                                 WHERE v.name = ?), false)""")) {
+            ps.setString(1, extension);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
     }
 
     static void apply(DeploySession s, List<ExtensionSpec> extensions) throws SQLException, StepFailure {
@@ -35,6 +53,11 @@ final class ExtensionStep {
                 throw DeploySession.failure(e.file(), "extension '" + e.name() + "' is not available on this PostgreSQL "
                         + "server (pg_available_extensions does not list it); install its package on the server "
                         + "or remove " + e.file().path());
+            }
+            if (!mayInstall(s, e.name())) {
+                throw DeploySession.failure(e.file(), "extension '" + e.name() + "' is not trusted: only a superuser may install"
+                        + " it, and deploys run as the platform's own role; have a DBA run CREATE EXTENSION " + quote(e.name())
+                        + " in this database once (deploys then find it installed and leave it be), or remove " + e.file().path());
             }
             if (e.schema() != null) s.execute(e.file(), "CREATE SCHEMA IF NOT EXISTS " + quote(e.schema()));
             s.execute(e.file(), "CREATE EXTENSION IF NOT EXISTS " + quote(e.name())

@@ -120,6 +120,37 @@ class MigrationAndRollbackTest {
         assertThat(r.failure().message()).contains("extension 'pgvectorx' is not available");
     }
 
+    /**
+     * Deployed as a database owner that is no superuser (as the gateway deploys, as the platform's role): a trusted
+     * extension installs, an untrusted one is refused up front with the way out, and nothing of the deploy stays.
+     */
+    @Test
+    void anUntrustedExtensionIsRefusedToANonSuperuserWithTheWayOut() throws Exception {
+        TestPostgres.execute("postgres", "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ext_owner') THEN "
+                + "CREATE ROLE ext_owner LOGIN; END IF; END $$");
+        String db = TestPostgres.createDatabase("extowner");
+        TestPostgres.execute("postgres", "ALTER DATABASE " + db + " OWNER TO ext_owner");
+        TestPostgres.execute(db, "ALTER SCHEMA public OWNER TO ext_owner");
+        SchemaEngine asOwner = new SchemaEngine(ConnectionSource.jdbc("127.0.0.1", TestPostgres.port(), "ext_owner", ""));
+
+        DatabaseResult trusted = asOwner.deploy(TestBundles.with(clinic, "extensions/pgcrypto.sql", "-- digests\n"), db, DeployOptions.DEFAULT);
+        assertThat(trusted.status()).as(String.valueOf(trusted.failure())).isEqualTo(DeployStatus.APPLIED);
+
+        String other = TestPostgres.createDatabase("extowner");
+        TestPostgres.execute("postgres", "ALTER DATABASE " + other + " OWNER TO ext_owner");
+        TestPostgres.execute(other, "ALTER SCHEMA public OWNER TO ext_owner");
+        DatabaseResult untrusted = asOwner.deploy(TestBundles.with(clinic, "extensions/dblink.sql", "-- links\n"), other, DeployOptions.DEFAULT);
+        assertThat(untrusted.status()).isEqualTo(DeployStatus.FAILED);
+        assertThat(untrusted.failure().file()).isEqualTo("extensions/dblink.sql");
+        assertThat(untrusted.failure().message()).contains("extension 'dblink' is not trusted").contains("have a DBA run CREATE EXTENSION");
+        assertThat(TestPostgres.queryOne(other, "SELECT count(*) FROM pg_class WHERE relname = 'patients'")).as("nothing stays").isEqualTo("0");
+
+        // Installed by a DBA, the same bundle deploys.
+        TestPostgres.execute(other, "CREATE EXTENSION dblink");
+        assertThat(asOwner.deploy(TestBundles.with(clinic, "extensions/dblink.sql", "-- links\n"), other, DeployOptions.DEFAULT).status())
+                .isEqualTo(DeployStatus.APPLIED);
+    }
+
     @Test
     void concurrentDeploysToOneDatabaseAreSerialised() throws Exception {
         String db = TestPostgres.createDatabase("concurrent");
