@@ -43,7 +43,7 @@ class SessionIsolationTest {
             union all select 'temp objects ' || count(*) from pg_class where relnamespace = pg_my_temp_schema()
             union all select 'listening ' || count(*) from pg_listening_channels()
             union all select 'advisory locks ' || count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()
-            union all select 'cursors ' || count(*) from pg_cursors
+            union all select 'held cursors ' || count(*) from pg_cursors where is_holdable
             union all select 'sql prepared ' || count(*) from pg_prepared_statements where from_sql""";
 
     /** Ways to change a session that a SQL classifier cannot be relied on to see. */
@@ -373,6 +373,55 @@ class SessionIsolationTest {
             assertThat(one(other, "select reset_val || '/' || setting from pg_settings where name = 'application_name'"))
                     .isEqualTo("alpha-app/PostgreSQL JDBC Driver");
             assertThat(one(first, "show application_name")).isEqualTo("alpha-app");
+        }
+    }
+
+    /**
+     * The same, with clients at once: hostile clients and checking clients run side by side over three backends, so
+     * hand-overs happen in every order. Every check must see a fresh session.
+     */
+    @Test
+    void concurrentClientsNeverSeeEachOthersSessions() throws Exception {
+        List<String> expected = directSnapshot();
+        long seed = Long.getLong("isolation.seed", System.nanoTime());
+        try (GatewayHarness two = OneBackend.gateway(Duration.ofSeconds(20), c -> c.withPoolLimits(3, 200, 50))) {
+            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(6);
+            List<java.util.concurrent.Future<String>> results = new ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                Random random = new Random(seed + t);
+                boolean checker = t % 2 == 0;
+                Connection[] hostile = new Connection[1];
+                results.add(threads.submit(() -> {
+                    for (int i = 0; i < 25; i++) {
+                        if (checker) {
+                            try (Connection c = two.connect(DB, protocol(random.nextBoolean()))) {
+                                List<String> seen = rows(c, SNAPSHOT);
+                                if (!seen.equals(expected)) {
+                                    List<String> diff = new ArrayList<>(seen);
+                                    diff.removeAll(expected);
+                                    return "step " + i + " saw " + diff;
+                                }
+                            }
+                        } else {
+                            // A hostile client stays connected, so what it left stays on the backends it gives back; one
+                            // the gateway pinned (it holds a backend until it leaves) leaves at once.
+                            long pins = two.proxy().counters().pinnedSessions();
+                            if (hostile[0] == null) hostile[0] = two.connect(DB, protocol(random.nextBoolean()));
+                            tryRun(hostile[0], HOSTILE.get(random.nextInt(HOSTILE.size())));
+                            if (two.proxy().counters().pinnedSessions() != pins) {
+                                hostile[0].close();
+                                hostile[0] = null;
+                            }
+                        }
+                    }
+                    if (hostile[0] != null) hostile[0].close();
+                    return null;
+                }));
+            }
+            threads.shutdown();
+            for (java.util.concurrent.Future<String> r : results) {
+                assertThat(r.get(100, TimeUnit.SECONDS)).as("seed " + seed).isNull();
+            }
         }
     }
 }
