@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.stonescriptdb.gateway.isolation.OneBackend.one;
+import static org.stonescriptdb.gateway.isolation.OneBackend.rows;
 
 /**
  * Transaction pooling over a pool of one backend connection: whatever SQL one client runs to change its session —
@@ -82,21 +84,6 @@ class SessionIsolationTest {
     @AfterAll
     static void stop() {
         if (gateway != null) gateway.close();
-    }
-
-    private static String one(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
-    private static List<String> rows(Connection c, String sql) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) out.add(rs.getString(1));
-        }
-        return out;
     }
 
     private static List<String> directSnapshot() throws SQLException {
@@ -295,12 +282,7 @@ class SessionIsolationTest {
              Connection hostile = quick.connect(DB);
              Connection locker = TestPostgres.direct(DB)) {
             int before = victimRows();
-            tryRun(hostile, "create table pg_temp.held (x int)");
-            String table = one(hostile, "select pg_my_temp_schema()::regnamespace::text") + ".held";
-            locker.setAutoCommit(false);
-            try (Statement st = locker.createStatement()) {
-                st.execute("lock table " + table + " in access share mode");
-            }
+            lockATemporaryTableItLeaves(hostile, locker);
             SQLException e = catchThrowableOfType(SQLException.class, () -> {
                 try (Statement st = next.createStatement()) {
                     st.executeUpdate("insert into victim values (2)");
@@ -323,6 +305,19 @@ class SessionIsolationTest {
     }
 
     /**
+     * The hostile client leaves a temporary table behind, and {@code locker} (a session outside the gateway) holds a lock
+     * on it until it rolls back: the next reset's DISCARD TEMP waits for that lock.
+     */
+    private static void lockATemporaryTableItLeaves(Connection hostile, Connection locker) throws SQLException {
+        tryRun(hostile, "create table pg_temp.held (x int)");
+        String table = one(hostile, "select pg_my_temp_schema()::regnamespace::text") + ".held";
+        locker.setAutoCommit(false);
+        try (Statement st = locker.createStatement()) {
+            st.execute("lock table " + table + " in access share mode");
+        }
+    }
+
+    /**
      * A reset that fails while the client's messages are already on their way behind it (here the client's own cancel
      * interrupts it): the check between them keeps those messages from running on a session that was not reset.
      */
@@ -330,12 +325,7 @@ class SessionIsolationTest {
     void messagesSentBehindAFailedResetNeverRun() throws Exception {
         try (Connection next = gateway.connect(DB); Connection hostile = gateway.connect(DB); Connection locker = TestPostgres.direct(DB)) {
             int before = victimRows();
-            tryRun(hostile, "create table pg_temp.held (x int)");
-            String table = one(hostile, "select pg_my_temp_schema()::regnamespace::text") + ".held";
-            locker.setAutoCommit(false);
-            try (Statement st = locker.createStatement()) {
-                st.execute("lock table " + table + " in access share mode");
-            }
+            lockATemporaryTableItLeaves(hostile, locker);
             try (Statement st = next.createStatement()) {
                 java.util.concurrent.CompletableFuture<Object> insert = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.stonescriptdb.gateway.isolation.OneBackend.one;
 
 /** A start-up packet may carry only the documented settings; identity and replication settings never reach a backend. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -37,13 +38,6 @@ class StartupSettingsTest {
     @AfterAll
     static void stop() {
         if (gateway != null) gateway.close();
-    }
-
-    private static String one(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 
     @ParameterizedTest
