@@ -134,7 +134,14 @@ public final class ClientSession extends MessageStreamHandler {
         GatewayQuery.run(backend, handOver.encode(client.alloc()), handOver.replies(), client.eventLoop(),
                 services.config().connectionTimeout()).addListener(f -> {
             if (!f.isSuccess()) {
+                // Closed (lost, or past the deadline: a reset waiting for a lock another session holds); another
+                // backend may do, if it was the reset that never finished.
                 services.pools().discard(backend);
+                if (handOver.reset() && ++failedResets <= MAX_FAILED_RESETS) {
+                    LOG.fine(() -> "session reset did not finish on " + backend + "; logging in on another backend");
+                    acquireForLogin();
+                    return;
+                }
                 failLogin(f.cause());
                 return;
             }

@@ -77,7 +77,7 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
         if (b == null) return;
         b.channel().flush();
         // Back-pressure: stop reading the client while the backend cannot take more.
-        if (!b.channel().isWritable()) client.config().setAutoRead(false);
+        BackPressure.pauseWhileFull(client, b.channel());
     }
 
     @Override
@@ -113,7 +113,7 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
     @Override
     public void onBackendReadComplete(BackendConnection connection) {
         client.flush();
-        if (client.isActive() && !client.isWritable()) connection.channel().config().setAutoRead(false);
+        if (client.isActive()) BackPressure.pauseWhileFull(connection.channel(), client);
     }
 
     @Override

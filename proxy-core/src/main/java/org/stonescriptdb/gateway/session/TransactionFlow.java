@@ -193,7 +193,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     public synchronized void readComplete() {
         if (backend != null && !preparing) {
             backend.channel().flush();
-            if (!backend.channel().isWritable()) client.config().setAutoRead(false);
+            BackPressure.pauseWhileFull(client, backend.channel());
         }
         client.flush();
     }
@@ -1010,7 +1010,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     @Override
     public synchronized void onBackendReadComplete(BackendConnection connection) {
         client.flush();
-        if (client.isActive() && !client.isWritable() && backend == connection) connection.channel().config().setAutoRead(false);
+        if (client.isActive() && backend == connection) BackPressure.pauseWhileFull(connection.channel(), client);
     }
 
     @Override

@@ -414,4 +414,24 @@ class SessionIsolationTest {
             }
         }
     }
+
+    /**
+     * A login waits for its reset; one that cannot finish (DISCARD TEMP waits for a lock) is given up after
+     * CONNECTION_TIMEOUT_SECS, that backend closed, and the client logs in on a new one.
+     */
+    @Test
+    void aLoginWhoseResetCannotFinishGetsAnotherBackend() throws Exception {
+        try (GatewayHarness quick = OneBackend.gateway(Duration.ofSeconds(2));
+             Connection hostile = quick.connect(DB);
+             Connection locker = TestPostgres.direct(DB)) {
+            int hung = Integer.parseInt(one(hostile, "select pg_backend_pid()"));
+            lockATemporaryTableItLeaves(hostile, locker);
+            try (Connection next = quick.connect(DB)) {
+                assertThat(Integer.parseInt(one(next, "select pg_backend_pid()"))).as("a new backend").isNotEqualTo(hung);
+                assertThat(one(next, "select count(*) from pg_class where relnamespace = pg_my_temp_schema()")).isEqualTo("0");
+            } finally {
+                locker.rollback();
+            }
+        }
+    }
 }
