@@ -10,7 +10,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One connection from the gateway to a backend database, logged in with the gateway's credentials.
+ * One connection from the gateway to a backend database, logged in as that database's platform role (or the gateway's
+ * own login, for the maintenance database).
  * It is owned by at most one {@link BackendOwner} at a time; in between it sits idle in its pool.
  * Fields are touched on the connection's event loop, except the pool bookkeeping, which the pool's lock guards.
  */

@@ -37,7 +37,7 @@ final class Expected {
         SYNTHETIC,
         /**
          * Everything the backend answers to a pipelined hand-over ({@code BackendHandOver#encodePipelined}) up to its
-         * last ReadyForQuery ({@code count} of them): swallowed; {@code failed} if any part failed.
+         * ReadyForQuery: swallowed; {@code failed} if any part failed.
          */
         HANDOVER,
         /** ParameterDescription, RowDescription and CloseComplete of the reset check: swallowed; an error fails closed. */
@@ -56,8 +56,6 @@ final class Expected {
     ByteBuf reply;
     /** For QUERY, RESTORE and HANDOVER: an ErrorResponse arrived. */
     boolean failed;
-    /** For HANDOVER: ReadyForQuery messages still to come. */
-    int count;
 
     private Expected(Kind kind, StatementDef statement, int generation, String name, ByteBuf reply) {
         this.kind = kind;
@@ -79,10 +77,8 @@ final class Expected {
         return new Expected(Kind.CLOSE_HIDDEN, null, 0, name, null);
     }
 
-    static Expected handOver(int readyCount) {
-        Expected e = new Expected(Kind.HANDOVER, null, 0, null, null);
-        e.count = readyCount;
-        return e;
+    static Expected handOver() {
+        return new Expected(Kind.HANDOVER, null, 0, null, null);
     }
 
     static Expected synthetic(ByteBuf reply) {

@@ -107,9 +107,6 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         new java.security.SecureRandom().nextBytes(b);
         return java.util.HexFormat.of().formatHex(b);
     }
-    /** Session resets that failed in a row while getting a backend for the waiting messages. */
-    private int failedResets;
-    private static final int MAX_FAILED_RESETS = 3;
     private boolean pinResettable = true;
     private boolean closed;
 
@@ -595,7 +592,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             b.owner(this);
             pendingHandOver = handOver;
             handOverCancelled = false;
-            Expected answer = Expected.handOver(1);
+            Expected answer = Expected.handOver();
             expect(answer);
             expect(Expected.of(Kind.HANDOVER_CHECK));
             send(handOver.encodePipelined(alloc, RESET_MARKER));
@@ -713,20 +710,13 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             return;
         }
         if (!f.isSuccess() || ((GatewayQuery.Result) f.getNow()).failed()) {
-            // Never reused: its state is unknown. A failed reset is the last client's doing (a statement_timeout it left,
-            // say): this client tries another backend, once per reset that failed, a few times at most.
+            // Never reused: its settings are unknown. (A reset never comes this way: it is pipelined, see attach.)
             backend = null;
             services.pools().discard(b);
-            if (handOver.reset() && ++failedResets <= MAX_FAILED_RESETS) {
-                LOG.fine(() -> "session reset failed on " + b + "; trying another backend");
-                acquire();
-                return;
-            }
             Throwable cause = f.isSuccess() ? new BackendException(((GatewayQuery.Result) f.getNow()).error(), "the backend refused the client's settings") : f.cause();
             failWaiting(cause);
             return;
         }
-        failedResets = 0;
         session.parameters().synced(b, handOver.sync());
         ready();
     }
