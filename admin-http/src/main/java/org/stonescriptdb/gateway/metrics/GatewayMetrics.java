@@ -54,6 +54,10 @@ public final class GatewayMetrics {
                 .description("Backend borrowings in transaction pooling").register(registry);
         FunctionCounter.builder(PREFIX + "pinned_sessions", counters, ProxyCounters::pinnedSessions)
                 .description("Client sessions pinned to a backend by session state").register(registry);
+        FunctionCounter.builder(PREFIX + "session_resets", counters, ProxyCounters::resetsDiscardAll).tag("form", "discard_all")
+                .description("Backends reset as they passed from one client to another, by the form of the reset").register(registry);
+        FunctionCounter.builder(PREFIX + "session_resets", counters, ProxyCounters::resetsStatements).tag("form", "statements")
+                .description("Backends reset as they passed from one client to another, by the form of the reset").register(registry);
         FunctionCounter.builder(PREFIX + "cancel_requests", counters, ProxyCounters::cancelRequests)
                 .description("Cancel requests received").register(registry);
     }

@@ -11,6 +11,8 @@ public final class ProxyCounters {
     private final LongAdder cancelRequests = new LongAdder();
     private final LongAdder waits = new LongAdder();
     private final LongAdder waitNanos = new LongAdder();
+    private final LongAdder resetsDiscardAll = new LongAdder();
+    private final LongAdder resetsStatements = new LongAdder();
 
     public void clientConnected() {
         clientConnections.increment();
@@ -22,6 +24,24 @@ public final class ProxyCounters {
 
     public void pinned() {
         pinnedSessions.increment();
+    }
+
+    /**
+     * A backend passed from one client to another was reset: with {@code DISCARD ALL} (it held none of the gateway's
+     * statements) or statement by statement (keeping them).
+     */
+    public void sessionReset(boolean discardAll) {
+        (discardAll ? resetsDiscardAll : resetsStatements).increment();
+    }
+
+    /** Hand-over resets done with DISCARD ALL. */
+    public long resetsDiscardAll() {
+        return resetsDiscardAll.sum();
+    }
+
+    /** Hand-over resets done statement by statement. */
+    public long resetsStatements() {
+        return resetsStatements.sum();
     }
 
     public void cancelRequested() {

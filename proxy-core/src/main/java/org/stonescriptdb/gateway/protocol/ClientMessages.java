@@ -93,13 +93,16 @@ public final class ClientMessages {
      * of the reset's statements, then {@code more} (the client's settings), then the Parse of a marker statement, then
      * Sync. After an error the server skips everything up to the Sync, so the marker exists only if the whole batch ran;
      * {@link #resetCheck} then fails closed. One batch is one transaction, committed before the client's messages.
+     * With {@code discardAll} the reset is the single statement {@code DISCARD ALL} (it also drops every prepared
+     * statement, so only for a backend that holds none of the gateway's): PostgreSQL runs it as its own transaction,
+     * committed at once, which it may be as the batch's first Execute.
      *
      * @param marker a name of the gateway's own ({@code [a-z0-9_]}), never a client's; closed first, so a stale marker
      *               cannot vouch for this reset
      */
-    public static void pipelinedReset(ByteBuf out, String marker, java.util.function.Consumer<ByteBuf> more) {
+    public static void pipelinedReset(ByteBuf out, String marker, boolean discardAll, java.util.function.Consumer<ByteBuf> more) {
         closeStatement(out, marker);
-        for (String sql : SESSION_RESET_STATEMENTS) {
+        for (String sql : discardAll ? List.of("DISCARD ALL") : SESSION_RESET_STATEMENTS) {
             parseUnnamed(out, sql);
             bind(out, List.of());
             execute(out);

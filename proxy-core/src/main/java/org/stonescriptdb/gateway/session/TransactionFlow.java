@@ -590,6 +590,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             // Not awaited: the reset goes out in the same write as the client's messages, which a check between them
             // keeps from running unless the reset ran whole.
             b.owner(this);
+            services.counters().sessionReset(handOver.discardAll());
             pendingHandOver = handOver;
             handOverCancelled = false;
             Expected answer = Expected.handOver();

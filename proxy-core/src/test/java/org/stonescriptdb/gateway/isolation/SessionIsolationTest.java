@@ -3,6 +3,8 @@ package org.stonescriptdb.gateway.isolation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
 import org.stonescriptdb.gateway.testing.TestPostgres;
@@ -100,6 +102,12 @@ class SessionIsolationTest {
         }
     }
 
+    private static List<String> snapshot(Properties props) throws SQLException {
+        try (Connection c = gateway.connect(DB, props)) {
+            return rows(c, SNAPSHOT);
+        }
+    }
+
     private static Properties protocol(boolean simple) {
         Properties p = GatewayHarness.clientProperties();
         if (simple) p.setProperty("preferQueryMode", "simple");
@@ -187,18 +195,36 @@ class SessionIsolationTest {
         }
     }
 
-    @Test
-    void everyClientSeesWhatANewDirectConnectionSeesWhateverTheClientBeforeItDid() throws Exception {
+    /**
+     * Both forms of the reset: {@code DISCARD ALL} while the backend holds none of the gateway's prepared statements
+     * (every client here prepares nothing server-side), the statement-by-statement form (which keeps them) while it
+     * does (the long-lived client prepares its query at once).
+     */
+    @ParameterizedTest(name = "backend holds gateway statements: {0}")
+    @ValueSource(booleans = {false, true})
+    void everyClientSeesWhatANewDirectConnectionSeesWhateverTheClientBeforeItDid(boolean backendHoldsStatements) throws Exception {
         List<String> expected = directSnapshot();
         assertThat(gatewaySnapshot()).as("a fresh client through the gateway").containsExactlyElementsOf(expected);
         long seed = Long.getLong("isolation.seed", System.nanoTime());
         Random random = new Random(seed);
         List<Connection> open = new ArrayList<>();
-        try (Connection longLived = gateway.connect(DB)) {
+        Properties longLivedProps = GatewayHarness.clientProperties();
+        longLivedProps.setProperty("prepareThreshold", backendHoldsStatements ? "-1" : "0");
+        if (!backendHoldsStatements) {
+            // Statements earlier tests left on the one backend are closed at the next hand-over; later ones DISCARD ALL.
+            try (Connection c = gateway.connect(DB); Statement st = c.createStatement()) {
+                st.execute("discard all");
+            }
+        }
+        long discardsBefore = gateway.proxy().counters().resetsDiscardAll();
+        long statementResetsBefore = gateway.proxy().counters().resetsStatements();
+        try (Connection longLived = gateway.connect(DB, longLivedProps)) {
             for (int i = 0; i < 60; i++) {
                 String sql = HOSTILE.get(random.nextInt(HOSTILE.size()));
                 long pinsBefore = gateway.proxy().counters().pinnedSessions();
-                Connection hostile = gateway.connect(DB, protocol(random.nextBoolean()));
+                Properties hostileProps = protocol(random.nextBoolean());
+                hostileProps.setProperty("prepareThreshold", "0");
+                Connection hostile = gateway.connect(DB, hostileProps);
                 boolean inTransaction = random.nextBoolean();
                 if (inTransaction) hostile.setAutoCommit(false);
                 tryRun(hostile, sql);
@@ -214,12 +240,16 @@ class SessionIsolationTest {
                 if (pinned || random.nextBoolean()) hostile.close();
                 else open.add(hostile);
                 String context = "seed " + seed + ", step " + i + ": after " + sql;
-                assertThat(gatewaySnapshot()).as(context).containsExactlyElementsOf(expected);
+                assertThat(snapshot(hostileProps)).as(context).containsExactlyElementsOf(expected);
                 assertThat(rows(longLived, SNAPSHOT)).as(context + " (a client connected before)").containsExactlyElementsOf(expected);
             }
         } finally {
             for (Connection c : open) c.close();
         }
+        long discards = gateway.proxy().counters().resetsDiscardAll() - discardsBefore;
+        long statementResets = gateway.proxy().counters().resetsStatements() - statementResetsBefore;
+        if (backendHoldsStatements) assertThat(statementResets).as("resets that kept the statements").isGreaterThan(30);
+        else assertThat(discards).as("resets with DISCARD ALL").isGreaterThan(30);
     }
 
 
@@ -334,7 +364,7 @@ class SessionIsolationTest {
                         return e;
                     }
                 });
-                TestPostgres.awaitActiveQuery(DB, "DISCARD TEMP");
+                TestPostgres.awaitActiveQuery(DB, "DISCARD "); // DISCARD ALL, or DISCARD TEMP of the longer form
                 st.cancel();
                 Object outcome = insert.get(10, TimeUnit.SECONDS);
                 assertThat(outcome).as("the insert behind the failed reset").isInstanceOf(SQLException.class);

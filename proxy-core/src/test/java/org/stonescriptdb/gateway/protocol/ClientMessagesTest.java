@@ -202,7 +202,7 @@ class ClientMessagesTest {
     @Test
     void thePipelinedResetPreparesItsMarkerLastAndTheCheckDescribesIt() {
         ByteBuf buf = keep(alloc.buffer());
-        ClientMessages.pipelinedReset(buf, "_ssg_reset_m", more -> ClientMessages.appendSessionSync(more,
+        ClientMessages.pipelinedReset(buf, "_ssg_reset_m", false, more -> ClientMessages.appendSessionSync(more,
                 Map.of("application_name", "app"), List.of(), List.of("_ssg_x_9")));
         ClientMessages.resetCheck(buf, "_ssg_reset_m");
         List<String> expected = new ArrayList<>();
