@@ -87,7 +87,26 @@ public final class ConfigLoader {
                     integer("IO_SPIN_MICROS", 0, 0, 1_000_000),
                     onOff("SESSION_RESET", true),
                     logLevel(),
-                    apiKeys());
+                    apiKeys(),
+                    limits());
+        }
+
+        private Limits limits() {
+            Limits d = Limits.defaults();
+            int total = integer("MAX_CLIENT_CONNECTIONS", d.maxClientConnections(), 1, 1_000_000);
+            int perAddress = integer("MAX_CLIENT_CONNECTIONS_PER_ADDRESS", Math.min(total, d.maxClientConnectionsPerAddress()), 1, 1_000_000);
+            if (perAddress > total) {
+                throw new ConfigException("MAX_CLIENT_CONNECTIONS_PER_ADDRESS (" + perAddress + ") must not exceed MAX_CLIENT_CONNECTIONS (" + total + ")");
+            }
+            return new Limits(total, perAddress,
+                    seconds("CLIENT_LOGIN_TIMEOUT_SECS", (int) d.clientLoginTimeout().toSeconds()),
+                    integer("MAX_MESSAGE_BYTES", d.maxMessageBytes(), 1024, Limits.PROTOCOL_MAX_MESSAGE_BYTES),
+                    integer("MAX_CLIENT_STATEMENTS", d.maxStatementsPerClient(), 1, 10_000_000),
+                    integer("MAX_CLIENT_STATEMENT_BYTES", (int) d.maxStatementBytesPerClient(), 1024, Integer.MAX_VALUE),
+                    integer("HTTP_MAX_CONNECTIONS", d.httpMaxConnections(), 1, 1_000_000),
+                    seconds("HTTP_REQUEST_TIMEOUT_SECS", (int) d.httpRequestTimeout().toSeconds()),
+                    seconds("HTTP_IDLE_TIMEOUT_SECS", (int) d.httpIdleTimeout().toSeconds()),
+                    integer("HTTP_MAX_RESULT_BYTES", (int) d.httpMaxResultBytes(), 1024, Integer.MAX_VALUE));
         }
 
         private String value(String name) {

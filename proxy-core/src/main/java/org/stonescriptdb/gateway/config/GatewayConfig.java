@@ -37,7 +37,8 @@ public record GatewayConfig(
         int ioSpinMicros,
         boolean sessionReset,
         String logLevel,
-        Map<String, String> apiKeys) {
+        Map<String, String> apiKeys,
+        Limits limits) {
 
     public GatewayConfig {
         allowedNetworks = List.copyOf(allowedNetworks);
@@ -55,7 +56,7 @@ public record GatewayConfig(
                 + ", maxConnectionsPerPool=" + maxConnectionsPerPool + ", maxTotalConnections=" + maxTotalConnections
                 + ", maxPools=" + maxPools + ", poolIdleTimeout=" + poolIdleTimeout + ", poolMaxLifetime=" + poolMaxLifetime
                 + ", connectionTimeout=" + connectionTimeout + ", poolMode=" + poolMode + ", ioThreads=" + ioThreads + ", ioTransport=" + ioTransport + ", ioSpinMicros=" + ioSpinMicros + ", sessionReset=" + sessionReset + ", logLevel=" + logLevel
-                + ", apiKeys=" + redactedKeys() + "]";
+                + ", apiKeys=" + redactedKeys() + ", limits=" + limits + "]";
     }
 
     private String redactedKeys() {
@@ -75,56 +76,61 @@ public record GatewayConfig(
 
     public GatewayConfig withBackend(BackendTarget b) {
         return new GatewayConfig(b, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withPorts(int newGatewayPort, int newProxyPort) {
         return new GatewayConfig(backend, dataDir, gatewayHost, newGatewayPort, newProxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withAllowedNetworks(List<Cidr> networks) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, networks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withPoolLimits(int perPool, int total, int pools) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, perPool,
-                total, pools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
+                total, pools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withTimeouts(Duration idle, Duration lifetime, Duration connect) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, idle, lifetime, connect, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
+                maxTotalConnections, maxPools, idle, lifetime, connect, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withPoolMode(PoolMode mode) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, mode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, mode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withIoThreads(int threads) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, threads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, threads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withIoTransport(IoTransport transport) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, transport, ioSpinMicros, sessionReset, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, transport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withIoSpinMicros(int micros) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, micros, sessionReset, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, micros, sessionReset, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withSessionReset(boolean reset) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, reset, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, reset, logLevel, apiKeys, limits);
+    }
+
+    public GatewayConfig withLimits(Limits newLimits) {
+        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, newLimits);
     }
 
     public GatewayConfig withDataDir(Path dir) {
         return new GatewayConfig(backend, dir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
     }
 }

@@ -369,4 +369,34 @@ class ConfigLoaderTest {
         assertEquals("", new BackendTarget("h", 1, "d", "u", null).password());
         assertEquals(2, new BackendTarget("h", 1, "d", "u", "p").withPort(2).port());
     }
+
+    // ---- limits ----
+
+    @Test
+    void limitsHaveTheDocumentedDefaults() {
+        assertEquals(Limits.defaults(), load().limits());
+        assertEquals(10_000, load().limits().maxClientConnections());
+        assertEquals(Duration.ofSeconds(60), load().limits().clientLoginTimeout());
+    }
+
+    @Test
+    void limitsAreRead() {
+        Limits l = load("MAX_CLIENT_CONNECTIONS", "300", "MAX_CLIENT_CONNECTIONS_PER_ADDRESS", "20", "CLIENT_LOGIN_TIMEOUT_SECS", "7",
+                "MAX_MESSAGE_BYTES", "4096", "MAX_CLIENT_STATEMENTS", "5", "MAX_CLIENT_STATEMENT_BYTES", "2048",
+                "HTTP_MAX_CONNECTIONS", "9", "HTTP_REQUEST_TIMEOUT_SECS", "3", "HTTP_IDLE_TIMEOUT_SECS", "4", "HTTP_MAX_RESULT_BYTES", "8192").limits();
+        assertEquals(new Limits(300, 20, Duration.ofSeconds(7), 4096, 5, 2048, 9, Duration.ofSeconds(3), Duration.ofSeconds(4), 8192), l);
+    }
+
+    @Test
+    void aSmallTotalCapsThePerAddressDefault() {
+        assertEquals(100, load("MAX_CLIENT_CONNECTIONS", "100").limits().maxClientConnectionsPerAddress());
+    }
+
+    @Test
+    void badLimitsAreRefusedByName() {
+        assertRefused("MAX_CLIENT_CONNECTIONS_PER_ADDRESS (50) must not exceed MAX_CLIENT_CONNECTIONS (10)",
+                "MAX_CLIENT_CONNECTIONS", "10", "MAX_CLIENT_CONNECTIONS_PER_ADDRESS", "50");
+        assertRefused("MAX_MESSAGE_BYTES must be a whole number from 1024 to 1073741823", "MAX_MESSAGE_BYTES", "2000000000");
+        assertRefused("CLIENT_LOGIN_TIMEOUT_SECS", "CLIENT_LOGIN_TIMEOUT_SECS", "0");
+    }
 }
