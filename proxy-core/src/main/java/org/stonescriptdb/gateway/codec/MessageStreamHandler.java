@@ -11,13 +11,21 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * ones as a single slice, and a pass-through message split across reads is forwarded piece by piece as it
  * arrives (so a large DataRow or CopyData is never buffered whole). Messages the subclass wants to read are
  * handed over complete, in order, each as a buffer the subclass owns. Only a header split across reads, or
- * such a message split across reads, is copied.
+ * such a message split across reads, is copied — into a buffer that grows with the bytes that actually arrive, never
+ * to the length a header merely declares (eight bytes must not reserve a gigabyte).
+ *
+ * <p>Two bounds: any message longer than {@code maxMessageLength} breaks the stream; a message the subclass wants
+ * whole is refused beyond {@code maxWholeLength} as soon as its header is read, before any of its body is buffered.
  */
 public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter {
 
     private static final int HEADER = 5;
 
+    /** The first buffer for a message that arrives in pieces; it grows as more arrives. */
+    private static final int FIRST_PARTIAL_CAPACITY = 256;
+
     private final int maxMessageLength;
+    private final int maxWholeLength;
     /** Bytes of the current pass-through message still to forward. */
     private long passThroughRemaining;
     /** A header fragment, or an incomplete message the subclass wants whole. */
@@ -27,7 +35,12 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
     private boolean broken;
 
     protected MessageStreamHandler(int maxMessageLength) {
+        this(maxMessageLength, maxMessageLength);
+    }
+
+    protected MessageStreamHandler(int maxMessageLength, int maxWholeLength) {
         this.maxMessageLength = maxMessageLength;
+        this.maxWholeLength = Math.min(maxWholeLength, maxMessageLength);
     }
 
     /**
@@ -44,6 +57,14 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
 
     /** A length field that cannot be right; the stream cannot be followed any further. */
     protected abstract void onMalformed(ChannelHandlerContext ctx, String reason);
+
+    /**
+     * A message to be read whole declared more than {@code limit} bytes (its header only has been read); the stream is
+     * not followed further. By default reported as malformed.
+     */
+    protected void onTooLong(ChannelHandlerContext ctx, byte type, int length, int limit) {
+        onMalformed(ctx, "message of type '" + (char) type + "' declares " + length + " bytes, more than the limit of " + limit);
+    }
 
     @Override
     public final void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -93,6 +114,10 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
                 passThroughRemaining = total - n;
             } else {
                 runStart = flushRun(ctx, in, runStart);
+                if (length > maxWholeLength) {
+                    tooLong(ctx, type, length);
+                    return;
+                }
                 if (in.readableBytes() >= total) {
                     ByteBuf message = in.retainedSlice(at, total);
                     in.skipBytes(total);
@@ -100,7 +125,7 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
                     onMessage(ctx, type, message);
                     if (broken || !ctx.channel().isActive() && in.isReadable()) return;
                 } else {
-                    partial = ctx.alloc().buffer(total);
+                    partial = ctx.alloc().buffer(Math.max(FIRST_PARTIAL_CAPACITY, in.readableBytes()));
                     partial.writeBytes(in);
                     partialIsWanted = true;
                     return;
@@ -127,10 +152,14 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
                 forward(ctx, header);
                 return true;
             }
+            if (length > maxWholeLength) {
+                tooLong(ctx, type, length);
+                return false;
+            }
             partialIsWanted = true;
         }
         int total = length + 1;
-        partial.ensureWritable(total - partial.readableBytes());
+        // Grows with what arrives (writeBytes expands the buffer), not with what the header declares.
         partial.writeBytes(in, Math.min(total - partial.readableBytes(), in.readableBytes()));
         if (partial.readableBytes() < total) return false;
         ByteBuf message = partial;
@@ -153,6 +182,11 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
     private void malformed(ChannelHandlerContext ctx, byte type, int length) {
         broken = true;
         onMalformed(ctx, "invalid message length " + length + " for message type '" + (char) type + "'");
+    }
+
+    private void tooLong(ChannelHandlerContext ctx, byte type, int length) {
+        broken = true;
+        onTooLong(ctx, type, length, maxWholeLength);
     }
 
     private int flushRun(ChannelHandlerContext ctx, ByteBuf in, int runStart) {

@@ -19,6 +19,7 @@ import org.stonescriptdb.gateway.pool.PoolManager;
 import org.stonescriptdb.gateway.routing.DatabaseRegistry;
 import org.stonescriptdb.gateway.session.CancelRegistry;
 import org.stonescriptdb.gateway.session.ClientSession;
+import org.stonescriptdb.gateway.session.LoginDeadline;
 import org.stonescriptdb.gateway.session.SessionServices;
 import org.stonescriptdb.gateway.session.StartupHandler;
 import org.stonescriptdb.gateway.session.StatementRegistry;
@@ -50,6 +51,7 @@ public final class GatewayProxy implements AutoCloseable {
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final SessionServices services;
+    private final ClientAdmission admission;
     private Channel server;
     private ScheduledFuture<?> housekeeping;
     private volatile boolean stopped;
@@ -85,6 +87,7 @@ public final class GatewayProxy implements AutoCloseable {
         this.services = new SessionServices(config, new PoolManager(config, connector, counters), connector,
                 new DatabaseRegistry(connector, workers), new CancelRegistry(), ConcurrentHashMap.newKeySet(), new StatementRegistry(),
                 counters);
+        this.admission = new ClientAdmission(config);
     }
 
     /** Loads the database registry and binds {@code GATEWAY_HOST:PROXY_PORT}; returns when listening. */
@@ -104,7 +107,8 @@ public final class GatewayProxy implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new StartupDecoder(), new StartupHandler(services));
+                        if (!admission.admit(ch)) return;
+                        ch.pipeline().addLast(new LoginDeadline(config.limits().clientLoginTimeout()), new StartupDecoder(), new StartupHandler(services));
                     }
                 });
         server = bootstrap.bind(config.gatewayHost(), config.proxyPort()).sync().channel();
@@ -128,6 +132,11 @@ public final class GatewayProxy implements AutoCloseable {
     /** The bound port (useful when {@code PROXY_PORT=0}). */
     public int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** Client connections open now, logged in or not (what MAX_CLIENT_CONNECTIONS counts). */
+    public int openClientConnections() {
+        return admission.open();
     }
 
     public ProxyStats stats() {

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.Future;
 import org.stonescriptdb.gateway.codec.MessageStreamHandler;
+import org.stonescriptdb.gateway.config.Limits;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendException;
@@ -32,8 +33,6 @@ import java.util.logging.Logger;
 public final class ClientSession extends MessageStreamHandler {
 
     private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
-    /** PostgreSQL's own limit for a client message (PQ_LARGE_MESSAGE_LIMIT is 1 GB - 1). */
-    private static final int MAX_MESSAGE = 0x3FFF_FFFF;
 
     private final SessionServices services;
     private final StartupParameters startup;
@@ -53,7 +52,8 @@ public final class ClientSession extends MessageStreamHandler {
     public static final String POOL_MODE_SETTING = "gateway.pool_mode";
 
     public ClientSession(SessionServices services, StartupParameters startup) {
-        super(MAX_MESSAGE);
+        // Passed through (CopyData, a session-mode stream): PostgreSQL's own 1 GB bound; read whole: MAX_MESSAGE_BYTES.
+        super(Limits.PROTOCOL_MAX_MESSAGE_BYTES, services.config().limits().maxMessageBytes());
         this.services = services;
         this.startup = startup;
         Map<String, String> settings = new LinkedHashMap<>(startup.settings());
@@ -177,6 +177,7 @@ public final class ClientSession extends MessageStreamHandler {
         client.write(ServerMessages.parameterStatus(client.alloc(), parameters.reported()));
         client.write(ServerMessages.backendKeyData(client.alloc(), processId, secretKey));
         client.writeAndFlush(ServerMessages.readyForQuery(client.alloc(), (byte) 'I'));
+        LoginDeadline.passed(client);
         if (mode == PoolMode.SESSION) {
             flow = new SessionFlow(this, backend);
         } else {
@@ -245,6 +246,12 @@ public final class ClientSession extends MessageStreamHandler {
     @Override
     protected void onMalformed(ChannelHandlerContext ctx, String reason) {
         sendFatal(SqlState.PROTOCOL_VIOLATION, reason);
+    }
+
+    @Override
+    protected void onTooLong(ChannelHandlerContext ctx, byte type, int length, int limit) {
+        sendFatal(SqlState.PROTOCOL_VIOLATION, "message of type '" + (char) type + "' is " + length + " bytes long, more than the gateway"
+                + " accepts (MAX_MESSAGE_BYTES = " + limit + ")");
     }
 
     // ---- cancel and disconnect ----

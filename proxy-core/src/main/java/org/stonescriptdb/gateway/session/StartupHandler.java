@@ -10,12 +10,9 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.ReferenceCountUtil;
 import org.stonescriptdb.gateway.codec.StartupDecoder;
 import org.stonescriptdb.gateway.codec.StartupPacket;
-import org.stonescriptdb.gateway.config.Cidr;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Level;
@@ -23,8 +20,9 @@ import java.util.logging.Logger;
 
 /**
  * The client's first packets: answers SSL/GSS requests with 'N', forwards cancel requests, and for a
- * StartupMessage checks the client's address, the packet and the database — in that order, so nothing reaches
- * a backend before the client is admitted — then hands the connection to a {@link ClientSession}.
+ * StartupMessage checks the packet and the database, so nothing reaches a backend before the client is admitted,
+ * then hands the connection to a {@link ClientSession}. (The client's address was admitted at accept, before anything
+ * was read: {@code proxy.ClientAdmission}.)
  */
 public final class StartupHandler extends SimpleChannelInboundHandler<StartupPacket> {
 
@@ -43,12 +41,8 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
             case StartupPacket.SslRequest r -> ctx.writeAndFlush(Unpooled.wrappedBuffer(NOT_SUPPORTED));
             case StartupPacket.GssEncRequest r -> ctx.writeAndFlush(Unpooled.wrappedBuffer(NOT_SUPPORTED));
             case StartupPacket.CancelRequest c -> {
-                if (admitted(ctx)) {
-                    services.counters().cancelRequested();
-                    services.cancels().cancel(c.processId(), c.secret(), () -> ctx.channel().close());
-                } else {
-                    ctx.close();
-                }
+                services.counters().cancelRequested();
+                services.cancels().cancel(c.processId(), c.secret(), () -> ctx.channel().close());
             }
             case StartupPacket.Malformed m -> fatal(ctx, SqlState.PROTOCOL_VIOLATION, m.reason());
             case StartupPacket.StartupMessage m -> start(ctx, m);
@@ -58,12 +52,6 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
     private void start(ChannelHandlerContext ctx, StartupPacket.StartupMessage message) {
         ctx.channel().config().setAutoRead(false);
         StartupParameters params = StartupParameters.from(message.parameters(), message.minorVersion());
-        InetAddress address = remoteAddress(ctx);
-        if (!admitted(ctx)) {
-            fatal(ctx, SqlState.INVALID_AUTHORIZATION, "no gateway access for host \"" + (address == null ? "unknown" : address.getHostAddress())
-                    + "\", user \"" + params.user() + "\", database \"" + params.database() + "\"");
-            return;
-        }
         if (params.user() == null || params.user().isEmpty()) {
             fatal(ctx, SqlState.PROTOCOL_VIOLATION, "no PostgreSQL user name specified in startup packet");
             return;
@@ -182,19 +170,6 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
             for (Object msg : held) ReferenceCountUtil.release(msg);
             held.clear();
         }
-    }
-
-    private boolean admitted(ChannelHandlerContext ctx) {
-        InetAddress address = remoteAddress(ctx);
-        if (address == null) return false;
-        for (Cidr network : services.config().allowedNetworks()) {
-            if (network.contains(address)) return true;
-        }
-        return false;
-    }
-
-    private static InetAddress remoteAddress(ChannelHandlerContext ctx) {
-        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
     }
 
     private static void fatal(ChannelHandlerContext ctx, String code, String message) {

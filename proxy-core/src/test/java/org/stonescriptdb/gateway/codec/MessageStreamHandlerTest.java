@@ -63,6 +63,10 @@ class MessageStreamHandlerTest {
             super(MAX);
         }
 
+        Recorder(int max, int maxWhole) {
+            super(max, maxWhole);
+        }
+
         @Override
         protected boolean passThrough(byte type, int length) {
             events.add(new Decided(type, length));
@@ -127,13 +131,18 @@ class MessageStreamHandlerTest {
 
     /** One channel with a recorder, fed pieces; checks everything is released once it is finished. */
     static final class Harness {
-        final Recorder recorder = new Recorder();
+        final Recorder recorder;
         final TrackingAllocator alloc = new TrackingAllocator();
         final EmbeddedChannel channel = new EmbeddedChannel();
         final List<ByteBuf> inputs = new ArrayList<>();
         final List<byte[]> pieces = new ArrayList<>();
 
         Harness() {
+            this(new Recorder());
+        }
+
+        Harness(Recorder recorder) {
+            this.recorder = recorder;
             channel.config().setAllocator(alloc);
             channel.pipeline().addLast(recorder);
         }
@@ -397,6 +406,39 @@ class MessageStreamHandlerTest {
             assertThat(events.getLast()).isEqualTo(new Bad("invalid message length 2 for message type 'D'"));
             assertArrayEquals(d, concatenated(events), "k=" + k);
         }
+    }
+
+    // ---- memory: what arrives, not what a header declares ----
+
+    @Test
+    void aDeclaredLengthReservesNothingBeyondTheBytesThatArrived() {
+        int huge = 0x3FFF_FFFF;
+        Harness h = new Harness(new Recorder(huge, huge));
+        h.feed(concat(header('P', huge), new byte[100]));
+        assertThat(h.alloc.allocated).allMatch(b -> b.capacity() <= 1024, "a small buffer for 105 bytes");
+        for (int i = 0; i < 64; i++) h.feed(new byte[1024]);
+        int arrived = 105 + 64 * 1024;
+        assertThat(h.alloc.allocated).allMatch(b -> b.capacity() <= 4 * arrived, "grown with what arrived (" + arrived + " bytes)");
+        assertThat(h.finish()).containsExactly(new Decided((byte) 'P', huge));
+    }
+
+    @Test
+    void aWantedMessageLongerThanItsLimitIsRefusedFromItsHeaderAlone() {
+        for (List<byte[]> feeding : StartupDecoderTest.feedings(concat(msg('Z', 1), header('P', 101), new byte[20]))) {
+            Harness h = new Harness(new Recorder(MAX, 100)).feedAll(feeding);
+            h.feed(msg('Z', 1)); // nothing after it is read
+            assertThat(h.recorder.without(Decided.class)).as("%d pieces", feeding.size()).containsExactly(whole(msg('Z', 1)),
+                    new Bad("message of type 'P' declares 101 bytes, more than the limit of 100"));
+            h.finish();
+        }
+    }
+
+    @Test
+    void passedThroughMessagesHaveOnlyTheOverallLimit() {
+        byte[] stream = concat(msg('D', 500), msg('P', 96));
+        List<Event> events = new Harness(new Recorder(MAX, 100)).feed(stream).finish();
+        assertThat(events).noneMatch(e -> e instanceof Bad);
+        assertArrayEquals(stream, concatenated(events));
     }
 
     // ---- release on close / removal ----

@@ -60,7 +60,12 @@ public final class WireClient implements AutoCloseable {
     private final OutputStream out;
 
     public WireClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this("127.0.0.1", port);
+    }
+
+    /** Connects from {@code localAddress} (any 127.0.0.0/8 address works on loopback). */
+    public WireClient(String localAddress, int port) throws IOException {
+        socket = new Socket("127.0.0.1", port, java.net.InetAddress.getByName(localAddress), 0);
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);
         in = new DataInputStream(socket.getInputStream());
