@@ -134,6 +134,11 @@ public final class GatewayProxy implements AutoCloseable {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
+    /** Distinct prepared statements the clients hold now, gateway-wide. */
+    public int preparedStatements() {
+        return services.statements().size();
+    }
+
     /** Client connections open now, logged in or not (what MAX_CLIENT_CONNECTIONS counts). */
     public int openClientConnections() {
         return admission.open();

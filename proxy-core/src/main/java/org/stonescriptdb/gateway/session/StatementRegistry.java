@@ -9,6 +9,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Gateway-wide names for prepared statements: one name per distinct (query text, parameter types), so that a
  * statement prepared on a backend for one client serves every client that prepares the same thing.
+ *
+ * <p>An entry lives as long as a client holds it ({@link #acquire}/{@link #release}, counted): what no client has
+ * prepared is forgotten, so the registry is bounded by what clients hold, and that by their own limits
+ * ({@link ClientStatements}). Backends may still have a forgotten statement prepared under its old name; they close
+ * it as one of their least recently used ({@code BackendStatements}), and the same text prepared again later gets a
+ * new name.
  */
 public final class StatementRegistry {
 
@@ -35,10 +41,29 @@ public final class StatementRegistry {
     }
 
     /**
+     * The entry for this statement, created if new, held once more by the caller until it calls {@link #release}.
+     *
      * @param parseTail the Parse message body after the statement name: query, parameter count and type oids
      */
-    public StatementDef intern(byte[] parseTail) {
-        return byContent.computeIfAbsent(new Content(parseTail), c -> new StatementDef(PREFIX + token + "_" + counter.incrementAndGet(), parseTail));
+    public StatementDef acquire(byte[] parseTail) {
+        return byContent.compute(new Content(parseTail), (c, existing) -> {
+            StatementDef def = existing != null ? existing : new StatementDef(PREFIX + token + "_" + counter.incrementAndGet(), parseTail);
+            def.holders++;
+            return def;
+        });
+    }
+
+    /** Gives up one hold of {@code def}; the last one forgets it. */
+    public void release(StatementDef def) {
+        byContent.computeIfPresent(new Content(def.parseTail()), (c, current) -> {
+            if (current != def) return current; // already forgotten, and the same text interned anew since
+            return --current.holders == 0 ? null : current;
+        });
+    }
+
+    /** The entry for this statement if some client holds it, without holding it. */
+    public StatementDef lookup(byte[] parseTail) {
+        return byContent.get(new Content(parseTail));
     }
 
     public int size() {
@@ -65,6 +90,8 @@ public final class StatementRegistry {
         private volatile int generation;
         /** Databases where a backend accepted this statement: a client preparing it there needs no backend. */
         private final java.util.Set<String> acceptedIn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        /** Clients' holds; changed only inside the registry map's compute, which serialises them per entry. */
+        private int holders;
 
         StatementDef(String name, byte[] parseTail) {
             this.name = name;

@@ -53,14 +53,9 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private final ByteBufAllocator alloc;
     private final SessionServices services;
     /** The client's named statements: client name → gateway statement, and the generation the client knows. */
-    private final Map<String, ClientStatement> statements = new HashMap<>();
+    private final ClientStatements statements;
 
     /** @param resets the settings the statement RESETs (the gateway puts the client's values back after it), or null */
-    private record ClientStatement(StatementDef def, int generation, SessionStateEffect.ResetSettings resets) {
-        ClientStatement current() {
-            return new ClientStatement(def, def.generation(), resets);
-        }
-    }
     private final ArrayDeque<Expected> expected = new ArrayDeque<>();
     /** Hidden or synthetic entries in {@link #expected}: while there are any, backend replies are read whole. */
     private int specialEntries;
@@ -115,6 +110,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         this.client = session.client();
         this.alloc = client.alloc();
         this.services = session.services();
+        this.statements = new ClientStatements(services.statements(), services.config().limits().maxStatementsPerClient(),
+                services.config().limits().maxStatementBytesPerClient());
     }
 
     @Override
@@ -215,13 +212,13 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         switch (type) {
             case MessageType.PARSE -> {
                 FrontendMessages.Parse parse = FrontendMessages.parse(message);
-                if (parse.name().isEmpty() || statements.containsKey(parse.name())) return false;
-                StatementDef def = services.statements().intern(parse.tail());
-                if (!def.acceptedIn(session.database())
+                if (parse.name().isEmpty() || statements.contains(parse.name())) return false;
+                StatementDef def = services.statements().lookup(parse.tail());
+                if (def == null || !def.acceptedIn(session.database()) || statements.refusal(parse.tail()) != null
                         || !(classify(parse.query()) instanceof SessionStateEffect.None)) {
                     return false;
                 }
-                statements.put(parse.name(), new ClientStatement(def, def.generation(), null));
+                statements.add(parse.name(), parse.tail(), null);
                 client.write(FrontendMessages.parseComplete(alloc), client.voidPromise());
             }
             case MessageType.CLOSE -> {
@@ -279,7 +276,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         // -M extended) is passed on without being decoded. A query without its NUL is left for the server to reject.
         ByteChars query = new ByteChars(message, queryAt, FrontendMessages.stringEnd(message, queryAt));
         SessionStateEffect effect = classify(query);
-        if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && statements.containsKey(d.name())
+        if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && statements.contains(d.name())
                 && SessionStateClassifier.statementCount(query.toString()) == 1) {
             deallocateExtended(FrontendMessages.parse(message), message, d.name());
             return;
@@ -293,13 +290,17 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         }
         FrontendMessages.Parse parse = FrontendMessages.parse(message);
         message.release();
-        if (statements.containsKey(parse.name())) {
+        if (statements.contains(parse.name())) {
             // As the server does: the first statement stays, this Parse fails and the batch is skipped to its Sync.
             failInBatch("42P05", "prepared statement \"" + parse.name() + "\" already exists");
             return;
         }
-        StatementDef def = services.statements().intern(parse.tail());
-        statements.put(parse.name(), new ClientStatement(def, def.generation(), SessionStateEffect.resets(effect)));
+        String refusal = statements.refusal(parse.tail());
+        if (refusal != null) {
+            failInBatch(SqlState.OUT_OF_MEMORY, refusal);
+            return;
+        }
+        StatementDef def = statements.add(parse.name(), parse.tail(), SessionStateEffect.resets(effect)).def();
         if (backend.statements().generation(def.name()) == def.generation()) {
             expect(Expected.synthetic(FrontendMessages.parseComplete(alloc)));
         } else {
@@ -350,7 +351,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             // The statement's result type changed (DDL) since this client prepared it: the client learns it the way
             // the server would tell it, once; its cached row description is stale, so a quiet re-prepare would not do.
             message.release();
-            statements.put(name, statement.current());
+            statements.seen(name, statement.current());
             expect(Expected.synthetic(ServerMessages.error(alloc, new ErrorFields("ERROR", SqlState.FEATURE_NOT_SUPPORTED,
                     CACHED_PLAN_CHANGED, null), "RevalidateCachedQuery")));
             skippingUntilSync = true;
@@ -412,7 +413,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         ByteChars sql = new ByteChars(message, sqlAt, FrontendMessages.terminator(message, sqlAt));
         SessionStateEffect effect = classify(sql);
         if (effect instanceof SessionStateEffect.Deallocate d && SessionStateClassifier.statementCount(sql.toString()) == 1
-                && (d.name() == null ? pinReason == null : statements.containsKey(d.name()))) {
+                && (d.name() == null ? pinReason == null : statements.contains(d.name()))) {
             // DEALLOCATE of protocol-level statements: they live in the gateway's map, not on this backend.
             // (A pinned client's DEALLOCATE ALL also concerns its SQL-level statements: that one goes to the server.)
             message.release();
@@ -423,7 +424,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             return;
         }
         if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && StatementRegistry.isGatewayName(d.name())
-                && !statements.containsKey(d.name())) {
+                && !statements.contains(d.name())) {
             // Plain SQL naming a gateway statement: refused here. (Other paths reach the server; a statement lost that
             // way is prepared again there before its next use.)
             message.release();
@@ -994,7 +995,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         def.invalidate(statement.generation());
         // This client has just been told; its next use (a retry, or a fresh Parse) must not be told again.
         if (lastBoundName != null && statements.get(lastBoundName) == statement) {
-            statements.put(lastBoundName, statement.current());
+            statements.seen(lastBoundName, statement.current());
         }
     }
 
@@ -1035,6 +1036,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     @Override
     public synchronized void clientClosed() {
         closed = true;
+        statements.clear(); // the registry forgets what no client holds any more
         cancelHandOverDeadline();
         if (acquiring != null) acquiring.cancel(false);
         ByteBuf m;
