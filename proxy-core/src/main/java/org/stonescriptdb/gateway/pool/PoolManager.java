@@ -145,6 +145,15 @@ public final class PoolManager {
     }
 
     /** Closes a connection that must not be reused (dirty, broken, or its client vanished mid-query). */
+    /**
+     * Discards a connection whose query may still be running (its client vanished mid-query): the server is asked to
+     * cancel it as well, since closing the socket alone would let it run on, holding its locks, until it next wrote.
+     */
+    public void discardRunning(BackendConnection connection) {
+        if (connection.isActive()) connector.cancel(connection.eventLoop(), connection, () -> { });
+        discard(connection);
+    }
+
     public void discard(BackendConnection connection) {
         connection.owner(null);
         List<Runnable> actions = new ArrayList<>(2);

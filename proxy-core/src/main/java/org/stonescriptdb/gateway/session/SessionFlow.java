@@ -137,7 +137,11 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
         BackendConnection b = backend;
         backend = null;
         if (b == null) return;
-        if (!b.isActive() || busy() || b.owner() != this) {
+        if (busy() && b.owner() == this) {
+            session.services().pools().discardRunning(b); // its query stops now, and its locks go with it
+            return;
+        }
+        if (!b.isActive() || b.owner() != this) {
             session.services().pools().discard(b);
             return;
         }

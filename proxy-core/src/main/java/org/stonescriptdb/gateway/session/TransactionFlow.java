@@ -1048,7 +1048,11 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         BackendConnection b = backend;
         backend = null;
         if (b == null || preparing) return; // a backend still preparing is discarded when that finishes
-        if (!b.isActive() || busy || (pinReason != null && !pinResettable)) {
+        if (busy) {
+            services.pools().discardRunning(b); // its query stops now, and its locks go with it
+            return;
+        }
+        if (!b.isActive() || (pinReason != null && !pinResettable)) {
             services.pools().discard(b);
             return;
         }
