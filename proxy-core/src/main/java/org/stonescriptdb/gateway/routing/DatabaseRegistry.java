@@ -2,6 +2,7 @@ package org.stonescriptdb.gateway.routing;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
+import org.stonescriptdb.gateway.log.ThrottledLog;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendConnector;
 import org.stonescriptdb.gateway.pool.BackendException;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -25,6 +27,8 @@ public final class DatabaseRegistry {
 
     static final Duration MIN_REFRESH_INTERVAL = Duration.ofSeconds(1);
     private static final Logger LOG = Logger.getLogger(DatabaseRegistry.class.getName());
+    /** Clients naming databases while the server is down would repeat it for each; once a minute is enough. */
+    private static final ThrottledLog THROTTLED = new ThrottledLog(LOG, java.time.Duration.ofMinutes(1));
     private static final String LIST_DATABASES =
             "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT datistemplate";
 
@@ -85,7 +89,7 @@ public final class DatabaseRegistry {
         String maintenance = connector.target().maintenanceDatabase();
         connector.connect(loop, maintenance, null, c -> { }).addListener((Future<BackendConnection> f) -> {
             if (!f.isSuccess()) {
-                LOG.warning("cannot list databases on the backend: " + f.cause().getMessage());
+                THROTTLED.log(Level.WARNING, "list failed", "cannot list databases on the backend: " + f.cause().getMessage());
                 done.completeExceptionally(f.cause());
                 return;
             }
@@ -96,7 +100,7 @@ public final class DatabaseRegistry {
                         connection.close();
                         if (!q.isSuccess() || q.getNow().failed()) {
                             Throwable cause = q.isSuccess() ? new BackendException(q.getNow().error(), q.getNow().error().message()) : q.cause();
-                            LOG.warning("cannot list databases on the backend: " + cause.getMessage());
+                            THROTTLED.log(Level.WARNING, "list failed", "cannot list databases on the backend: " + cause.getMessage());
                             done.completeExceptionally(cause);
                             return;
                         }

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
+import org.stonescriptdb.gateway.log.ThrottledLog;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendException;
 import org.stonescriptdb.gateway.pool.BackendOwner;
@@ -25,6 +26,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -46,6 +48,8 @@ import java.util.logging.Logger;
 final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityListener {
 
     private static final Logger LOG = Logger.getLogger(TransactionFlow.class.getName());
+    /** What clients can make happen over and over (pinning, a reset held up by a lock) is logged at most once a minute. */
+    private static final ThrottledLog THROTTLED = new ThrottledLog(LOG, java.time.Duration.ofMinutes(1));
     private static final String CACHED_PLAN_CHANGED = "cached plan must not change result type";
 
     private final ClientSession session;
@@ -493,7 +497,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         if (pinReason != null) return;
         pinReason = reason;
         services.counters().pinned();
-        LOG.info(() -> "client " + client.remoteAddress() + " on " + session.database() + " keeps its backend until it disconnects: " + reason);
+        THROTTLED.log(Level.INFO, "pinned", "client " + client.remoteAddress() + " on " + session.database()
+                + " keeps its backend until it disconnects: " + reason);
     }
 
     private StatementDef namedStatement(ByteBuf describeOrClose) {
@@ -660,15 +665,15 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         if (closed || expected.peekFirst() != answer) return;
         BackendConnection b = backend;
         if (!handOverCancelled) {
-            LOG.warning(() -> "a session reset on " + b + " did not finish within " + services.config().connectionTimeout().toMillis()
-                    + " ms; cancelling it");
+            THROTTLED.log(Level.WARNING, "reset overdue", "a session reset on " + b + " did not finish within "
+                    + services.config().connectionTimeout().toMillis() + " ms; cancelling it");
             handOverCancelled = true;
             services.connector().cancel(client.eventLoop(), b, () -> { });
             handOverDeadline = client.eventLoop().schedule(() -> handOverOverdue(answer), services.config().connectionTimeout().toMillis(),
                     java.util.concurrent.TimeUnit.MILLISECONDS);
             return;
         }
-        LOG.warning(() -> "a cancelled session reset on " + b + " was not answered either; closing that backend");
+        THROTTLED.log(Level.WARNING, "reset unanswered", "a cancelled session reset on " + b + " was not answered either; closing that backend");
         b.close();
     }
 
