@@ -63,7 +63,9 @@ final class AdoptionAtStart {
         boolean separateOwner = !owner.user().equals(databases.currentUser());
         try (HikariDataSource ownerPool = separateOwner ? ControlPool.create(owner) : null) {
             BackendDatabases asOwner = ownerPool != null ? new BackendDatabases(ownerPool) : databases;
-            int adopted = PlatformAdoption.run(asOwner, roles, ConnectionSource.jdbc(owner.host(), owner.port(), owner.user(), owner.password()));
+            PlatformAdoption.Result result = PlatformAdoption.run(asOwner, roles,
+                    ConnectionSource.jdbc(owner.host(), owner.port(), owner.user(), owner.password()));
+            int adopted = result.adopted();
             if (adopted > 0) LOG.info("adopted " + adopted + " database" + (adopted == 1 ? "" : "s") + " for their platforms' roles");
         }
     }

@@ -45,6 +45,9 @@ public final class PlatformRoles implements BackendLogins {
     private final Map<String, BackendLogin> byPlatform = new ConcurrentHashMap<>();
     private volatile long lastReloadNanos = System.nanoTime() - MIN_RELOAD_INTERVAL.toNanos();
 
+    /** Platforms whose role failed {@link #requireLeastPrivilege}: refused to clients until a later check passes. */
+    private final Map<String, String> refused = new ConcurrentHashMap<>();
+
     public PlatformRoles(DataSource maintenance, ControlDatabase control) {
         this.maintenance = maintenance;
         this.control = control;
@@ -57,7 +60,13 @@ public final class PlatformRoles implements BackendLogins {
 
     @Override
     public BackendLogin forDatabase(String database) {
-        return DatabaseName.parse(database).map(d -> byPlatform.get(d.platform())).orElse(null);
+        return DatabaseName.parse(database).filter(d -> !refused.containsKey(d.platform())).map(d -> byPlatform.get(d.platform())).orElse(null);
+    }
+
+    /** Why the database's platform is not served (its role has privileges the gateway could not take back), or null. */
+    @Override
+    public String refusal(String database) {
+        return DatabaseName.parse(database).map(d -> refused.get(d.platform())).orElse(null);
     }
 
     /** On a miss, reads the control database again (another gateway instance may have added the platform), at most once a second. */
@@ -100,6 +109,17 @@ public final class PlatformRoles implements BackendLogins {
                     exists = rs.next();
                 }
             }
+            if (exists) {
+                // First, before the gateway alters the role in any way: one with more than it should have is not served.
+                try {
+                    requireLeastPrivilege(c, role);
+                    refused.remove(platform);
+                } catch (SQLException e) {
+                    // The stored login would connect with that much: not served until a later check passes.
+                    refused.put(platform, e.getMessage());
+                    throw e;
+                }
+            }
             String password = stored != null && exists ? stored.password() : newPassword();
             String verifier = ScramClient.verifier(password, SCRAM_ITERATIONS);
             if (!exists) {
@@ -110,7 +130,6 @@ public final class PlatformRoles implements BackendLogins {
                 s.execute("ALTER ROLE \"" + role + "\" PASSWORD '" + verifier + "'");
                 LOG.info(() -> "role " + role + " existed without a password the gateway knows: set a new one");
             }
-            requireLeastPrivilege(c, role);
             if (!memberOf(c, role)) s.execute("GRANT \"" + role + "\" TO CURRENT_USER");
             BackendLogin login = new BackendLogin(role, password);
             if (stored == null || !exists) store(platform, login);

@@ -20,6 +20,11 @@ public interface BackendLogins {
         return CompletableFuture.completedFuture(forDatabase(database));
     }
 
+    /** Why {@code database} has no login although its platform is known (its role failed a check), or null. */
+    default String refusal(String database) {
+        return null;
+    }
+
     /** One login for every database: a proxy used without platform roles (tests, the library on its own). */
     static BackendLogins shared(BackendLogin login) {
         return database -> login;

@@ -82,9 +82,11 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
             services.connector().logins().lookup(database).whenComplete((login, lookupError) -> ctx.executor().execute(() -> {
                 if (!ctx.channel().isActive()) return;
                 if (login == null) {
-                    // A database the gateway does not manage (created outside it, its platform without a role): unreachable.
-                    fatal(ctx, SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" is not served by the gateway: its platform"
-                            + " has no role of its own; register the platform through the admin API, or restart the gateway to adopt it");
+                    // A database the gateway does not manage (created outside it, its platform without a role), or one
+                    // whose platform role has more privileges than it may: unreachable.
+                    String refusal = services.connector().logins().refusal(database);
+                    fatal(ctx, SqlState.INVALID_CATALOG_NAME, "database \"" + database + "\" is not served by the gateway: " + (refusal != null
+                            ? refusal : "its platform has no role of its own; register the platform through the admin API, or restart the gateway to adopt it"));
                     return;
                 }
                 services.counters().clientConnected();
