@@ -51,7 +51,7 @@ public final class GatewayMetrics {
                         c -> c.waitNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
                 .description("Time clients waited in line for a backend connection (served or timed out)").register(registry);
         FunctionCounter.builder(PREFIX + "transactions", counters, ProxyCounters::transactions)
-                .description("Backend borrowings in transaction pooling").register(registry);
+                .description("Transactions (or Sync batches) served in transaction pooling").register(registry);
         FunctionCounter.builder(PREFIX + "pinned_sessions", counters, ProxyCounters::pinnedSessions)
                 .description("Client sessions pinned to a backend by session state").register(registry);
         FunctionCounter.builder(PREFIX + "session_resets", counters, ProxyCounters::resetsDiscardAll).tag("form", "discard_all")

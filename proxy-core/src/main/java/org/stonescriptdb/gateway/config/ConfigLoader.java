@@ -86,9 +86,16 @@ public final class ConfigLoader {
                     ioTransport(),
                     integer("IO_SPIN_MICROS", 0, 0, 1_000_000),
                     onOff("SESSION_RESET", true),
+                    linger(),
                     logLevel(),
                     apiKeys(),
                     limits());
+        }
+
+        private Linger linger() {
+            Linger d = Linger.defaults();
+            return new Linger(Duration.ofNanos(1_000L * integer("POOL_LINGER_MICROS", (int) (d.window().toNanos() / 1_000), 0, 1_000_000)),
+                    integer("POOL_LINGER_MAX_TRANSACTIONS", d.maxTransactions(), 0, 1_000_000));
         }
 
         private Limits limits() {

@@ -36,6 +36,7 @@ public record GatewayConfig(
         IoTransport ioTransport,
         int ioSpinMicros,
         boolean sessionReset,
+        Linger linger,
         String logLevel,
         Map<String, String> apiKeys,
         Limits limits) {
@@ -55,7 +56,7 @@ public record GatewayConfig(
                 + ", gatewayPort=" + gatewayPort + ", proxyPort=" + proxyPort + ", allowedNetworks=" + allowedNetworks
                 + ", maxConnectionsPerPool=" + maxConnectionsPerPool + ", maxTotalConnections=" + maxTotalConnections
                 + ", maxPools=" + maxPools + ", poolIdleTimeout=" + poolIdleTimeout + ", poolMaxLifetime=" + poolMaxLifetime
-                + ", connectionTimeout=" + connectionTimeout + ", poolMode=" + poolMode + ", ioThreads=" + ioThreads + ", ioTransport=" + ioTransport + ", ioSpinMicros=" + ioSpinMicros + ", sessionReset=" + sessionReset + ", logLevel=" + logLevel
+                + ", connectionTimeout=" + connectionTimeout + ", poolMode=" + poolMode + ", ioThreads=" + ioThreads + ", ioTransport=" + ioTransport + ", ioSpinMicros=" + ioSpinMicros + ", sessionReset=" + sessionReset + ", linger=" + linger + ", logLevel=" + logLevel
                 + ", apiKeys=" + redactedKeys() + ", limits=" + limits + "]";
     }
 
@@ -76,61 +77,66 @@ public record GatewayConfig(
 
     public GatewayConfig withBackend(BackendTarget b) {
         return new GatewayConfig(b, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withPorts(int newGatewayPort, int newProxyPort) {
         return new GatewayConfig(backend, dataDir, gatewayHost, newGatewayPort, newProxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withAllowedNetworks(List<Cidr> networks) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, networks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withPoolLimits(int perPool, int total, int pools) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, perPool,
-                total, pools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
+                total, pools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withTimeouts(Duration idle, Duration lifetime, Duration connect) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, idle, lifetime, connect, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
+                maxTotalConnections, maxPools, idle, lifetime, connect, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withPoolMode(PoolMode mode) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, mode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, mode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withIoThreads(int threads) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, threads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, threads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withIoTransport(IoTransport transport) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, transport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, transport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withIoSpinMicros(int micros) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, micros, sessionReset, logLevel, apiKeys, limits);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, micros, sessionReset, linger, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withSessionReset(boolean reset) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, reset, logLevel, apiKeys, limits);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, reset, linger, logLevel, apiKeys, limits);
+    }
+
+    public GatewayConfig withLinger(Linger newLinger) {
+        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, newLinger, logLevel, apiKeys, limits);
     }
 
     public GatewayConfig withLimits(Limits newLimits) {
         return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, newLimits);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, newLimits);
     }
 
     public GatewayConfig withDataDir(Path dir) {
         return new GatewayConfig(backend, dir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, logLevel, apiKeys, limits);
+                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
     }
 }

@@ -68,7 +68,7 @@ public final class ProxyCounters {
         return clientConnections.sum();
     }
 
-    /** Backend borrowings in transaction pooling (one per transaction or Sync batch). */
+    /** Transactions (or Sync batches) served in transaction pooling, on a borrowed backend or one the client kept. */
     public long transactions() {
         return transactions.sum();
     }

@@ -58,6 +58,9 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private final SessionServices services;
     /** The client's named statements: client name → gateway statement, and the generation the client knows. */
     private final ClientStatements statements;
+    private final BackendLinger linger;
+    /** While the client keeps its backend after a transaction ({@link BackendLinger}): the end of that wait. */
+    private io.netty.util.concurrent.ScheduledFuture<?> lingering;
 
     /** @param resets the settings the statement RESETs (the gateway puts the client's values back after it), or null */
     private final ArrayDeque<Expected> expected = new ArrayDeque<>();
@@ -114,6 +117,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         this.client = session.client();
         this.alloc = client.alloc();
         this.services = session.services();
+        this.linger = new BackendLinger(services.config().linger());
         this.statements = new ClientStatements(services.statements(), services.config().limits().maxStatementsPerClient(),
                 services.config().limits().maxStatementBytesPerClient());
     }
@@ -129,6 +133,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     public synchronized boolean passThrough(byte type) {
         // Only messages that need no rewriting, and only onto an attached backend with nothing queued before them.
         if (backend == null || preparing || !waiting.isEmpty() || skippingUntilSync) return false;
+        stopLingering();
         if (type == MessageType.EXECUTE) {
             expect(Expected.of(Kind.EXECUTE));
             return true;
@@ -156,6 +161,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             message.release();
             return;
         }
+        stopLingering();
         if (backend == null && acquiring == null && waiting.isEmpty()) {
             if (skippingUntilSync) {
                 // After an error the server ignores everything up to the Sync; with no backend held, so do we.
@@ -167,6 +173,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                 return;
             }
             if (answeredWithoutBackend(type, message)) return;
+            linger.nextTransaction(System.nanoTime());
         }
         if (backend == null || preparing || !waiting.isEmpty()) {
             waiting.add(message);
@@ -789,10 +796,34 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                 || b.transactionStatus() != 'I' || closed) {
             return;
         }
+        if (lingering != null) return;
+        if (services.config().sessionReset() && linger.keep(System.nanoTime())) {
+            client.flush();
+            lingering = client.eventLoop().schedule(this::lingerOver, services.config().linger().window().toNanos(),
+                    java.util.concurrent.TimeUnit.NANOSECONDS);
+            return;
+        }
         backend = null;
         b.owner(null);
         client.flush();
         services.pools().release(b);
+    }
+
+    /** The client did not come back within the linger window: its backend goes back to the pool. */
+    private synchronized void lingerOver() {
+        if (lingering == null) return;
+        lingering = null;
+        linger.expired();
+        releaseIfDone();
+    }
+
+    /** The client's next message came while it kept its backend: that transaction runs there, with no hand-over. */
+    private void stopLingering() {
+        if (lingering == null) return;
+        lingering.cancel(false);
+        lingering = null;
+        linger.nextTransaction(System.nanoTime());
+        services.counters().transactionStarted(); // on the backend it kept, with no hand-over
     }
 
     // ---- backend → client ----
@@ -1041,6 +1072,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     @Override
     public synchronized void clientClosed() {
         closed = true;
+        stopLingering();
         statements.clear(); // the registry forgets what no client holds any more
         cancelHandOverDeadline();
         if (acquiring != null) acquiring.cancel(false);

@@ -130,7 +130,7 @@ class TxnJdbcTest {
             assertThat(errors).as("client errors").isEmpty();
             assertThat(pids).as("backend pids seen by 50 clients").hasSizeBetween(1, 5);
             assertThat(backendPeak.get()).as("backend sessions on " + DB).isLessThanOrEqualTo(5);
-            assertThat(gw.proxy().counters().transactions() - before).as("backend borrowings").isGreaterThanOrEqualTo((long) clients * iterations * 2);
+            assertThat(gw.proxy().counters().transactions() - before).as("transactions served").isGreaterThanOrEqualTo((long) clients * iterations * 2);
         }
         assertThat(Txn.direct(DB, "select count(*) from hits where client >= ? and client < ?", prepareThreshold * 1000, (prepareThreshold + 1) * 1000))
                 .isEqualTo(String.valueOf(clients * iterations));
