@@ -101,7 +101,8 @@ public final class GatewayApplication implements AutoCloseable {
         // as the platform's role, so what a bundle creates belongs to the platform.
         SchemaEngine engine = new SchemaEngine(platformConnections(backend, roles));
         var routes = AdminApi.routes(config.apiKeys(), new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats()),
-                databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), roles, proxy, connections, metrics, engine);
+                databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), roles, proxy, connections, metrics, engine,
+                config.limits().httpMaxResultBytes());
         try {
             http = AdminServer.start(config.gatewayHost(), config.gatewayPort(),
                     new AdminServer.Settings(config.allowedNetworks(), settings.maxUploadBytes(), metrics::error), routes);

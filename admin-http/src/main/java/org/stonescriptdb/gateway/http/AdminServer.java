@@ -191,6 +191,8 @@ public final class AdminServer implements AutoCloseable {
             exchange.setStatusCode(reply.status());
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, reply.contentType());
             exchange.getResponseSender().send(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        } else if (reply.body() instanceof ByteBuffer[] written) {
+            Json.send(exchange, reply.status(), written);
         } else {
             Json.send(exchange, reply.status(), reply.body());
         }
