@@ -105,10 +105,11 @@ public final class GatewayApplication implements AutoCloseable {
                 config.limits().httpMaxResultBytes());
         try {
             http = AdminServer.start(config.gatewayHost(), config.gatewayPort(),
-                    new AdminServer.Settings(config.allowedNetworks(), settings.maxUploadBytes(), metrics::error), routes);
+                    new AdminServer.Settings(config.allowedNetworks(), settings.maxUploadBytes(), config.limits(), metrics::error), routes);
         } catch (RuntimeException e) {
             throw new IllegalStateException(e.getMessage() + " (GATEWAY_HOST:GATEWAY_PORT)", e);
         }
+        metrics.httpConnections(http::openConnections, http::refusedConnections);
         LOG.info(() -> "gateway ready: PostgreSQL protocol on " + config.gatewayHost() + ":" + proxy.port()
                 + ", HTTP on " + config.gatewayHost() + ":" + http.port()
                 + ", backend " + (embedded != null ? "embedded " : "") + backend.host() + ":" + backend.port()
