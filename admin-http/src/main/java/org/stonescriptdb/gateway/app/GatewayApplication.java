@@ -101,13 +101,15 @@ public final class GatewayApplication implements AutoCloseable {
         // as the platform's role, so what a bundle creates belongs to the platform.
         SchemaEngine engine = new SchemaEngine(platformConnections(backend, roles));
         var routes = AdminApi.routes(config.apiKeys(), new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats()),
-                databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), roles, proxy, connections, metrics, engine);
+                databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), roles, proxy, connections, metrics, engine,
+                config.limits().httpMaxResultBytes());
         try {
             http = AdminServer.start(config.gatewayHost(), config.gatewayPort(),
-                    new AdminServer.Settings(config.allowedNetworks(), settings.maxUploadBytes(), metrics::error), routes);
+                    new AdminServer.Settings(config.allowedNetworks(), settings.maxUploadBytes(), config.limits(), metrics::error), routes);
         } catch (RuntimeException e) {
             throw new IllegalStateException(e.getMessage() + " (GATEWAY_HOST:GATEWAY_PORT)", e);
         }
+        metrics.httpConnections(http::openConnections, http::refusedConnections);
         LOG.info(() -> "gateway ready: PostgreSQL protocol on " + config.gatewayHost() + ":" + proxy.port()
                 + ", HTTP on " + config.gatewayHost() + ":" + http.port()
                 + ", backend " + (embedded != null ? "embedded " : "") + backend.host() + ":" + backend.port()

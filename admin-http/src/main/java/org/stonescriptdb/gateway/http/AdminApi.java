@@ -20,14 +20,15 @@ public final class AdminApi {
 
     public static List<Endpoint.Route> routes(Map<String, String> apiKeys, HealthHandler health, BackendDatabases backend,
                                               PlatformRegistry registry, PlatformRoles roles, GatewayProxy proxy,
-                                              DatabaseConnections connections, GatewayMetrics metrics, SchemaEngine engine) {
+                                              DatabaseConnections connections, GatewayMetrics metrics, SchemaEngine engine,
+                                              long maxResultBytes) {
         ApiKeys keys = new ApiKeys(apiKeys);
         Deployments deployments = new Deployments(keys, backend, registry, roles, proxy, connections, metrics, engine);
         List<Endpoint.Route> routes = new ArrayList<>();
         routes.add(new Endpoint.Route("GET", "/health", health));
         routes.add(new Endpoint.Route("GET", "/metrics",
                 request -> Endpoint.Reply.text(metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8")));
-        routes.addAll(new CallEndpoints(keys, backend, connections, metrics).routes());
+        routes.addAll(new CallEndpoints(keys, backend, connections, metrics, maxResultBytes).routes());
         routes.addAll(new DeployEndpoints(deployments).routes());
         routes.addAll(new RegistryEndpoints(deployments).routes());
         return routes;

@@ -1,16 +1,16 @@
 package org.stonescriptdb.gateway.http;
 
 import io.undertow.Handlers;
-import io.undertow.Undertow;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RoutingHandler;
 import io.undertow.util.Headers;
 import org.stonescriptdb.gateway.config.Cidr;
+import org.stonescriptdb.gateway.config.Limits;
 import org.stonescriptdb.gateway.schema.bundle.BundleException;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -26,7 +26,8 @@ import java.util.logging.Logger;
  * The HTTP side-port (Undertow on {@code GATEWAY_HOST:GATEWAY_PORT}). Every request is admitted by source
  * address first ({@code ALLOWED_NETWORKS}, 403 otherwise), then runs on a virtual thread — never on an IO
  * thread — and is answered once, whole. Errors are the seed's JSON shape; a failure inside an endpoint becomes
- * a JSON 500 without a stack trace, a lost backend a 503.
+ * a JSON 500 without a stack trace, a lost backend a 503. Connections are bounded in number and time by the
+ * HTTP limits ({@link HttpListener}, {@link RequestDeadline}).
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -36,24 +37,24 @@ public final class AdminServer implements AutoCloseable {
     /**
      * @param allowedNetworks source addresses admitted
      * @param maxUploadBytes  bound for bundle uploads (JSON bodies have their own, smaller bound)
+     * @param limits          the {@code HTTP_*} bounds of connections: how many, and how long a request and an idle
+     *                        connection may take
      * @param errors          told the {@code error} code of every error answer (for the errors metric)
      */
-    public record Settings(List<Cidr> allowedNetworks, long maxUploadBytes, Consumer<String> errors) {
+    public record Settings(List<Cidr> allowedNetworks, long maxUploadBytes, Limits limits, Consumer<String> errors) {
     }
 
-    private final Undertow undertow;
+    private final HttpListener listener;
     private final ExecutorService blocking;
-    private final int port;
 
-    private AdminServer(Undertow undertow, ExecutorService blocking, int port) {
-        this.undertow = undertow;
+    private AdminServer(HttpListener listener, ExecutorService blocking) {
+        this.listener = listener;
         this.blocking = blocking;
-        this.port = port;
     }
 
-    /** Only {@code GET /health}, open to every address (tests of the probe alone). */
+    /** Only {@code GET /health}, open to every address, with the default limits (tests of the probe alone). */
     public static AdminServer start(String host, int port, HealthHandler health) {
-        return start(host, port, new Settings(EVERYONE, Request.MAX_JSON_BYTES, code -> { }),
+        return start(host, port, new Settings(EVERYONE, Request.MAX_JSON_BYTES, Limits.defaults(), code -> { }),
                 List.of(new Endpoint.Route("GET", "/health", health)));
     }
 
@@ -68,29 +69,33 @@ public final class AdminServer implements AutoCloseable {
                         "no endpoint " + exchange.getRequestMethod() + " " + exchange.getRequestPath()))))
                 .setInvalidMethodHandler(admitted(settings, exchange -> send(exchange, settings, new ApiException(405, "method_not_allowed",
                         exchange.getRequestMethod() + " is not allowed on " + exchange.getRequestPath()))));
-        Undertow undertow = Undertow.builder()
-                .addHttpListener(port, host)
-                .setIoThreads(2)
-                .setWorkerThreads(4)
-                .setHandler(router)
-                .build();
+        HttpListener listener;
         try {
-            undertow.start();
-        } catch (RuntimeException e) {
+            listener = HttpListener.start(host, port, new RequestDeadline(router, settings.limits().httpRequestTimeout()), settings.limits());
+        } catch (IOException | RuntimeException e) {
             blocking.close();
             throw new IllegalStateException("cannot listen for HTTP on " + host + ":" + port + ": " + rootMessage(e), e);
         }
-        int bound = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
-        return new AdminServer(undertow, blocking, bound);
+        return new AdminServer(listener, blocking);
     }
 
     public int port() {
-        return port;
+        return listener.port();
+    }
+
+    /** HTTP connections open now (at most {@code HTTP_MAX_CONNECTIONS}). */
+    public int openConnections() {
+        return listener.openConnections();
+    }
+
+    /** Connections closed at accept since start because {@code HTTP_MAX_CONNECTIONS} were open. */
+    public long refusedConnections() {
+        return listener.refusedConnections();
     }
 
     @Override
     public void close() {
-        undertow.stop();
+        listener.close();
         blocking.shutdownNow();
     }
 
@@ -113,6 +118,13 @@ public final class AdminServer implements AutoCloseable {
             try {
                 reply = endpoint.handle(new Request(exchange, settings.maxUploadBytes()));
             } catch (Throwable t) {
+                if (!exchange.getConnection().isOpen()) {
+                    // The client left, or its request did not arrive in time (RequestDeadline): no one to answer, and
+                    // whatever the half-read body made fail is not a gateway fault.
+                    LOG.fine(() -> exchange.getRequestMethod() + " " + exchange.getRequestPath() + ": connection closed before the answer: " + t);
+                    exchange.endExchange();
+                    return;
+                }
                 send(exchange, settings, asApiException(exchange, t));
                 return;
             }
@@ -191,6 +203,8 @@ public final class AdminServer implements AutoCloseable {
             exchange.setStatusCode(reply.status());
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, reply.contentType());
             exchange.getResponseSender().send(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        } else if (reply.body() instanceof ByteBuffer[] written) {
+            Json.send(exchange, reply.status(), written);
         } else {
             Json.send(exchange, reply.status(), reply.body());
         }

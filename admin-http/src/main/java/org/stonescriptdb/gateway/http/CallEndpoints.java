@@ -6,8 +6,11 @@ import org.postgresql.core.BaseConnection;
 import org.stonescriptdb.gateway.metrics.GatewayMetrics;
 import org.stonescriptdb.gateway.registry.BackendDatabases;
 import org.stonescriptdb.gateway.registry.DatabaseConnections;
+import org.stonescriptdb.gateway.registry.ReadBudget;
 import org.stonescriptdb.gateway.routing.DatabaseName;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,23 +29,37 @@ import java.util.Map;
  * parameterised statement, seed 000 §4.1). Both run in one transaction under {@code statement_timeout}, with
  * every value bound as an untyped parameter so PostgreSQL types it from the function or the statement; the
  * connection is reset before the next request gets it ({@link DatabaseConnections#inTransaction}).
+ *
+ * <p>The answer is bounded by {@code HTTP_MAX_RESULT_BYTES}: rows are fetched in batches and written as JSON as they
+ * come, and a result whose JSON passes the cap is refused ({@code 422 result_too_large}) as soon as it does. What the
+ * driver reads from PostgreSQL for one request is bounded too ({@link ReadBudget}), so a batch of huge rows is cut
+ * off while it arrives rather than held whole.
  */
 public final class CallEndpoints {
 
     /** How long one /call or /query statement may run. */
     public static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Rows per batch read from PostgreSQL. pgjdbc reads the whole result at once unless a fetch size is set on a
+     * connection outside autocommit (each request runs in its own transaction, so it is).
+     */
+    static final int FETCH_ROWS = 256;
     private static final String FUNCTIONS_TABLE = "_stonescriptdb_gateway_functions";
 
     private final ApiKeys keys;
     private final BackendDatabases backend;
     private final DatabaseConnections connections;
     private final GatewayMetrics metrics;
+    private final long maxResultBytes;
 
-    public CallEndpoints(ApiKeys keys, BackendDatabases backend, DatabaseConnections connections, GatewayMetrics metrics) {
+    /** @param maxResultBytes {@code HTTP_MAX_RESULT_BYTES}: the largest {@code rows} array answered, as JSON */
+    public CallEndpoints(ApiKeys keys, BackendDatabases backend, DatabaseConnections connections, GatewayMetrics metrics,
+                         long maxResultBytes) {
         this.keys = keys;
         this.backend = backend;
         this.connections = connections;
         this.metrics = metrics;
+        this.maxResultBytes = maxResultBytes;
     }
 
     public List<Endpoint.Route> routes() {
@@ -131,38 +148,65 @@ public final class CallEndpoints {
     private Endpoint.Reply run(DatabaseName db, StatementSource source) throws Exception {
         long started = System.nanoTime();
         boolean ok = false;
-        try {
-            Map<String, Object> answer = connections.inTransaction(db.text(), c -> {
-                try (Statement s = c.createStatement()) {
-                    s.execute("SET LOCAL statement_timeout = " + STATEMENT_TIMEOUT.toMillis());
-                }
-                Bound bound = source.on(c);
-                Map<String, Object> rows = new LinkedHashMap<>();
-                // A PreparedStatement of one statement is one Parse message (extended protocol, see DatabaseConnections).
-                try (PreparedStatement ps = c.prepareStatement(bound.sql())) {
-                    for (int i = 0; i < bound.values().size(); i++) bind(ps, i + 1, bound.values().get(i));
-                    if (ps.execute()) {
-                        try (ResultSet rs = ps.getResultSet()) {
-                            List<Map<String, Object>> read = Rows.read(rs);
-                            rows.put("rows", read);
-                            rows.put("row_count", read.size());
-                        }
-                    } else {
-                        rows.put("rows", List.of());
-                        rows.put("row_count", Math.max(0, ps.getUpdateCount()));
+        try (ReadBudget budget = ReadBudget.open(readBudget())) {
+            JsonRows result;
+            try {
+                result = connections.inTransaction(db.text(), c -> {
+                    try (Statement s = c.createStatement()) {
+                        s.execute("SET LOCAL statement_timeout = " + STATEMENT_TIMEOUT.toMillis());
                     }
-                }
-                return rows;
-            });
+                    Bound bound = source.on(c);
+                    // A PreparedStatement of one statement is one Parse message (extended protocol, see DatabaseConnections).
+                    try (PreparedStatement ps = c.prepareStatement(bound.sql())) {
+                        for (int i = 0; i < bound.values().size(); i++) bind(ps, i + 1, bound.values().get(i));
+                        ps.setFetchSize(FETCH_ROWS);
+                        if (!ps.execute()) return JsonRows.none(Math.max(0, ps.getUpdateCount()));
+                        try (ResultSet rs = ps.getResultSet()) {
+                            return JsonRows.write(rs, maxResultBytes);
+                        }
+                    }
+                });
+            } catch (SQLException e) {
+                if (budget.exceeded()) throw resultTooLarge(db);
+                throw e;
+            } catch (JsonRows.TooLarge e) {
+                throw resultTooLarge(db);
+            }
             ok = true;
-            answer.put("execution_time_ms", (System.nanoTime() - started) / 1_000_000);
-            return Endpoint.Reply.json(200, answer);
+            return answer(result, (System.nanoTime() - started) / 1_000_000);
         } catch (SQLException e) {
             if (AdminServer.backendUnavailable(e)) throw e;
             throw queryFailed(db, e);
         } finally {
             metrics.query(db.platform(), Duration.ofNanos(System.nanoTime() - started), ok);
         }
+    }
+
+    /**
+     * What one request may read from PostgreSQL: twice the cap (rows can be larger on the wire than as JSON — bytea
+     * travels as hex, base64 in JSON), and some room for the protocol's own messages.
+     */
+    private long readBudget() {
+        return 2 * maxResultBytes + 64 * 1024;
+    }
+
+    /** {@code {"rows": [...], "row_count": n, "execution_time_ms": t}}, the rows' bytes sent as they were written. */
+    private static Endpoint.Reply answer(JsonRows result, long millis) {
+        List<ByteBuffer> parts = new ArrayList<>();
+        parts.add(ascii("{\"rows\":"));
+        parts.addAll(result.json());
+        parts.add(ascii(",\"row_count\":" + result.rows() + ",\"execution_time_ms\":" + millis + "}"));
+        return Endpoint.Reply.jsonBytes(200, parts);
+    }
+
+    private static ByteBuffer ascii(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private ApiException resultTooLarge(DatabaseName db) {
+        return new ApiException(422, "result_too_large", "the result is larger than the limit of " + maxResultBytes
+                + " bytes of JSON (HTTP_MAX_RESULT_BYTES); select fewer rows or columns (LIMIT, a narrower select list) "
+                + "or page through the result", db.platform(), db.tenantId(), Map.of("limit_bytes", maxResultBytes));
     }
 
     private static void requireCallable(Connection c, DatabaseName db, String function) throws SQLException {

@@ -28,10 +28,15 @@ public final class Json {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("response body not serializable: " + body.getClass().getName(), e);
         }
+        send(exchange, status, new ByteBuffer[]{ByteBuffer.wrap(bytes)});
+    }
+
+    /** JSON already written, in parts. */
+    public static void send(HttpServerExchange exchange, int status, ByteBuffer[] parts) {
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
         exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
-        exchange.getResponseSender().send(ByteBuffer.wrap(bytes));
+        exchange.getResponseSender().send(parts);
     }
 
     public static void error(HttpServerExchange exchange, int status, String error, String message) {

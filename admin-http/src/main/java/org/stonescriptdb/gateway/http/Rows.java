@@ -22,25 +22,15 @@ import java.util.Map;
  */
 final class Rows {
 
-    /** A guard against answering gigabytes: above this many rows the request fails with 413 advice. */
-    static final int MAX_ROWS = 100_000;
-
     private Rows() {
     }
 
-    static List<Map<String, Object>> read(ResultSet rs) throws SQLException {
-        ResultSetMetaData meta = rs.getMetaData();
+    /** The current row as column label → value, in column order (a repeated label keeps its last value). */
+    static Map<String, Object> row(ResultSet rs, ResultSetMetaData meta) throws SQLException {
         int columns = meta.getColumnCount();
-        List<Map<String, Object>> rows = new ArrayList<>();
-        while (rs.next()) {
-            if (rows.size() == MAX_ROWS) {
-                throw new ApiException(413, "result_too_large", "the result has more than " + MAX_ROWS + " rows; add a LIMIT");
-            }
-            Map<String, Object> row = new LinkedHashMap<>();
-            for (int i = 1; i <= columns; i++) row.put(meta.getColumnLabel(i), value(rs, i, meta.getColumnTypeName(i)));
-            rows.add(row);
-        }
-        return rows;
+        Map<String, Object> row = new LinkedHashMap<>();
+        for (int i = 1; i <= columns; i++) row.put(meta.getColumnLabel(i), value(rs, i, meta.getColumnTypeName(i)));
+        return row;
     }
 
     private static Object value(ResultSet rs, int i, String type) throws SQLException {

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -60,6 +62,14 @@ public final class GatewayMetrics {
                 .description("Backends reset as they passed from one client to another, by the form of the reset").register(registry);
         FunctionCounter.builder(PREFIX + "cancel_requests", counters, ProxyCounters::cancelRequests)
                 .description("Cancel requests received").register(registry);
+    }
+
+    /** The HTTP port's connections: open now, and closed at accept for passing {@code HTTP_MAX_CONNECTIONS}. */
+    public void httpConnections(IntSupplier open, LongSupplier refused) {
+        Gauge.builder(PREFIX + "http_connections", open::getAsInt)
+                .description("HTTP connections open now").register(registry);
+        FunctionCounter.builder(PREFIX + "http_connections_refused", refused, LongSupplier::getAsLong)
+                .description("HTTP connections closed as they were accepted, HTTP_MAX_CONNECTIONS being open").register(registry);
     }
 
     /** A /call or /query ran against a platform's database. */

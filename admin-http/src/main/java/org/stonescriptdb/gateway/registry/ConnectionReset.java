@@ -26,6 +26,11 @@ final class ConnectionReset {
      * @return false when the connection could not be reset; it must then be closed, never reused
      */
     static boolean reset(Connection c, Duration timeout) {
+        if (closedUnderneath(c)) {
+            // The driver closed it (a request's read budget, a lost server): nothing to reset, nothing to report.
+            LOG.fine("a side-port connection was closed by its driver; it is evicted");
+            return false;
+        }
         try {
             if (!c.getAutoCommit()) {
                 c.rollback();
@@ -40,6 +45,15 @@ final class ConnectionReset {
             LOG.log(Level.FINE, "a side-port connection could not be reset and is closed", e);
             LOG.warning(() -> "a side-port connection could not be reset (" + e.getMessage() + "); it is closed instead of reused");
             return false;
+        }
+    }
+
+    /** Whether the driver's connection under the pool's proxy is closed (asking the proxy would fail and be logged). */
+    private static boolean closedUnderneath(Connection c) {
+        try {
+            return c.unwrap(Connection.class).isClosed();
+        } catch (SQLException e) {
+            return true;
         }
     }
 }

@@ -2,6 +2,7 @@ package org.stonescriptdb.gateway.registry;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.SQLExceptionOverride;
 import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.auth.BackendLogins;
 import org.stonescriptdb.gateway.config.BackendTarget;
@@ -109,6 +110,15 @@ public final class DatabaseConnections implements AutoCloseable {
         // /query relies on the extended protocol: one Parse per statement, so PostgreSQL itself refuses a text that
         // holds several commands. The simple protocol would run them all.
         c.addDataSourceProperty("preferQueryMode", "extended");
+        // Reads are charged to the request's ReadBudget; a read past it closes the connection. That is the request's
+        // doing, not a broken server: the pool is not to log it as one, the reset after the request evicts it.
+        c.addDataSourceProperty("socketFactory", BudgetedSocketFactory.class.getName());
+        c.setExceptionOverride(new SQLExceptionOverride() {
+            @java.lang.Override // the enum SQLExceptionOverride.Override hides the annotation's simple name here
+            public SQLExceptionOverride.Override adjudicate(SQLException e) {
+                return ReadBudget.causedBy(e) ? SQLExceptionOverride.Override.DO_NOT_EVICT : SQLExceptionOverride.Override.CONTINUE_EVICT;
+            }
+        });
         return new Entry(new HikariDataSource(c), new long[]{System.nanoTime()});
     }
 
