@@ -70,7 +70,20 @@ class DocumentedConfigurationTest {
                 .containsEntry("CONNECTION_TIMEOUT_SECS", Long.toString(d.connectionTimeout().toSeconds()))
                 .containsEntry("POOL_MODE", d.poolMode().name().toLowerCase())
                 .containsEntry("LOG_LEVEL", d.logLevel())
-                .containsEntry("MAX_UPLOAD_MB", Integer.toString(AdminSettings.DEFAULT_MAX_UPLOAD_MB));
+                .containsEntry("MAX_UPLOAD_MB", Integer.toString(AdminSettings.DEFAULT_MAX_UPLOAD_MB))
+                .containsEntry("SESSION_RESET", d.sessionReset() ? "on" : "off")
+                .containsEntry("POOL_LINGER_MICROS", Long.toString(d.linger().window().toNanos() / 1_000))
+                .containsEntry("POOL_LINGER_MAX_TRANSACTIONS", Integer.toString(d.linger().maxTransactions()))
+                .containsEntry("MAX_CLIENT_CONNECTIONS", Integer.toString(d.limits().maxClientConnections()))
+                .containsEntry("MAX_CLIENT_CONNECTIONS_PER_ADDRESS", Integer.toString(d.limits().maxClientConnectionsPerAddress()))
+                .containsEntry("CLIENT_LOGIN_TIMEOUT_SECS", Long.toString(d.limits().clientLoginTimeout().toSeconds()))
+                .containsEntry("MAX_MESSAGE_BYTES", Integer.toString(d.limits().maxMessageBytes()))
+                .containsEntry("MAX_CLIENT_STATEMENTS", Integer.toString(d.limits().maxStatementsPerClient()))
+                .containsEntry("MAX_CLIENT_STATEMENT_BYTES", Long.toString(d.limits().maxStatementBytesPerClient()))
+                .containsEntry("HTTP_MAX_CONNECTIONS", Integer.toString(d.limits().httpMaxConnections()))
+                .containsEntry("HTTP_REQUEST_TIMEOUT_SECS", Long.toString(d.limits().httpRequestTimeout().toSeconds()))
+                .containsEntry("HTTP_IDLE_TIMEOUT_SECS", Long.toString(d.limits().httpIdleTimeout().toSeconds()))
+                .containsEntry("HTTP_MAX_RESULT_BYTES", Long.toString(d.limits().httpMaxResultBytes()));
         assertThat(List.of(table.get("DB_PORT"), table.get("DB_NAME"), table.get("DB_USER"))).containsExactly("5432", "postgres", "postgres");
     }
 }
