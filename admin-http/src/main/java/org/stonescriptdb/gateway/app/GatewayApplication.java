@@ -145,6 +145,11 @@ public final class GatewayApplication implements AutoCloseable {
         return metrics;
     }
 
+    /** The proxy (tests give its event loops hostile work). */
+    GatewayProxy proxy() {
+        return proxy;
+    }
+
     /** The embedded server, or {@code null} when a backend is configured (tests stop it to see /health fail). */
     EmbeddedBackend embeddedBackend() {
         return embedded;
