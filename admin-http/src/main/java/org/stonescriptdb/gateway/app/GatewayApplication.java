@@ -100,7 +100,7 @@ public final class GatewayApplication implements AutoCloseable {
         // Deploys open their own connections (one per database being deployed, bounded by the fan-out's parallelism),
         // as the platform's role, so what a bundle creates belongs to the platform.
         SchemaEngine engine = new SchemaEngine(platformConnections(backend, roles));
-        var routes = AdminApi.routes(config.apiKeys(), new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats()),
+        var routes = AdminApi.routes(config.apiKeys(), new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats(), proxy::liveness),
                 databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), roles, proxy, connections, metrics, engine);
         try {
             http = AdminServer.start(config.gatewayHost(), config.gatewayPort(),
@@ -145,7 +145,7 @@ public final class GatewayApplication implements AutoCloseable {
         return metrics;
     }
 
-    /** The proxy (tests give its event loops hostile work). */
+    /** The proxy (tests block its event loops to see /health fail). */
     GatewayProxy proxy() {
         return proxy;
     }

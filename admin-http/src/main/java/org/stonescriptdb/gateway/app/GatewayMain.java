@@ -12,7 +12,7 @@ import java.util.logging.Logger;
  * The gateway's {@code main}: configuration from the environment (and {@code .env}), then
  * {@link GatewayApplication} until SIGTERM or SIGINT. Exit status 0 after a clean stop, 1 when start-up
  * fails, 2 for a configuration error (one line on stderr naming the variable), 3 for a fatal failure while running
- * (out of memory: {@link FatalErrors}).
+ * (out of memory, a dead event loop: {@link FatalErrors}).
  */
 public final class GatewayMain {
 

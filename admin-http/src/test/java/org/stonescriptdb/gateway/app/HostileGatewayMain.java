@@ -1,7 +1,17 @@
 package org.stonescriptdb.gateway.app;
 
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.nio.NioIoHandle;
+import io.netty.channel.nio.NioIoOps;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.nio.channels.SelectableChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway's real start and stop ({@link GatewayMain#startOrExit}, {@link StopSignals}), run in a child JVM by
@@ -30,6 +40,8 @@ public final class HostileGatewayMain {
             case "heap-exhausted-in-a-loop-task" -> app.proxy().eventLoops().next().execute(() -> {
                 while (true) HOARD.add(new long[128 * 1024]);
             });
+            case "event-loop-thread-dies" -> killWithin((IoEventLoop) app.proxy().eventLoops().next(),
+                    new Error("simulated failure inside the I/O handler"));
             default -> throw new IllegalArgumentException("unknown act " + act);
         }
         say("hostile: " + act + " under way");
@@ -39,5 +51,34 @@ public final class HostileGatewayMain {
     private static void say(String line) {
         System.out.println(line);
         System.out.flush();
+    }
+
+    /**
+     * Makes the loop's I/O handler itself throw {@code error} (needs IO_TRANSPORT=nio): a pipe registered for reading
+     * whose handle throws once the loop sees it readable. Netty passes an Error from there out of the loop, whose thread
+     * then ends.
+     */
+    private static void killWithin(IoEventLoop loop, Error error) throws Exception {
+        Pipe pipe = Pipe.open();
+        pipe.source().configureBlocking(false);
+        IoRegistration registration = loop.register(new NioIoHandle() {
+            @Override
+            public SelectableChannel selectableChannel() {
+                return pipe.source();
+            }
+
+            @Override
+            public void handle(IoRegistration r, IoEvent event) {
+                throw error;
+            }
+
+            @Override
+            public void close() throws Exception {
+                pipe.source().close();
+                pipe.sink().close();
+            }
+        }).get(5, TimeUnit.SECONDS);
+        loop.submit(() -> registration.submit(NioIoOps.READ)).get(5, TimeUnit.SECONDS);
+        pipe.sink().write(ByteBuffer.wrap(new byte[] {1}));
     }
 }

@@ -78,6 +78,16 @@ class ProcessEndsTest {
         assertThat(gateway.exitsWithin(Duration.ofSeconds(30))).as(gateway::stderr).isEqualTo(GatewayMain.EXIT_FATAL);
     }
 
+    @Test
+    void anEventLoopWhoseThreadDiesEndsTheProcessWithThree() throws Exception {
+        // The loop is killed through its I/O handler, which the test can reach on the NIO transport.
+        Child gateway = hostile("event-loop-thread-dies", List.of(NO_EXIT_ON_OOM), Map.of("IO_TRANSPORT", "nio"));
+        gateway.awaitStdout("hostile: event-loop-thread-dies begins");
+        assertThat(gateway.exitsWithin(PROMPTLY)).as(gateway::stderr).isEqualTo(GatewayMain.EXIT_FATAL);
+        assertThat(gateway.stderr()).containsPattern("fatal: gateway-io event loop [12] of 2 terminated unexpectedly")
+                .contains("exit status 3");
+    }
+
     /**
      * The real main, no test code in the child: a client that says its next message is a gigabyte long makes the proxy
      * allocate for it on an event loop, which a small heap cannot give. The process ends with 3, and a start on the same

@@ -2,7 +2,7 @@ package org.stonescriptdb.gateway.process;
 
 /**
  * Failures after which the gateway must not go on: a {@link VirtualMachineError} (out of memory, stack overflow, an
- * internal JVM error) anywhere. A process that carries on after one of them may keep its
+ * internal JVM error) anywhere, or an event loop that died. A process that carries on after one of them may keep its
  * ports open while no thread serves them — what issue #13 saw after an OutOfMemoryError — so it halts with
  * {@link #EXIT_STATUS} and a supervisor (systemd, Kubernetes) starts a fresh one.
  *
