@@ -12,7 +12,7 @@ import java.util.logging.Logger;
  * The gateway's {@code main}: configuration from the environment (and {@code .env}), then
  * {@link GatewayApplication} until SIGTERM or SIGINT. Exit status 0 after a clean stop, 1 when start-up
  * fails, 2 for a configuration error (one line on stderr naming the variable), 3 for a fatal failure while running
- * (out of memory, a dead event loop: {@link FatalErrors}).
+ * (out of memory, a dead event loop: {@link FatalErrors}), 4 when a stop had to be forced ({@link StopDeadline}).
  */
 public final class GatewayMain {
 
@@ -20,6 +20,7 @@ public final class GatewayMain {
     static final int EXIT_START_FAILED = 1;
     static final int EXIT_BAD_CONFIG = 2;
     static final int EXIT_FATAL = FatalErrors.EXIT_STATUS;
+    static final int EXIT_FORCED_STOP = StopDeadline.EXIT_STATUS;
 
     private GatewayMain() {
     }

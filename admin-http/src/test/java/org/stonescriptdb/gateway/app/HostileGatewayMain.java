@@ -5,12 +5,14 @@ import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.nio.NioIoHandle;
 import io.netty.channel.nio.NioIoOps;
+import io.netty.util.concurrent.EventExecutor;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectableChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,6 +44,7 @@ public final class HostileGatewayMain {
             });
             case "event-loop-thread-dies" -> killWithin((IoEventLoop) app.proxy().eventLoops().next(),
                     new Error("simulated failure inside the I/O handler"));
+            case "every-event-loop-blocked" -> blockForever(app);
             default -> throw new IllegalArgumentException("unknown act " + act);
         }
         say("hostile: " + act + " under way");
@@ -51,6 +54,26 @@ public final class HostileGatewayMain {
     private static void say(String line) {
         System.out.println(line);
         System.out.flush();
+    }
+
+    /** Every loop of the proxy, the accepting one included, runs a task that never returns; returns once all do. */
+    private static void blockForever(GatewayApplication app) throws InterruptedException {
+        List<EventExecutor> loops = new ArrayList<>();
+        app.proxy().acceptLoops().forEach(loops::add);
+        app.proxy().eventLoops().forEach(loops::add);
+        CountDownLatch blocked = new CountDownLatch(loops.size());
+        CountDownLatch never = new CountDownLatch(1);
+        for (EventExecutor loop : loops) {
+            loop.execute(() -> {
+                blocked.countDown();
+                try {
+                    never.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        if (!blocked.await(10, TimeUnit.SECONDS)) throw new IllegalStateException("the loops did not all take the blocking task");
     }
 
     /**

@@ -88,6 +88,20 @@ class ProcessEndsTest {
                 .contains("exit status 3");
     }
 
+    @Test
+    void sigtermEndsAGatewayWhoseEventLoopsAreAllBlocked() throws Exception {
+        Child gateway = hostile("every-event-loop-blocked", List.of(), Map.of());
+        gateway.awaitStdout("hostile: every-event-loop-blocked under way");
+        gateway.process.destroy(); // SIGTERM
+        long signalled = System.nanoTime();
+        Duration limit = StopDeadline.AFTER.plusSeconds(5);
+        assertThat(gateway.exitsWithin(limit)).as(gateway::stderr).isEqualTo(GatewayMain.EXIT_FORCED_STOP);
+        assertThat(Duration.ofNanos(System.nanoTime() - signalled)).as("not before the drain time").isGreaterThanOrEqualTo(StopDeadline.AFTER.minusSeconds(1));
+        assertThat(gateway.stderr()).contains("SIGTERM received")
+                .contains("the graceful stop did not finish within " + StopDeadline.AFTER.toSeconds() + " s")
+                .contains("exit status 4");
+    }
+
     /**
      * The real main, no test code in the child: a client that says its next message is a gigabyte long makes the proxy
      * allocate for it on an event loop, which a small heap cannot give. The process ends with 3, and a start on the same
