@@ -100,7 +100,7 @@ public final class GatewayApplication implements AutoCloseable {
         // Deploys open their own connections (one per database being deployed, bounded by the fan-out's parallelism),
         // as the platform's role, so what a bundle creates belongs to the platform.
         SchemaEngine engine = new SchemaEngine(platformConnections(backend, roles));
-        var routes = AdminApi.routes(config.apiKeys(), new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats()),
+        var routes = AdminApi.routes(config.apiKeys(), new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats(), proxy::liveness),
                 databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), roles, proxy, connections, metrics, engine,
                 config.limits().httpMaxResultBytes());
         try {
@@ -145,6 +145,11 @@ public final class GatewayApplication implements AutoCloseable {
     /** The Prometheus registry behind {@code /metrics}. */
     public GatewayMetrics metrics() {
         return metrics;
+    }
+
+    /** The proxy (tests block its event loops to see /health fail). */
+    GatewayProxy proxy() {
+        return proxy;
     }
 
     /** The embedded server, or {@code null} when a backend is configured (tests stop it to see /health fail). */

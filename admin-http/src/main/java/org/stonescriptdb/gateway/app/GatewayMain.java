@@ -3,6 +3,7 @@ package org.stonescriptdb.gateway.app;
 import org.stonescriptdb.gateway.config.ConfigException;
 import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.process.FatalErrors;
 
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -10,13 +11,16 @@ import java.util.logging.Logger;
 /**
  * The gateway's {@code main}: configuration from the environment (and {@code .env}), then
  * {@link GatewayApplication} until SIGTERM or SIGINT. Exit status 0 after a clean stop, 1 when start-up
- * fails, 2 for a configuration error (one line on stderr naming the variable).
+ * fails, 2 for a configuration error (one line on stderr naming the variable), 3 for a fatal failure while running
+ * (out of memory, a dead event loop: {@link FatalErrors}), 4 when a stop had to be forced ({@link StopDeadline}).
  */
 public final class GatewayMain {
 
     private static final Logger LOG = Logger.getLogger(GatewayMain.class.getName());
     static final int EXIT_START_FAILED = 1;
     static final int EXIT_BAD_CONFIG = 2;
+    static final int EXIT_FATAL = FatalErrors.EXIT_STATUS;
+    static final int EXIT_FORCED_STOP = StopDeadline.EXIT_STATUS;
 
     private GatewayMain() {
     }
@@ -34,6 +38,16 @@ public final class GatewayMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        GatewayApplication app = startOrExit(args);
+        StopSignals.install(app);
+        app.awaitStopped();
+    }
+
+    /**
+     * Everything up to a running gateway, or the process ends with 1 or 2. From here on a fatal error anywhere halts
+     * the process ({@link FatalErrorGuard}).
+     */
+    static GatewayApplication startOrExit(String[] args) {
         leakDetectionOffUnlessAsked();
         if (args.length > 0) {
             System.err.println("stonescriptdb-gateway takes no arguments; it is configured by environment variables"
@@ -48,26 +62,24 @@ public final class GatewayMain {
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
             System.exit(EXIT_BAD_CONFIG);
-            return;
+            return null;
         } catch (RuntimeException e) {
             // A value ConfigLoader did not foresee (e.g. an unusable DATA_DIR path): still one line, never a trace.
             System.err.println("configuration could not be read: " + describe(e));
             System.exit(EXIT_BAD_CONFIG);
-            return;
+            return null;
         }
         LoggingSetup.configure(config.logLevel());
+        FatalErrorGuard.install();
 
-        GatewayApplication app;
         try {
-            app = GatewayApplication.start(config, settings);
+            return GatewayApplication.start(config, settings);
         } catch (Exception e) {
             // The stack trace only helps at debug level; the message says what failed.
             LOG.log(Level.SEVERE, "gateway did not start: " + describe(e), LOG.isLoggable(Level.FINE) ? e : null);
             System.exit(EXIT_START_FAILED);
-            return;
+            return null;
         }
-        StopSignals.install(app);
-        app.awaitStopped();
     }
 
     static String describe(Throwable e) {

@@ -34,18 +34,24 @@ public final class LoggingSetup {
         CONFIGURED.clear();
         Logger root = Logger.getLogger("");
         ConsoleHandler handler = new ConsoleHandler(); // stderr, which systemd's journal captures
-        handler.setLevel(Level.ALL);
+        // The console shows what LOG_LEVEL asks for; the loggers let warnings and errors through whatever it says, so
+        // FatalErrorGuard sees the out-of-memory error a library caught and logged even at LOG_LEVEL=error or off.
+        handler.setLevel(level);
         handler.setFormatter(new OneLine());
         root.addHandler(handler);
-        root.setLevel(level);
+        root.setLevel(atMostWarning(level));
         CONFIGURED.add(root);
         if (level.intValue() >= Level.INFO.intValue()) {
             for (String name : CHATTY) {
                 Logger logger = Logger.getLogger(name);
-                logger.setLevel(level.intValue() > Level.WARNING.intValue() ? level : Level.WARNING);
+                logger.setLevel(Level.WARNING);
                 CONFIGURED.add(logger);
             }
         }
+    }
+
+    private static Level atMostWarning(Level level) {
+        return level.intValue() > Level.WARNING.intValue() ? Level.WARNING : level;
     }
 
     static Level toJul(String logLevel) {

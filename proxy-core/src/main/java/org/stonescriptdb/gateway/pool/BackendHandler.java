@@ -8,6 +8,7 @@ import org.stonescriptdb.gateway.auth.Md5Password;
 import org.stonescriptdb.gateway.auth.ScramClient;
 import org.stonescriptdb.gateway.codec.MessageStreamHandler;
 import org.stonescriptdb.gateway.auth.BackendLogin;
+import org.stonescriptdb.gateway.process.FatalErrors;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
 import org.stonescriptdb.gateway.protocol.MessageType;
@@ -136,6 +137,7 @@ final class BackendHandler extends MessageStreamHandler {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FatalErrors.haltIfFatal(cause);
         LOG.log(Level.FINE, connection + " failed", cause);
         login.tryFailure(new BackendException(null, "connection error: " + cause.getMessage()));
         ctx.close();

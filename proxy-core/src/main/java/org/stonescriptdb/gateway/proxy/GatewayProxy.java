@@ -16,6 +16,7 @@ import org.stonescriptdb.gateway.metrics.ProxyCounters;
 import org.stonescriptdb.gateway.metrics.ProxyStats;
 import org.stonescriptdb.gateway.pool.BackendConnector;
 import org.stonescriptdb.gateway.pool.PoolManager;
+import org.stonescriptdb.gateway.process.FatalErrors;
 import org.stonescriptdb.gateway.routing.DatabaseRegistry;
 import org.stonescriptdb.gateway.session.CancelRegistry;
 import org.stonescriptdb.gateway.session.ClientSession;
@@ -26,6 +27,7 @@ import org.stonescriptdb.gateway.session.StatementRegistry;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -45,6 +47,10 @@ public final class GatewayProxy implements AutoCloseable {
     private static final Duration LOOP_STOP_WAIT = Duration.ofSeconds(5);
     /** How long {@link #endDatabase} waits for the ended sessions to close. */
     private static final Duration END_DATABASE_WAIT = Duration.ofSeconds(5);
+    /** How often each event loop proves it still runs tasks. */
+    private static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+    /** A loop silent this long serves no one: well beyond a GC pause or a burst of work, well within a probe's patience. */
+    private static final Duration STALL_AFTER = Duration.ofSeconds(5);
 
     private final GatewayConfig config;
     private final Transport transport;
@@ -52,7 +58,9 @@ public final class GatewayProxy implements AutoCloseable {
     private final EventLoopGroup workers;
     private final SessionServices services;
     private final ClientAdmission admission;
-    private Channel server;
+    private final EventLoopWatch acceptWatch;
+    private final EventLoopWatch ioWatch;
+    private volatile Channel server;
     private ScheduledFuture<?> housekeeping;
     private volatile boolean stopped;
 
@@ -82,6 +90,9 @@ public final class GatewayProxy implements AutoCloseable {
         this.transport = chosen;
         this.acceptors = accepting;
         this.workers = transport.newGroup(config.ioThreads(), "gateway-io", config.ioSpinMicros());
+        // A loop that ends on its own took its channels with it and cannot be restarted: the process must go.
+        this.acceptWatch = new EventLoopWatch("gateway-accept", acceptors, HEARTBEAT_INTERVAL, STALL_AFTER, FatalErrors::halt);
+        this.ioWatch = new EventLoopWatch("gateway-io", workers, HEARTBEAT_INTERVAL, STALL_AFTER, FatalErrors::halt);
         BackendConnector connector = new BackendConnector(backend, logins, transport, config.connectionTimeout(), config.poolMaxLifetime());
         ProxyCounters counters = new ProxyCounters();
         this.services = new SessionServices(config, new PoolManager(config, connector, counters), connector,
@@ -112,6 +123,8 @@ public final class GatewayProxy implements AutoCloseable {
                     }
                 });
         server = bootstrap.bind(config.gatewayHost(), config.proxyPort()).sync().channel();
+        acceptWatch.start();
+        ioWatch.start();
         housekeeping = workers.next().scheduleAtFixedRate(services.pools()::housekeep,
                 HOUSEKEEPING_INTERVAL.toMillis(), HOUSEKEEPING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("proxy listening on " + config.gatewayHost() + ":" + port() + " (" + config.poolMode().name().toLowerCase() + " pooling, "
@@ -122,6 +135,25 @@ public final class GatewayProxy implements AutoCloseable {
     /** The event loops serving client and backend connections (tests watch their threads). */
     public EventLoopGroup eventLoops() {
         return workers;
+    }
+
+    /** The event loop that accepts clients (tests block it). */
+    public EventLoopGroup acceptLoops() {
+        return acceptors;
+    }
+
+    /**
+     * Whether the proxy accepts and serves clients now: listening, not stopping, and every event loop ran its heartbeat
+     * within the last few seconds. Never waits on a loop, so a blocked one cannot block the caller.
+     */
+    public Liveness liveness() {
+        if (stopped) return new Liveness(List.of("the proxy is stopping"));
+        Channel listener = server;
+        List<String> problems = new ArrayList<>();
+        if (listener == null || !listener.isActive()) problems.add("the proxy is not listening on " + config.gatewayHost() + ":" + config.proxyPort());
+        problems.addAll(acceptWatch.problems());
+        problems.addAll(ioWatch.problems());
+        return new Liveness(problems);
     }
 
     /** The event loops' kernel interface: io_uring, epoll or nio. */
@@ -210,6 +242,8 @@ public final class GatewayProxy implements AutoCloseable {
     public void shutdown(Duration grace) {
         if (stopped) return;
         stopped = true;
+        acceptWatch.stopping();
+        ioWatch.stopping();
         if (server != null) server.close().syncUninterruptibly();
         long deadline = System.nanoTime() + grace.toNanos();
         while (System.nanoTime() < deadline && services.sessions().stream().anyMatch(ClientSession::busy)) {

@@ -12,6 +12,7 @@ import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendException;
 import org.stonescriptdb.gateway.pool.GatewayQuery;
 import org.stonescriptdb.gateway.pool.PoolTimeoutException;
+import org.stonescriptdb.gateway.process.FatalErrors;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
 import org.stonescriptdb.gateway.protocol.MessageType;
@@ -278,6 +279,7 @@ public final class ClientSession extends MessageStreamHandler {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FatalErrors.haltIfFatal(cause);
         LOG.log(Level.FINE, "client connection error", cause);
         ctx.close();
     }

@@ -10,6 +10,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.ReferenceCountUtil;
 import org.stonescriptdb.gateway.codec.StartupDecoder;
 import org.stonescriptdb.gateway.codec.StartupPacket;
+import org.stonescriptdb.gateway.process.FatalErrors;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 
@@ -180,6 +181,7 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FatalErrors.haltIfFatal(cause);
         LOG.log(Level.FINE, "start-up failed", cause);
         ctx.close();
     }
