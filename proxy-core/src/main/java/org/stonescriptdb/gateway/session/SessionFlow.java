@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendOwner;
 import org.stonescriptdb.gateway.pool.WritabilityListener;
+import org.stonescriptdb.gateway.protocol.FrontendMessages;
 import org.stonescriptdb.gateway.protocol.MessageType;
 import org.stonescriptdb.gateway.protocol.SqlState;
 
@@ -78,6 +79,17 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
         b.channel().flush();
         // Back-pressure: stop reading the client while the backend cannot take more.
         BackPressure.pauseWhileFull(client, b.channel());
+    }
+
+    @Override
+    public boolean awaitingReplies() {
+        return pendingSyncs.get() > 0;
+    }
+
+    @Override
+    public void flushBackend() {
+        BackendConnection b = backend;
+        if (b != null) b.channel().writeAndFlush(FrontendMessages.flush(b.channel().alloc()), b.channel().voidPromise());
     }
 
     @Override
