@@ -149,8 +149,13 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
         BackendConnection b = backend;
         backend = null;
         if (b == null) return;
-        if (!b.isActive() || busy() || b.owner() != this) {
+        // A batch without its Sync: the server holds its implicit transaction open, which only closing it ends unapplied.
+        if (!b.isActive() || unsynced || b.owner() != this) {
             session.services().pools().discard(b);
+            return;
+        }
+        if (pendingSyncs.get() > 0) {
+            BackendDrain.thenRelease(session.services(), b);
             return;
         }
         SessionReset.resetAndRelease(session.services(), b, true);

@@ -1105,8 +1105,12 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         BackendConnection b = backend;
         backend = null;
         if (b == null || preparing) return; // a backend still preparing is discarded when that finishes
-        if (!b.isActive() || busy || unsynced || (pinReason != null && !pinResettable)) {
+        if (!b.isActive() || unsynced || (pinReason != null && !pinResettable)) {
             services.pools().discard(b);
+            return;
+        }
+        if (busy) {
+            BackendDrain.thenRelease(services, b);
             return;
         }
         SessionReset.resetAndRelease(services, b, pinReason != null);

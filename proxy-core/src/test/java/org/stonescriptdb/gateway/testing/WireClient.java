@@ -55,13 +55,16 @@ public final class WireClient implements AutoCloseable {
         }
     }
 
+    /** How long any read waits for the peer. */
+    public static final java.time.Duration READ_TIMEOUT = java.time.Duration.ofSeconds(10);
+
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
 
     public WireClient(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
-        socket.setSoTimeout(10_000);
+        socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
         socket.setTcpNoDelay(true);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();

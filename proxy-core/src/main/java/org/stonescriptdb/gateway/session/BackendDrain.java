@@ -1,0 +1,100 @@
+package org.stonescriptdb.gateway.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.stonescriptdb.gateway.pool.BackendConnection;
+import org.stonescriptdb.gateway.pool.BackendOwner;
+import org.stonescriptdb.gateway.protocol.ClientMessages;
+import org.stonescriptdb.gateway.protocol.MessageType;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * A backend whose client left with replies still to come (it disconnected mid-request, or broke the protocol and was
+ * ended): the rest of its replies are read and dropped, then it is reset and goes back to the pool instead of being
+ * closed. How many replies are left is not always known — the server skips Queries after an error in an extended
+ * batch, for one — so the end is found by a query of the gateway's own behind them, whose row carries a random mark.
+ * Only for a client whose every message was followed by a Sync or Query: the server waits for more of an unfinished
+ * batch, and its implicit transaction must not be committed. A server that does not answer in time is closed.
+ */
+final class BackendDrain implements BackendOwner {
+
+    private static final Logger LOG = Logger.getLogger(BackendDrain.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final SessionServices services;
+    private final byte[] mark;
+    private ScheduledFuture<?> deadline;
+    private boolean markSeen;
+    private boolean done;
+
+    private BackendDrain(SessionServices services) {
+        this.services = services;
+        byte[] b = new byte[8];
+        RANDOM.nextBytes(b);
+        this.mark = ("_ssg_drained_" + HexFormat.of().formatHex(b)).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Takes the backend over, drops what is still to come for the client that left, then resets and releases it. */
+    static void thenRelease(SessionServices services, BackendConnection b) {
+        BackendDrain drain = new BackendDrain(services);
+        long millis = services.config().connectionTimeout().toMillis();
+        drain.deadline = b.eventLoop().schedule(() -> drain.overdue(b), millis, TimeUnit.MILLISECONDS);
+        b.owner(drain);
+        b.channel().config().setAutoRead(true); // the client's back-pressure may have paused it
+        b.send(ClientMessages.query(b.channel().alloc(), "SELECT '" + new String(drain.mark, StandardCharsets.US_ASCII) + "'"));
+    }
+
+    @Override
+    public boolean passBackendThrough(byte type) {
+        return false; // every message whole, to find the mark
+    }
+
+    @Override
+    public void onBackendData(BackendConnection connection, ByteBuf data) {
+        data.release();
+    }
+
+    @Override
+    public synchronized void onBackendMessage(BackendConnection connection, byte type, ByteBuf message) {
+        try {
+            if (type == MessageType.DATA_ROW && ByteBufUtil.indexOf(Unpooled.wrappedBuffer(mark), message) >= 0) {
+                markSeen = true;
+            } else if (type == MessageType.READY_FOR_QUERY && markSeen && !done) {
+                done = true;
+                deadline.cancel(false);
+                connection.owner(null);
+                // What the client left behind is unknown (a hand-over or a Parse of the gateway's may have been skipped):
+                // everything is reset, and the gateway assumes nothing prepared there any more.
+                SessionReset.resetAndRelease(services, connection, true);
+            }
+        } finally {
+            message.release();
+        }
+    }
+
+    private synchronized void overdue(BackendConnection b) {
+        if (done) return;
+        done = true;
+        LOG.fine(() -> "a backend left busy by a client that went away did not finish within the connection timeout; closing " + b);
+        services.pools().discard(b);
+    }
+
+    @Override
+    public void onBackendReadComplete(BackendConnection connection) {
+    }
+
+    @Override
+    public synchronized void onBackendClosed(BackendConnection connection) {
+        if (done) return;
+        done = true;
+        deadline.cancel(false);
+        services.pools().discard(connection);
+    }
+}
