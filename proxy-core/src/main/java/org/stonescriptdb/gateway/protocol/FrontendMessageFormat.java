@@ -41,8 +41,9 @@ public final class FrontendMessageFormat {
     }
 
     /**
-     * True when {@code length} (the length word, itself included) is more than the server reads for this type: the
-     * server takes it for a stream it can no longer follow and closes the connection.
+     * True when {@code length} (the length word, which counts itself) is more than the server reads for this type: the
+     * server takes it for a stream it can no longer follow and closes the connection. The server compares the length
+     * word itself with its limit, so a body of 9,997 bytes is the most a Sync may claim.
      */
     public static boolean exceedsServerLimit(byte type, int length) {
         boolean small = switch (type) {
@@ -50,7 +51,7 @@ public final class FrontendMessageFormat {
                  MessageType.TERMINATE, MessageType.COPY_DONE, MessageType.COPY_FAIL -> true;
             default -> false;
         };
-        return small && length - 4 > SMALL_MESSAGE_LIMIT;
+        return small && length > SMALL_MESSAGE_LIMIT;
     }
 
     /**

@@ -11,6 +11,7 @@ import org.stonescriptdb.gateway.protocol.MessageType;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -21,12 +22,17 @@ import java.util.logging.Logger;
  * closed. How many replies are left is not always known — the server skips Queries after an error in an extended
  * batch, for one — so the end is found by a query of the gateway's own behind them, whose row carries a random mark.
  * Only for a client whose every message was followed by a Sync or Query: the server waits for more of an unfinished
- * batch, and its implicit transaction must not be committed. A server that does not answer in time is closed.
+ * batch, and its implicit transaction must not be committed.
+ *
+ * <p>Nothing is cancelled: what the client sent runs to its end, as it would on the server if the client had left it
+ * there (an INSERT still commits). A backend still busy after {@link #PATIENCE} is closed, as before there was a drain,
+ * so a client that leaves a long query behind does not keep its pool slot.
  */
 final class BackendDrain implements BackendOwner {
 
     private static final Logger LOG = Logger.getLogger(BackendDrain.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
+    static final Duration PATIENCE = Duration.ofSeconds(1);
 
     private final SessionServices services;
     private final byte[] mark;
@@ -44,7 +50,7 @@ final class BackendDrain implements BackendOwner {
     /** Takes the backend over, drops what is still to come for the client that left, then resets and releases it. */
     static void thenRelease(SessionServices services, BackendConnection b) {
         BackendDrain drain = new BackendDrain(services);
-        long millis = services.config().connectionTimeout().toMillis();
+        long millis = Math.min(PATIENCE.toMillis(), services.config().connectionTimeout().toMillis());
         drain.deadline = b.eventLoop().schedule(() -> drain.overdue(b), millis, TimeUnit.MILLISECONDS);
         b.owner(drain);
         b.channel().config().setAutoRead(true); // the client's back-pressure may have paused it
@@ -82,7 +88,7 @@ final class BackendDrain implements BackendOwner {
     private synchronized void overdue(BackendConnection b) {
         if (done) return;
         done = true;
-        LOG.fine(() -> "a backend left busy by a client that went away did not finish within the connection timeout; closing " + b);
+        LOG.fine(() -> "a backend left busy by a client that went away was still busy after " + PATIENCE.toMillis() + " ms; closing " + b);
         services.pools().discard(b);
     }
 

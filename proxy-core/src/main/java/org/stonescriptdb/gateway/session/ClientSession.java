@@ -320,7 +320,12 @@ public final class ClientSession extends MessageStreamHandler {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.log(Level.FINE, "client connection error", cause);
+        if (cause instanceof java.io.IOException) {
+            // The client's side of the connection broke (a reset, say): theirs to know, one line here.
+            LOG.fine(() -> "client " + client.remoteAddress() + " connection error: " + cause);
+        } else {
+            LOG.log(Level.WARNING, "unexpected failure serving client " + client.remoteAddress() + "; closing its connection", cause);
+        }
         ctx.close();
     }
 

@@ -664,11 +664,13 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
      * that — is answered with an error.
      */
     private void handOverReply(Expected handOver, byte type, ByteBuf message) {
-        message.release();
         if (type == MessageType.ERROR_RESPONSE) {
+            ErrorFields e = ErrorFields.decodeMessage(message);
+            LOG.fine(() -> "the hand-over of " + backend + " failed: " + e);
             handOver.failed = true;
-            return;
         }
+        message.release();
+        if (type == MessageType.ERROR_RESPONSE) return;
         if (type != MessageType.READY_FOR_QUERY) return;
         pop();
         cancelHandOverDeadline();
@@ -680,6 +682,10 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     /** ParameterDescription, RowDescription and CloseComplete of the reset check; an error means the reset did not run. */
     private void handOverCheckReply(byte type, ByteBuf message) {
+        if (type == MessageType.ERROR_RESPONSE) {
+            ErrorFields e = ErrorFields.decodeMessage(message);
+            LOG.fine(() -> "the reset check on " + backend + " failed: " + e);
+        }
         message.release();
         if (type == MessageType.ERROR_RESPONSE) {
             handOverFailed();
@@ -1010,6 +1016,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                 if (x.kind.special()) specialEntries--;
             }
             skippingUntilSync = !syncQueued;
+            // The server skips up to the client's next Sync: until then the backend is no one else's.
+            if (!syncQueued) unsynced = true;
             if (head.kind == Kind.BIND && head.statement != null) {
                 // The server names the statement it was given ("bind message supplies 0 parameters, but prepared
                 // statement ... requires 1"): the client hears of its own name, as from the server directly.

@@ -177,6 +177,10 @@ class MalformedFrontendMessagesTest {
                 Case.of("Unknown type after an extended batch", P1, B1, E1, S, message('y')).untilClosed(),
                 Case.of("Unknown type inside a transaction block", query("begin"), query("select 1"), message('y')).untilClosed(),
                 Case.of("Sync longer than the server reads", messageWithLength('S', 20_004, new byte[20_000])).closedSilentlyByTheServer(),
+                Case.of("Sync whose length word is one more than the server reads", messageWithLength('S', 10_001, new byte[9_997]))
+                        .closedSilentlyByTheServer(),
+                Case.of("Execute whose length word is just what the server reads", P1, B1,
+                        messageWithLength('E', 10_000, concat(cstring(""), int32(0), new byte[9_991])), S),
                 Case.of("Describe longer than the server reads", messageWithLength('D', 20_004, concat(text("S"), new byte[19_999]))).closedSilentlyByTheServer());
     }
 

@@ -45,6 +45,13 @@ public final class LogCapture extends Handler implements AutoCloseable {
                 .map(r -> r.getMessage().lines().limit(12).reduce((a, b) -> a + "\n" + b).orElse("")).toList();
     }
 
+    /** The gateway's records, oldest first, as "level logger: message", for a failure report. */
+    public synchronized List<String> gatewayLines(int last) {
+        List<String> lines = records.stream().filter(r -> r.getLoggerName().startsWith(GATEWAY))
+                .map(r -> r.getLevel() + " " + r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1) + ": " + r.getMessage()).toList();
+        return lines.subList(Math.max(0, lines.size() - last), lines.size());
+    }
+
     /** Gateway records at {@code level} whose message contains {@code fragment}. */
     public synchronized long count(Level level, String fragment) {
         return records.stream().filter(r -> r.getLevel() == level && r.getLoggerName().startsWith(GATEWAY)
