@@ -36,7 +36,7 @@ final class BackendDrain implements BackendOwner {
 
     private final SessionServices services;
     private final byte[] mark;
-    private ScheduledFuture<?> deadline;
+    private volatile ScheduledFuture<?> deadline;
     private boolean markSeen;
     private boolean done;
 
