@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Timeout;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.core.TransactionState;
 import org.stonescriptdb.gateway.config.PoolMode;
+import org.stonescriptdb.gateway.testing.DeclaredLengthCap;
 import org.stonescriptdb.gateway.testing.FrontendMutator;
 import org.stonescriptdb.gateway.testing.FrontendMutator.Burst;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
@@ -148,13 +149,14 @@ class ProtocolFuzzTest {
             if (!replies.readUntilReady(in)) throw new IOException("no ReadyForQuery at login: " + replies);
 
             List<String> sent = new ArrayList<>();
+            DeclaredLengthCap cap = new DeclaredLengthCap();
             int bursts = 1 + random.nextInt(4);
             for (int b = 0; b < bursts && !replies.closed; b++) {
                 Burst burst = mutator.next();
                 sent.add(burst.description());
                 try {
                     for (byte[] piece : burst.pieces()) {
-                        out.write(piece);
+                        out.write(cap.next(piece));
                         out.flush();
                         if (burst.pieces().size() > 1) Thread.sleep(random.nextInt(3));
                     }
@@ -173,16 +175,16 @@ class ProtocolFuzzTest {
             }
             String broken = replies.brokenRule();
             if (broken != null) violations.add(where + ": " + broken + " after " + sent + "; replies " + replies);
-            leave(socket, out, random);
+            leave(socket, out, random, cap);
         }
     }
 
-    private static void leave(Socket socket, OutputStream out, Random random) throws IOException {
+    private static void leave(Socket socket, OutputStream out, Random random, DeclaredLengthCap cap) throws IOException {
         try {
             switch (random.nextInt(4)) {
-                case 0 -> out.write(WireClient.terminate());
+                case 0 -> out.write(cap.next(WireClient.terminate()));
                 case 1 -> socket.setSoLinger(true, 0); // a reset rather than a clean close
-                case 2 -> out.write(new byte[] {'Q', 0, 0, 0, 50, 's', 'e'}); // gone in the middle of a message
+                case 2 -> out.write(cap.next(new byte[] {'Q', 0, 0, 0, 50, 's', 'e'})); // gone in the middle of a message
                 default -> { } // just close
             }
         } catch (SocketException ignored) {

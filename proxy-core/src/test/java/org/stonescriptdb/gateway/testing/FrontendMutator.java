@@ -24,8 +24,10 @@ import static org.stonescriptdb.gateway.testing.RawFrontend.sync;
 
 /**
  * Frontend traffic for the protocol fuzzer, from a seeded {@link Random}: valid message sequences, the same with
- * bytes flipped or strings cut, random types, valid messages out of place, edge lengths. Every declared length stays
- * at most {@link #MAX_DECLARED_LENGTH}, so the fuzzer does not depend on how the gateway bounds what it buffers.
+ * bytes flipped or strings cut, random types, valid messages out of place, edge lengths. Every length it declares stays
+ * at most {@link #MAX_DECLARED_LENGTH}, so the fuzzer does not depend on how the gateway bounds what it buffers; a
+ * client also runs what it sends through {@link DeclaredLengthCap}, for the lengths the gateway reads where a mutation
+ * shifted the framing.
  */
 public final class FrontendMutator {
 
@@ -66,12 +68,13 @@ public final class FrontendMutator {
     /** A valid sequence with a few bytes changed; a changed length word gets an edge value, never a huge one. */
     private Burst flipped() {
         int pick = random.nextInt(VALID.size());
-        byte[] bytes = VALID.get(pick).clone();
+        byte[] original = VALID.get(pick);
+        byte[] bytes = original.clone();
         int flips = 1 + random.nextInt(3);
         StringBuilder what = new StringBuilder("valid " + pick + " with bytes changed at");
         for (int i = 0; i < flips; i++) {
             int at = random.nextInt(bytes.length);
-            int[] header = headerAround(bytes, at);
+            int[] header = headerAround(original, at); // the framing as built, whatever earlier flips did to it
             if (header != null && at > header[0] && at <= header[0] + 4) {
                 int length = edgeLength(header[1]);
                 bytes[header[0] + 1] = (byte) (length >>> 24);
