@@ -138,7 +138,12 @@ final class BackendHandler extends MessageStreamHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         FatalErrors.haltIfFatal(cause);
-        LOG.log(Level.FINE, connection + " failed", cause);
+        if (cause instanceof java.nio.channels.ClosedChannelException) {
+            // Writes still queued when the gateway closed the connection (a client left mid-request, say): expected.
+            LOG.fine(() -> connection + ": a write after the connection was closed was dropped");
+        } else {
+            LOG.log(Level.FINE, connection + " failed", cause);
+        }
         login.tryFailure(new BackendException(null, "connection error: " + cause.getMessage()));
         ctx.close();
     }

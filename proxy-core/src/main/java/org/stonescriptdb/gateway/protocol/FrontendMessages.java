@@ -109,6 +109,10 @@ public final class FrontendMessages {
         return buf;
     }
 
+    public static ByteBuf flush(ByteBufAllocator alloc) {
+        return alloc.buffer(5).writeByte(MessageType.FLUSH).writeInt(4);
+    }
+
     public static ByteBuf sync(ByteBufAllocator alloc) {
         return alloc.buffer(5).writeByte(MessageType.SYNC).writeInt(4);
     }

@@ -80,6 +80,29 @@ public final class ServerMessages {
         return buf;
     }
 
+    /**
+     * The same ErrorResponse or NoticeResponse, every field kept in order, with {@code from} replaced by {@code to} in
+     * each; takes ownership of {@code message}.
+     */
+    public static ByteBuf replaceInFields(ByteBufAllocator alloc, ByteBuf message, String from, String to) {
+        try {
+            ByteBuf body = message.slice(message.readerIndex() + 5, message.readableBytes() - 5);
+            ByteBuf out = alloc.buffer(message.readableBytes() + 16);
+            int at = Wire.begin(out, message.getByte(message.readerIndex()));
+            while (body.isReadable()) {
+                byte field = body.readByte();
+                if (field == 0) break;
+                out.writeByte(field);
+                Wire.writeCString(out, Wire.readCString(body).replace(from, to));
+            }
+            out.writeByte(0);
+            Wire.finish(out, at);
+            return out;
+        } finally {
+            message.release();
+        }
+    }
+
     private static void field(ByteBuf buf, char type, String value) {
         buf.writeByte(type);
         Wire.writeCString(buf, value);

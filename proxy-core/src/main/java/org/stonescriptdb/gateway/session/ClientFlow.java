@@ -29,6 +29,18 @@ interface ClientFlow {
      */
     void cancel(Runnable done);
 
+    /**
+     * The session will end once what is in flight is answered (the client broke the protocol after it): have the
+     * backend send what it holds back for those messages (a Flush), as the server flushes before its FATAL.
+     */
+    void flushBackend();
+
+    /**
+     * True while replies to messages already sent are still to come, once the backend has flushed (a batch without
+     * Sync counts only where the flow knows each reply it waits for).
+     */
+    boolean awaitingReplies();
+
     /** The client is gone: give the backend back clean, or close it. */
     void clientClosed();
 

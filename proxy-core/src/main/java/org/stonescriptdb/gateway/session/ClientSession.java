@@ -15,6 +15,7 @@ import org.stonescriptdb.gateway.pool.PoolTimeoutException;
 import org.stonescriptdb.gateway.process.FatalErrors;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
+import org.stonescriptdb.gateway.protocol.FrontendMessageFormat;
 import org.stonescriptdb.gateway.protocol.MessageType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
@@ -22,6 +23,8 @@ import org.stonescriptdb.gateway.protocol.SqlState;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -43,6 +46,10 @@ public final class ClientSession extends MessageStreamHandler {
     private int processId;
     private int secretKey;
     private volatile boolean closed;
+    /** The session is ending with a FATAL already sent: nothing more reaches a backend, and no second FATAL is sent. */
+    private final AtomicBoolean fatalSent = new AtomicBoolean();
+    /** The client broke the protocol: nothing more it sends is read or forwarded, and the session ends with a FATAL. */
+    private boolean refusing;
     private Future<BackendConnection> acquiring;
     private volatile ClientFlow flow;
     /** Session resets that failed while logging in (each on a backend then closed); a few are retried. */
@@ -201,7 +208,9 @@ public final class ClientSession extends MessageStreamHandler {
         }
     }
 
+    /** Ends the session with one FATAL: whatever else goes wrong while it closes, the client is told only once. */
     void sendFatal(String code, String message) {
+        if (!fatalSent.compareAndSet(false, true)) return;
         client.writeAndFlush(ServerMessages.fatal(client.alloc(), code, message)).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -209,8 +218,48 @@ public final class ClientSession extends MessageStreamHandler {
 
     @Override
     protected boolean passThrough(byte type, int length) {
+        if (refusing) return false; // the session is ending: what the client sent after is dropped (onMessage)
+        if (!FrontendMessageFormat.isKnownType(type)) {
+            // As the server: FATAL at the type byte. Never forwarded, so the backend does not end with the client.
+            refuse(FrontendMessageFormat.unknownTypeMessage(type));
+            return false;
+        }
+        if (FrontendMessageFormat.exceedsServerLimit(type, length)) {
+            // The server would close its connection here (it cannot trust the stream any more); so does the gateway, saying why.
+            refuse("invalid message length " + length + " for message type '" + (char) type + "'");
+            return false;
+        }
         ClientFlow f = flow;
         return f != null && type != MessageType.TERMINATE && f.passThrough(type);
+    }
+
+    /**
+     * A client's protocol error the server answers with FATAL: one line at FINE, not a stack trace (the client's
+     * mistake). Nothing after it is read; what the client sent before it is answered first, as the server would, and
+     * only then comes the FATAL — so the backend is not left with a request in flight (which would cost it).
+     */
+    private void refuse(String message) {
+        if (refusing) return;
+        refusing = true;
+        LOG.fine(() -> "client " + client.remoteAddress() + " broke the protocol: " + message);
+        client.config().setAutoRead(false);
+        ClientFlow f = flow;
+        // After this read is done: the messages before the bad one may still be on their way to the flow.
+        if (f != null && f.busy()) client.eventLoop().execute(f::flushBackend);
+        long deadline = System.nanoTime() + services.config().connectionTimeout().toNanos();
+        client.eventLoop().execute(() -> fatalWhenAnswered(message, deadline));
+    }
+
+    /** Checks every few milliseconds (the event loop never waits) until nothing is in flight, or the deadline passes. */
+    private void fatalWhenAnswered(String message, long deadline) {
+        ClientFlow f = flow;
+        if (!client.isActive() || f == null || !f.awaitingReplies() || System.nanoTime() - deadline > 0) {
+            // Queued, not written at once: the last reply may have been written from the backend's event loop, and
+            // its write is a task queued on ours, which must go out first.
+            client.eventLoop().execute(() -> sendFatal(SqlState.PROTOCOL_VIOLATION, message));
+            return;
+        }
+        client.eventLoop().schedule(() -> fatalWhenAnswered(message, deadline), 5, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -223,7 +272,7 @@ public final class ClientSession extends MessageStreamHandler {
     @Override
     protected void onMessage(ChannelHandlerContext ctx, byte type, ByteBuf message) {
         ClientFlow f = flow;
-        if (type == MessageType.TERMINATE || f == null) {
+        if (type == MessageType.TERMINATE || f == null || refusing) {
             message.release();
             if (type == MessageType.TERMINATE) ctx.close();
             return;
@@ -246,7 +295,7 @@ public final class ClientSession extends MessageStreamHandler {
 
     @Override
     protected void onMalformed(ChannelHandlerContext ctx, String reason) {
-        sendFatal(SqlState.PROTOCOL_VIOLATION, reason);
+        refuse(reason);
     }
 
     @Override
@@ -280,7 +329,12 @@ public final class ClientSession extends MessageStreamHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         FatalErrors.haltIfFatal(cause);
-        LOG.log(Level.FINE, "client connection error", cause);
+        if (cause instanceof java.io.IOException) {
+            // The client's side of the connection broke (a reset, say): theirs to know, one line here.
+            LOG.fine(() -> "client " + client.remoteAddress() + " connection error: " + cause);
+        } else {
+            LOG.log(Level.WARNING, "unexpected failure serving client " + client.remoteAddress() + "; closing its connection", cause);
+        }
         ctx.close();
     }
 

@@ -24,6 +24,8 @@ final class Expected {
         CLOSE,
         /** CloseComplete for a stale statement the gateway closed: swallowed. */
         CLOSE_HIDDEN,
+        /** The ErrorResponse to a malformed extended-protocol message the backend is given to refuse. */
+        REFUSED,
         /** ReadyForQuery for a Sync. */
         SYNC,
         /** Everything up to ReadyForQuery for a simple Query or FunctionCall. */
@@ -71,6 +73,11 @@ final class Expected {
 
     static Expected parse(Kind kind, StatementDef statement, int generation) {
         return new Expected(kind, statement, generation, null, null);
+    }
+
+    /** BindComplete for a Bind of a client's named statement, sent to the backend under the gateway's name. */
+    static Expected renamedBind(StatementDef statement, String clientName) {
+        return new Expected(Kind.BIND, statement, 0, clientName, null);
     }
 
     static Expected closeHidden(String name) {

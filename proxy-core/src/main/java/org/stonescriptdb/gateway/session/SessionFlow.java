@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendOwner;
 import org.stonescriptdb.gateway.pool.WritabilityListener;
+import org.stonescriptdb.gateway.protocol.FrontendMessages;
 import org.stonescriptdb.gateway.protocol.MessageType;
 import org.stonescriptdb.gateway.protocol.SqlState;
 
@@ -81,6 +82,17 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
     }
 
     @Override
+    public boolean awaitingReplies() {
+        return pendingSyncs.get() > 0;
+    }
+
+    @Override
+    public void flushBackend() {
+        BackendConnection b = backend;
+        if (b != null) b.channel().writeAndFlush(FrontendMessages.flush(b.channel().alloc()), b.channel().voidPromise());
+    }
+
+    @Override
     public void backendWritabilityChanged(BackendConnection connection) {
         if (connection.channel().isWritable()) client.config().setAutoRead(true);
     }
@@ -137,12 +149,14 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
         BackendConnection b = backend;
         backend = null;
         if (b == null) return;
-        if (busy() && b.owner() == this) {
-            session.services().pools().discardRunning(b); // its query stops now, and its locks go with it
+        // A batch without its Sync: the server holds its implicit transaction open, which only closing it ends unapplied.
+        if (!b.isActive() || unsynced || b.owner() != this) {
+            if (pendingSyncs.get() > 0 && b.owner() == this) session.services().pools().discardRunning(b); // its query stops now
+            else session.services().pools().discard(b);
             return;
         }
-        if (!b.isActive() || b.owner() != this) {
-            session.services().pools().discard(b);
+        if (pendingSyncs.get() > 0) {
+            BackendDrain.cancelThenRelease(session.services(), b);
             return;
         }
         SessionReset.resetAndRelease(session.services(), b, true);

@@ -14,6 +14,7 @@ import org.stonescriptdb.gateway.pool.PoolTimeoutException;
 import org.stonescriptdb.gateway.pool.WritabilityListener;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
+import org.stonescriptdb.gateway.protocol.FrontendMessageFormat;
 import org.stonescriptdb.gateway.protocol.FrontendMessages;
 import org.stonescriptdb.gateway.protocol.MessageType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
@@ -90,6 +91,11 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
      */
     private SessionStateEffect.ResetSettings restoreAtSync;
     private boolean batchFailed;
+    /**
+     * Extended-protocol messages went to the backend since its last Sync: the server holds an implicit transaction
+     * open for them, which must not pass to another client (the next Sync would commit this client's work).
+     */
+    private boolean unsynced;
     /** The statement of the last named Bind: the one a "cached plan must not change result type" is about. */
     private ClientStatement lastBound;
     private String lastBoundName;
@@ -136,10 +142,12 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         stopLingering();
         if (type == MessageType.EXECUTE) {
             expect(Expected.of(Kind.EXECUTE));
+            unsynced = true;
             return true;
         }
         if (type == MessageType.SYNC && restoreAtSync == null) {
             expect(Expected.of(Kind.SYNC));
+            unsynced = false;
             return true;
         }
         return false;
@@ -164,15 +172,15 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         stopLingering();
         if (backend == null && acquiring == null && waiting.isEmpty()) {
             if (skippingUntilSync) {
-                // After an error the server ignores everything up to the Sync; with no backend held, so do we.
-                if (type == MessageType.SYNC) {
-                    skippingUntilSync = false;
-                    client.write(ServerMessages.readyForQuery(alloc, (byte) 'I'), client.voidPromise());
+                // After an error the server ignores everything up to the Sync; with no backend held, so do we. (A
+                // malformed Sync ends the skipping too, and the server's answer to it comes as below.)
+                if (type != MessageType.SYNC) {
+                    message.release();
+                    return;
                 }
-                message.release();
-                return;
+                skippingUntilSync = false;
             }
-            if (answeredWithoutBackend(type, message)) return;
+            if (FrontendMessageFormat.problem(type, message) == null && answeredWithoutBackend(type, message)) return;
             linger.nextTransaction(System.nanoTime());
         }
         if (backend == null || preparing || !waiting.isEmpty()) {
@@ -204,6 +212,18 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     @Override
+    public synchronized void flushBackend() {
+        // As if the client had sent it: it reaches the backend behind whatever is queued, or is nothing when idle.
+        onMessage(MessageType.FLUSH, FrontendMessages.flush(alloc));
+        readComplete();
+    }
+
+    @Override
+    public boolean awaitingReplies() {
+        return busy(); // every reply is accounted for in the expected queue
+    }
+
+    @Override
     public void backendWritabilityChanged(BackendConnection connection) {
         if (connection.channel().isWritable()) client.config().setAutoRead(true);
     }
@@ -220,6 +240,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
      * that its own other connections hold — a deadlock when all backends are in transactions.
      */
     private boolean answeredWithoutBackend(byte type, ByteBuf message) {
+        // Only well-formed messages come here: a malformed one goes to a backend, which refuses it (see process).
         switch (type) {
             case MessageType.PARSE -> {
                 FrontendMessages.Parse parse = FrontendMessages.parse(message);
@@ -254,6 +275,17 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             return;
         }
         switch (type) {
+            // Sync ends the implicit transaction; so does a simple Query or FunctionCall, which the server commits with it.
+            case MessageType.SYNC, MessageType.QUERY, MessageType.FUNCTION_CALL -> unsynced = false;
+            case MessageType.PARSE, MessageType.BIND, MessageType.DESCRIBE, MessageType.CLOSE, MessageType.EXECUTE -> unsynced = true;
+            default -> { } // Flush and COPY messages start nothing
+        }
+        String problem = FrontendMessageFormat.problem(type, message);
+        if (problem != null) {
+            refusedByBackend(type, message, problem);
+            return;
+        }
+        switch (type) {
             case MessageType.PARSE -> parse(message);
             case MessageType.BIND -> bind(message);
             case MessageType.DESCRIBE -> describe(message);
@@ -278,6 +310,24 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             }
             default -> send(message); // Flush, CopyData/Done/Fail, or something the server will reject itself
         }
+    }
+
+    /**
+     * A malformed message goes to the backend exactly as the client sent it, never read or rewritten by the gateway: the
+     * server refuses it before acting on any of it (ERROR 08P01, which also fails an open transaction, and in an
+     * extended batch skips the rest up to Sync), so the client gets the server's own answer and the backend stays fit.
+     */
+    private void refusedByBackend(byte type, ByteBuf message, String problem) {
+        LOG.fine(() -> "client " + client.remoteAddress() + " sent a malformed '" + (char) type + "' message: " + problem);
+        switch (type) {
+            case MessageType.QUERY -> expect(Expected.of(Kind.QUERY));
+            case MessageType.SYNC -> {
+                skippingUntilSync = false;
+                expect(Expected.of(Kind.SYNC));
+            }
+            default -> expect(Expected.of(Kind.REFUSED));
+        }
+        send(message);
     }
 
     private void parse(ByteBuf message) {
@@ -372,7 +422,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         restoreAfterSync(statement.resets());
         lastBound = statement;
         lastBoundName = name;
-        expect(Expected.of(Kind.BIND));
+        expect(Expected.renamedBind(def, name));
         send(FrontendMessages.renameBind(alloc, message, def.name()));
     }
 
@@ -627,11 +677,13 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
      * that — is answered with an error.
      */
     private void handOverReply(Expected handOver, byte type, ByteBuf message) {
-        message.release();
         if (type == MessageType.ERROR_RESPONSE) {
+            ErrorFields e = ErrorFields.decodeMessage(message);
+            LOG.fine(() -> "the hand-over of " + backend + " failed: " + e);
             handOver.failed = true;
-            return;
         }
+        message.release();
+        if (type == MessageType.ERROR_RESPONSE) return;
         if (type != MessageType.READY_FOR_QUERY) return;
         pop();
         cancelHandOverDeadline();
@@ -643,6 +695,10 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     /** ParameterDescription, RowDescription and CloseComplete of the reset check; an error means the reset did not run. */
     private void handOverCheckReply(byte type, ByteBuf message) {
+        if (type == MessageType.ERROR_RESPONSE) {
+            ErrorFields e = ErrorFields.decodeMessage(message);
+            LOG.fine(() -> "the reset check on " + backend + " failed: " + e);
+        }
         message.release();
         if (type == MessageType.ERROR_RESPONSE) {
             handOverFailed();
@@ -792,7 +848,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     /** At a ReadyForQuery with nothing outstanding: give the backend back unless the client is pinned to it. */
     private void releaseIfDone() {
         BackendConnection b = backend;
-        if (b == null || preparing || !expected.isEmpty() || !waiting.isEmpty() || pinReason != null
+        if (b == null || preparing || !expected.isEmpty() || !waiting.isEmpty() || unsynced || pinReason != null
                 || b.transactionStatus() != 'I' || closed) {
             return;
         }
@@ -819,11 +875,16 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     /** The client's next message came while it kept its backend: that transaction runs there, with no hand-over. */
     private void stopLingering() {
-        if (lingering == null) return;
-        lingering.cancel(false);
-        lingering = null;
+        if (!cancelLinger()) return;
         linger.nextTransaction(System.nanoTime());
         services.counters().transactionStarted(); // on the backend it kept, with no hand-over
+    }
+
+    private boolean cancelLinger() {
+        if (lingering == null) return false;
+        lingering.cancel(false);
+        lingering = null;
+        return true;
     }
 
     // ---- backend → client ----
@@ -997,8 +1058,19 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                 if (x.kind.special()) specialEntries--;
             }
             skippingUntilSync = !syncQueued;
+            // The server skips up to the client's next Sync: until then the backend is no one else's.
+            if (!syncQueued) unsynced = true;
+            if (head.kind == Kind.BIND && head.statement != null) {
+                // The server names the statement it was given ("bind message supplies 0 parameters, but prepared
+                // statement ... requires 1"): the client hears of its own name, as from the server directly.
+                message = ServerMessages.replaceInFields(alloc, message, quoted(head.statement.name()), quoted(head.name));
+            }
         }
         client.write(message, client.voidPromise());
+    }
+
+    private static String quoted(String name) {
+        return "\"" + name + "\"";
     }
 
     /**
@@ -1072,7 +1144,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     @Override
     public synchronized void clientClosed() {
         closed = true;
-        stopLingering();
+        cancelLinger();
         statements.clear(); // the registry forgets what no client holds any more
         cancelHandOverDeadline();
         if (acquiring != null) acquiring.cancel(false);
@@ -1085,12 +1157,13 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         BackendConnection b = backend;
         backend = null;
         if (b == null || preparing) return; // a backend still preparing is discarded when that finishes
-        if (busy) {
-            services.pools().discardRunning(b); // its query stops now, and its locks go with it
+        if (!b.isActive() || unsynced || (pinReason != null && !pinResettable)) {
+            if (busy) services.pools().discardRunning(b); // its query stops now, and its locks go with it
+            else services.pools().discard(b);
             return;
         }
-        if (!b.isActive() || (pinReason != null && !pinResettable)) {
-            services.pools().discard(b);
+        if (busy) {
+            BackendDrain.cancelThenRelease(services, b);
             return;
         }
         SessionReset.resetAndRelease(services, b, pinReason != null);

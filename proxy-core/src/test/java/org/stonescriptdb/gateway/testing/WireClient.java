@@ -55,6 +55,9 @@ public final class WireClient implements AutoCloseable {
         }
     }
 
+    /** How long any read waits for the peer. */
+    public static final java.time.Duration READ_TIMEOUT = java.time.Duration.ofSeconds(10);
+
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
@@ -66,7 +69,7 @@ public final class WireClient implements AutoCloseable {
     /** Connects from {@code localAddress} (any 127.0.0.0/8 address works on loopback). */
     public WireClient(String localAddress, int port) throws IOException {
         socket = new Socket("127.0.0.1", port, java.net.InetAddress.getByName(localAddress), 0);
-        socket.setSoTimeout(10_000);
+        socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
         socket.setTcpNoDelay(true);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
