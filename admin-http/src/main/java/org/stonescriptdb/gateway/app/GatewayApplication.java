@@ -16,6 +16,7 @@ import org.stonescriptdb.gateway.registry.PlatformRoles;
 import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.deploy.ConnectionSource;
+import org.stonescriptdb.gateway.schema.deploy.UntrustedExtensions;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -86,7 +87,9 @@ public final class GatewayApplication implements AutoCloseable {
         if (embedded != null) DemoPlatform.ensure(databases);
         controlDatabase = ControlDatabase.open(backend, databases, config.connectionTimeout());
         roles = new PlatformRoles(control, controlDatabase);
-        adoption = new AdoptionAtStart(superuser != null ? superuser : backend, databases, roles);
+        // The gateway's administrative login: the embedded superuser it started, or DB_USER on an external server.
+        BackendTarget administrator = superuser != null ? superuser : backend;
+        adoption = new AdoptionAtStart(administrator, databases, roles);
         adoption.runOrRetry();
         proxy = new GatewayProxy(config, backend, roles);
         try {
@@ -99,7 +102,7 @@ public final class GatewayApplication implements AutoCloseable {
         metrics = new GatewayMetrics(proxy::stats, proxy.counters(), () -> proxy.pools().poolStats());
         // Deploys open their own connections (one per database being deployed, bounded by the fan-out's parallelism),
         // as the platform's role, so what a bundle creates belongs to the platform.
-        SchemaEngine engine = new SchemaEngine(platformConnections(backend, roles));
+        SchemaEngine engine = new SchemaEngine(platformConnections(backend, roles), untrustedExtensions(administrator));
         var routes = AdminApi.routes(config.apiKeys(), new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats(), proxy::liveness),
                 databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), roles, proxy, connections, metrics, engine,
                 config.limits().httpMaxResultBytes());
@@ -123,6 +126,18 @@ public final class GatewayApplication implements AutoCloseable {
             if (login == null) throw new java.sql.SQLException("database " + database + " has no platform role", "3D000");
             return ConnectionSource.jdbc(backend.host(), backend.port(), login.user(), login.password()).open(database);
         };
+    }
+
+    /**
+     * The untrusted extensions {@code UNTRUSTED_EXTENSIONS} allows, installed when a bundle needs one by the
+     * administrative login — never by a platform's role, which gains no privilege for it.
+     */
+    private UntrustedExtensions untrustedExtensions(BackendTarget administrator) {
+        if (settings.untrustedExtensions().isEmpty()) return UntrustedExtensions.NONE;
+        LOG.info(() -> "UNTRUSTED_EXTENSIONS: " + String.join(", ", settings.untrustedExtensions())
+                + " installed as " + administrator.user() + " when a deployed bundle needs them");
+        return UntrustedExtensions.installedAs(administrator.user(), settings.untrustedExtensions(), ConnectionSource.jdbc(
+                administrator.host(), administrator.port(), administrator.user(), administrator.password()));
     }
 
     public int proxyPort() {

@@ -130,7 +130,7 @@ public final class PlatformRoles implements BackendLogins {
                 s.execute("ALTER ROLE \"" + role + "\" PASSWORD '" + verifier + "'");
                 LOG.info(() -> "role " + role + " existed without a password the gateway knows: set a new one");
             }
-            if (!memberOf(c, role)) s.execute("GRANT \"" + role + "\" TO CURRENT_USER");
+            if (!usesPrivilegesOf(c, role)) s.execute("GRANT \"" + role + "\" TO CURRENT_USER");
             BackendLogin login = new BackendLogin(role, password);
             if (stored == null || !exists) store(platform, login);
             byPlatform.put(platform, login);
@@ -143,8 +143,13 @@ public final class PlatformRoles implements BackendLogins {
         byPlatform.remove(platform);
     }
 
-    private static boolean memberOf(Connection c, String role) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_has_role(current_user, ?, 'MEMBER')")) {
+    /**
+     * Whether the gateway's login has the role's privileges, which it needs to create and drop the role's databases.
+     * Not mere membership: since PostgreSQL 16 a CREATEROLE login that creates a role is made only its administrator
+     * (ADMIN OPTION, without INHERIT or SET), a member that may not act as it; its own GRANT then adds a usable one.
+     */
+    private static boolean usesPrivilegesOf(Connection c, String role) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_has_role(current_user, ?, 'USAGE')")) {
             ps.setString(1, role);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();

@@ -71,6 +71,7 @@ class DocumentedConfigurationTest {
                 .containsEntry("POOL_MODE", d.poolMode().name().toLowerCase())
                 .containsEntry("LOG_LEVEL", d.logLevel())
                 .containsEntry("MAX_UPLOAD_MB", Integer.toString(AdminSettings.DEFAULT_MAX_UPLOAD_MB))
+                .containsEntry("UNTRUSTED_EXTENSIONS", AdminSettings.defaults().untrustedExtensions().isEmpty() ? "empty" : "?")
                 .containsEntry("SESSION_RESET", d.sessionReset() ? "on" : "off")
                 .containsEntry("POOL_LINGER_MICROS", Long.toString(d.linger().window().toNanos() / 1_000))
                 .containsEntry("POOL_LINGER_MAX_TRANSACTIONS", Integer.toString(d.linger().maxTransactions()))

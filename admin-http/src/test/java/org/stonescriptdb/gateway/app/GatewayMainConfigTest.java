@@ -46,6 +46,14 @@ class GatewayMainConfigTest {
     }
 
     @Test
+    void aBadUntrustedExtensionIsOneLineAndExitTwo() throws Exception {
+        Result r = run(Map.of("UNTRUSTED_EXTENSIONS", "dblink, Bad Name"));
+        assertThat(r.exit).isEqualTo(2);
+        assertThat(r.stderr).containsExactly("UNTRUSTED_EXTENSIONS must be comma-separated extension names (lower-case letters,"
+                + " digits, '_' and '-'), got 'Bad Name'");
+    }
+
+    @Test
     void backendPortZeroIsRefused() throws Exception {
         Result r = run(Map.of("DB_HOST", "db.internal", "DB_PORT", "0"));
         assertThat(r.exit).isEqualTo(2);

@@ -8,6 +8,7 @@ import org.stonescriptdb.gateway.schema.deploy.DatabaseResult;
 import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
 import org.stonescriptdb.gateway.schema.deploy.FanOutDeployer;
 import org.stonescriptdb.gateway.schema.deploy.FanOutResult;
+import org.stonescriptdb.gateway.schema.deploy.UntrustedExtensions;
 import org.stonescriptdb.gateway.schema.plan.BundleCompiler;
 import org.stonescriptdb.gateway.schema.plan.CompiledBundle;
 
@@ -32,9 +33,20 @@ import java.util.UUID;
 public final class SchemaEngine {
 
     private final ConnectionSource connections;
+    private final UntrustedExtensions untrusted;
 
+    /** Deploys over {@code connections}; an untrusted extension a database lacks is refused. */
     public SchemaEngine(ConnectionSource connections) {
+        this(connections, UntrustedExtensions.NONE);
+    }
+
+    /**
+     * @param untrusted which untrusted extensions a database lacks may be installed, and by which login, just
+     *                  before a deploy's transaction (the deploy's own connections may not install them)
+     */
+    public SchemaEngine(ConnectionSource connections, UntrustedExtensions untrusted) {
         this.connections = Objects.requireNonNull(connections, "connections");
+        this.untrusted = Objects.requireNonNull(untrusted, "untrusted");
     }
 
     /** What a deploy to {@code database} would do now: the real transaction, rolled back. */
@@ -45,13 +57,13 @@ public final class SchemaEngine {
     /** Deploys to one database, all or nothing. */
     public DatabaseResult deploy(Bundle bundle, String database, DeployOptions options) {
         CompiledBundle compiled = BundleCompiler.compile(bundle);
-        return new DatabaseDeployer(compiled).deploy(connections, database, options, UUID.randomUUID());
+        return new DatabaseDeployer(compiled, untrusted).deploy(connections, database, options, UUID.randomUUID());
     }
 
     /** Deploys to the main database (canary) and then its tenants, {@code options.parallelism()} at a time. */
     public FanOutResult deployAll(Bundle bundle, String mainDatabase, List<String> tenantDatabases, DeployOptions options) {
         CompiledBundle compiled = BundleCompiler.compile(bundle);
-        return new FanOutDeployer(new DatabaseDeployer(compiled))
+        return new FanOutDeployer(new DatabaseDeployer(compiled, untrusted))
                 .deployAll(connections, mainDatabase, List.copyOf(tenantDatabases), options, UUID.randomUUID());
     }
 

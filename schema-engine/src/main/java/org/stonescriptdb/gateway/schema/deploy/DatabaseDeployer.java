@@ -8,12 +8,16 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 
 /**
  * Deploys a compiled bundle to one database in one transaction: extensions → types → migrations → tables →
  * functions → seeders, then the changelog. A transaction-scoped advisory lock serialises deploys to the same
  * database; any failure or blocker rolls everything back. A dry run does the same and always rolls back.
+ * Untrusted extensions the configuration allows are installed just before that transaction, by another login
+ * ({@link UntrustedExtensionStep}).
  */
 public final class DatabaseDeployer {
 
@@ -22,10 +26,16 @@ public final class DatabaseDeployer {
 
     private final CompiledBundle bundle;
     private final UnchangedCheck unchangedCheck;
+    private final UntrustedExtensions untrusted;
 
     public DatabaseDeployer(CompiledBundle bundle) {
+        this(bundle, UntrustedExtensions.NONE);
+    }
+
+    public DatabaseDeployer(CompiledBundle bundle, UntrustedExtensions untrusted) {
         this.bundle = bundle;
         this.unchangedCheck = new UnchangedCheck(bundle);
+        this.untrusted = Objects.requireNonNull(untrusted, "untrusted");
     }
 
     public DatabaseResult deploy(ConnectionSource source, String database, DeployOptions options, UUID deploymentId) {
@@ -35,10 +45,19 @@ public final class DatabaseDeployer {
             if (unchangedCheck.isUnchanged(connection)) {
                 return result(database, DeployStatus.UNCHANGED, deploymentId, options, started, null, null);
             }
+            Set<String> installedFirst;
+            try {
+                installedFirst = UntrustedExtensionStep.apply(connection, database, bundle.extensions(), untrusted, options);
+            } catch (StepFailure f) {
+                return result(database, DeployStatus.FAILED, deploymentId, options, started, null, f.failure());
+            } catch (SQLException e) {
+                return result(database, DeployStatus.FAILED, deploymentId, options, started, null,
+                        new DeployFailure(null, null, e.getSQLState(), DeploySession.describe(e)));
+            }
             connection.setAutoCommit(false);
             try {
                 DeploySession session = new DeploySession(connection, options, deploymentId);
-                DeployStatus status = run(session);
+                DeployStatus status = run(session, installedFirst);
                 if (status == DeployStatus.APPLIED && !options.dryRun()) connection.commit();
                 else connection.rollback();
                 return result(database, status, deploymentId, options, started, session, null);
@@ -63,7 +82,7 @@ public final class DatabaseDeployer {
         }
     }
 
-    private DeployStatus run(DeploySession s) throws SQLException, StepFailure {
+    private DeployStatus run(DeploySession s, Set<String> installedFirst) throws SQLException, StepFailure {
         try (Statement st = s.connection.createStatement()) {
             st.execute("SET LOCAL lock_timeout = '" + s.options.lockTimeout().toMillis() + "ms'");
             st.execute("SELECT pg_advisory_xact_lock(" + DEPLOY_LOCK_KEY + ")");
@@ -75,7 +94,7 @@ public final class DatabaseDeployer {
         TrackingTables.ensure(s.connection);
         TrackedState state = TrackedState.load(s.connection);
 
-        ExtensionStep.apply(s, bundle.extensions());
+        ExtensionStep.apply(s, bundle.extensions(), installedFirst);
         TypeStep types = new TypeStep(state);
         types.apply(s, bundle.types());
         MigrationStep.apply(s, bundle.migrations(), state);

@@ -36,7 +36,11 @@ final class ExtensionStep {
         }
     }
 
-    static void apply(DeploySession s, List<ExtensionSpec> extensions) throws SQLException, StepFailure {
+    /**
+     * @param installedFirst extensions the {@link UntrustedExtensionStep} had installed just before this transaction:
+     *                       reported as created by this deploy, though they are no part of its transaction
+     */
+    static void apply(DeploySession s, List<ExtensionSpec> extensions, Set<String> installedFirst) throws SQLException, StepFailure {
         if (extensions.isEmpty()) return;
         Set<String> installed = new HashSet<>();
         Set<String> available = new HashSet<>();
@@ -48,22 +52,35 @@ final class ExtensionStep {
             }
         }
         for (ExtensionSpec e : extensions) {
-            if (installed.contains(e.name())) continue;
+            if (installed.contains(e.name())) {
+                if (installedFirst.contains(e.name())) s.record("extension", e.name(), "created", e.file(), null, e.version());
+                continue;
+            }
             if (!available.contains(e.name())) {
                 throw DeploySession.failure(e.file(), "extension '" + e.name() + "' is not available on this PostgreSQL "
                         + "server (pg_available_extensions does not list it); install its package on the server "
                         + "or remove " + e.file().path());
             }
-            if (!mayInstall(s, e.name())) {
-                throw DeploySession.failure(e.file(), "extension '" + e.name() + "' is not trusted: only a superuser may install"
-                        + " it, and deploys run as the platform's own role; have a DBA run CREATE EXTENSION " + quote(e.name())
-                        + " in this database once (deploys then find it installed and leave it be), or remove " + e.file().path());
-            }
+            // Normally refused before the transaction (UntrustedExtensionStep); asked again in case it was dropped since.
+            if (!mayInstall(s, e.name())) throw notTrusted(e);
             if (e.schema() != null) s.execute(e.file(), "CREATE SCHEMA IF NOT EXISTS " + quote(e.schema()));
-            s.execute(e.file(), "CREATE EXTENSION IF NOT EXISTS " + quote(e.name())
-                    + (e.schema() == null ? "" : " WITH SCHEMA " + quote(e.schema()))
-                    + (e.version() == null ? "" : " VERSION " + literal(e.version())));
+            s.execute(e.file(), createExtension(e));
             s.record("extension", e.name(), "created", e.file(), null, e.version());
         }
+    }
+
+    /** {@code CREATE EXTENSION IF NOT EXISTS} with the bundle's schema and version, when it names them. */
+    static String createExtension(ExtensionSpec e) {
+        return "CREATE EXTENSION IF NOT EXISTS " + quote(e.name())
+                + (e.schema() == null ? "" : " WITH SCHEMA " + quote(e.schema()))
+                + (e.version() == null ? "" : " VERSION " + literal(e.version()));
+    }
+
+    /** The refusal of an untrusted extension the deploy may not have installed, with both ways out. */
+    static StepFailure notTrusted(ExtensionSpec e) {
+        return DeploySession.failure(e.file(), "extension '" + e.name() + "' is not trusted: only a superuser may install"
+                + " it, and deploys run as the platform's own role; list it in UNTRUSTED_EXTENSIONS to have the gateway"
+                + " install it with its own login, or have a DBA run CREATE EXTENSION " + quote(e.name())
+                + " in this database once (deploys then find it installed and leave it be), or remove " + e.file().path());
     }
 }

@@ -1,0 +1,51 @@
+package org.stonescriptdb.gateway.app;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.stonescriptdb.gateway.config.ConfigException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AdminSettingsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void untrustedExtensionsAreNoneByDefault() {
+        assertThat(AdminSettings.load(Map.of(), null).untrustedExtensions()).isEmpty();
+        assertThat(AdminSettings.load(Map.of("UNTRUSTED_EXTENSIONS", " "), null).untrustedExtensions()).isEmpty();
+        assertThat(AdminSettings.defaults().untrustedExtensions()).isEmpty();
+    }
+
+    @Test
+    void untrustedExtensionsAreCommaSeparatedNames() {
+        assertThat(AdminSettings.load(Map.of("UNTRUSTED_EXTENSIONS", "postgres_fdw, dblink,pg-foo2,"), null).untrustedExtensions())
+                .containsExactly("dblink", "pg-foo2", "postgres_fdw");
+    }
+
+    @Test
+    void untrustedExtensionsAreReadFromDotEnvAndTheEnvironmentWins() throws Exception {
+        Path env = dir.resolve(".env");
+        Files.writeString(env, "UNTRUSTED_EXTENSIONS=\"dblink\"\n");
+        assertThat(AdminSettings.load(Map.of(), env).untrustedExtensions()).containsExactly("dblink");
+        assertThat(AdminSettings.load(Map.of("UNTRUSTED_EXTENSIONS", "postgres_fdw"), env).untrustedExtensions())
+                .containsExactly("postgres_fdw");
+    }
+
+    @Test
+    void aBadExtensionNameIsRefusedNamingTheVariable() {
+        for (String bad : new String[]{"dblink,Postgres_FDW", "dblink;drop", "\"dblink\"", "db link", "dblink,a.b"}) {
+            assertThatThrownBy(() -> AdminSettings.load(Map.of("UNTRUSTED_EXTENSIONS", bad), null)).as(bad)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith("UNTRUSTED_EXTENSIONS must be comma-separated extension names");
+        }
+        assertThatThrownBy(() -> AdminSettings.load(Map.of("UNTRUSTED_EXTENSIONS", "dblink,Postgres_FDW"), null))
+                .hasMessageEndingWith("got 'Postgres_FDW'");
+    }
+}
