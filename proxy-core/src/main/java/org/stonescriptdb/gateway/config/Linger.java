@@ -11,7 +11,7 @@ import java.time.Duration;
 public record Linger(Duration window, int maxTransactions) {
 
     public static Linger defaults() {
-        return new Linger(Duration.ofNanos(500_000), 16);
+        return new Linger(Duration.ofNanos(1_000_000), 16);
     }
 
     public static Linger off() {

@@ -7,16 +7,25 @@ import org.stonescriptdb.gateway.config.Linger;
  * transaction would otherwise hand its backend to another client, and every hand-over costs a session reset — about
  * as much server work as a small transaction itself. A client that comes straight back (a busy application, pgbench)
  * runs its next transaction on the same backend with no reset, up to {@code maxTransactions} in a row so that waiting
- * clients still get their turn. A client that did not come back within the window (one with think time between
- * transactions) is not kept waiting for again until it shows it comes back quickly: its backend would only sit idle.
+ * clients still get their turn. A client with think time between transactions is not waited for — its backend would
+ * only sit idle: each return within the window scores a point, each later one costs one (from -4 to 4), and the
+ * backend is kept only while the score is at least -1. A client that mostly comes back at once is kept for though it
+ * sometimes does not (on a busy machine a quick client is sometimes late), one that mostly does not is not, and one
+ * that changes is followed.
  * Used under its flow's lock.
  */
 final class BackendLinger {
 
     private final Linger config;
     private final long windowNanos;
+    private static final int MAX_SCORE = 4;
+    private static final int MIN_SCORE = -4;
+    /** Two late returns in a row (from a fresh start) and the client is no longer kept for. */
+    private static final int KEEP_FROM = -1;
+
     private int kept;
-    private boolean slowToReturn;
+    /** How well the client has come back within the window of late. */
+    private int score;
     /** When the client's last transaction ended, while its next one has not begun (else 0). */
     private long endedAt;
 
@@ -28,7 +37,7 @@ final class BackendLinger {
     /** At the end of a transaction: true if the client keeps its backend for up to the window. */
     boolean keep(long now) {
         endedAt = now;
-        if (!config.enabled() || slowToReturn || kept >= config.maxTransactions()) {
+        if (!config.enabled() || score < KEEP_FROM || kept >= config.maxTransactions()) {
             kept = 0;
             return false;
         }
@@ -38,14 +47,13 @@ final class BackendLinger {
 
     /** The window passed without the client's next message; the backend goes back to the pool. */
     void expired() {
-        slowToReturn = true;
         kept = 0;
     }
 
-    /** The client's next transaction begins: did it come back quickly enough to be worth keeping a backend for? */
+    /** The client's next transaction begins: did it come back within the window? */
     void nextTransaction(long now) {
         if (endedAt == 0) return;
-        slowToReturn = now - endedAt > windowNanos;
+        score = now - endedAt <= windowNanos ? Math.min(MAX_SCORE, score + 1) : Math.max(MIN_SCORE, score - 1);
         endedAt = 0;
     }
 }

@@ -847,18 +847,25 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     /** At a ReadyForQuery with nothing outstanding: give the backend back unless the client is pinned to it. */
     private void releaseIfDone() {
-        BackendConnection b = backend;
-        if (b == null || preparing || !expected.isEmpty() || !waiting.isEmpty() || unsynced || pinReason != null
-                || b.transactionStatus() != 'I' || closed) {
-            return;
-        }
-        if (lingering != null) return;
+        if (!releasable() || lingering != null) return;
         if (services.config().sessionReset() && linger.keep(System.nanoTime())) {
             client.flush();
             lingering = client.eventLoop().schedule(this::lingerOver, services.config().linger().window().toNanos(),
                     java.util.concurrent.TimeUnit.NANOSECONDS);
             return;
         }
+        giveBack();
+    }
+
+    /** Whether the backend is attached with nothing outstanding and nothing that ties the client to it. */
+    private boolean releasable() {
+        BackendConnection b = backend;
+        return b != null && !preparing && expected.isEmpty() && waiting.isEmpty() && !unsynced && pinReason == null
+                && b.transactionStatus() == 'I' && !closed;
+    }
+
+    private void giveBack() {
+        BackendConnection b = backend;
         backend = null;
         b.owner(null);
         client.flush();
@@ -870,7 +877,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         if (lingering == null) return;
         lingering = null;
         linger.expired();
-        releaseIfDone();
+        if (releasable()) giveBack();
     }
 
     /** The client's next message came while it kept its backend: that transaction runs there, with no hand-over. */

@@ -24,16 +24,36 @@ class BackendLingerTest {
     }
 
     @Test
-    void aClientThatDidNotComeBackIsNotWaitedForUntilItComesBackQuickly() {
+    void aClientThatMostlyDoesNotComeBackInTimeIsNotWaitedForAndOneThatDoesIsAgain() {
         BackendLinger l = new BackendLinger(new Linger(Duration.ofMillis(1), 16));
-        assertThat(l.keep(0)).isTrue();
+        long t = 1_000 * MS;
+        assertThat(l.keep(t)).isTrue();
         l.expired();
-        l.nextTransaction(50 * MS); // 50 ms of think time
-        assertThat(l.keep(60 * MS)).as("not waited for").isFalse();
-        l.nextTransaction(110 * MS);
-        assertThat(l.keep(120 * MS)).as("still slow").isFalse();
-        l.nextTransaction(120 * MS + MS / 2); // back within the window
-        assertThat(l.keep(130 * MS)).isTrue();
+        l.nextTransaction(t += 50 * MS); // 50 ms of think time
+        assertThat(l.keep(t += MS)).as("one late return").isTrue();
+        l.expired();
+        l.nextTransaction(t += 50 * MS);
+        assertThat(l.keep(t += MS)).as("two late returns: no longer waited for").isFalse();
+        l.nextTransaction(t += 50 * MS);
+        assertThat(l.keep(t += MS)).isFalse();
+        for (int i = 0; i < 2; i++) {
+            l.nextTransaction(t += MS / 2); // back within the window
+            assertThat(l.keep(t += MS)).as("after %d quick returns", i + 1).isEqualTo(i == 1);
+        }
+    }
+
+    @Test
+    void aClientThatMostlyComesBackAtOnceIsKeptForThoughItSometimesDoesNot() {
+        BackendLinger l = new BackendLinger(new Linger(Duration.ofMillis(1), 1_000));
+        long t = 1_000 * MS;
+        for (int i = 0; i < 20; i++) {
+            assertThat(l.keep(t += MS)).isTrue();
+            l.nextTransaction(t += MS / 2);
+        }
+        assertThat(l.keep(t += MS)).isTrue();
+        l.expired();
+        l.nextTransaction(t += 5 * MS); // one late return among many quick ones
+        assertThat(l.keep(t += MS)).as("still kept for").isTrue();
     }
 
     @Test
