@@ -54,6 +54,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ProtocolFuzzTest {
 
+    /** Descriptors the JVM may hold beyond its count before the fuzz (pool connections opened since, the JIT's files). */
+    private static final long DESCRIPTOR_MARGIN = 32;
+    /** Live heap it may have grown by (classes loaded, caches warmed); a leak per fuzz connection would be far more. */
+    private static final long HEAP_MARGIN = 64L << 20;
     private static final String DB = "fuzz_main";
     private static final int POOL = 3;
     private static final int WORKERS = 6;
@@ -88,6 +92,8 @@ class ProtocolFuzzTest {
     private static void fuzz(GatewayHarness gw, Canary canary, long seed, Duration duration, String run, LogCapture log) throws Exception {
         canary.awaitFirstRound();
         int threadsBefore = Thread.activeCount();
+        long descriptorsBefore = openDescriptors();
+        long heapBefore = liveHeap();
 
         List<String> violations = Collections.synchronizedList(new ArrayList<>());
         AtomicLong connections = new AtomicLong();
@@ -124,6 +130,10 @@ class ProtocolFuzzTest {
                 .isLessThanOrEqualTo(POOL);
         assertThat(awaitThreadsSettled(threadsBefore + THREAD_MARGIN)).as(run + ": threads (were " + threadsBefore + ")")
                 .isLessThanOrEqualTo(threadsBefore + THREAD_MARGIN);
+        assertThat(awaitDescriptorsSettled(descriptorsBefore + DESCRIPTOR_MARGIN)).as(run + ": open descriptors (were " + descriptorsBefore + ")")
+                .isLessThanOrEqualTo(descriptorsBefore + DESCRIPTOR_MARGIN);
+        assertThat(gw.proxy().openClientConnections()).as(run + ": client connections still counted open").isLessThanOrEqualTo(1);
+        assertThat(liveHeap()).as(run + ": live heap (was " + heapBefore + " bytes)").isLessThanOrEqualTo(heapBefore + HEAP_MARGIN);
         LogCapture.provokeLeakReports();
         assertThat(log.leaks()).as(run + ": ByteBufs never released").isEmpty();
         assertThat(log.stackTraces()).as(run + ": stack traces in the gateway's log; its last lines:\n"
@@ -379,6 +389,28 @@ class ProtocolFuzzTest {
         int n;
         while ((n = TestPostgres.backendSessions(DB)) > POOL && System.nanoTime() < deadline) Thread.sleep(100);
         return n;
+    }
+
+    /** Descriptors this JVM (the gateway, its backends, the test's own clients) has open; -1 where /proc is missing. */
+    private static long openDescriptors() {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.count();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static long awaitDescriptorsSettled(long limit) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long n;
+        while ((n = openDescriptors()) > limit && System.nanoTime() < deadline) Thread.sleep(100);
+        return n;
+    }
+
+    /** Heap in use after a full collection: what is still referenced. */
+    private static long liveHeap() {
+        System.gc();
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     private static int awaitThreadsSettled(int limit) throws InterruptedException {
