@@ -3,6 +3,7 @@ package org.stonescriptdb.gateway.schema.deploy;
 import org.stonescriptdb.gateway.schema.history.TrackedState;
 import org.stonescriptdb.gateway.schema.history.TrackingTables;
 import org.stonescriptdb.gateway.schema.plan.CompiledBundle;
+import org.stonescriptdb.gateway.schema.plan.MigrationPhase;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -13,8 +14,9 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Deploys a compiled bundle to one database in one transaction: extensions → types → migrations → tables →
- * functions → seeders, then the changelog. A transaction-scoped advisory lock serialises deploys to the same
+ * Deploys a compiled bundle to one database in one transaction: extensions → types → before-tables migrations →
+ * new tables and safe column changes → after-tables migrations → forced table changes → functions → seeders, then
+ * the changelog. A transaction-scoped advisory lock serialises deploys to the same
  * database; any failure or blocker rolls everything back. A dry run does the same and always rolls back.
  * Untrusted extensions the configuration allows are installed just before that transaction, by another login
  * ({@link UntrustedExtensionStep}).
@@ -97,9 +99,18 @@ public final class DatabaseDeployer {
         ExtensionStep.apply(s, bundle.extensions(), installedFirst);
         TypeStep types = new TypeStep(state);
         types.apply(s, bundle.types());
-        MigrationStep.apply(s, bundle.migrations(), state);
+        // Migrations run on both sides of the table diff (MigrationPhases): those that create what tables need or
+        // reshape a declared table (a rename) before it, those that fill or index declared tables after new tables
+        // and columns exist; data-loss table changes, when forced, come last so a migration can still copy first.
+        DeclaredRename renames = new DeclaredRename(bundle.tables());
+        MigrationStep.apply(s, bundle.migrations(MigrationPhase.BEFORE_TABLES), state, renames);
+        TableStep tables = TableStep.plan(s, bundle.tables(), state);
+        if (s.blockers.isEmpty()) {
+            tables.applySafe(s);
+            MigrationStep.apply(s, bundle.migrations(MigrationPhase.AFTER_TABLES), state, renames);
+            tables.applyRest(s);
+        }
         types.settleDeferred(s);
-        TableStep.apply(s, bundle.tables(), state);
         if (!s.blockers.isEmpty()) return DeployStatus.BLOCKED;
         FunctionStep.apply(s, bundle.functions(), state);
         SeederStep.apply(s, bundle.seeders(), bundle.tables(), state);

@@ -2,6 +2,7 @@ package org.stonescriptdb.gateway.schema.deploy;
 
 import org.stonescriptdb.gateway.schema.history.TrackedState;
 import org.stonescriptdb.gateway.schema.plan.MigrationSpec;
+import org.stonescriptdb.gateway.schema.plan.TableRename;
 import org.stonescriptdb.gateway.schema.sql.SqlStatement;
 import org.stonescriptdb.gateway.schema.sql.Token;
 import org.stonescriptdb.gateway.schema.sql.Tokens;
@@ -9,9 +10,14 @@ import org.stonescriptdb.gateway.schema.sql.Tokens;
 import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
-/** Runs each migration once, in natural file-name order; an edited applied migration is an error unless forced. */
+/**
+ * Runs each migration of one phase once, in natural file-name order; an edited applied migration is an error unless
+ * forced. A rename whose result tables/ already declares, on a database that never had the old name, is skipped
+ * ({@link DeclaredRename}).
+ */
 final class MigrationStep {
 
     private MigrationStep() {
@@ -32,7 +38,8 @@ final class MigrationStep {
         return names;
     }
 
-    static void apply(DeploySession s, List<MigrationSpec> migrations, TrackedState state) throws SQLException, StepFailure {
+    static void apply(DeploySession s, List<MigrationSpec> migrations, TrackedState state, DeclaredRename renames)
+            throws SQLException, StepFailure {
         for (MigrationSpec m : migrations) {
             String applied = state.migrations().get(m.name());
             if (m.checksum().equals(applied)) continue;
@@ -48,6 +55,12 @@ final class MigrationStep {
                 continue;
             }
             for (SqlStatement st : m.statements()) {
+                Optional<TableRename> rename = TableRename.parse(st.tokens());
+                if (rename.isPresent() && renames.alreadyDeclared(s, rename.get())) {
+                    s.record("migration", m.name(), "rename skipped (tables/ already declares " + rename.get().target()
+                            + ")", m.file(), null, m.checksum());
+                    continue;
+                }
                 s.execute(m.file(), st.text());
                 s.typesChangedByMigrations.addAll(typesNamed(st.tokens()));
             }

@@ -1,5 +1,6 @@
 package org.stonescriptdb.gateway.schema.deploy;
 
+import org.stonescriptdb.gateway.schema.bundle.BundleFile;
 import org.stonescriptdb.gateway.schema.diff.ChangeClass;
 import org.stonescriptdb.gateway.schema.diff.LiveCatalog;
 import org.stonescriptdb.gateway.schema.diff.PlannedChange;
@@ -14,24 +15,39 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.stonescriptdb.gateway.schema.bundle.BundleFile;
 
 /**
- * Brings tables to their declared shape. The whole diff is classified before anything runs: if any change
- * is data-loss or incompatible and {@code force} is off, nothing is executed and the deploy is blocked.
- * Otherwise new tables are created in foreign-key order, then existing tables altered, then tables the
- * gateway created earlier and the bundle dropped are dropped (children first).
+ * Brings tables to their declared shape, in two halves around the after-tables migrations. {@link #plan} diffs and
+ * classifies everything first: if any change is data-loss or incompatible and {@code force} is off, nothing is
+ * executed and the deploy is blocked. {@link #applySafe} then creates new tables in foreign-key order and makes the
+ * safe column changes (add, widen, drop NOT NULL), so migrations can fill and index them; {@link #applyRest} makes
+ * the forced data-loss and incompatible changes after those migrations — a migration can still copy a column
+ * before it is dropped — then drops tables the gateway created earlier and the bundle no longer has (children first).
  */
 final class TableStep {
 
-    private TableStep() {
+    private final List<TableSpec> tables;
+    private final TrackedState state;
+    private final LiveCatalog live;
+    private final List<TableSpec> toCreate = new ArrayList<>();
+    private final List<TableSpec> toTrack = new ArrayList<>();
+    private final List<PlannedChange> alters = new ArrayList<>();
+    private final List<String> dropped = new ArrayList<>();
+
+    private TableStep(List<TableSpec> tables, TrackedState state, LiveCatalog live) {
+        this.tables = tables;
+        this.state = state;
+        this.live = live;
     }
 
-    static void apply(DeploySession s, List<TableSpec> tables, TrackedState state) throws SQLException, StepFailure {
-        LiveCatalog live = LiveCatalog.read(s.connection);
-        List<TableSpec> toCreate = new ArrayList<>();
-        List<TableSpec> toTrack = new ArrayList<>();
-        List<PlannedChange> alters = new ArrayList<>();
+    /** Diffs and classifies; adds a blocker when a risky change is not forced. Executes nothing. */
+    static TableStep plan(DeploySession s, List<TableSpec> tables, TrackedState state) throws SQLException {
+        TableStep step = new TableStep(tables, state, LiveCatalog.read(s.connection));
+        step.diff(s);
+        return step;
+    }
+
+    private void diff(DeploySession s) {
         for (TableSpec t : tables) {
             if (!live.has(t.name())) {
                 toCreate.add(t);
@@ -43,7 +59,6 @@ final class TableStep {
         }
         Set<String> declared = new HashSet<>();
         tables.forEach(t -> declared.add(t.name()));
-        List<String> dropped = new ArrayList<>();
         for (String name : new TreeSet<>(state.tables().keySet())) {
             if (declared.contains(name)) continue;
             dropped.add(name);
@@ -56,20 +71,27 @@ final class TableStep {
             s.blockers.add(s.dataloss.size() + " data-loss and " + s.incompatible.size() + " incompatible table "
                     + "change(s) (see schema_validation); change them with a migration, or deploy with force=true "
                     + "to apply them");
-            return;
         }
+    }
+
+    /** New tables, then safe column changes. */
+    void applySafe(DeploySession s) throws StepFailure {
         for (TableSpec t : toCreate) {
             for (SqlStatement st : t.statements()) s.execute(t.file(), st.text());
             s.record("table", t.name(), "created", t.file(), state.tables().get(t.name()), t.checksum());
         }
+        for (PlannedChange c : alters) {
+            if (c.changeClass() == ChangeClass.SAFE && c.change().column() != null) alter(s, c);
+        }
+    }
+
+    /** Forced column changes, then table drops, then the tracking rows. */
+    void applyRest(DeploySession s) throws SQLException, StepFailure {
+        for (PlannedChange c : alters) {
+            if (c.changeClass() != ChangeClass.SAFE && c.change().column() != null) alter(s, c);
+        }
         // Drops of whole tables go last so an ALTER never refers to a table already gone.
         List<PlannedChange> tableDrops = alters.stream().filter(c -> c.change().column() == null).toList().reversed();
-        for (PlannedChange c : alters) {
-            if (c.change().column() == null) continue;
-            s.execute(fileOf(tables, c.change().table()), c.sql());
-            s.record("table", c.change().table() + "." + c.change().column(), c.change().change(),
-                    fileOf(tables, c.change().table()), null, null);
-        }
         for (PlannedChange c : tableDrops) {
             s.execute(null, c.sql());
             s.record("table", c.change().table(), "dropped", null, state.tables().get(c.change().table()), null);
@@ -87,8 +109,13 @@ final class TableStep {
         }
     }
 
-    private static BundleFile fileOf(List<TableSpec> tables, String name) {
-        return tables.stream().filter(t -> t.name().equals(name)).map(TableSpec::file).findFirst().orElse(null);
+    private void alter(DeploySession s, PlannedChange c) throws StepFailure {
+        BundleFile file = fileOf(c.change().table());
+        s.execute(file, c.sql());
+        s.record("table", c.change().table() + "." + c.change().column(), c.change().change(), file, null, null);
     }
 
+    private BundleFile fileOf(String name) {
+        return tables.stream().filter(t -> t.name().equals(name)).map(TableSpec::file).findFirst().orElse(null);
+    }
 }

@@ -43,6 +43,9 @@ public final class BundleCompiler {
                         SqlScript.split(f.sql())));
         List<TableSpec> tables = orderTables(unique(each(bundle, BundleKind.TABLES, TableParser::parse), TableSpec::name,
                 s -> s.file().path(), "table"));
+        Set<String> declaredTables = new HashSet<>();
+        tables.forEach(t -> declaredTables.add(t.name()));
+        migrations = MigrationPhases.assign(migrations, declaredTables);
         Map<String, String> columnTypes = new HashMap<>();
         for (TableSpec t : tables) t.columns().forEach(c -> columnTypes.put(t.name() + "." + c.name(), c.type()));
         List<FunctionSpec> functions = unique(eachMany(bundle, BundleKind.FUNCTIONS,

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * A bundle parsed and ordered, ready to deploy to any number of databases: types in dependency order,
- * migrations in natural file-name order, tables in foreign-key order, seeders in the order of their tables.
+ * migrations in natural file-name order (each with its phase), tables in foreign-key order, seeders in the order of their tables.
  */
 public record CompiledBundle(List<ExtensionSpec> extensions, List<TypeSpec> types, List<MigrationSpec> migrations,
                              List<TableSpec> tables, List<FunctionSpec> functions, List<SeederSpec> seeders) {
@@ -15,5 +15,10 @@ public record CompiledBundle(List<ExtensionSpec> extensions, List<TypeSpec> type
         tables = List.copyOf(tables);
         functions = List.copyOf(functions);
         seeders = List.copyOf(seeders);
+    }
+
+    /** The migrations of one phase, in natural file-name order. */
+    public List<MigrationSpec> migrations(MigrationPhase phase) {
+        return migrations.stream().filter(m -> m.phase() == phase).toList();
     }
 }
