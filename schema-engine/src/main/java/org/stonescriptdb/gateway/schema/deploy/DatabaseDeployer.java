@@ -87,14 +87,9 @@ public final class DatabaseDeployer {
         }
         try (Connection connection = opened) {
             connection.setAutoCommit(true);
-            DeployTimeouts timeouts = DeployTimeouts.apply(connection, options);
-            try {
-                return attemptOn(connection, database, options, deploymentId, started);
-            } finally {
-                timeouts.reset();
-            }
+            return attemptOn(connection, database, options, deploymentId, started);
         } catch (SQLException e) {
-            // Outside the transaction: the fast path's query or the timeouts (a lock timeout there is retried too).
+            // Outside the transaction: the fast path's query or setting the timeouts.
             return result(database, DeployStatus.FAILED, deploymentId, options, started, null,
                     new DeployFailure(null, null, e.getSQLState(), DeploySession.describe(e)));
         } catch (RuntimeException e) {
@@ -106,9 +101,21 @@ public final class DatabaseDeployer {
 
     private DatabaseResult attemptOn(Connection connection, String database, DeployOptions options, UUID deploymentId,
                                      long started) throws SQLException {
+        // The fast path stays one round trip, under the connection's own settings: it only reads, and its ACCESS
+        // SHARE locks wait only for an ACCESS EXCLUSIVE holder. Everything after it runs under the deploy's timeouts.
         if (unchangedCheck.isUnchanged(connection)) {
             return result(database, DeployStatus.UNCHANGED, deploymentId, options, started, null, null);
         }
+        DeployTimeouts timeouts = DeployTimeouts.apply(connection, options);
+        try {
+            return fullPath(connection, database, options, deploymentId, started);
+        } finally {
+            timeouts.reset();
+        }
+    }
+
+    private DatabaseResult fullPath(Connection connection, String database, DeployOptions options, UUID deploymentId,
+                                    long started) throws SQLException {
         Set<String> installedFirst;
         try {
             installedFirst = UntrustedExtensionStep.apply(connection, database, bundle.extensions(), untrusted, options);

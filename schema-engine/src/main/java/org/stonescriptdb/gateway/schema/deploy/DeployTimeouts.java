@@ -5,10 +5,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * {@code lock_timeout} and {@code statement_timeout} for every statement of one deploy attempt on its connection —
- * the fast-path query and the transaction alike — so a deploy queued behind an application's lock gives up (and
+ * {@code lock_timeout} and {@code statement_timeout} for the statements of one deploy attempt after the fast path —
+ * the untrusted-extension check and the whole transaction — so a deploy queued behind an application's lock gives up (and
  * is retried) instead of hanging, and a runaway migration ends. Set for the session, not the transaction, because
- * the fast path runs before the transaction starts; {@link #reset()} puts the server defaults back before the
+ * the untrusted-extension step runs before the transaction starts; {@link #reset()} puts the server defaults back before the
  * connection is closed, since a pool may hand it to an application next.
  */
 final class DeployTimeouts {
