@@ -1,10 +1,12 @@
 package org.stonescriptdb.gateway.app;
 
 import org.stonescriptdb.gateway.config.ConfigException;
+import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,10 +21,19 @@ import java.util.regex.Pattern;
  * @param maxUploadBytes      {@code MAX_UPLOAD_MB}: the largest bundle upload; bigger ones are answered 413
  * @param untrustedExtensions {@code UNTRUSTED_EXTENSIONS}: the untrusted extensions a deploy may have the gateway's
  *                            own login install when a bundle needs one its database lacks; no other ever is
+ * @param deployLockTimeout   {@code DEPLOY_LOCK_TIMEOUT_MS}: {@code lock_timeout} of each database's deploy; an attempt
+ *                            that cannot get its locks in time is rolled back and retried with backoff
+ * @param deployStatementTimeout {@code DEPLOY_STATEMENT_TIMEOUT_SECS}: {@code statement_timeout} of a deploy's statements
  */
-public record AdminSettings(long maxUploadBytes, Set<String> untrustedExtensions) {
+public record AdminSettings(long maxUploadBytes, Set<String> untrustedExtensions, Duration deployLockTimeout,
+                            Duration deployStatementTimeout) {
 
     public static final int DEFAULT_MAX_UPLOAD_MB = 50;
+    /** A few seconds: a deploy queued behind an application's lock blocks that table's queries while it waits. */
+    public static final int DEFAULT_DEPLOY_LOCK_TIMEOUT_MS = 3000;
+    public static final int DEFAULT_DEPLOY_STATEMENT_TIMEOUT_SECS = 300;
+    private static final int MAX_DEPLOY_LOCK_TIMEOUT_MS = 600_000;
+    private static final int MAX_DEPLOY_STATEMENT_TIMEOUT_SECS = 86_400;
     private static final int MAX_MB = 4096;
     /** What extension names look like in PostgreSQL's contrib and in the usual packages; also keeps SQL out of it. */
     private static final Pattern EXTENSION_NAME = Pattern.compile("[a-z0-9_-]+");
@@ -31,9 +42,20 @@ public record AdminSettings(long maxUploadBytes, Set<String> untrustedExtensions
         untrustedExtensions = Collections.unmodifiableSet(new TreeSet<>(untrustedExtensions));
     }
 
-    /** No untrusted extension allowed. */
+    /** Default deploy timeouts. */
+    public AdminSettings(long maxUploadBytes, Set<String> untrustedExtensions) {
+        this(maxUploadBytes, untrustedExtensions, Duration.ofMillis(DEFAULT_DEPLOY_LOCK_TIMEOUT_MS),
+                Duration.ofSeconds(DEFAULT_DEPLOY_STATEMENT_TIMEOUT_SECS));
+    }
+
+    /** No untrusted extension allowed, default deploy timeouts. */
     public AdminSettings(long maxUploadBytes) {
         this(maxUploadBytes, Set.of());
+    }
+
+    /** What every deploy of the HTTP side starts from; each endpoint adds its force and dry-run. */
+    public DeployOptions deployOptions() {
+        return DeployOptions.DEFAULT.withLockTimeout(deployLockTimeout).withStatementTimeout(deployStatementTimeout);
     }
 
     public static AdminSettings defaults() {
@@ -60,7 +82,23 @@ public record AdminSettings(long maxUploadBytes, Set<String> untrustedExtensions
             }
         }
         vars.putAll(environment);
-        return new AdminSettings(maxUploadBytes(vars.get("MAX_UPLOAD_MB")), untrustedExtensions(vars.get("UNTRUSTED_EXTENSIONS")));
+        return new AdminSettings(maxUploadBytes(vars.get("MAX_UPLOAD_MB")), untrustedExtensions(vars.get("UNTRUSTED_EXTENSIONS")),
+                Duration.ofMillis(wholeNumber(vars, "DEPLOY_LOCK_TIMEOUT_MS", DEFAULT_DEPLOY_LOCK_TIMEOUT_MS, MAX_DEPLOY_LOCK_TIMEOUT_MS)),
+                Duration.ofSeconds(wholeNumber(vars, "DEPLOY_STATEMENT_TIMEOUT_SECS", DEFAULT_DEPLOY_STATEMENT_TIMEOUT_SECS,
+                        MAX_DEPLOY_STATEMENT_TIMEOUT_SECS)));
+    }
+
+    /** 1..max; absent or blank is the default. Zero is refused: in PostgreSQL it would mean "wait forever". */
+    private static int wholeNumber(Map<String, String> vars, String name, int defaultValue, int max) {
+        String v = vars.get(name);
+        if (v == null || v.isBlank()) return defaultValue;
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n >= 1 && n <= max) return n;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new ConfigException(name + " must be a whole number from 1 to " + max + ", got '" + v.strip() + "'");
     }
 
     private static long maxUploadBytes(String v) {

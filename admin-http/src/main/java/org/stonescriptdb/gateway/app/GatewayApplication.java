@@ -105,7 +105,7 @@ public final class GatewayApplication implements AutoCloseable {
         SchemaEngine engine = new SchemaEngine(platformConnections(backend, roles), untrustedExtensions(administrator));
         var routes = AdminApi.routes(config.apiKeys(), new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats(), proxy::liveness),
                 databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), roles, proxy, connections, metrics, engine,
-                config.limits().httpMaxResultBytes());
+                config.limits().httpMaxResultBytes(), settings.deployOptions());
         try {
             http = AdminServer.start(config.gatewayHost(), config.gatewayPort(),
                     new AdminServer.Settings(config.allowedNetworks(), settings.maxUploadBytes(), config.limits(), metrics::error), routes);

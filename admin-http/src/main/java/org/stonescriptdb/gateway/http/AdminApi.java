@@ -7,6 +7,7 @@ import org.stonescriptdb.gateway.registry.DatabaseConnections;
 import org.stonescriptdb.gateway.registry.PlatformRegistry;
 import org.stonescriptdb.gateway.registry.PlatformRoles;
 import org.stonescriptdb.gateway.schema.SchemaEngine;
+import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +22,9 @@ public final class AdminApi {
     public static List<Endpoint.Route> routes(Map<String, String> apiKeys, HealthHandler health, BackendDatabases backend,
                                               PlatformRegistry registry, PlatformRoles roles, GatewayProxy proxy,
                                               DatabaseConnections connections, GatewayMetrics metrics, SchemaEngine engine,
-                                              long maxResultBytes) {
+                                              long maxResultBytes, DeployOptions deployOptions) {
         ApiKeys keys = new ApiKeys(apiKeys);
-        Deployments deployments = new Deployments(keys, backend, registry, roles, proxy, connections, metrics, engine);
+        Deployments deployments = new Deployments(keys, backend, registry, roles, proxy, connections, metrics, engine, deployOptions);
         List<Endpoint.Route> routes = new ArrayList<>();
         routes.add(new Endpoint.Route("GET", "/health", health));
         routes.add(new Endpoint.Route("GET", "/metrics",

@@ -51,7 +51,7 @@ public final class DeployEndpoints {
             boolean created = d.create(main, null);
             DatabaseResult result;
             try {
-                result = d.deploy(platform, bundle, main, DeployOptions.DEFAULT.withForce(force), "register", Deployments.DEFAULT_SCHEMA, null);
+                result = d.deploy(platform, bundle, main, d.options.withForce(force), "register", Deployments.DEFAULT_SCHEMA, null);
             } catch (Exception e) {
                 if (created) d.drop(main);
                 throw e;
@@ -91,7 +91,7 @@ public final class DeployEndpoints {
         }
         try (AutoCloseable lock = d.lock(platform)) {
             List<DatabaseName> targets = d.databasesOf(platform);
-            DeployOptions options = DeployOptions.DEFAULT.withForce(force).withDryRun(dryRun);
+            DeployOptions options = d.options.withForce(force).withDryRun(dryRun);
             FanOutResult result = d.deployAll(platform, bundle, targets, options, "migrate", Deployments.DEFAULT_SCHEMA, null);
             return answer(platform, Deployments.DEFAULT_SCHEMA, archive, bundle, result, dryRun);
         }
@@ -128,7 +128,7 @@ public final class DeployEndpoints {
         targets.sort((a, b) -> a.isMain() ? -1 : b.isMain() ? 1 : a.text().compareTo(b.text()));
         Bundle bundle = Deployments.bundle(schema.bundle());
         try (AutoCloseable lock = d.lock(platform)) {
-            DeployOptions options = DeployOptions.DEFAULT.withForce(force).withDryRun(dryRun);
+            DeployOptions options = d.options.withForce(force).withDryRun(dryRun);
             FanOutResult result = d.deployAll(platform, bundle, targets, options, "migrate", schemaName, schema.version());
             if (!dryRun) {
                 for (DatabaseResult r : result.databases()) {
@@ -244,7 +244,7 @@ public final class DeployEndpoints {
             DatabaseResult result = null;
             if (bundle != null) {
                 try {
-                    result = d.deploy(platform, bundle, db, DeployOptions.DEFAULT, "create", schemaName, schema.get().version());
+                    result = d.deploy(platform, bundle, db, d.options, "create", schemaName, schema.get().version());
                 } catch (Exception e) {
                     d.drop(db);
                     throw e;

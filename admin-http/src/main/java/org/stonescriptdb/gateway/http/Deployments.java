@@ -51,9 +51,11 @@ final class Deployments {
     private final PlatformRoles roles;
     final GatewayMetrics metrics;
     private final SchemaEngine engine;
+    /** Every deploy's starting point (DEPLOY_LOCK_TIMEOUT_MS, DEPLOY_STATEMENT_TIMEOUT_SECS); endpoints add force and dry run. */
+    final DeployOptions options;
 
     Deployments(ApiKeys keys, BackendDatabases backend, PlatformRegistry registry, PlatformRoles roles, GatewayProxy proxy, DatabaseConnections connections,
-                GatewayMetrics metrics, SchemaEngine engine) {
+                GatewayMetrics metrics, SchemaEngine engine, DeployOptions options) {
         this.keys = keys;
         this.backend = backend;
         this.registry = registry;
@@ -62,6 +64,7 @@ final class Deployments {
         this.roles = roles;
         this.metrics = metrics;
         this.engine = engine;
+        this.options = options;
     }
 
     /** Reads and compiles a bundle; 400 when it is refused, before any database is touched. */

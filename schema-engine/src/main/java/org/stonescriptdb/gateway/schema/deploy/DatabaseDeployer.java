@@ -8,10 +8,12 @@ import org.stonescriptdb.gateway.schema.plan.MigrationPhase;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Deploys a compiled bundle to one database in one transaction: extensions → types → before-tables migrations →
@@ -40,47 +42,107 @@ public final class DatabaseDeployer {
         this.untrusted = Objects.requireNonNull(untrusted, "untrusted");
     }
 
+    /**
+     * Attempts the deploy, again while an attempt fails for a lock it could not get within lock_timeout and
+     * {@link DeployOptions#lockRetry()} allows. Each attempt is a transaction of its own on a fresh connection
+     * (none is held during the pause), so a busy database waits alone and is never half-applied.
+     */
     public DatabaseResult deploy(ConnectionSource source, String database, DeployOptions options, UUID deploymentId) {
         long started = System.nanoTime();
-        try (Connection connection = source.open(database)) {
-            connection.setAutoCommit(true);
-            if (unchangedCheck.isUnchanged(connection)) {
-                return result(database, DeployStatus.UNCHANGED, deploymentId, options, started, null, null);
+        long lockWaitNanos = 0;
+        for (int attempt = 1; ; attempt++) {
+            long attemptStarted = System.nanoTime();
+            DatabaseResult r = attempt(source, database, options, deploymentId);
+            boolean lockConflict = r.failure() != null && LockRetry.LOCK_NOT_AVAILABLE.equals(r.failure().sqlState());
+            if (lockConflict) lockWaitNanos += System.nanoTime() - attemptStarted;
+            boolean again = options.lockRetry().retries(r.failure(), attempt);
+            if (again) {
+                Duration pause = options.lockRetry().backoffAfter(attempt, ThreadLocalRandom.current());
+                long pauseStarted = System.nanoTime();
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException e) {
+                    // Shutting down: report this attempt's failure rather than wait on.
+                    Thread.currentThread().interrupt();
+                    again = false;
+                }
+                lockWaitNanos += System.nanoTime() - pauseStarted;
             }
-            Set<String> installedFirst;
-            try {
-                installedFirst = UntrustedExtensionStep.apply(connection, database, bundle.extensions(), untrusted, options);
-            } catch (StepFailure f) {
-                return result(database, DeployStatus.FAILED, deploymentId, options, started, null, f.failure());
-            } catch (SQLException e) {
-                return result(database, DeployStatus.FAILED, deploymentId, options, started, null,
-                        new DeployFailure(null, null, e.getSQLState(), DeploySession.describe(e)));
+            if (!again) {
+                long lockWaitMillis = lockWaitNanos / 1_000_000;
+                return r.afterAttempts(attempt, lockWaitMillis, (System.nanoTime() - started) / 1_000_000,
+                        TimeoutAdvice.explain(r.failure(), attempt, lockWaitMillis, options));
             }
-            connection.setAutoCommit(false);
-            try {
-                DeploySession session = new DeploySession(connection, options, deploymentId);
-                DeployStatus status = run(session, installedFirst);
-                if (status == DeployStatus.APPLIED && !options.dryRun()) connection.commit();
-                else connection.rollback();
-                return result(database, status, deploymentId, options, started, session, null);
-            } catch (StepFailure f) {
-                rollbackQuietly(connection);
-                return result(database, DeployStatus.FAILED, deploymentId, options, started, null, f.failure());
-            } catch (SQLException e) {
-                rollbackQuietly(connection);
-                return result(database, DeployStatus.FAILED, deploymentId, options, started, null,
-                        new DeployFailure(null, null, e.getSQLState(), DeploySession.describe(e)));
-            } finally {
-                restoreAutoCommit(connection);
-            }
+        }
+    }
+
+    /** One attempt: the fast path, else one transaction; its result counts as a single attempt. */
+    private DatabaseResult attempt(ConnectionSource source, String database, DeployOptions options, UUID deploymentId) {
+        long started = System.nanoTime();
+        Connection opened;
+        try {
+            opened = source.open(database);
         } catch (SQLException e) {
             return result(database, DeployStatus.FAILED, deploymentId, options, started, null,
                     new DeployFailure(null, null, e.getSQLState(), "cannot connect to database " + database + ": "
                             + DeploySession.describe(e) + "; check that it exists and the gateway may connect"));
+        }
+        try (Connection connection = opened) {
+            connection.setAutoCommit(true);
+            return attemptOn(connection, database, options, deploymentId, started);
+        } catch (SQLException e) {
+            // Outside the transaction: the fast path's query or setting the timeouts.
+            return result(database, DeployStatus.FAILED, deploymentId, options, started, null,
+                    new DeployFailure(null, null, e.getSQLState(), DeploySession.describe(e)));
         } catch (RuntimeException e) {
             // A bug or an unexpected driver error must still produce a report for this database, not kill a fan-out.
             return result(database, DeployStatus.FAILED, deploymentId, options, started, null,
                     new DeployFailure(null, null, null, "internal error: " + e));
+        }
+    }
+
+    private DatabaseResult attemptOn(Connection connection, String database, DeployOptions options, UUID deploymentId,
+                                     long started) throws SQLException {
+        // The fast path stays one round trip, under the connection's own settings: it only reads, and its ACCESS
+        // SHARE locks wait only for an ACCESS EXCLUSIVE holder. Everything after it runs under the deploy's timeouts.
+        if (unchangedCheck.isUnchanged(connection)) {
+            return result(database, DeployStatus.UNCHANGED, deploymentId, options, started, null, null);
+        }
+        DeployTimeouts timeouts = DeployTimeouts.apply(connection, options);
+        try {
+            return fullPath(connection, database, options, deploymentId, started);
+        } finally {
+            timeouts.reset();
+        }
+    }
+
+    private DatabaseResult fullPath(Connection connection, String database, DeployOptions options, UUID deploymentId,
+                                    long started) throws SQLException {
+        Set<String> installedFirst;
+        try {
+            installedFirst = UntrustedExtensionStep.apply(connection, database, bundle.extensions(), untrusted, options);
+        } catch (StepFailure f) {
+            return result(database, DeployStatus.FAILED, deploymentId, options, started, null, f.failure());
+        } catch (SQLException e) {
+            return result(database, DeployStatus.FAILED, deploymentId, options, started, null,
+                    new DeployFailure(null, null, e.getSQLState(), DeploySession.describe(e)));
+        }
+        connection.setAutoCommit(false);
+        try {
+            DeploySession session = new DeploySession(connection, options, deploymentId);
+            DeployStatus status = run(session, installedFirst);
+            if (status == DeployStatus.APPLIED && !options.dryRun()) connection.commit();
+            else connection.rollback();
+            return result(database, status, deploymentId, options, started, session, null);
+        } catch (StepFailure f) {
+            rollbackQuietly(connection);
+            return result(database, DeployStatus.FAILED, deploymentId, options, started, null, f.failure());
+        } catch (SQLException e) {
+            rollbackQuietly(connection);
+            return result(database, DeployStatus.FAILED, deploymentId, options, started, null,
+                    new DeployFailure(null, null, e.getSQLState(), DeploySession.describe(e)));
+        } finally {
+            restoreAutoCommit(connection);
         }
     }
 
@@ -123,10 +185,10 @@ public final class DatabaseDeployer {
         long millis = (System.nanoTime() - started) / 1_000_000;
         if (session == null) {
             return new DatabaseResult(database, status, deploymentId.toString(), options.dryRun(), millis, 0, List.of(),
-                    SchemaValidation.EMPTY, List.of(), failure);
+                    SchemaValidation.EMPTY, List.of(), failure, 1, 0);
         }
         return new DatabaseResult(database, status, deploymentId.toString(), options.dryRun(), millis,
-                session.statementsExecuted, session.changes, session.validation(), session.blockers, failure);
+                session.statementsExecuted, session.changes, session.validation(), session.blockers, failure, 1, 0);
     }
 
     private static void rollbackQuietly(Connection c) {
