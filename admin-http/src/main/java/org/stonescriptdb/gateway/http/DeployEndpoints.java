@@ -7,6 +7,7 @@ import org.stonescriptdb.gateway.routing.DatabaseName;
 import org.stonescriptdb.gateway.schema.bundle.Bundle;
 import org.stonescriptdb.gateway.schema.deploy.DatabaseResult;
 import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
+import org.stonescriptdb.gateway.schema.deploy.DeployStatus;
 import org.stonescriptdb.gateway.schema.deploy.FanOutResult;
 
 import java.util.ArrayList;
@@ -49,20 +50,29 @@ public final class DeployEndpoints {
         DatabaseName main = DatabaseName.main(platform);
         try (AutoCloseable lock = d.lock(platform)) {
             boolean created = d.create(main, null);
-            DatabaseResult result;
+            // Main first (the canary), then every tenant: a new version must not leave the tenants quietly behind.
+            List<DatabaseName> targets = created ? List.of(main) : d.databasesOf(platform);
+            FanOutResult all;
             try {
-                result = d.deploy(platform, bundle, main, d.options.withForce(force), "register", Deployments.DEFAULT_SCHEMA, null);
+                all = d.deployAll(platform, bundle, targets, d.options.withForce(force), "register", Deployments.DEFAULT_SCHEMA, null);
             } catch (Exception e) {
                 if (created) d.drop(main);
                 throw e;
             }
+            DatabaseResult result = all.databases().getFirst();
             if (!Deployments.ok(result)) {
                 if (created) d.drop(main);
-                throw Deployments.rejected(platform, null, List.of(result), result);
+                throw Deployments.rejected(platform, null, List.of(result), all);
             }
+            List<DatabaseResult> tenants = all.databases().subList(1, all.databases().size());
             d.registry.registerPlatform(platform);
             StoredSchema stored = d.registry.storeSchema(platform, Deployments.DEFAULT_SCHEMA, archive, Deployments.checksum(bundle));
             d.registry.recordDatabase(main.text(), platform, null, Deployments.DEFAULT_SCHEMA, stored.version());
+            for (DatabaseResult t : tenants) {
+                if (!Deployments.ok(t)) continue;
+                DatabaseName db = DatabaseName.parse(t.database()).orElseThrow();
+                d.registry.recordDatabase(db.text(), platform, db.tenantId(), Deployments.DEFAULT_SCHEMA, stored.version());
+            }
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("status", "ready");
             body.put("platform", platform);
@@ -72,6 +82,12 @@ public final class DeployEndpoints {
             body.put("schema_version", stored.version());
             body.put("checksum", stored.checksum());
             body.put("deployment", result);
+            body.put("tenants", tenants.size());
+            body.put("tenants_changed", tenants.stream().filter(t -> t.status() == DeployStatus.APPLIED).map(DatabaseResult::database).toList());
+            // Tenants that did not take the bundle (blocked, failed, or skipped) stay on the schema they had: named here,
+            // with the whole report, so a caller can act (POST /migrate again once the cause is fixed).
+            body.put("behind", tenants.stream().filter(t -> !Deployments.ok(t)).map(DatabaseResult::database).toList());
+            body.put("fan_out", all);
             return Endpoint.Reply.json(200, body);
         }
     }

@@ -1,0 +1,103 @@
+package org.stonescriptdb.gateway.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.stonescriptdb.gateway.app.GatewayApplication;
+import org.stonescriptdb.gateway.config.BackendTarget;
+import org.stonescriptdb.gateway.config.ConfigLoader;
+import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.support.Bundles;
+import org.stonescriptdb.gateway.support.Http;
+import org.stonescriptdb.gateway.support.TestPostgres;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code /register} of a new bundle version carries it to every tenant, not only to main (#14: it used to leave the
+ * tenants quietly on the old version), and names the tenants that did not take it.
+ */
+class RegisterFanOutTest {
+
+    private static final String ADMIN_KEY = "admin-key-for-tests";
+    private static GatewayApplication app;
+    private static Http admin;
+    private static BackendTarget pg;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = TestPostgres.target();
+        GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "API_KEY_ADMIN", ADMIN_KEY), null)
+                .withBackend(pg);
+        app = GatewayApplication.start(config);
+        admin = new Http(app.httpPort(), ADMIN_KEY);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (app != null) app.stop(Duration.ZERO);
+    }
+
+    private static boolean hasEmail(String database) throws Exception {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(database), pg.user(), pg.password()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM information_schema.columns WHERE table_name = 'patients' AND column_name = 'email'")) {
+            rs.next();
+            return rs.getInt(1) == 1;
+        }
+    }
+
+    private static void superuser(String database, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(database), pg.user(), pg.password()); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    @Test
+    void aNewVersionReachesEveryTenantAndTheOnesThatCouldNotTakeItAreNamed() throws Exception {
+        assertThat(admin.postMultipart("/register", Map.of("platform", "regfan", "schema", Bundles.tarGz(Bundles.clinicV1()))).status()).isEqualTo(200);
+        for (String tenant : List.of("t1", "t2", "t3")) {
+            Http.Response created = admin.postJson("/admin/create-tenant", Map.of("platform", "regfan", "tenant_id", tenant));
+            assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        }
+        // t3 cannot be reached by the platform's role (a DBA took its CONNECT away): it cannot take the new version.
+        superuser("postgres", "REVOKE CONNECT ON DATABASE regfan_t3 FROM ssdb_regfan");
+        try {
+            Http.Response registered = admin.postMultipart("/register", Map.of("platform", "regfan", "schema", Bundles.tarGz(Bundles.clinicV2())));
+            assertThat(registered.status()).as(registered.toString()).isEqualTo(200);
+            JsonNode r = registered.json();
+            assertThat(r.get("status").asText()).isEqualTo("ready");
+            assertThat(r.at("/deployment/status").asText()).isEqualTo("applied");
+            assertThat(r.get("tenants").asInt()).isEqualTo(3);
+            assertThat(texts(r.get("tenants_changed"))).containsExactly("regfan_t1", "regfan_t2");
+            assertThat(texts(r.get("behind"))).containsExactly("regfan_t3");
+            assertThat(r.at("/fan_out/databases")).hasSize(4);
+            assertThat(hasEmail("regfan_main")).isTrue();
+            assertThat(hasEmail("regfan_t1")).isTrue();
+            assertThat(hasEmail("regfan_t2")).isTrue();
+            assertThat(hasEmail("regfan_t3")).as("the tenant named behind").isFalse();
+        } finally {
+            superuser("postgres", "GRANT CONNECT ON DATABASE regfan_t3 TO ssdb_regfan");
+        }
+        // Registered again once the cause is gone: t3 catches up, nobody is behind.
+        JsonNode again = admin.postMultipart("/register", Map.of("platform", "regfan", "schema", Bundles.tarGz(Bundles.clinicV2()))).json();
+        assertThat(texts(again.get("tenants_changed"))).containsExactly("regfan_t3");
+        assertThat(again.get("behind")).isEmpty();
+        assertThat(hasEmail("regfan_t3")).isTrue();
+    }
+}
