@@ -62,7 +62,7 @@ public final class DeployEndpoints {
             DatabaseResult result = all.databases().getFirst();
             if (!Deployments.ok(result)) {
                 if (created) d.drop(main);
-                throw Deployments.rejected(platform, null, List.of(result), all);
+                throw Deployments.rejected(platform, null, List.of(result), result);
             }
             List<DatabaseResult> tenants = all.databases().subList(1, all.databases().size());
             d.registry.registerPlatform(platform);
