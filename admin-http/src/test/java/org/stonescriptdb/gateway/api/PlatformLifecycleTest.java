@@ -179,7 +179,8 @@ class PlatformLifecycleTest {
         assertThat(metrics.keySet()).anyMatch(k -> k.startsWith("db_gateway_deployment_duration_seconds_count{kind=\"migrate\""));
         assertThat(metrics).containsKeys("db_gateway_active_pools", "db_gateway_total_connections", "db_gateway_clients_waiting",
                 "db_gateway_client_connections", "db_gateway_transactions_total", "db_gateway_pinned_sessions_total",
-                "db_gateway_client_wait_seconds_count", "db_gateway_client_wait_seconds_sum");
+                "db_gateway_client_wait_seconds_count", "db_gateway_client_wait_seconds_sum",
+                "db_gateway_session_resets_total{form=\"discard_all\"}", "db_gateway_session_resets_total{form=\"statements\"}");
 
         // Drop a tenant: needs the confirmation; then it is gone from the backend, the registry and the router.
         Http.Response unconfirmed = admin.delete("/admin/tenant/clinicapp/clinic_003");

@@ -180,7 +180,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                 }
                 skippingUntilSync = false;
             }
-            if (FrontendMessageFormat.problem(type, message) == null && answeredWithoutBackend(type, message)) return;
+            if (answeredWithoutBackend(type, message)) return;
             linger.nextTransaction(System.nanoTime());
         }
         if (backend == null || preparing || !waiting.isEmpty()) {
@@ -240,11 +240,13 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
      * that its own other connections hold — a deadlock when all backends are in transactions.
      */
     private boolean answeredWithoutBackend(byte type, ByteBuf message) {
-        // Only well-formed messages come here: a malformed one goes to a backend, which refuses it (see process).
+        // Only what may be answered here is checked here (a Query or an unnamed Parse, the first message of most
+        // transactions, is checked once, in process); a malformed one goes to a backend, which refuses it.
+        if (!mayAnswerWithoutBackend(type, message) || FrontendMessageFormat.problem(type, message) != null) return false;
         switch (type) {
             case MessageType.PARSE -> {
                 FrontendMessages.Parse parse = FrontendMessages.parse(message);
-                if (parse.name().isEmpty() || statements.contains(parse.name())) return false;
+                if (statements.contains(parse.name())) return false;
                 StatementDef def = services.statements().lookup(parse.tail());
                 if (def == null || !def.acceptedIn(session.database()) || statements.refusal(parse.tail()) != null
                         || !(classify(parse.query()) instanceof SessionStateEffect.None)) {
@@ -266,6 +268,14 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         }
         message.release();
         return true;
+    }
+
+    private static boolean mayAnswerWithoutBackend(byte type, ByteBuf message) {
+        return switch (type) {
+            case MessageType.PARSE -> message.readableBytes() > 5 && message.getByte(message.readerIndex() + 5) != 0; // named
+            case MessageType.CLOSE, MessageType.SYNC, MessageType.FLUSH -> true;
+            default -> false;
+        };
     }
 
     /** Handles one whole client message with a ready backend attached. */
