@@ -944,6 +944,15 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             message.release();
             return;
         }
+        if (lingering != null && type == MessageType.ERROR_RESPONSE) {
+            // The backend failed (was terminated, say) while the client kept it between transactions: as for an idle
+            // backend in the pool, it is dropped without a word, and the client's next transaction gets another.
+            message.release();
+            cancelLinger();
+            backend = null;
+            services.pools().discard(connection);
+            return;
+        }
         Expected first = expected.peekFirst();
         if (first != null && first.kind == Kind.RESTORE) {
             restoreReply(first, type, message);
@@ -1134,6 +1143,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     public synchronized void onBackendClosed(BackendConnection connection) {
         if (backend != connection) return;
         backend = null;
+        if (cancelLinger()) return; // kept between transactions, so idle: nothing of the client's was lost with it
         Expected e;
         while ((e = pop()) != null) e.discard();
         // The backend's FATAL (if it sent one) has reached the client; its session cannot go on without the backend's state.

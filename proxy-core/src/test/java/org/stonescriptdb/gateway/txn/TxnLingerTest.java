@@ -107,4 +107,19 @@ class TxnLingerTest {
             assertThat(gw.proxy().stats().idleConnections()).as("the backend back in the pool before the window passed").isEqualTo(1);
         }
     }
+
+    @Test
+    void aBackendTerminatedWhileItsClientKeepsItIsReplacedWithoutAWord() throws Exception {
+        // A window long enough for the backend to die inside it.
+        try (GatewayHarness gw = oneBackend(new Linger(Duration.ofSeconds(30), 16)); Connection c = gw.connect(DB)) {
+            for (int i = 0; i < 3; i++) {
+                int old = Txn.pid(c);
+                Txn.direct(TestPostgres.MAINTENANCE_DATABASE, "select pg_terminate_backend(?, 5000)", old);
+                assertThat(Txn.eventually(Duration.ofSeconds(5), () -> gw.proxy().stats().totalConnections() == 0))
+                        .as("the dead backend dropped while kept").isTrue();
+                assertThat(one(c, "select 'round " + i + "'")).isEqualTo("round " + i);
+                assertThat(Txn.pid(c)).isNotEqualTo(old);
+            }
+        }
+    }
 }
