@@ -16,16 +16,21 @@ import java.time.Duration;
  *                           running longer fails the database with 57014; not retried)
  * @param lockRetry          how often and after which pauses a database whose attempt could not get a lock is
  *                           tried again; other databases of a fan-out do not wait for it
+ * @param newDatabase        the database was just created from a schema its platform's main database already took:
+ *                           a migration statement that fails there because it was written for an older shape of the
+ *                           schema is skipped and reported, not fatal ({@link MigrationHistory}); the migration is
+ *                           recorded as applied, so the tenant starts at the current schema
  */
 public record DeployOptions(boolean force, boolean dryRun, int parallelism, boolean stopOnFirstFailure,
-                           Duration lockTimeout, Duration statementTimeout, LockRetry lockRetry) {
+                           Duration lockTimeout, Duration statementTimeout, LockRetry lockRetry,
+                           boolean newDatabase) {
 
     /**
      * A lock timeout of a few seconds: a deploy queued behind a long transaction itself blocks every later query of
      * that table, so it gives way quickly and comes back (lockRetry) rather than stall the application.
      */
     public static final DeployOptions DEFAULT = new DeployOptions(false, false, 4, false, Duration.ofSeconds(3),
-            Duration.ofMinutes(5), LockRetry.DEFAULT);
+            Duration.ofMinutes(5), LockRetry.DEFAULT, false);
 
     public DeployOptions {
         if (parallelism < 1) {
@@ -41,30 +46,34 @@ public record DeployOptions(boolean force, boolean dryRun, int parallelism, bool
     }
 
     public DeployOptions withForce(boolean value) {
-        return new DeployOptions(value, dryRun, parallelism, stopOnFirstFailure, lockTimeout, statementTimeout, lockRetry);
+        return new DeployOptions(value, dryRun, parallelism, stopOnFirstFailure, lockTimeout, statementTimeout, lockRetry, newDatabase);
     }
 
     public DeployOptions withDryRun(boolean value) {
-        return new DeployOptions(force, value, parallelism, stopOnFirstFailure, lockTimeout, statementTimeout, lockRetry);
+        return new DeployOptions(force, value, parallelism, stopOnFirstFailure, lockTimeout, statementTimeout, lockRetry, newDatabase);
     }
 
     public DeployOptions withParallelism(int value) {
-        return new DeployOptions(force, dryRun, value, stopOnFirstFailure, lockTimeout, statementTimeout, lockRetry);
+        return new DeployOptions(force, dryRun, value, stopOnFirstFailure, lockTimeout, statementTimeout, lockRetry, newDatabase);
     }
 
     public DeployOptions withStopOnFirstFailure(boolean value) {
-        return new DeployOptions(force, dryRun, parallelism, value, lockTimeout, statementTimeout, lockRetry);
+        return new DeployOptions(force, dryRun, parallelism, value, lockTimeout, statementTimeout, lockRetry, newDatabase);
     }
 
     public DeployOptions withLockTimeout(Duration value) {
-        return new DeployOptions(force, dryRun, parallelism, stopOnFirstFailure, value, statementTimeout, lockRetry);
+        return new DeployOptions(force, dryRun, parallelism, stopOnFirstFailure, value, statementTimeout, lockRetry, newDatabase);
     }
 
     public DeployOptions withStatementTimeout(Duration value) {
-        return new DeployOptions(force, dryRun, parallelism, stopOnFirstFailure, lockTimeout, value, lockRetry);
+        return new DeployOptions(force, dryRun, parallelism, stopOnFirstFailure, lockTimeout, value, lockRetry, newDatabase);
     }
 
     public DeployOptions withLockRetry(LockRetry value) {
-        return new DeployOptions(force, dryRun, parallelism, stopOnFirstFailure, lockTimeout, statementTimeout, value);
+        return new DeployOptions(force, dryRun, parallelism, stopOnFirstFailure, lockTimeout, statementTimeout, value, newDatabase);
+    }
+
+    public DeployOptions withNewDatabase(boolean value) {
+        return new DeployOptions(force, dryRun, parallelism, stopOnFirstFailure, lockTimeout, statementTimeout, lockRetry, value);
     }
 }

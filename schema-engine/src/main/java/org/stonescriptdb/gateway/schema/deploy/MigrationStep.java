@@ -15,7 +15,7 @@ import java.util.Set;
 
 /**
  * Runs each migration of one phase once, in natural file-name order; an edited applied migration is an error unless
- * forced. A rename whose result tables/ already declares, on a database that never had the old name, is skipped
+ * forced. On a new database a statement written for an older shape is skipped ({@link MigrationHistory}). A rename whose result tables/ already declares, on a database that never had the old name, is skipped
  * ({@link DeclaredRename}).
  */
 final class MigrationStep {
@@ -38,6 +38,12 @@ final class MigrationStep {
         return names;
     }
 
+    /** The statement's first line, shortened, to name it in a report. */
+    private static String head(String sql) {
+        String line = sql.strip().lines().findFirst().orElse("");
+        return line.length() <= 80 ? line : line.substring(0, 77) + "...";
+    }
+
     static void apply(DeploySession s, List<MigrationSpec> migrations, TrackedState state, DeclaredRename renames)
             throws SQLException, StepFailure {
         for (MigrationSpec m : migrations) {
@@ -54,6 +60,7 @@ final class MigrationStep {
                 s.record("migration", m.name(), "checksum accepted (force)", m.file(), applied, m.checksum());
                 continue;
             }
+            int notNeeded = 0;
             for (SqlStatement st : m.statements()) {
                 Optional<TableRename> rename = TableRename.parse(st.tokens());
                 if (rename.isPresent() && renames.alreadyDeclared(s, rename.get())) {
@@ -61,11 +68,21 @@ final class MigrationStep {
                             + ")", m.file(), null, m.checksum());
                     continue;
                 }
-                s.execute(m.file(), st.text());
+                if (s.options.newDatabase()) {
+                    Optional<SQLException> skipped = MigrationHistory.execute(s, m.file(), st.text());
+                    if (skipped.isPresent()) {
+                        notNeeded++;
+                        s.record("migration", m.name(), "not needed on a new database: " + head(st.text()) + " failed with "
+                                + skipped.get().getSQLState() + " " + DeploySession.describe(skipped.get()), m.file(), null, m.checksum());
+                        continue;
+                    }
+                } else {
+                    s.execute(m.file(), st.text());
+                }
                 s.typesChangedByMigrations.addAll(typesNamed(st.tokens()));
             }
             s.tracking.migration(m.name(), m.checksum());
-            s.record("migration", m.name(), "applied", m.file(), null, m.checksum());
+            if (notNeeded < m.statements().size()) s.record("migration", m.name(), "applied", m.file(), null, m.checksum());
         }
     }
 }
