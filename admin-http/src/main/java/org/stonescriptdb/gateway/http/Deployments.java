@@ -80,24 +80,9 @@ final class Deployments {
         }
     }
 
-    /**
-     * SHA-256 over the bundle's files (path and text, in path order): the same schema exported twice — a new
-     * tar.gz with new timestamps — has the same checksum, so it is not stored as a new version.
-     */
+    /** The bundle's checksum ({@link Bundle#checksum()}): the same schema exported twice is not stored twice. */
     static String checksum(Bundle bundle) {
-        try {
-            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
-            bundle.files().stream().sorted(java.util.Comparator.comparing(org.stonescriptdb.gateway.schema.bundle.BundleFile::path))
-                    .forEach(f -> {
-                        digest.update(f.path().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                        digest.update((byte) 0);
-                        digest.update(f.sql().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                        digest.update((byte) 0);
-                    });
-            return java.util.HexFormat.of().formatHex(digest.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return bundle.checksum();
     }
 
     /** Holds the platform's lock for a deploy or tenant change; 409 while another holds it. */

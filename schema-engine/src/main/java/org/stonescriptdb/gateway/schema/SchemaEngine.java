@@ -9,9 +9,12 @@ import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
 import org.stonescriptdb.gateway.schema.deploy.FanOutDeployer;
 import org.stonescriptdb.gateway.schema.deploy.FanOutResult;
 import org.stonescriptdb.gateway.schema.deploy.UntrustedExtensions;
+import org.stonescriptdb.gateway.schema.history.DatabaseInspection;
 import org.stonescriptdb.gateway.schema.plan.BundleCompiler;
 import org.stonescriptdb.gateway.schema.plan.CompiledBundle;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -65,6 +68,18 @@ public final class SchemaEngine {
         CompiledBundle compiled = BundleCompiler.compile(bundle);
         return new FanOutDeployer(new DatabaseDeployer(compiled, untrusted))
                 .deployAll(connections, mainDatabase, List.copyOf(tenantDatabases), options, UUID.randomUUID());
+    }
+
+    /**
+     * Which bundle {@code database} carries and whether its schema drifted since (read only).
+     *
+     * @throws SQLException when the database cannot be reached or read
+     */
+    public DatabaseInspection inspect(String database) throws SQLException {
+        try (Connection c = connections.open(database)) {
+            c.setReadOnly(true);
+            return DatabaseInspection.of(c);
+        }
     }
 
     /** Checks a bundle without touching a database: parses every file, orders tables and types. */

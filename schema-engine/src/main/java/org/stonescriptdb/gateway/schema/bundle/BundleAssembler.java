@@ -23,6 +23,9 @@ final class BundleAssembler {
 
     /** The optional top-level folder an exported bundle is wrapped in. */
     static final String ROOT_FOLDER = "postgresql";
+    /** The optional top-level file holding the bundle's version label. */
+    static final String VERSION_FILE = "VERSION";
+    static final int MAX_LABEL_LENGTH = 100;
 
     private final BundleLimits limits;
     private final String source;
@@ -30,6 +33,7 @@ final class BundleAssembler {
     private final Set<String> seen = new HashSet<>();
     private int entries;
     private long bytes;
+    private String label;
 
     BundleAssembler(BundleLimits limits, String source) {
         this.limits = limits;
@@ -61,10 +65,14 @@ final class BundleAssembler {
         List<String> segments = segments(rawPath);
         if (segments.isEmpty()) throw refuse(rawPath, "has no file name");
         String fileName = segments.getLast();
+        if (segments.size() == 1 && fileName.equals(VERSION_FILE)) {
+            label = label(rawPath, decodeUtf8(rawPath, readBounded(rawPath, content)));
+            return;
+        }
         BundleKind kind = segments.size() >= 2 ? BundleKind.ofFolder(segments.getFirst()).orElse(null) : null;
         if (kind == null) {
             throw refuse(rawPath, "is outside the known folders " + knownFolders()
-                    + " (optionally inside " + ROOT_FOLDER + "/); move it into one of them or remove it");
+                    + " (optionally inside " + ROOT_FOLDER + "/) and is not the " + VERSION_FILE + " file; move it into one of them or remove it");
         }
         byte[] data = readBounded(rawPath, content);
         // Editors and macOS tar leave hidden files (.gitkeep, ._name AppleDouble); they are never SQL.
@@ -81,7 +89,18 @@ final class BundleAssembler {
     }
 
     Bundle build() {
-        return new Bundle(files);
+        return new Bundle(files, label);
+    }
+
+    /** One line of printable text, trimmed: what a release pipeline writes (v2.3.0, a commit id). */
+    private String label(String rawPath, String text) {
+        if (label != null) throw refuse(rawPath, "appears twice in the archive; keep one copy");
+        String line = text.strip();
+        if (line.isEmpty()) throw refuse(rawPath, "is empty; write the version label (e.g. v2.3.0) in it or remove it");
+        if (line.length() > MAX_LABEL_LENGTH || line.codePoints().anyMatch(c -> Character.isISOControl(c))) {
+            throw refuse(rawPath, "must be one line of at most " + MAX_LABEL_LENGTH + " printable characters (a version label such as v2.3.0)");
+        }
+        return line;
     }
 
     private List<String> segments(String rawPath) {

@@ -1,5 +1,7 @@
 package org.stonescriptdb.gateway.schema.deploy;
 
+import org.stonescriptdb.gateway.schema.history.CarriedBundle;
+import org.stonescriptdb.gateway.schema.history.SchemaShape;
 import org.stonescriptdb.gateway.schema.history.TrackedState;
 import org.stonescriptdb.gateway.schema.history.TrackingTables;
 import org.stonescriptdb.gateway.schema.plan.CompiledBundle;
@@ -11,6 +13,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -18,7 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Deploys a compiled bundle to one database in one transaction: extensions → types → before-tables migrations →
  * new tables and safe column changes → after-tables migrations → forced table changes → functions → seeders, then
- * the changelog. A transaction-scoped advisory lock serialises deploys to the same
+ * the changelog and which bundle the database now carries (with its schema's shape, to see drift later). A transaction-scoped advisory lock serialises deploys to the same
  * database; any failure or blocker rolls everything back. A dry run does the same and always rolls back.
  * Untrusted extensions the configuration allows are installed just before that transaction, by another login
  * ({@link UntrustedExtensionStep}).
@@ -131,7 +134,8 @@ public final class DatabaseDeployer {
         try {
             DeploySession session = new DeploySession(connection, options, deploymentId);
             DeployStatus status = run(session, installedFirst);
-            if (status == DeployStatus.APPLIED && !options.dryRun()) connection.commit();
+            // An unchanged database may still have recorded which bundle it carries.
+            if (status != DeployStatus.BLOCKED && !options.dryRun()) connection.commit();
             else connection.rollback();
             return result(database, status, deploymentId, options, started, session, null);
         } catch (StepFailure f) {
@@ -177,7 +181,20 @@ public final class DatabaseDeployer {
         FunctionStep.apply(s, bundle.functions(), state);
         SeederStep.apply(s, bundle.seeders(), bundle.tables(), state);
         s.tracking.changelog(s.changelog);
+        recordCarriedBundle(s);
         return s.changes.isEmpty() ? DeployStatus.UNCHANGED : DeployStatus.APPLIED;
+    }
+
+    /**
+     * Records the bundle this database now carries, with its schema's shape, when anything changed or the database
+     * carried another bundle (or none on record): a later look finds its version, and drift against that shape.
+     */
+    private void recordCarriedBundle(DeploySession s) throws SQLException {
+        Optional<CarriedBundle> carried = CarriedBundle.read(s.connection);
+        boolean sameBundle = carried.isPresent() && carried.get().checksum().equals(bundle.checksum())
+                && Objects.equals(carried.get().label(), bundle.label());
+        if (sameBundle && s.changes.isEmpty()) return;
+        s.tracking.bundle(bundle.checksum(), bundle.label(), SchemaShape.text(SchemaShape.read(s.connection)));
     }
 
     private static DatabaseResult result(String database, DeployStatus status, UUID deploymentId, DeployOptions options,

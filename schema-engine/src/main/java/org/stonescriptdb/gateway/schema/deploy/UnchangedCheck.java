@@ -22,7 +22,7 @@ import static org.stonescriptdb.gateway.schema.sql.Identifiers.literal;
 
 /**
  * The fast path of a re-deploy: one query returns every tracked checksum, the installed extensions, whether
- * tracked tables and routines still exist, and which seeded rows are missing. If all of it matches the
+ * tracked tables and routines still exist, which seeded rows are missing and which bundle the database carries. If all of it matches the
  * bundle, the database is unchanged and no transaction, lock or DDL is needed. Any doubt — including the
  * query failing because the tracking tables do not exist yet — sends the deploy down the full path.
  *
@@ -46,6 +46,7 @@ final class UnchangedCheck {
             expected.put("x:" + s.name(), "");
         }
         for (ExtensionSpec e : bundle.extensions()) expected.put("e:" + e.name(), "installed");
+        expected.put("b:carried", bundle.checksum() + "|" + (bundle.label() == null ? "" : bundle.label()));
         this.query = buildQuery();
     }
 
@@ -58,7 +59,9 @@ final class UnchangedCheck {
                 .append(" UNION ALL SELECT 'f', signature, checksum || CASE WHEN to_regprocedure(signature) IS NULL THEN ':gone' ELSE '' END FROM ")
                 .append(TrackingTables.FUNCTIONS)
                 .append(" UNION ALL SELECT 's', name, checksum FROM ").append(TrackingTables.SEEDERS)
-                .append(" UNION ALL SELECT 'e', extname, 'installed' FROM pg_extension");
+                .append(" UNION ALL SELECT 'e', extname, 'installed' FROM pg_extension")
+                .append(" UNION ALL (SELECT 'b', 'carried', checksum || '|' || coalesce(label, '') FROM ")
+                .append(TrackingTables.BUNDLE).append(" ORDER BY id DESC LIMIT 1)");
         for (SeederSpec s : bundle.seeders()) {
             q.append(" UNION ALL SELECT 'x', ").append(literal(s.name())).append(", ")
                     .append(SeedCheck.missingRowsExpression(s, bundle.tables()));

@@ -74,6 +74,18 @@ public final class Tracking {
         delete("DELETE FROM " + TrackingTables.FUNCTIONS + " WHERE signature = ?", signature);
     }
 
+    /** Records which bundle the database now carries and its schema's shape at this moment (to see drift later). */
+    public void bundle(String checksum, String label, String shape) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("INSERT INTO " + TrackingTables.BUNDLE
+                + " (checksum, label, deployment_id, shape) VALUES (?, ?, ?, ?)")) {
+            ps.setString(1, checksum);
+            ps.setString(2, label);
+            ps.setObject(3, deploymentId);
+            ps.setString(4, shape);
+            ps.executeUpdate();
+        }
+    }
+
     /** One batch for the whole deploy's changelog, so auditing costs one round trip. */
     public void changelog(List<ChangelogEntry> entries) throws SQLException {
         if (entries.isEmpty()) return;

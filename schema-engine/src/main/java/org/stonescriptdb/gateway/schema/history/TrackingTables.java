@@ -17,6 +17,7 @@ public final class TrackingTables {
     public static final String FUNCTIONS = PREFIX + "functions";
     public static final String SEEDERS = PREFIX + "seeders";
     public static final String CHANGELOG = PREFIX + "changelog";
+    public static final String BUNDLE = PREFIX + "bundle";
 
     private static final String DDL = """
             CREATE TABLE IF NOT EXISTS %1$smigrations (
@@ -39,6 +40,9 @@ public final class TrackingTables {
                 id bigserial PRIMARY KEY, deployment_id uuid NOT NULL, kind text NOT NULL, object text NOT NULL,
                 action text NOT NULL, old_checksum text, new_checksum text,
                 changed_at timestamptz NOT NULL DEFAULT now());
+            CREATE TABLE IF NOT EXISTS %1$sbundle (
+                id bigserial PRIMARY KEY, checksum text NOT NULL, label text, deployment_id uuid NOT NULL,
+                shape text NOT NULL, deployed_at timestamptz NOT NULL DEFAULT now());
             """.formatted(PREFIX);
 
     private TrackingTables() {
@@ -47,8 +51,9 @@ public final class TrackingTables {
     /** Creates whichever tracking tables are missing; callers hold the deploy lock, so two deploys cannot race here. */
     public static void ensure(Connection connection) throws SQLException {
         try (Statement st = connection.createStatement()) {
-            // IF NOT EXISTS would still emit a NOTICE per table on every deploy; check once instead.
-            try (var rs = st.executeQuery("SELECT to_regclass('" + CHANGELOG + "') IS NOT NULL")) {
+            // IF NOT EXISTS would still emit a NOTICE per table on every deploy; check once instead. The bundle
+            // table is the newest: a database deployed before it existed gets it on its next full deploy.
+            try (var rs = st.executeQuery("SELECT to_regclass('" + BUNDLE + "') IS NOT NULL")) {
                 rs.next();
                 if (rs.getBoolean(1)) return;
             }

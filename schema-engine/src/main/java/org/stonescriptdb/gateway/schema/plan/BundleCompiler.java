@@ -52,7 +52,7 @@ public final class BundleCompiler {
                         f -> FunctionParser.parse(f, columnTypes::get)),
                 FunctionSpec::signature, s -> s.file().path(), "function");
         List<SeederSpec> seeders = orderSeeders(each(bundle, BundleKind.SEEDERS, SeederParser::parse), tables);
-        return new CompiledBundle(extensions, types, migrations, tables, functions, seeders);
+        return new CompiledBundle(extensions, types, migrations, tables, functions, seeders, bundle.checksum(), bundle.label());
     }
 
     private static void refuseTransactionControl(BundleFile f) {

@@ -21,7 +21,7 @@ class LiveCatalogTest {
             LiveCatalog live = LiveCatalog.read(c);
 
             assertThat(TestPostgres.queryOne(db, "SELECT count(*) FROM pg_class WHERE relname LIKE '\\_stonescriptdb\\_gateway\\_%' AND relkind = 'r'"))
-                    .isEqualTo("6");
+                    .isEqualTo("7");
             assertThat(live.tables().keySet()).noneMatch(t -> t.startsWith("_stonescriptdb_gateway_"));
             assertThat(live.tables().keySet()).contains("patients", "clinic_settings", "reporting.snapshots");
             assertThat(live.tables().get("patients").get("email")).isEqualTo(new LiveColumn("email", "email_address", false, false));
