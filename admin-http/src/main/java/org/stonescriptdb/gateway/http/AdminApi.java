@@ -32,6 +32,7 @@ public final class AdminApi {
         routes.addAll(new CallEndpoints(keys, backend, connections, metrics, maxResultBytes).routes());
         routes.addAll(new DeployEndpoints(deployments).routes());
         routes.addAll(new RegistryEndpoints(deployments).routes());
+        routes.addAll(new VersionEndpoints(deployments).routes());
         return routes;
     }
 }

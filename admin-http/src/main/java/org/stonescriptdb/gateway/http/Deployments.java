@@ -85,6 +85,11 @@ final class Deployments {
         return bundle.checksum();
     }
 
+    /** Which bundle a database carries and its drift since (read only); SQLException when it cannot be read. */
+    org.stonescriptdb.gateway.schema.history.DatabaseInspection inspect(String database) throws SQLException {
+        return engine.inspect(database);
+    }
+
     /** Holds the platform's lock for a deploy or tenant change; 409 while another holds it. */
     AutoCloseable lock(String platform) throws SQLException {
         Optional<AutoCloseable> lock = registry.tryLock(platform);

@@ -10,7 +10,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -221,6 +223,28 @@ public final class PlatformRegistry {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("deployment report not serialisable", e);
         }
+    }
+
+    /** A database's most recent deployment that was not a dry run: what was tried last, and how it ended. */
+    public record LastDeployment(String deploymentId, String status, String schemaName, Integer schemaVersion, String deployedAt) {
+    }
+
+    /** The last real deployment of each database of the platform, by database name. */
+    public Map<String, LastDeployment> lastDeployments(String platform) throws SQLException {
+        Map<String, LastDeployment> out = new HashMap<>();
+        try (Connection c = control.dataSource().getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT DISTINCT ON (database) database, deployment_id, status, schema_name,"
+                     + " schema_version, deployed_at FROM deployments WHERE platform = ? AND NOT dry_run ORDER BY database, deployed_at DESC, id DESC")) {
+            s.setString(1, platform);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    int v = rs.getInt(5);
+                    out.put(rs.getString(1), new LastDeployment(rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.wasNull() ? null : v, rs.getObject(6, java.time.OffsetDateTime.class).toString()));
+                }
+            }
+        }
+        return out;
     }
 
     public int deploymentCount(String platform) throws SQLException {
