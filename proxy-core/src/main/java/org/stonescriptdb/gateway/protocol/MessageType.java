@@ -29,6 +29,13 @@ public final class MessageType {
     public static final byte DATA_ROW = 'D';
     public static final byte COMMAND_COMPLETE = 'C';
     public static final byte ROW_DESCRIPTION = 'T';
+    public static final byte PARSE_COMPLETE = '1';
+    public static final byte BIND_COMPLETE = '2';
+    public static final byte CLOSE_COMPLETE = '3';
+    public static final byte NO_DATA = 'n';
+    public static final byte PORTAL_SUSPENDED = 's';
+    public static final byte EMPTY_QUERY_RESPONSE = 'I';
+    public static final byte PARAMETER_DESCRIPTION = 't';
 
     private MessageType() {
     }

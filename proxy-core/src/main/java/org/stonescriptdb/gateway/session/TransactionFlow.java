@@ -22,9 +22,7 @@ import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.session.Expected.Kind;
 import org.stonescriptdb.gateway.session.StatementRegistry.StatementDef;
 
-import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
@@ -63,23 +61,15 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     /** While the client keeps its backend after a transaction ({@link BackendLinger}): the end of that wait. */
     private io.netty.util.concurrent.ScheduledFuture<?> lingering;
 
-    /** @param resets the settings the statement RESETs (the gateway puts the client's values back after it), or null */
-    private final ArrayDeque<Expected> expected = new ArrayDeque<>();
-    /** Hidden or synthetic entries in {@link #expected}: while there are any, backend replies are read whole. */
-    private int specialEntries;
+    /** The replies expected from the backend, in order. */
+    private final ReplyQueue expected = new ReplyQueue();
     /** Client messages that arrived while no backend was ready for them. */
-    private final ArrayDeque<ByteBuf> waiting = new ArrayDeque<>();
-    /**
-     * Bytes in {@link #waiting} above which the client's socket is no longer read until a backend takes them. Most
-     * clients send one request and wait, so reading is never paused for them: pausing and resuming costs two
-     * epoll_ctl calls per transaction.
-     */
-    private static final int WAITING_BYTES_LIMIT = 256 * 1024;
-    private long waitingBytes;
+    private final ClientBacklog waiting = new ClientBacklog();
     private BackendConnection backend;
+    /** The client's standing with its backend; changed only by {@link #moveTo}. */
+    private Lease lease = Lease.IDLE;
+    /** The pool's answer while {@link Lease#ACQUIRING}. */
     private Future<BackendConnection> acquiring;
-    /** The backend is being brought in line with the client's settings; its replies are not the client's. */
-    private boolean preparing;
     /** After an error in an extended-protocol batch the server ignores everything up to the next Sync. */
     private boolean skippingUntilSync;
     /** A statement of the current batch reset the session (DISCARD ALL) or the settings (RESET ALL). */
@@ -116,7 +106,6 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         return java.util.HexFormat.of().formatHex(b);
     }
     private boolean pinResettable = true;
-    private boolean closed;
 
     TransactionFlow(ClientSession session) {
         this.session = session;
@@ -128,9 +117,19 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                 services.config().limits().maxStatementBytesPerClient());
     }
 
+    private void moveTo(Lease next) {
+        assert lease == next || lease.mayMoveTo(next) : lease + " → " + next;
+        lease = next;
+    }
+
+    /** The attached backend takes the client's messages now (it may be kept between transactions). */
+    private boolean serving() {
+        return lease == Lease.ATTACHED || lease == Lease.LINGERING;
+    }
+
     @Override
     public synchronized boolean busy() {
-        return !expected.isEmpty() || !waiting.isEmpty() || acquiring != null || preparing;
+        return !expected.isEmpty() || !waiting.isEmpty() || lease == Lease.ACQUIRING || lease == Lease.PREPARING;
     }
 
     // ---- client → backend ----
@@ -138,7 +137,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     @Override
     public synchronized boolean passThrough(byte type) {
         // Only messages that need no rewriting, and only onto an attached backend with nothing queued before them.
-        if (backend == null || preparing || !waiting.isEmpty() || skippingUntilSync) return false;
+        if (!serving() || !waiting.isEmpty() || skippingUntilSync) return false;
         stopLingering();
         if (type == MessageType.EXECUTE) {
             expect(Expected.of(Kind.EXECUTE));
@@ -165,12 +164,12 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     @Override
     public synchronized void onMessage(byte type, ByteBuf message) {
-        if (closed) {
+        if (lease == Lease.CLOSED) {
             message.release();
             return;
         }
         stopLingering();
-        if (backend == null && acquiring == null && waiting.isEmpty()) {
+        if (lease == Lease.IDLE && waiting.isEmpty()) {
             if (skippingUntilSync) {
                 // After an error the server ignores everything up to the Sync; with no backend held, so do we. (A
                 // malformed Sync ends the skipping too, and the server's answer to it comes as below.)
@@ -183,11 +182,9 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             if (answeredWithoutBackend(type, message)) return;
             linger.nextTransaction(System.nanoTime());
         }
-        if (backend == null || preparing || !waiting.isEmpty()) {
-            waiting.add(message);
-            waitingBytes += message.readableBytes();
-            if (waitingBytes > WAITING_BYTES_LIMIT) client.config().setAutoRead(false); // resumed in ready()/failWaiting
-            if (backend == null && acquiring == null) {
+        if (lease != Lease.ATTACHED || !waiting.isEmpty()) {
+            if (waiting.add(message)) client.config().setAutoRead(false); // resumed in ready()/failWaiting
+            if (lease == Lease.IDLE) {
                 // Served at once, the rest of this read (Bind…Sync after a Parse) joins the same write: readComplete flushes.
                 inClientRead = true;
                 try {
@@ -204,7 +201,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     @Override
     public synchronized void readComplete() {
-        if (backend != null && !preparing) {
+        if (serving()) {
             backend.channel().flush();
             BackPressure.pauseWhileFull(client, backend.channel());
         }
@@ -596,14 +593,11 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     private void expect(Expected e) {
-        expected.addLast(e);
-        if (e.kind.special()) specialEntries++;
+        expected.add(e);
     }
 
     private Expected pop() {
-        Expected e = expected.pollFirst();
-        if (e != null && e.kind.special()) specialEntries--;
-        return e;
+        return expected.pop();
     }
 
     private void send(ByteBuf message) {
@@ -615,29 +609,15 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
      * them is a ReadyForQuery (a DEALLOCATE the gateway answered), the transaction may be over.
      */
     private void drainSynthetic() {
-        boolean ready = false;
-        Expected head;
-        while ((head = expected.peekFirst()) != null && head.kind == Kind.SYNTHETIC) {
-            pop();
-            ByteBuf reply = head.reply;
-            head.reply = null;
-            ready |= reply.getByte(reply.readerIndex()) == MessageType.READY_FOR_QUERY;
-            client.write(reply, client.voidPromise());
-        }
-        if (ready) releaseIfDone();
+        if (expected.sendDueSynthetic(reply -> client.write(reply, client.voidPromise()))) releaseIfDone();
     }
 
     // ---- getting and giving back a backend ----
 
-    private ByteBuf takeWaiting() {
-        ByteBuf next = waiting.pollFirst();
-        waitingBytes -= next.readableBytes();
-        return next;
-    }
-
     private void acquire() {
         Future<BackendConnection> f = services.pools().acquire(session.database(), client.eventLoop(), session.parameters().applicationName());
         acquiring = f;
+        moveTo(Lease.ACQUIRING); // before the listener, which runs at once when a backend is idle
         f.addListener(done -> {
             if (done.isCancelled()) return;
             if (done.isSuccess()) attach((BackendConnection) done.getNow());
@@ -646,11 +626,12 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     private synchronized void attach(BackendConnection b) {
-        acquiring = null;
-        if (closed) {
+        if (lease != Lease.ACQUIRING) {
+            // The client left, or its request was cancelled while the backend was on its way.
             services.pools().release(b);
             return;
         }
+        acquiring = null;
         backend = b;
         services.counters().transactionStarted();
         BackendHandOver handOver = BackendHandOver.plan(b, session, session.parameters()::syncFor,
@@ -676,7 +657,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             ready();
             return;
         }
-        preparing = true;
+        moveTo(Lease.PREPARING);
         GatewayQuery.run(b, handOver.encode(alloc), handOver.replies(), client.eventLoop(), services.config().connectionTimeout())
                 .addListener(f -> handedOver(b, handOver, f));
     }
@@ -712,7 +693,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         message.release();
         if (type == MessageType.ERROR_RESPONSE) {
             handOverFailed();
-        } else if (type == '3') {
+        } else if (type == MessageType.CLOSE_COMPLETE) {
             pop();
             drainSynthetic();
         }
@@ -735,7 +716,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
      */
     private synchronized void handOverOverdue(Expected answer) {
         handOverDeadline = null;
-        if (closed || expected.peekFirst() != answer) return;
+        if (lease == Lease.CLOSED || expected.peek() != answer) return;
         BackendConnection b = backend;
         if (!handOverCancelled) {
             THROTTLED.log(Level.WARNING, "reset overdue", "a session reset on " + b + " did not finish within "
@@ -758,12 +739,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         cancelHandOverDeadline();
         BackendConnection b = backend;
         backend = null;
-        int readies = 0;
-        Expected e;
-        while ((e = pop()) != null) {
-            if (e.kind == Kind.SYNC || e.kind == Kind.QUERY) readies++;
-            e.discard();
-        }
+        moveTo(Lease.IDLE);
+        int readies = expected.clear();
         restoreAtSync = null;
         discardAtReady = false;
         resetSettingsAtReady = false;
@@ -783,15 +760,14 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     private synchronized void handedOver(BackendConnection b, BackendHandOver handOver, Future<?> f) {
-        preparing = false;
-        if (closed || backend != b) {
-            if (backend == b) backend = null;
-            services.pools().discard(b);
+        if (lease != Lease.PREPARING || backend != b) {
+            services.pools().discard(b); // the client left meanwhile
             return;
         }
         if (!f.isSuccess() || ((GatewayQuery.Result) f.getNow()).failed()) {
             // Never reused: its settings are unknown. (A reset never comes this way: it is pipelined, see attach.)
             backend = null;
+            moveTo(Lease.IDLE);
             services.pools().discard(b);
             Throwable cause = f.isSuccess() ? new BackendException(((GatewayQuery.Result) f.getNow()).error(), "the backend refused the client's settings") : f.cause();
             failWaiting(cause);
@@ -803,11 +779,12 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     /** The backend serves this client now: replay what the client sent meanwhile. */
     private void ready() {
+        moveTo(Lease.ATTACHED);
         backend.owner(this);
         // Nothing to do (the messages it was fetched for were answered meanwhile, e.g. cancelled): give it back.
         boolean fetchedForNothing = waiting.isEmpty();
-        while (!waiting.isEmpty() && backend != null && !preparing) {
-            ByteBuf next = takeWaiting();
+        while (!waiting.isEmpty() && lease == Lease.ATTACHED) {
+            ByteBuf next = waiting.take();
             process(next.getByte(next.readerIndex()), next);
             drainSynthetic();
         }
@@ -820,8 +797,10 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     private synchronized void acquireFailed(Throwable cause) {
+        if (lease != Lease.ACQUIRING) return; // cancelled (and answered) or the client left
         acquiring = null;
-        if (!closed) failWaiting(cause);
+        moveTo(Lease.IDLE);
+        failWaiting(cause);
     }
 
     /**
@@ -844,7 +823,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private void failWaiting(String code, String message) {
         client.write(ServerMessages.error(alloc, "ERROR", code, message), client.voidPromise());
         while (!waiting.isEmpty()) {
-            ByteBuf m = takeWaiting();
+            ByteBuf m = waiting.take();
             byte type = m.getByte(m.readerIndex());
             m.release();
             if (type == MessageType.SYNC || type == MessageType.QUERY || type == MessageType.FUNCTION_CALL) {
@@ -857,9 +836,10 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     /** At a ReadyForQuery with nothing outstanding: give the backend back unless the client is pinned to it. */
     private void releaseIfDone() {
-        if (!releasable() || lingering != null) return;
+        if (lease != Lease.ATTACHED || !releasable()) return;
         if (services.config().sessionReset() && linger.keep(System.nanoTime())) {
             client.flush();
+            moveTo(Lease.LINGERING);
             lingering = client.eventLoop().schedule(this::lingerOver, services.config().linger().window().toNanos(),
                     java.util.concurrent.TimeUnit.NANOSECONDS);
             return;
@@ -869,14 +849,14 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     /** Whether the backend is attached with nothing outstanding and nothing that ties the client to it. */
     private boolean releasable() {
-        BackendConnection b = backend;
-        return b != null && !preparing && expected.isEmpty() && waiting.isEmpty() && !unsynced && pinReason == null
-                && b.transactionStatus() == 'I' && !closed;
+        return serving() && expected.isEmpty() && waiting.isEmpty() && !unsynced && pinReason == null
+                && backend.transactionStatus() == 'I';
     }
 
     private void giveBack() {
         BackendConnection b = backend;
         backend = null;
+        moveTo(Lease.IDLE);
         b.owner(null);
         client.flush();
         services.pools().release(b);
@@ -884,8 +864,9 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     /** The client did not come back within the linger window: its backend goes back to the pool. */
     private synchronized void lingerOver() {
-        if (lingering == null) return;
+        if (lease != Lease.LINGERING) return;
         lingering = null;
+        moveTo(Lease.ATTACHED);
         linger.expired();
         if (releasable()) giveBack();
     }
@@ -897,10 +878,12 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         services.counters().transactionStarted(); // on the backend it kept, with no hand-over
     }
 
+    /** Ends a linger (the backend serves the client again, or is about to go): false if the client was not lingering. */
     private boolean cancelLinger() {
-        if (lingering == null) return false;
+        if (lease != Lease.LINGERING) return false;
         lingering.cancel(false);
         lingering = null;
+        moveTo(Lease.ATTACHED);
         return true;
     }
 
@@ -908,29 +891,14 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     @Override
     public synchronized boolean passBackendThrough(byte type) {
-        if (specialEntries > 0 || type == MessageType.ERROR_RESPONSE) return false;
+        if (expected.needsEveryReply() || type == MessageType.ERROR_RESPONSE) return false;
         account(type);
         return true;
     }
 
     /** Moves the queue along for a reply that needs no special handling. */
     private void account(byte type) {
-        Expected head = expected.peekFirst();
-        if (head == null) return;
-        switch (type) {
-            case '1' -> {
-                pop();
-                if (head.statement != null) head.statement.accepted(session.database());
-            }
-            case '2', '3', 'n' -> pop();
-            case 'T' -> {
-                if (head.kind == Kind.DESCRIBE) pop();
-            }
-            case 'C', 's', 'I' -> {
-                if (head.kind == Kind.EXECUTE) pop();
-            }
-            default -> { }
-        }
+        expected.account(type, session.database());
     }
 
     @Override
@@ -944,16 +912,17 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             message.release();
             return;
         }
-        if (lingering != null && type == MessageType.ERROR_RESPONSE) {
+        if (lease == Lease.LINGERING && type == MessageType.ERROR_RESPONSE) {
             // The backend failed (was terminated, say) while the client kept it between transactions: as for an idle
             // backend in the pool, it is dropped without a word, and the client's next transaction gets another.
             message.release();
             cancelLinger();
             backend = null;
+            moveTo(Lease.IDLE);
             services.pools().discard(connection);
             return;
         }
-        Expected first = expected.peekFirst();
+        Expected first = expected.peek();
         if (first != null && first.kind == Kind.RESTORE) {
             restoreReply(first, type, message);
             return;
@@ -973,8 +942,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                 client.write(message, client.voidPromise());
             }
             case MessageType.ERROR_RESPONSE -> error(message);
-            case '1' -> {
-                Expected head = expected.peekFirst();
+            case MessageType.PARSE_COMPLETE -> {
+                Expected head = expected.peek();
                 if (head != null && head.kind == Kind.PARSE_HIDDEN) {
                     pop();
                     head.statement.accepted(session.database());
@@ -984,9 +953,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                     client.write(message, client.voidPromise());
                 }
             }
-            case '3' -> {
-                Expected head = expected.peekFirst();
-                if (head != null && head.kind == Kind.CLOSE_HIDDEN) {
+            case MessageType.CLOSE_COMPLETE -> {
+                if (expected.headIs(Kind.CLOSE_HIDDEN)) {
                     pop();
                     message.release();
                 } else {
@@ -1003,10 +971,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     private void readyForQuery(ByteBuf message) {
-        // Everything up to the Sync or Query this answers is done (entries left over were skipped after an error).
-        Expected e;
-        while ((e = pop()) != null && e.kind != Kind.SYNC && e.kind != Kind.QUERY) e.discard();
-        Expected next = expected.peekFirst();
+        expected.popThroughReady();
+        Expected next = expected.peek();
         if (next != null && next.kind == Kind.RESTORE) {
             next.reply = message; // sent once the client's settings are back
         } else {
@@ -1063,7 +1029,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private void error(ByteBuf message) {
         ErrorFields error = ErrorFields.decodeMessage(message);
         batchFailed = true;
-        Expected head = expected.peekFirst();
+        Expected head = expected.peek();
         if (head != null && head.kind == Kind.QUERY) {
             head.failed = true;
         } else if (head != null) {
@@ -1072,17 +1038,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                 invalidate(lastBound);
             }
             if (SqlState.INVALID_SQL_STATEMENT_NAME.equals(error.code())) forgetLostStatement(error.message());
-            boolean syncQueued = false;
-            for (Iterator<Expected> it = expected.iterator(); it.hasNext(); ) {
-                Expected x = it.next();
-                if (x.kind == Kind.SYNC) {
-                    syncQueued = true;
-                    break;
-                }
-                forgetUnanswered(x);
-                it.remove();
-                if (x.kind.special()) specialEntries--;
-            }
+            boolean syncQueued = expected.dropUntilSync(this::forgetUnanswered);
             skippingUntilSync = !syncQueued;
             // The server skips up to the client's next Sync: until then the backend is no one else's.
             if (!syncQueued) unsynced = true;
@@ -1143,9 +1099,10 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     public synchronized void onBackendClosed(BackendConnection connection) {
         if (backend != connection) return;
         backend = null;
-        if (cancelLinger()) return; // kept between transactions, so idle: nothing of the client's was lost with it
-        Expected e;
-        while ((e = pop()) != null) e.discard();
+        boolean wasLingering = cancelLinger();
+        moveTo(Lease.IDLE);
+        if (wasLingering) return; // kept between transactions, so idle: nothing of the client's was lost with it
+        expected.clear();
         // The backend's FATAL (if it sent one) has reached the client; its session cannot go on without the backend's state.
         if (client.isActive()) session.sendFatal(SqlState.CONNECTION_FAILURE, "the connection to the database server was lost");
     }
@@ -1154,10 +1111,11 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     @Override
     public synchronized void cancel(Runnable done) {
-        if (acquiring != null && !waiting.isEmpty()) {
+        if (lease == Lease.ACQUIRING && !waiting.isEmpty()) {
             // The query has not reached a server yet: cancel it here, as the server would have.
             Future<BackendConnection> pending = acquiring;
             acquiring = null;
+            moveTo(Lease.IDLE);
             pending.cancel(false);
             failWaiting("57014", "canceling statement due to user request");
             done.run();
@@ -1170,20 +1128,22 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     @Override
     public synchronized void clientClosed() {
-        closed = true;
+        if (lease == Lease.CLOSED) return;
         cancelLinger();
+        Lease was = lease;
+        moveTo(Lease.CLOSED);
         statements.clear(); // the registry forgets what no client holds any more
         cancelHandOverDeadline();
-        if (acquiring != null) acquiring.cancel(false);
-        ByteBuf m;
-        while ((m = waiting.pollFirst()) != null) m.release();
-        waitingBytes = 0;
+        if (was == Lease.ACQUIRING) {
+            acquiring.cancel(false);
+            acquiring = null;
+        }
+        waiting.releaseAll();
         boolean busy = !expected.isEmpty();
-        Expected e;
-        while ((e = pop()) != null) e.discard();
+        expected.clear();
         BackendConnection b = backend;
         backend = null;
-        if (b == null || preparing) return; // a backend still preparing is discarded when that finishes
+        if (b == null || was == Lease.PREPARING) return; // a backend still preparing is discarded when that finishes
         if (!b.isActive() || unsynced || (pinReason != null && !pinResettable)) {
             if (busy) services.pools().discardRunning(b); // its query stops now, and its locks go with it
             else services.pools().discard(b);
