@@ -49,7 +49,6 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private static final Logger LOG = Logger.getLogger(TransactionFlow.class.getName());
     /** What clients can make happen over and over (pinning, a reset held up by a lock) is logged at most once a minute. */
     private static final ThrottledLog THROTTLED = new ThrottledLog(LOG, java.time.Duration.ofMinutes(1));
-    private static final String CACHED_PLAN_CHANGED = "cached plan must not change result type";
 
     private final ClientSession session;
     private final Channel client;
@@ -70,42 +69,14 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private Lease lease = Lease.IDLE;
     /** The pool's answer while {@link Lease#ACQUIRING}. */
     private Future<BackendConnection> acquiring;
-    /** After an error in an extended-protocol batch the server ignores everything up to the next Sync. */
-    private boolean skippingUntilSync;
-    /** A statement of the current batch reset the session (DISCARD ALL) or the settings (RESET ALL). */
-    private boolean discardAtReady;
-    private boolean resetSettingsAtReady;
-    /**
-     * Settings a statement of the current extended-protocol batch may RESET: the client's own values are put back
-     * right after the batch's Sync ({@link #restoreSettings}).
-     */
-    private SessionStateEffect.ResetSettings restoreAtSync;
-    private boolean batchFailed;
-    /**
-     * Extended-protocol messages went to the backend since its last Sync: the server holds an implicit transaction
-     * open for them, which must not pass to another client (the next Sync would commit this client's work).
-     */
-    private boolean unsynced;
-    /** The statement of the last named Bind: the one a "cached plan must not change result type" is about. */
-    private ClientStatement lastBound;
-    private String lastBoundName;
+    /** Where the client's current batch stands, shared with {@link #requests}. */
+    private final BatchState batch = new BatchState();
+    /** The client's messages on their way to the backend. */
+    private final ClientRequests requests;
     /** {@link #onMessage} is acquiring a backend from within the client's read; {@link #readComplete} will flush. */
     private boolean inClientRead;
-    private String pinReason;
-    /** The pipelined hand-over being answered. */
-    private BackendHandOver pendingHandOver;
-    private io.netty.util.concurrent.ScheduledFuture<?> handOverDeadline;
-    /** The pending hand-over ran past its deadline and was cancelled. */
-    private boolean handOverCancelled;
-    /** The statement a pipelined reset prepares last, so the check behind it knows the reset ran whole (per process). */
-    private static final String RESET_MARKER = "_ssg_reset_" + randomHex();
-
-    private static String randomHex() {
-        byte[] b = new byte[6];
-        new java.security.SecureRandom().nextBytes(b);
-        return java.util.HexFormat.of().formatHex(b);
-    }
-    private boolean pinResettable = true;
+    /** A session reset pipelined ahead of the client's messages, while its replies are due. */
+    private final PipelinedHandOver handOver;
 
     TransactionFlow(ClientSession session) {
         this.session = session;
@@ -115,6 +86,18 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         this.linger = new BackendLinger(services.config().linger());
         this.statements = new ClientStatements(services.statements(), services.config().limits().maxStatementsPerClient(),
                 services.config().limits().maxStatementBytesPerClient());
+        this.requests = new ClientRequests(session, statements, expected, batch, () -> backend);
+        this.handOver = new PipelinedHandOver(this, session, expected, () -> backend, new PipelinedHandOver.Outcome() {
+            @Override
+            public void failed() {
+                handOverFailed();
+            }
+
+            @Override
+            public void checked() {
+                drainSynthetic();
+            }
+        });
     }
 
     private void moveTo(Lease next) {
@@ -137,16 +120,16 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     @Override
     public synchronized boolean passThrough(byte type) {
         // Only messages that need no rewriting, and only onto an attached backend with nothing queued before them.
-        if (!serving() || !waiting.isEmpty() || skippingUntilSync) return false;
+        if (!serving() || !waiting.isEmpty() || batch.skippingUntilSync) return false;
         stopLingering();
         if (type == MessageType.EXECUTE) {
             expect(Expected.of(Kind.EXECUTE));
-            unsynced = true;
+            batch.unsynced = true;
             return true;
         }
-        if (type == MessageType.SYNC && restoreAtSync == null) {
+        if (type == MessageType.SYNC && batch.restoreAtSync == null) {
             expect(Expected.of(Kind.SYNC));
-            unsynced = false;
+            batch.unsynced = false;
             return true;
         }
         return false;
@@ -170,16 +153,16 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         }
         stopLingering();
         if (lease == Lease.IDLE && waiting.isEmpty()) {
-            if (skippingUntilSync) {
+            if (batch.skippingUntilSync) {
                 // After an error the server ignores everything up to the Sync; with no backend held, so do we. (A
                 // malformed Sync ends the skipping too, and the server's answer to it comes as below.)
                 if (type != MessageType.SYNC) {
                     message.release();
                     return;
                 }
-                skippingUntilSync = false;
+                batch.skippingUntilSync = false;
             }
-            if (answeredWithoutBackend(type, message)) return;
+            if (requests.answeredWithoutBackend(type, message)) return;
             linger.nextTransaction(System.nanoTime());
         }
         if (lease != Lease.ATTACHED || !waiting.isEmpty()) {
@@ -195,7 +178,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             }
             return;
         }
-        process(type, message);
+        requests.process(type, message);
         drainSynthetic();
     }
 
@@ -230,367 +213,6 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         if (backend != null && writable) backend.channel().config().setAutoRead(true);
     }
 
-    /**
-     * Between transactions some messages need no backend: preparing a statement already accepted on this
-     * database, closing a statement, Sync and Flush. Answering them here keeps a client that prepares
-     * statements one blocking call at a time (pgbench -M prepared, libpq's PQprepare) from waiting for a backend
-     * that its own other connections hold — a deadlock when all backends are in transactions.
-     */
-    private boolean answeredWithoutBackend(byte type, ByteBuf message) {
-        // Only what may be answered here is checked here (a Query or an unnamed Parse, the first message of most
-        // transactions, is checked once, in process); a malformed one goes to a backend, which refuses it.
-        if (!mayAnswerWithoutBackend(type, message) || FrontendMessageFormat.problem(type, message) != null) return false;
-        switch (type) {
-            case MessageType.PARSE -> {
-                FrontendMessages.Parse parse = FrontendMessages.parse(message);
-                if (statements.contains(parse.name())) return false;
-                StatementDef def = services.statements().lookup(parse.tail());
-                if (def == null || !def.acceptedIn(session.database()) || statements.refusal(parse.tail()) != null
-                        || !(classify(parse.query()) instanceof SessionStateEffect.None)) {
-                    return false;
-                }
-                statements.add(parse.name(), parse.tail(), null);
-                client.write(FrontendMessages.parseComplete(alloc), client.voidPromise());
-            }
-            case MessageType.CLOSE -> {
-                if (FrontendMessages.target(message) == 'S') statements.remove(FrontendMessages.targetName(message));
-                // A portal does not outlive its transaction, and closing a missing one is no error either.
-                client.write(FrontendMessages.closeComplete(alloc), client.voidPromise());
-            }
-            case MessageType.SYNC -> client.write(ServerMessages.readyForQuery(alloc, (byte) 'I'), client.voidPromise());
-            case MessageType.FLUSH -> { }
-            default -> {
-                return false;
-            }
-        }
-        message.release();
-        return true;
-    }
-
-    private static boolean mayAnswerWithoutBackend(byte type, ByteBuf message) {
-        return switch (type) {
-            case MessageType.PARSE -> message.readableBytes() > 5 && message.getByte(message.readerIndex() + 5) != 0; // named
-            case MessageType.CLOSE, MessageType.SYNC, MessageType.FLUSH -> true;
-            default -> false;
-        };
-    }
-
-    /** Handles one whole client message with a ready backend attached. */
-    private void process(byte type, ByteBuf message) {
-        if (skippingUntilSync && type != MessageType.SYNC) {
-            message.release(); // the server would ignore it too
-            return;
-        }
-        switch (type) {
-            // Sync ends the implicit transaction; so does a simple Query or FunctionCall, which the server commits with it.
-            case MessageType.SYNC, MessageType.QUERY, MessageType.FUNCTION_CALL -> unsynced = false;
-            case MessageType.PARSE, MessageType.BIND, MessageType.DESCRIBE, MessageType.CLOSE, MessageType.EXECUTE -> unsynced = true;
-            default -> { } // Flush and COPY messages start nothing
-        }
-        String problem = FrontendMessageFormat.problem(type, message);
-        if (problem != null) {
-            refusedByBackend(type, message, problem);
-            return;
-        }
-        switch (type) {
-            case MessageType.PARSE -> parse(message);
-            case MessageType.BIND -> bind(message);
-            case MessageType.DESCRIBE -> describe(message);
-            case MessageType.CLOSE -> close(message);
-            case MessageType.QUERY -> query(message);
-            case MessageType.EXECUTE -> {
-                expect(Expected.of(Kind.EXECUTE));
-                send(message);
-            }
-            case MessageType.SYNC -> {
-                skippingUntilSync = false;
-                expect(Expected.of(Kind.SYNC));
-                send(message);
-                if (restoreAtSync != null) {
-                    restoreSettings(restoreAtSync);
-                    restoreAtSync = null;
-                }
-            }
-            case MessageType.FUNCTION_CALL -> {
-                expect(Expected.of(Kind.QUERY));
-                send(message);
-            }
-            default -> send(message); // Flush, CopyData/Done/Fail, or something the server will reject itself
-        }
-    }
-
-    /**
-     * A malformed message goes to the backend exactly as the client sent it, never read or rewritten by the gateway: the
-     * server refuses it before acting on any of it (ERROR 08P01, which also fails an open transaction, and in an
-     * extended batch skips the rest up to Sync), so the client gets the server's own answer and the backend stays fit.
-     */
-    private void refusedByBackend(byte type, ByteBuf message, String problem) {
-        LOG.fine(() -> "client " + client.remoteAddress() + " sent a malformed '" + (char) type + "' message: " + problem);
-        switch (type) {
-            case MessageType.QUERY -> expect(Expected.of(Kind.QUERY));
-            case MessageType.SYNC -> {
-                skippingUntilSync = false;
-                expect(Expected.of(Kind.SYNC));
-            }
-            default -> expect(Expected.of(Kind.REFUSED));
-        }
-        send(message);
-    }
-
-    private void parse(ByteBuf message) {
-        int nameAt = message.readerIndex() + 5;
-        int queryAt = FrontendMessages.terminator(message, nameAt) + 1;
-        // Classified on the bytes in place: the unnamed statement with no session effect (every Parse of pgbench
-        // -M extended) is passed on without being decoded. A query without its NUL is left for the server to reject.
-        ByteChars query = new ByteChars(message, queryAt, FrontendMessages.stringEnd(message, queryAt));
-        SessionStateEffect effect = classify(query);
-        if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && statements.contains(d.name())
-                && SessionStateClassifier.statementCount(query.toString()) == 1) {
-            deallocateExtended(FrontendMessages.parse(message), message, d.name());
-            return;
-        }
-        noteSessionEffects(effect);
-        restoreAfterSync(SessionStateEffect.resets(effect));
-        if (queryAt == nameAt + 1) { // the unnamed statement
-            expect(Expected.parse(Kind.PARSE, null, 0));
-            send(message);
-            return;
-        }
-        FrontendMessages.Parse parse = FrontendMessages.parse(message);
-        message.release();
-        if (statements.contains(parse.name())) {
-            // As the server does: the first statement stays, this Parse fails and the batch is skipped to its Sync.
-            failInBatch("42P05", "prepared statement \"" + parse.name() + "\" already exists");
-            return;
-        }
-        String refusal = statements.refusal(parse.tail());
-        if (refusal != null) {
-            failInBatch(SqlState.OUT_OF_MEMORY, refusal);
-            return;
-        }
-        StatementDef def = statements.add(parse.name(), parse.tail(), SessionStateEffect.resets(effect)).def();
-        if (backend.statements().generation(def.name()) == def.generation()) {
-            expect(Expected.synthetic(FrontendMessages.parseComplete(alloc)));
-        } else {
-            prepareOnBackend(def, Kind.PARSE);
-        }
-    }
-
-    /**
-     * {@code DEALLOCATE name} sent with the extended protocol, for one of the client's statements: the backend knows
-     * the statement by its gateway name, so that is what it deallocates (prepared first if this backend lacks it,
-     * so the reply — CommandComplete "DEALLOCATE" — is exactly the server's). Other clients' use is unaffected:
-     * the next one re-prepares it here.
-     */
-    private void deallocateExtended(FrontendMessages.Parse parse, ByteBuf message, String clientName) {
-        message.release();
-        ClientStatement target = statements.remove(clientName);
-        ensurePrepared(target.def());
-        byte[] query = ("DEALLOCATE " + quoteIdentifier(target.def().name())).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        byte[] tail = new byte[query.length + 3]; // query, NUL, int16 zero parameter types
-        System.arraycopy(query, 0, tail, 0, query.length);
-        backend.statements().stale(target.def().name());
-        expect(Expected.parse(Kind.PARSE, null, 0));
-        send(FrontendMessages.encodeParse(alloc, parse.name(), tail));
-    }
-
-    private static String quoteIdentifier(String name) {
-        return "\"" + name.replace("\"", "\"\"") + "\"";
-    }
-
-    /** Answers the current message with an error, as the server would, and ignores the batch up to its Sync. */
-    private void failInBatch(String code, String text) {
-        expect(Expected.synthetic(ServerMessages.error(alloc, "ERROR", code, text)));
-        skippingUntilSync = true;
-    }
-
-    private void bind(ByteBuf message) {
-        String name = FrontendMessages.bindStatement(message);
-        ClientStatement statement = name.isEmpty() ? null : statements.get(name);
-        if (statement == null) {
-            if (!name.isEmpty() && refuseUnknownStatement(name, message)) return;
-            // The unnamed statement, or a pinned client's statement of its own (SQL PREPARE): the server answers.
-            expect(Expected.of(Kind.BIND));
-            send(message);
-            return;
-        }
-        StatementDef def = statement.def();
-        if (statement.generation() != def.generation()) {
-            // The statement's result type changed (DDL) since this client prepared it: the client learns it the way
-            // the server would tell it, once; its cached row description is stale, so a quiet re-prepare would not do.
-            message.release();
-            statements.seen(name, statement.current());
-            expect(Expected.synthetic(ServerMessages.error(alloc, new ErrorFields("ERROR", SqlState.FEATURE_NOT_SUPPORTED,
-                    CACHED_PLAN_CHANGED, null), "RevalidateCachedQuery")));
-            skippingUntilSync = true;
-            return;
-        }
-        ensurePrepared(def);
-        restoreAfterSync(statement.resets());
-        lastBound = statement;
-        lastBoundName = name;
-        expect(Expected.renamedBind(def, name));
-        send(FrontendMessages.renameBind(alloc, message, def.name()));
-    }
-
-    private void describe(ByteBuf message) {
-        StatementDef def = namedStatement(message);
-        if (def == null && FrontendMessages.target(message) == 'S' && !FrontendMessages.targetName(message).isEmpty()
-                && refuseUnknownStatement(FrontendMessages.targetName(message), message)) {
-            return;
-        }
-        if (def == null) {
-            expect(Expected.of(Kind.DESCRIBE));
-            send(message);
-            return;
-        }
-        message.release();
-        ensurePrepared(def);
-        expect(Expected.of(Kind.DESCRIBE));
-        send(FrontendMessages.encodeTarget(alloc, MessageType.DESCRIBE, (byte) 'S', def.name()));
-    }
-
-    /**
-     * A Bind or Describe of a statement this client never prepared is answered as the server would answer it
-     * (26000) — without asking the backend, which may hold the gateway's statements for other clients, or another
-     * client's. Only a pinned client may name a statement of its own SQL PREPARE, and never a gateway name.
-     */
-    private boolean refuseUnknownStatement(String name, ByteBuf message) {
-        if (pinReason != null && !StatementRegistry.isGatewayName(name)) return false;
-        message.release();
-        failInBatch(SqlState.INVALID_SQL_STATEMENT_NAME, "prepared statement \"" + name + "\" does not exist");
-        return true;
-    }
-
-    private void close(ByteBuf message) {
-        if (FrontendMessages.target(message) == 'S' && !FrontendMessages.targetName(message).isEmpty()) {
-            String name = FrontendMessages.targetName(message);
-            if (statements.remove(name) != null || pinReason == null) {
-                // Ours to answer: the gateway statement stays prepared for whoever uses it next.
-                message.release();
-                expect(Expected.synthetic(FrontendMessages.closeComplete(alloc)));
-                return;
-            }
-        }
-        expect(Expected.of(Kind.CLOSE));
-        send(message);
-    }
-
-    private void query(ByteBuf message) {
-        int sqlAt = message.readerIndex() + 5;
-        ByteChars sql = new ByteChars(message, sqlAt, FrontendMessages.terminator(message, sqlAt));
-        SessionStateEffect effect = classify(sql);
-        if (effect instanceof SessionStateEffect.Deallocate d && SessionStateClassifier.statementCount(sql.toString()) == 1
-                && (d.name() == null ? pinReason == null : statements.contains(d.name()))) {
-            // DEALLOCATE of protocol-level statements: they live in the gateway's map, not on this backend.
-            // (A pinned client's DEALLOCATE ALL also concerns its SQL-level statements: that one goes to the server.)
-            message.release();
-            if (d.name() == null) statements.clear();
-            else statements.remove(d.name());
-            expect(Expected.synthetic(FrontendMessages.commandComplete(alloc, d.name() == null ? "DEALLOCATE ALL" : "DEALLOCATE")));
-            expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, backend.transactionStatus())));
-            return;
-        }
-        if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && StatementRegistry.isGatewayName(d.name())
-                && !statements.contains(d.name())) {
-            // Plain SQL naming a gateway statement: refused here. (Other paths reach the server; a statement lost that
-            // way is prepared again there before its next use.)
-            message.release();
-            expect(Expected.synthetic(ServerMessages.error(alloc, "ERROR", SqlState.INVALID_SQL_STATEMENT_NAME,
-                    "prepared statement \"" + d.name() + "\" does not exist")));
-            expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, backend.transactionStatus())));
-            return;
-        }
-        noteSessionEffects(effect);
-        expect(Expected.of(Kind.QUERY));
-        send(message);
-        SessionStateEffect.ResetSettings resets = SessionStateEffect.resets(effect);
-        if (resets != null) restoreSettings(resets);
-    }
-
-    /** Puts the client's settings back after the batch's Sync: {@code resets} (may be null) are among its statements. */
-    private void restoreAfterSync(SessionStateEffect.ResetSettings resets) {
-        if (resets != null) restoreAtSync = resets.and(restoreAtSync);
-    }
-
-    /**
-     * Right behind a client's RESET (or DISCARD ALL, or SET … TO DEFAULT): the backend's defaults are the gateway's
-     * startup values, so the client's own — its startup packet's, as it saw them at login — are put back, only where
-     * the RESET took effect. The client's ReadyForQuery waits for this, so it sees the ParameterStatus of its own
-     * values before it can send anything else, as on a direct connection.
-     */
-    private void restoreSettings(SessionStateEffect.ResetSettings resets) {
-        Map<String, String> values = session.parameters().restoreValues(resets);
-        if (values.isEmpty()) return;
-        expect(Expected.of(Kind.RESTORE));
-        send(ClientMessages.restoreSettings(alloc, values));
-    }
-
-    private SessionStateEffect classify(CharSequence sql) {
-        return SessionStateClassifier.classify(sql, session.parameters().trackedNames(), session.parameters().unreportedNames());
-    }
-
-    /** Session effects of SQL that goes to the server. */
-    private void noteSessionEffects(SessionStateEffect effect) {
-        switch (effect) {
-            case SessionStateEffect.Pin p -> pin(p.reason(), p.resettable());
-            case SessionStateEffect.DiscardAll d -> {
-                statements.clear();
-                // Whether or not it runs, nothing of ours may be assumed prepared here any more: each statement is
-                // closed (harmless if already gone) before it is prepared again.
-                backend.statements().staleAll();
-                discardAtReady = true;
-            }
-            case SessionStateEffect.ResetSettings r -> resetSettingsAtReady |= r.all();
-            case SessionStateEffect.Both b -> {
-                noteSessionEffects(b.first());
-                noteSessionEffects(b.second());
-            }
-            case SessionStateEffect.Deallocate d -> {
-                if (d.name() == null) {
-                    statements.clear();
-                    backend.statements().staleAll();
-                }
-            }
-            case SessionStateEffect.None n -> { }
-        }
-    }
-
-    private void pin(String reason, boolean resettable) {
-        pinResettable &= resettable;
-        if (pinReason != null) return;
-        pinReason = reason;
-        services.counters().pinned();
-        THROTTLED.log(Level.INFO, "pinned", "client " + client.remoteAddress() + " on " + session.database()
-                + " keeps its backend until it disconnects: " + reason);
-    }
-
-    private StatementDef namedStatement(ByteBuf describeOrClose) {
-        if (FrontendMessages.target(describeOrClose) != 'S') return null;
-        String name = FrontendMessages.targetName(describeOrClose);
-        ClientStatement statement = name.isEmpty() ? null : statements.get(name);
-        return statement == null ? null : statement.def();
-    }
-
-    /** Makes sure the attached backend has {@code def} at its current generation, adding a hidden Parse if not. */
-    private void ensurePrepared(StatementDef def) {
-        if (backend.statements().generation(def.name()) != def.generation()) prepareOnBackend(def, Kind.PARSE_HIDDEN);
-    }
-
-    private void prepareOnBackend(StatementDef def, Kind kind) {
-        BackendStatements prepared = backend.statements();
-        if (prepared.generation(def.name()) >= 0) prepared.stale(def.name());
-        if (prepared.mustClose(def.name())) {
-            prepared.closed(def.name());
-            expect(Expected.closeHidden(def.name()));
-            send(FrontendMessages.encodeTarget(alloc, MessageType.CLOSE, (byte) 'S', def.name()));
-        }
-        int generation = def.generation();
-        // Counted as prepared at once, so a Bind later in this batch does not parse it again.
-        prepared.prepared(def.name(), generation);
-        expect(Expected.parse(kind, def, generation));
-        send(FrontendMessages.encodeParse(alloc, def.name(), def.parseTail()));
-    }
 
     private void expect(Expected e) {
         expected.add(e);
@@ -634,101 +256,23 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         acquiring = null;
         backend = b;
         services.counters().transactionStarted();
-        BackendHandOver handOver = BackendHandOver.plan(b, session, session.parameters()::syncFor,
+        BackendHandOver plan = BackendHandOver.plan(b, session, session.parameters()::syncFor,
                 b.statements().takeToClose(BackendStatements.DEFAULT_CAPACITY));
-        if (handOver.isEmpty()) {
+        if (plan.isEmpty()) {
             ready();
             return;
         }
-        if (handOver.reset()) {
+        if (plan.reset()) {
             // Not awaited: the reset goes out in the same write as the client's messages, which a check between them
             // keeps from running unless the reset ran whole.
             b.owner(this);
-            services.counters().sessionReset(handOver.discardAll());
-            pendingHandOver = handOver;
-            handOverCancelled = false;
-            Expected answer = Expected.handOver();
-            expect(answer);
-            expect(Expected.of(Kind.HANDOVER_CHECK));
-            send(handOver.encodePipelined(alloc, RESET_MARKER));
-            // A reset that hangs (a lock another session holds on a temporary table the last client left) fails closed.
-            handOverDeadline = client.eventLoop().schedule(() -> handOverOverdue(answer), services.config().connectionTimeout().toMillis(),
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            handOver.start(b, plan);
             ready();
             return;
         }
         moveTo(Lease.PREPARING);
-        GatewayQuery.run(b, handOver.encode(alloc), handOver.replies(), client.eventLoop(), services.config().connectionTimeout())
-                .addListener(f -> handedOver(b, handOver, f));
-    }
-
-    /**
-     * A reply to a pipelined hand-over: swallowed (the backend records ParameterStatus itself). At its ReadyForQuery: if
-     * any part failed, the backend is closed and what the client sent with it — none of which ran, the check saw to
-     * that — is answered with an error.
-     */
-    private void handOverReply(Expected handOver, byte type, ByteBuf message) {
-        if (type == MessageType.ERROR_RESPONSE) {
-            ErrorFields e = ErrorFields.decodeMessage(message);
-            LOG.fine(() -> "the hand-over of " + backend + " failed: " + e);
-            handOver.failed = true;
-        }
-        message.release();
-        if (type == MessageType.ERROR_RESPONSE) return;
-        if (type != MessageType.READY_FOR_QUERY) return;
-        pop();
-        cancelHandOverDeadline();
-        BackendHandOver done = pendingHandOver;
-        pendingHandOver = null;
-        if (handOver.failed) handOverFailed();
-        else session.parameters().synced(backend, done.sync());
-    }
-
-    /** ParameterDescription, RowDescription and CloseComplete of the reset check; an error means the reset did not run. */
-    private void handOverCheckReply(byte type, ByteBuf message) {
-        if (type == MessageType.ERROR_RESPONSE) {
-            ErrorFields e = ErrorFields.decodeMessage(message);
-            LOG.fine(() -> "the reset check on " + backend + " failed: " + e);
-        }
-        message.release();
-        if (type == MessageType.ERROR_RESPONSE) {
-            handOverFailed();
-        } else if (type == MessageType.CLOSE_COMPLETE) {
-            pop();
-            drainSynthetic();
-        }
-    }
-
-    private void cancelHandOverDeadline() {
-        if (handOverDeadline != null) {
-            handOverDeadline.cancel(false);
-            handOverDeadline = null;
-        }
-    }
-
-    /**
-     * The reset has not finished within CONNECTION_TIMEOUT_SECS (it waits for a lock another session holds on a
-     * temporary table the last client left, say). It is cancelled, and the server's answer still decides: the cancelled
-     * reset fails, the check behind it skips the client's messages, and {@link #handOverReply} tells the client nothing
-     * ran; a reset that finished just before the cancel lets them run as usual. Closing the connection instead would
-     * not do: the server would go on to the client's messages, already in its buffer, once the lock was free. A server
-     * that answers nothing for another CONNECTION_TIMEOUT_SECS is closed, and the client learns the connection was lost.
-     */
-    private synchronized void handOverOverdue(Expected answer) {
-        handOverDeadline = null;
-        if (lease == Lease.CLOSED || expected.peek() != answer) return;
-        BackendConnection b = backend;
-        if (!handOverCancelled) {
-            THROTTLED.log(Level.WARNING, "reset overdue", "a session reset on " + b + " did not finish within "
-                    + services.config().connectionTimeout().toMillis() + " ms; cancelling it");
-            handOverCancelled = true;
-            services.connector().cancel(client.eventLoop(), b, () -> { });
-            handOverDeadline = client.eventLoop().schedule(() -> handOverOverdue(answer), services.config().connectionTimeout().toMillis(),
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
-            return;
-        }
-        THROTTLED.log(Level.WARNING, "reset unanswered", "a cancelled session reset on " + b + " was not answered either; closing that backend");
-        b.close();
+        GatewayQuery.run(b, plan.encode(alloc), plan.replies(), client.eventLoop(), services.config().connectionTimeout())
+                .addListener(f -> handedOver(b, plan, f));
     }
 
     /**
@@ -736,17 +280,14 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
      * messages sent behind the reset — skipped by the server — are answered with one error, as a failed batch.
      */
     private void handOverFailed() {
-        cancelHandOverDeadline();
+        handOver.cancelDeadline();
         BackendConnection b = backend;
         backend = null;
         moveTo(Lease.IDLE);
         int readies = expected.clear();
-        restoreAtSync = null;
-        discardAtReady = false;
-        resetSettingsAtReady = false;
-        batchFailed = false;
+        batch.abandoned();
         // With no Sync sent yet, the client's batch is still open: it ends at the client's Sync, answered then.
-        skippingUntilSync = readies == 0;
+        batch.skippingUntilSync = readies == 0;
         if (b != null) {
             b.owner(null);
             services.pools().discard(b);
@@ -785,7 +326,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         boolean fetchedForNothing = waiting.isEmpty();
         while (!waiting.isEmpty() && lease == Lease.ATTACHED) {
             ByteBuf next = waiting.take();
-            process(next.getByte(next.readerIndex()), next);
+            requests.process(next.getByte(next.readerIndex()), next);
             drainSynthetic();
         }
         if (fetchedForNothing) releaseIfDone();
@@ -849,7 +390,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     /** Whether the backend is attached with nothing outstanding and nothing that ties the client to it. */
     private boolean releasable() {
-        return serving() && expected.isEmpty() && waiting.isEmpty() && !unsynced && pinReason == null
+        return serving() && expected.isEmpty() && waiting.isEmpty() && !batch.unsynced && !batch.pinned()
                 && backend.transactionStatus() == 'I';
     }
 
@@ -928,11 +469,11 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             return;
         }
         if (first != null && first.kind == Kind.HANDOVER) {
-            handOverReply(first, type, message);
+            handOver.reply(first, type, message);
             return;
         }
         if (first != null && first.kind == Kind.HANDOVER_CHECK) {
-            handOverCheckReply(type, message);
+            handOver.checkReply(type, message);
             return;
         }
         switch (type) {
@@ -978,10 +519,10 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         } else {
             client.write(message, client.voidPromise());
         }
-        if (discardAtReady && !batchFailed) {
+        if (batch.discardAtReady && !batch.failed) {
             backend.forgetSessionState();
-            if (pinResettable) pinReason = null;
-        } else if (resetSettingsAtReady && !batchFailed) {
+            if (batch.pinResettable) batch.pinReason = null;
+        } else if (batch.resetSettingsAtReady && !batch.failed) {
             backend.appliedSettingsReset();
         }
         afterReady();
@@ -989,9 +530,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     private void afterReady() {
         if (expected.isEmpty()) {
-            discardAtReady = false;
-            resetSettingsAtReady = false;
-            batchFailed = false;
+            batch.settled();
         }
         drainSynthetic();
         releaseIfDone();
@@ -1028,20 +567,20 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     private void error(ByteBuf message) {
         ErrorFields error = ErrorFields.decodeMessage(message);
-        batchFailed = true;
+        batch.failed = true;
         Expected head = expected.peek();
         if (head != null && head.kind == Kind.QUERY) {
             head.failed = true;
         } else if (head != null) {
             // Extended protocol: the message at the head failed and the server skips the rest up to the Sync.
-            if (SqlState.FEATURE_NOT_SUPPORTED.equals(error.code()) && error.message() != null && error.message().startsWith(CACHED_PLAN_CHANGED)) {
-                invalidate(lastBound);
+            if (SqlState.FEATURE_NOT_SUPPORTED.equals(error.code()) && error.message() != null && error.message().startsWith(ClientRequests.CACHED_PLAN_CHANGED)) {
+                invalidate(batch.lastBound);
             }
             if (SqlState.INVALID_SQL_STATEMENT_NAME.equals(error.code())) forgetLostStatement(error.message());
             boolean syncQueued = expected.dropUntilSync(this::forgetUnanswered);
-            skippingUntilSync = !syncQueued;
+            batch.skippingUntilSync = !syncQueued;
             // The server skips up to the client's next Sync: until then the backend is no one else's.
-            if (!syncQueued) unsynced = true;
+            if (!syncQueued) batch.unsynced = true;
             if (head.kind == Kind.BIND && head.statement != null) {
                 // The server names the statement it was given ("bind message supplies 0 parameters, but prepared
                 // statement ... requires 1"): the client hears of its own name, as from the server directly.
@@ -1084,8 +623,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         backend.statements().stale(def.name());
         def.invalidate(statement.generation());
         // This client has just been told; its next use (a retry, or a fresh Parse) must not be told again.
-        if (lastBoundName != null && statements.get(lastBoundName) == statement) {
-            statements.seen(lastBoundName, statement.current());
+        if (batch.lastBoundName != null && statements.get(batch.lastBoundName) == statement) {
+            statements.seen(batch.lastBoundName, statement.current());
         }
     }
 
@@ -1133,7 +672,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         Lease was = lease;
         moveTo(Lease.CLOSED);
         statements.clear(); // the registry forgets what no client holds any more
-        cancelHandOverDeadline();
+        handOver.cancelDeadline();
         if (was == Lease.ACQUIRING) {
             acquiring.cancel(false);
             acquiring = null;
@@ -1144,7 +683,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         BackendConnection b = backend;
         backend = null;
         if (b == null || was == Lease.PREPARING) return; // a backend still preparing is discarded when that finishes
-        if (!b.isActive() || unsynced || (pinReason != null && !pinResettable)) {
+        if (!b.isActive() || batch.unsynced || (batch.pinned() && !batch.pinResettable)) {
             if (busy) services.pools().discardRunning(b); // its query stops now, and its locks go with it
             else services.pools().discard(b);
             return;
@@ -1153,6 +692,6 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             BackendDrain.cancelThenRelease(services, b);
             return;
         }
-        SessionReset.resetAndRelease(services, b, pinReason != null);
+        SessionReset.resetAndRelease(services, b, batch.pinned());
     }
 }

@@ -61,14 +61,15 @@ class SpinningIoHandlerTest {
                 // the whole second per round trip.
                 assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
                         .as("ms for 20 round trips while the loop polls").isLessThan(5_000);
-                // Right after I/O: the loop polls, so its thread runs for much of the next half second.
+                // Right after I/O: the loop polls, so its thread runs whenever it gets a core in the next half second. On
+                // a machine busy with other builds (load 8 on two cores) that was 21 ms; a sleeping loop uses next to nothing.
                 long busy = cpuMillisOver(loopThread, 500);
-                assertThat(busy).as("CPU ms of the loop in the half second after a query").isGreaterThanOrEqualTo(100);
+                assertThat(busy).as("CPU ms of the loop in the half second after a query").isGreaterThanOrEqualTo(8);
 
                 // A second and a half later the window has closed: the loop sleeps.
                 Thread.sleep(1_500);
                 long idle = cpuMillisOver(loopThread, 500);
-                assertThat(idle).as("CPU ms of the loop, idle for 1.5 s").isLessThan(50);
+                assertThat(idle).as("CPU ms of the loop, idle for 1.5 s").isLessThan(5);
 
                 try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select 'awake'")) {
                     rs.next();
@@ -92,7 +93,7 @@ class SpinningIoHandlerTest {
                         rs.next();
                     }
                 }
-                assertThat(cpuMillisOver(loopThread, 500)).as("CPU ms of the loop in the half second after a query").isLessThan(50);
+                assertThat(cpuMillisOver(loopThread, 500)).as("CPU ms of the loop in the half second after a query").isLessThan(8);
             }
         }
     }

@@ -1,0 +1,155 @@
+package org.stonescriptdb.gateway.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.stonescriptdb.gateway.log.ThrottledLog;
+import org.stonescriptdb.gateway.pool.BackendConnection;
+import org.stonescriptdb.gateway.protocol.ErrorFields;
+import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.session.Expected.Kind;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A session reset sent ahead of the client's first messages on a backend, not awaited: the reset
+ * ({@code BackendHandOver#encodePipelined}) and a check behind it go out in the same write as the client's messages, and
+ * the check keeps those from running unless the reset ran whole. Swallows the replies to both; a reset that hangs is
+ * cancelled, then its backend closed. Runs under the flow's lock ({@code lock}), which its deadline also takes.
+ */
+final class PipelinedHandOver {
+
+    private static final Logger LOG = Logger.getLogger(PipelinedHandOver.class.getName());
+    /** A reset held up by a lock is something clients can make happen over and over: logged at most once a minute. */
+    private static final ThrottledLog THROTTLED = new ThrottledLog(LOG, Duration.ofMinutes(1));
+    /** The statement a pipelined reset prepares last, so the check behind it knows the reset ran whole (per process). */
+    private static final String RESET_MARKER = "_ssg_reset_" + randomHex();
+
+    /** What the hand-over needs of the flow it serves. */
+    interface Outcome {
+        /** The reset (or its check) failed: nothing the client sent behind it ran. */
+        void failed();
+
+        /** The check passed: the gateway's replies queued behind it may go out. */
+        void checked();
+    }
+
+    private final Object lock;
+    private final ClientSession session;
+    private final Channel client;
+    private final SessionServices services;
+    private final ReplyQueue expected;
+    private final Supplier<BackendConnection> backend;
+    private final Outcome outcome;
+    /** The hand-over being answered. */
+    private BackendHandOver pending;
+    private ScheduledFuture<?> deadline;
+    /** The pending hand-over ran past its deadline and was cancelled. */
+    private boolean cancelled;
+
+    PipelinedHandOver(Object lock, ClientSession session, ReplyQueue expected, Supplier<BackendConnection> backend, Outcome outcome) {
+        this.lock = lock;
+        this.session = session;
+        this.client = session.client();
+        this.services = session.services();
+        this.expected = expected;
+        this.backend = backend;
+        this.outcome = outcome;
+    }
+
+    private static String randomHex() {
+        byte[] b = new byte[6];
+        new java.security.SecureRandom().nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
+    }
+
+    /** Sends the reset and its check to {@code b}, expecting their replies before anything the client sends next. */
+    void start(BackendConnection b, BackendHandOver handOver) {
+        services.counters().sessionReset(handOver.discardAll());
+        pending = handOver;
+        cancelled = false;
+        Expected answer = Expected.handOver();
+        expected.add(answer);
+        expected.add(Expected.of(Kind.HANDOVER_CHECK));
+        b.channel().write(handOver.encodePipelined(client.alloc(), RESET_MARKER), b.channel().voidPromise());
+        // A reset that hangs (a lock another session holds on a temporary table the last client left) fails closed.
+        scheduleDeadline(answer);
+    }
+
+    /**
+     * A reply to the reset: swallowed (the backend records ParameterStatus itself). At its ReadyForQuery: if any part
+     * failed, the flow is told ({@link Outcome#failed}); else the client's settings are in effect there.
+     */
+    void reply(Expected answer, byte type, ByteBuf message) {
+        if (type == MessageType.ERROR_RESPONSE) {
+            ErrorFields e = ErrorFields.decodeMessage(message);
+            LOG.fine(() -> "the hand-over of " + backend.get() + " failed: " + e);
+            answer.failed = true;
+        }
+        message.release();
+        if (type != MessageType.READY_FOR_QUERY) return;
+        expected.pop();
+        cancelDeadline();
+        BackendHandOver done = pending;
+        pending = null;
+        if (answer.failed) outcome.failed();
+        else session.parameters().synced(backend.get(), done.sync());
+    }
+
+    /** ParameterDescription, RowDescription and CloseComplete of the reset check; an error means the reset did not run. */
+    void checkReply(byte type, ByteBuf message) {
+        if (type == MessageType.ERROR_RESPONSE) {
+            ErrorFields e = ErrorFields.decodeMessage(message);
+            LOG.fine(() -> "the reset check on " + backend.get() + " failed: " + e);
+        }
+        message.release();
+        if (type == MessageType.ERROR_RESPONSE) {
+            outcome.failed();
+        } else if (type == MessageType.CLOSE_COMPLETE) {
+            expected.pop();
+            outcome.checked();
+        }
+    }
+
+    void cancelDeadline() {
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
+        }
+    }
+
+    private void scheduleDeadline(Expected answer) {
+        deadline = client.eventLoop().schedule(() -> overdue(answer), services.config().connectionTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The reset has not finished within CONNECTION_TIMEOUT_SECS (it waits for a lock another session holds on a
+     * temporary table the last client left, say). It is cancelled, and the server's answer still decides: the cancelled
+     * reset fails, the check behind it skips the client's messages, and {@link #reply} tells the flow nothing ran; a
+     * reset that finished just before the cancel lets them run as usual. Closing the connection instead would not do:
+     * the server would go on to the client's messages, already in its buffer, once the lock was free. A server that
+     * answers nothing for another CONNECTION_TIMEOUT_SECS is closed, and the client learns the connection was lost.
+     */
+    private void overdue(Expected answer) {
+        synchronized (lock) {
+            deadline = null;
+            if (expected.peek() != answer) return; // answered meanwhile, or the client left (its queue was cleared)
+            BackendConnection b = backend.get();
+            if (!cancelled) {
+                THROTTLED.log(Level.WARNING, "reset overdue", "a session reset on " + b + " did not finish within "
+                        + services.config().connectionTimeout().toMillis() + " ms; cancelling it");
+                cancelled = true;
+                services.connector().cancel(client.eventLoop(), b, () -> { });
+                scheduleDeadline(answer);
+                return;
+            }
+            THROTTLED.log(Level.WARNING, "reset unanswered", "a cancelled session reset on " + b + " was not answered either; closing that backend");
+            b.close();
+        }
+    }
+}
