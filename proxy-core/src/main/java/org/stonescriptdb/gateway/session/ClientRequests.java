@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import org.stonescriptdb.gateway.log.ThrottledLog;
+import org.stonescriptdb.gateway.metrics.ProxyCounters;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendStatements;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
@@ -35,10 +36,13 @@ final class ClientRequests {
     private static final ThrottledLog THROTTLED = new ThrottledLog(LOG, java.time.Duration.ofMinutes(1));
     static final String CACHED_PLAN_CHANGED = "cached plan must not change result type";
 
-    private final ClientSession session;
     private final Channel client;
     private final ByteBufAllocator alloc;
-    private final SessionServices services;
+    /** The client's database: a statement accepted there may be answered without a backend. */
+    private final String database;
+    private final ClientParameters parameters;
+    private final StatementRegistry registry;
+    private final ProxyCounters counters;
     private final ClientStatements statements;
     private final ReplyQueue expected;
     private final BatchState batch;
@@ -47,10 +51,20 @@ final class ClientRequests {
 
     ClientRequests(ClientSession session, ClientStatements statements, ReplyQueue expected, BatchState batch,
                    Supplier<BackendConnection> backend) {
-        this.session = session;
-        this.client = session.client();
+        this(session.client(), session.database(), session.parameters(), session.services().statements(),
+                session.services().counters(), statements, expected, batch, backend);
+    }
+
+    /** The parts of a client session the requests need, given one by one (the unit tests have no session). */
+    ClientRequests(Channel client, String database, ClientParameters parameters, StatementRegistry registry,
+                   ProxyCounters counters, ClientStatements statements, ReplyQueue expected, BatchState batch,
+                   Supplier<BackendConnection> backend) {
+        this.client = client;
         this.alloc = client.alloc();
-        this.services = session.services();
+        this.database = database;
+        this.parameters = parameters;
+        this.registry = registry;
+        this.counters = counters;
         this.statements = statements;
         this.expected = expected;
         this.batch = batch;
@@ -71,8 +85,8 @@ final class ClientRequests {
             case MessageType.PARSE -> {
                 FrontendMessages.Parse parse = FrontendMessages.parse(message);
                 if (statements.contains(parse.name())) return false;
-                StatementDef def = services.statements().lookup(parse.tail());
-                if (def == null || !def.acceptedIn(session.database()) || statements.refusal(parse.tail()) != null
+                StatementDef def = registry.lookup(parse.tail());
+                if (def == null || !def.acceptedIn(database) || statements.refusal(parse.tail()) != null
                         || !(classify(parse.query()) instanceof SessionStateEffect.None)) {
                     return false;
                 }
@@ -347,14 +361,14 @@ final class ClientRequests {
      * values before it can send anything else, as on a direct connection.
      */
     private void restoreSettings(SessionStateEffect.ResetSettings resets) {
-        Map<String, String> values = session.parameters().restoreValues(resets);
+        Map<String, String> values = parameters.restoreValues(resets);
         if (values.isEmpty()) return;
         expect(Expected.of(Kind.RESTORE));
         send(ClientMessages.restoreSettings(alloc, values));
     }
 
     private SessionStateEffect classify(CharSequence sql) {
-        return SessionStateClassifier.classify(sql, session.parameters().trackedNames(), session.parameters().unreportedNames());
+        return SessionStateClassifier.classify(sql, parameters.trackedNames(), parameters.unreportedNames());
     }
 
     /** Session effects of SQL that goes to the server. */
@@ -387,8 +401,8 @@ final class ClientRequests {
         batch.pinResettable &= resettable;
         if (batch.pinReason != null) return;
         batch.pinReason = reason;
-        services.counters().pinned();
-        THROTTLED.log(Level.INFO, "pinned", "client " + client.remoteAddress() + " on " + session.database()
+        counters.pinned();
+        THROTTLED.log(Level.INFO, "pinned", "client " + client.remoteAddress() + " on " + database
                 + " keeps its backend until it disconnects: " + reason);
     }
 

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
-import org.stonescriptdb.gateway.log.ThrottledLog;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendException;
 import org.stonescriptdb.gateway.pool.BackendOwner;
@@ -12,20 +11,12 @@ import org.stonescriptdb.gateway.pool.BackendStatements;
 import org.stonescriptdb.gateway.pool.GatewayQuery;
 import org.stonescriptdb.gateway.pool.PoolTimeoutException;
 import org.stonescriptdb.gateway.pool.WritabilityListener;
-import org.stonescriptdb.gateway.protocol.ClientMessages;
-import org.stonescriptdb.gateway.protocol.ErrorFields;
-import org.stonescriptdb.gateway.protocol.FrontendMessageFormat;
 import org.stonescriptdb.gateway.protocol.FrontendMessages;
 import org.stonescriptdb.gateway.protocol.MessageType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.session.Expected.Kind;
-import org.stonescriptdb.gateway.session.StatementRegistry.StatementDef;
 
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -36,7 +27,11 @@ import java.util.logging.Logger;
  * per distinct (query, types); a backend that lacks the statement gets the Parse first (its ParseComplete is
  * swallowed), a backend that has it gets no Parse (the client gets a ParseComplete from the gateway), and a
  * client's Close of a statement is answered by the gateway. To put such replies in the right place, the flow
- * keeps the queue of replies it expects ({@link Expected}).
+ * keeps the queue of replies it expects ({@link ReplyQueue}).
+ *
+ * <p>This class holds the lease ({@link Lease}: getting a backend, bringing it in line with the client, giving it
+ * back or keeping it a moment) and hands each message on: the client's to {@link ClientRequests}, the backend's to
+ * {@link BackendReplies} (or {@link PipelinedHandOver} while a reset pipelined ahead of them is answered).
  *
  * <p>Session state the gateway cannot carry to another backend pins the client to its backend until it
  * disconnects. Reported parameters are replayed instead.
@@ -47,8 +42,6 @@ import java.util.logging.Logger;
 final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityListener {
 
     private static final Logger LOG = Logger.getLogger(TransactionFlow.class.getName());
-    /** What clients can make happen over and over (pinning, a reset held up by a lock) is logged at most once a minute. */
-    private static final ThrottledLog THROTTLED = new ThrottledLog(LOG, java.time.Duration.ofMinutes(1));
 
     private final ClientSession session;
     private final Channel client;
@@ -75,6 +68,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private final ClientRequests requests;
     /** {@link #onMessage} is acquiring a backend from within the client's read; {@link #readComplete} will flush. */
     private boolean inClientRead;
+    /** The backend's replies on their way to the client. */
+    private final BackendReplies replies;
     /** A session reset pipelined ahead of the client's messages, while its replies are due. */
     private final PipelinedHandOver handOver;
 
@@ -87,6 +82,10 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         this.statements = new ClientStatements(services.statements(), services.config().limits().maxStatementsPerClient(),
                 services.config().limits().maxStatementBytesPerClient());
         this.requests = new ClientRequests(session, statements, expected, batch, () -> backend);
+        this.replies = new BackendReplies(session, statements, expected, batch, () -> backend, () -> {
+            drainSynthetic();
+            releaseIfDone();
+        });
         this.handOver = new PipelinedHandOver(this, session, expected, () -> backend, new PipelinedHandOver.Outcome() {
             @Override
             public void failed() {
@@ -433,13 +432,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     @Override
     public synchronized boolean passBackendThrough(byte type) {
         if (expected.needsEveryReply() || type == MessageType.ERROR_RESPONSE) return false;
-        account(type);
+        replies.account(type);
         return true;
-    }
-
-    /** Moves the queue along for a reply that needs no special handling. */
-    private void account(byte type) {
-        expected.account(type, session.database());
     }
 
     @Override
@@ -464,167 +458,13 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             return;
         }
         Expected first = expected.peek();
-        if (first != null && first.kind == Kind.RESTORE) {
-            restoreReply(first, type, message);
-            return;
-        }
         if (first != null && first.kind == Kind.HANDOVER) {
             handOver.reply(first, type, message);
-            return;
-        }
-        if (first != null && first.kind == Kind.HANDOVER_CHECK) {
+        } else if (first != null && first.kind == Kind.HANDOVER_CHECK) {
             handOver.checkReply(type, message);
-            return;
-        }
-        switch (type) {
-            case MessageType.READY_FOR_QUERY -> readyForQuery(message);
-            case MessageType.PARAMETER_STATUS -> {
-                session.parameters().parameterStatus(message);
-                client.write(message, client.voidPromise());
-            }
-            case MessageType.ERROR_RESPONSE -> error(message);
-            case MessageType.PARSE_COMPLETE -> {
-                Expected head = expected.peek();
-                if (head != null && head.kind == Kind.PARSE_HIDDEN) {
-                    pop();
-                    head.statement.accepted(session.database());
-                    message.release();
-                } else {
-                    account(type);
-                    client.write(message, client.voidPromise());
-                }
-            }
-            case MessageType.CLOSE_COMPLETE -> {
-                if (expected.headIs(Kind.CLOSE_HIDDEN)) {
-                    pop();
-                    message.release();
-                } else {
-                    account(type);
-                    client.write(message, client.voidPromise());
-                }
-            }
-            default -> {
-                account(type);
-                client.write(message, client.voidPromise());
-            }
-        }
-        if (backend != null) drainSynthetic();
-    }
-
-    private void readyForQuery(ByteBuf message) {
-        expected.popThroughReady();
-        Expected next = expected.peek();
-        if (next != null && next.kind == Kind.RESTORE) {
-            next.reply = message; // sent once the client's settings are back
         } else {
-            client.write(message, client.voidPromise());
-        }
-        if (batch.discardAtReady && !batch.failed) {
-            backend.forgetSessionState();
-            if (batch.pinResettable) batch.pinReason = null;
-        } else if (batch.resetSettingsAtReady && !batch.failed) {
-            backend.appliedSettingsReset();
-        }
-        afterReady();
-    }
-
-    private void afterReady() {
-        if (expected.isEmpty()) {
-            batch.settled();
-        }
-        drainSynthetic();
-        releaseIfDone();
-    }
-
-    /**
-     * A reply to {@link #restoreSettings}: swallowed, except ParameterStatus (the client learns its values are back);
-     * at its ReadyForQuery the client's own ReadyForQuery, held back till now, goes out. A failure (the transaction had
-     * already failed) changes nothing the client was not told.
-     */
-    private void restoreReply(Expected restore, byte type, ByteBuf message) {
-        switch (type) {
-            case MessageType.PARAMETER_STATUS -> {
-                session.parameters().parameterStatus(message);
-                client.write(message, client.voidPromise());
-            }
-            case MessageType.ERROR_RESPONSE -> {
-                restore.failed = true;
-                message.release();
-            }
-            case MessageType.READY_FOR_QUERY -> {
-                message.release();
-                pop();
-                // Whatever the RESET did to unreported startup settings, they hold the client's values now.
-                if (!restore.failed) session.parameters().synced(backend, ClientParameters.Sync.NONE);
-                ByteBuf clientsReady = restore.reply;
-                restore.reply = null;
-                if (clientsReady != null) client.write(clientsReady, client.voidPromise());
-                afterReady();
-            }
-            default -> message.release();
-        }
-    }
-
-    private void error(ByteBuf message) {
-        ErrorFields error = ErrorFields.decodeMessage(message);
-        batch.failed = true;
-        Expected head = expected.peek();
-        if (head != null && head.kind == Kind.QUERY) {
-            head.failed = true;
-        } else if (head != null) {
-            // Extended protocol: the message at the head failed and the server skips the rest up to the Sync.
-            if (SqlState.FEATURE_NOT_SUPPORTED.equals(error.code()) && error.message() != null && error.message().startsWith(ClientRequests.CACHED_PLAN_CHANGED)) {
-                invalidate(batch.lastBound);
-            }
-            if (SqlState.INVALID_SQL_STATEMENT_NAME.equals(error.code())) forgetLostStatement(error.message());
-            boolean syncQueued = expected.dropUntilSync(this::forgetUnanswered);
-            batch.skippingUntilSync = !syncQueued;
-            // The server skips up to the client's next Sync: until then the backend is no one else's.
-            if (!syncQueued) batch.unsynced = true;
-            if (head.kind == Kind.BIND && head.statement != null) {
-                // The server names the statement it was given ("bind message supplies 0 parameters, but prepared
-                // statement ... requires 1"): the client hears of its own name, as from the server directly.
-                message = ServerMessages.replaceInFields(alloc, message, quoted(head.statement.name()), quoted(head.name));
-            }
-        }
-        client.write(message, client.voidPromise());
-    }
-
-    private static String quoted(String name) {
-        return "\"" + name + "\"";
-    }
-
-    /**
-     * The backend lost a gateway statement it was thought to have (SQL {@code DEALLOCATE} of its name, through any
-     * path): it is prepared again before its next use there. This use has failed; the client was told.
-     */
-    private void forgetLostStatement(String serverMessage) {
-        String quoted = "prepared statement \"" + StatementRegistry.PREFIX;
-        if (serverMessage == null || !serverMessage.startsWith(quoted)) return;
-        int end = serverMessage.indexOf('"', quoted.length());
-        if (end > 0) backend.statements().forget(serverMessage.substring(quoted.length() - StatementRegistry.PREFIX.length(), end));
-    }
-
-    /** An entry dropped unanswered: what it promised did not happen on the backend. */
-    private void forgetUnanswered(Expected x) {
-        switch (x.kind) {
-            case PARSE, PARSE_HIDDEN -> {
-                if (x.statement != null) backend.statements().forget(x.statement.name());
-            }
-            case CLOSE_HIDDEN -> backend.statements().stale(x.name);
-            default -> x.discard();
-        }
-    }
-
-    /** The statement's result type changed (DDL): every backend re-prepares it before its next use. */
-    private void invalidate(ClientStatement statement) {
-        if (statement == null) return;
-        StatementDef def = statement.def();
-        backend.statements().stale(def.name());
-        def.invalidate(statement.generation());
-        // This client has just been told; its next use (a retry, or a fresh Parse) must not be told again.
-        if (batch.lastBoundName != null && statements.get(batch.lastBoundName) == statement) {
-            statements.seen(batch.lastBoundName, statement.current());
+            replies.handle(type, message);
+            if (backend != null) drainSynthetic();
         }
     }
 

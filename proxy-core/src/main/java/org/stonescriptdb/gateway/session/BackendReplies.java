@@ -1,0 +1,210 @@
+package org.stonescriptdb.gateway.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import org.stonescriptdb.gateway.pool.BackendConnection;
+import org.stonescriptdb.gateway.protocol.ErrorFields;
+import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.ServerMessages;
+import org.stonescriptdb.gateway.protocol.SqlState;
+import org.stonescriptdb.gateway.session.Expected.Kind;
+import org.stonescriptdb.gateway.session.StatementRegistry.StatementDef;
+
+import java.util.function.Supplier;
+
+/**
+ * The backend's half of transaction pooling: each reply on its way to the client, read whole. Replies to the gateway's
+ * own messages are swallowed, the client's ReadyForQuery waits behind the restore of its settings, an error ends the
+ * extended batch (what the server skips is forgotten) and names the client's statement rather than the gateway's, and
+ * the session effects of the batch (DISCARD ALL, RESET ALL) take hold at its ReadyForQuery. Runs under the flow's lock.
+ */
+final class BackendReplies {
+
+    private final ClientSession session;
+    private final Channel client;
+    private final ByteBufAllocator alloc;
+    private final ClientStatements statements;
+    private final ReplyQueue expected;
+    private final BatchState batch;
+    private final Supplier<BackendConnection> backend;
+    /** Called when a ReadyForQuery (or the restore behind it) was passed on: the transaction may be over. */
+    private final Runnable answered;
+
+    BackendReplies(ClientSession session, ClientStatements statements, ReplyQueue expected, BatchState batch,
+                   Supplier<BackendConnection> backend, Runnable answered) {
+        this.session = session;
+        this.client = session.client();
+        this.alloc = client.alloc();
+        this.statements = statements;
+        this.expected = expected;
+        this.batch = batch;
+        this.backend = backend;
+        this.answered = answered;
+    }
+
+    /** A reply of the client's (not of a hand-over), read whole. */
+    void handle(byte type, ByteBuf message) {
+        Expected first = expected.peek();
+        if (first != null && first.kind == Kind.RESTORE) {
+            restoreReply(first, type, message);
+            return;
+        }
+        switch (type) {
+            case MessageType.READY_FOR_QUERY -> readyForQuery(message);
+            case MessageType.PARAMETER_STATUS -> {
+                session.parameters().parameterStatus(message);
+                client.write(message, client.voidPromise());
+            }
+            case MessageType.ERROR_RESPONSE -> error(message);
+            case MessageType.PARSE_COMPLETE -> {
+                Expected head = expected.peek();
+                if (head != null && head.kind == Kind.PARSE_HIDDEN) {
+                    expected.pop();
+                    head.statement.accepted(session.database());
+                    message.release();
+                } else {
+                    account(type);
+                    client.write(message, client.voidPromise());
+                }
+            }
+            case MessageType.CLOSE_COMPLETE -> {
+                if (expected.headIs(Kind.CLOSE_HIDDEN)) {
+                    expected.pop();
+                    message.release();
+                } else {
+                    account(type);
+                    client.write(message, client.voidPromise());
+                }
+            }
+            default -> {
+                account(type);
+                client.write(message, client.voidPromise());
+            }
+        }
+    }
+
+    /** Moves the queue along for a reply that needs no special handling (also for replies passed through unread). */
+    void account(byte type) {
+        expected.account(type, session.database());
+    }
+
+    private void readyForQuery(ByteBuf message) {
+        expected.popThroughReady();
+        Expected next = expected.peek();
+        if (next != null && next.kind == Kind.RESTORE) {
+            next.reply = message; // sent once the client's settings are back
+        } else {
+            client.write(message, client.voidPromise());
+        }
+        BackendConnection b = backend.get();
+        if (batch.discardAtReady && !batch.failed) {
+            b.forgetSessionState();
+            if (batch.pinResettable) batch.pinReason = null;
+        } else if (batch.resetSettingsAtReady && !batch.failed) {
+            b.appliedSettingsReset();
+        }
+        afterReady();
+    }
+
+    private void afterReady() {
+        if (expected.isEmpty()) batch.settled();
+        answered.run();
+    }
+
+    /**
+     * A reply to the gateway's restore of the client's settings ({@link ClientRequests}): swallowed, except
+     * ParameterStatus (the client learns its values are back); at its ReadyForQuery the client's own ReadyForQuery,
+     * held back till now, goes out. A failure (the transaction had already failed) changes nothing the client was not
+     * told.
+     */
+    private void restoreReply(Expected restore, byte type, ByteBuf message) {
+        switch (type) {
+            case MessageType.PARAMETER_STATUS -> {
+                session.parameters().parameterStatus(message);
+                client.write(message, client.voidPromise());
+            }
+            case MessageType.ERROR_RESPONSE -> {
+                restore.failed = true;
+                message.release();
+            }
+            case MessageType.READY_FOR_QUERY -> {
+                message.release();
+                expected.pop();
+                // Whatever the RESET did to unreported startup settings, they hold the client's values now.
+                if (!restore.failed) session.parameters().synced(backend.get(), ClientParameters.Sync.NONE);
+                ByteBuf clientsReady = restore.reply;
+                restore.reply = null;
+                if (clientsReady != null) client.write(clientsReady, client.voidPromise());
+                afterReady();
+            }
+            default -> message.release();
+        }
+    }
+
+    private void error(ByteBuf message) {
+        ErrorFields error = ErrorFields.decodeMessage(message);
+        batch.failed = true;
+        Expected head = expected.peek();
+        if (head != null && head.kind == Kind.QUERY) {
+            head.failed = true;
+        } else if (head != null) {
+            // Extended protocol: the message at the head failed and the server skips the rest up to the Sync.
+            if (SqlState.FEATURE_NOT_SUPPORTED.equals(error.code()) && error.message() != null
+                    && error.message().startsWith(ClientRequests.CACHED_PLAN_CHANGED)) {
+                invalidate(batch.lastBound);
+            }
+            if (SqlState.INVALID_SQL_STATEMENT_NAME.equals(error.code())) forgetLostStatement(error.message());
+            boolean syncQueued = expected.dropUntilSync(this::forgetUnanswered);
+            batch.skippingUntilSync = !syncQueued;
+            // The server skips up to the client's next Sync: until then the backend is no one else's.
+            if (!syncQueued) batch.unsynced = true;
+            if (head.kind == Kind.BIND && head.statement != null) {
+                // The server names the statement it was given ("bind message supplies 0 parameters, but prepared
+                // statement ... requires 1"): the client hears of its own name, as from the server directly.
+                message = ServerMessages.replaceInFields(alloc, message, quoted(head.statement.name()), quoted(head.name));
+            }
+        }
+        client.write(message, client.voidPromise());
+    }
+
+    private static String quoted(String name) {
+        return "\"" + name + "\"";
+    }
+
+    /**
+     * The backend lost a gateway statement it was thought to have (SQL {@code DEALLOCATE} of its name, through any
+     * path): it is prepared again before its next use there. This use has failed; the client was told.
+     */
+    private void forgetLostStatement(String serverMessage) {
+        String quoted = "prepared statement \"" + StatementRegistry.PREFIX;
+        if (serverMessage == null || !serverMessage.startsWith(quoted)) return;
+        int end = serverMessage.indexOf('"', quoted.length());
+        if (end > 0) {
+            backend.get().statements().forget(serverMessage.substring(quoted.length() - StatementRegistry.PREFIX.length(), end));
+        }
+    }
+
+    /** An entry dropped unanswered: what it promised did not happen on the backend. */
+    private void forgetUnanswered(Expected x) {
+        switch (x.kind) {
+            case PARSE, PARSE_HIDDEN -> {
+                if (x.statement != null) backend.get().statements().forget(x.statement.name());
+            }
+            case CLOSE_HIDDEN -> backend.get().statements().stale(x.name);
+            default -> x.discard();
+        }
+    }
+
+    /** The statement's result type changed (DDL): every backend re-prepares it before its next use. */
+    private void invalidate(ClientStatement statement) {
+        if (statement == null) return;
+        StatementDef def = statement.def();
+        backend.get().statements().stale(def.name());
+        def.invalidate(statement.generation());
+        // This client has just been told; its next use (a retry, or a fresh Parse) must not be told again.
+        if (batch.lastBoundName != null && statements.get(batch.lastBoundName) == statement) {
+            statements.seen(batch.lastBoundName, statement.current());
+        }
+    }
+}
