@@ -15,6 +15,12 @@ public final class SqlState {
     public static final String ADMIN_SHUTDOWN = "57P01";
     public static final String CANNOT_CONNECT_NOW = "57P03";
     public static final String INTERNAL_ERROR = "XX000";
+    public static final String DUPLICATE_PREPARED_STATEMENT = "42P05";
+    public static final String DUPLICATE_DATABASE = "42P04";
+    public static final String UNDEFINED_TABLE = "42P01";
+    public static final String UNDEFINED_FUNCTION = "42883";
+    public static final String SYNTAX_ERROR = "42601";
+    public static final String OBJECT_IN_USE = "55006";
 
     private SqlState() {
     }

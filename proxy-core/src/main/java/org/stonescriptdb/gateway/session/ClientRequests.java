@@ -201,7 +201,7 @@ final class ClientRequests {
         message.release();
         if (statements.contains(parse.name())) {
             // As the server does: the first statement stays, this Parse fails and the batch is skipped to its Sync.
-            failInBatch("42P05", "prepared statement \"" + parse.name() + "\" already exists");
+            failInBatch(SqlState.DUPLICATE_PREPARED_STATEMENT, "prepared statement \"" + parse.name() + "\" already exists");
             return;
         }
         String refusal = statements.refusal(parse.tail());

@@ -496,7 +496,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             acquiring = null;
             moveTo(Lease.IDLE);
             pending.cancel(false);
-            failWaiting("57014", "canceling statement due to user request");
+            failWaiting(SqlState.QUERY_CANCELED, "canceling statement due to user request");
             done.run();
             return;
         }
