@@ -11,7 +11,7 @@ import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.process.FatalErrors;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
-import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.BackendType;
 import org.stonescriptdb.gateway.protocol.Wire;
 
 import java.util.LinkedHashMap;
@@ -61,7 +61,7 @@ final class BackendHandler extends MessageStreamHandler {
 
     @Override
     protected boolean passThrough(byte type, int length) {
-        if (!login.isDone() || type == MessageType.READY_FOR_QUERY || type == MessageType.PARAMETER_STATUS) return false;
+        if (!login.isDone() || type == BackendType.READY_FOR_QUERY || type == BackendType.PARAMETER_STATUS) return false;
         BackendOwner owner = connection.owner();
         return owner != null && owner.passBackendThrough(type);
     }
@@ -86,9 +86,9 @@ final class BackendHandler extends MessageStreamHandler {
             }
             return;
         }
-        if (type == MessageType.READY_FOR_QUERY) {
+        if (type == BackendType.READY_FOR_QUERY) {
             connection.transactionStatus(message.getByte(message.readerIndex() + 5));
-        } else if (type == MessageType.PARAMETER_STATUS) {
+        } else if (type == BackendType.PARAMETER_STATUS) {
             recordParameter(message.slice(message.readerIndex() + 5, message.readableBytes() - 5));
         }
         BackendOwner owner = connection.owner();
@@ -98,7 +98,7 @@ final class BackendHandler extends MessageStreamHandler {
         }
         // Nobody is listening: the connection sits idle in its pool. The only thing a server says unasked
         // that matters is a FATAL error before it goes away (e.g. pg_terminate_backend).
-        if (type == MessageType.ERROR_RESPONSE) {
+        if (type == BackendType.ERROR_RESPONSE) {
             ErrorFields error = ErrorFields.decodeMessage(message);
             LOG.fine(() -> connection + " reported while idle: " + error);
             if (error.fatal()) ctx.close();
@@ -151,15 +151,15 @@ final class BackendHandler extends MessageStreamHandler {
     private void onLoginMessage(ChannelHandlerContext ctx, byte type, ByteBuf message) {
         ByteBuf body = message.slice(message.readerIndex() + 5, message.readableBytes() - 5);
         switch (type) {
-            case MessageType.AUTHENTICATION -> authenticate(ctx, body);
-            case MessageType.PARAMETER_STATUS -> recordParameter(body);
-            case MessageType.BACKEND_KEY_DATA -> connection.keyData(body.readInt(), body.readInt());
-            case MessageType.ERROR_RESPONSE -> {
+            case BackendType.AUTHENTICATION -> authenticate(ctx, body);
+            case BackendType.PARAMETER_STATUS -> recordParameter(body);
+            case BackendType.BACKEND_KEY_DATA -> connection.keyData(body.readInt(), body.readInt());
+            case BackendType.ERROR_RESPONSE -> {
                 ErrorFields error = ErrorFields.decode(body);
                 login.tryFailure(new BackendException(error, error.message()));
                 ctx.close();
             }
-            case MessageType.READY_FOR_QUERY -> {
+            case BackendType.READY_FOR_QUERY -> {
                 connection.transactionStatus(body.getByte(body.readerIndex()));
                 connection.loginComplete();
                 if (!login.trySuccess(connection)) ctx.close();

@@ -6,7 +6,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
-import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.BackendType;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -74,11 +74,11 @@ public final class GatewayQuery implements BackendOwner {
     public void onBackendMessage(BackendConnection connection, byte type, ByteBuf message) {
         try {
             switch (type) {
-                case MessageType.DATA_ROW -> rows.add(decodeRow(message));
-                case MessageType.ERROR_RESPONSE -> {
+                case BackendType.DATA_ROW -> rows.add(decodeRow(message));
+                case BackendType.ERROR_RESPONSE -> {
                     if (error == null) error = ErrorFields.decodeMessage(message);
                 }
-                case MessageType.READY_FOR_QUERY -> {
+                case BackendType.READY_FOR_QUERY -> {
                     if (--readyToGo == 0) {
                         connection.owner(null);
                         promise.trySuccess(new Result(List.copyOf(rows), error));

@@ -37,7 +37,7 @@ public final class ClientMessages {
 
     public static ByteBuf password(ByteBufAllocator alloc, String password) {
         ByteBuf buf = alloc.buffer();
-        int at = Wire.begin(buf, MessageType.PASSWORD);
+        int at = Wire.begin(buf, FrontendType.PASSWORD);
         Wire.writeCString(buf, password);
         Wire.finish(buf, at);
         return buf;
@@ -45,7 +45,7 @@ public final class ClientMessages {
 
     public static ByteBuf saslInitialResponse(ByteBufAllocator alloc, String mechanism, byte[] data) {
         ByteBuf buf = alloc.buffer();
-        int at = Wire.begin(buf, MessageType.PASSWORD);
+        int at = Wire.begin(buf, FrontendType.PASSWORD);
         Wire.writeCString(buf, mechanism);
         buf.writeInt(data.length);
         buf.writeBytes(data);
@@ -55,7 +55,7 @@ public final class ClientMessages {
 
     public static ByteBuf saslResponse(ByteBufAllocator alloc, byte[] data) {
         ByteBuf buf = alloc.buffer();
-        int at = Wire.begin(buf, MessageType.PASSWORD);
+        int at = Wire.begin(buf, FrontendType.PASSWORD);
         buf.writeBytes(data);
         Wire.finish(buf, at);
         return buf;
@@ -63,7 +63,7 @@ public final class ClientMessages {
 
     public static ByteBuf query(ByteBufAllocator alloc, String sql) {
         ByteBuf buf = alloc.buffer(6 + sql.length());
-        int at = Wire.begin(buf, MessageType.QUERY);
+        int at = Wire.begin(buf, FrontendType.QUERY);
         Wire.writeCString(buf, sql);
         Wire.finish(buf, at);
         return buf;
@@ -119,7 +119,7 @@ public final class ClientMessages {
      * client's first statement starts as it would on a fresh connection.
      */
     public static void resetCheck(ByteBuf out, String marker) {
-        int at = Wire.begin(out, MessageType.DESCRIBE);
+        int at = Wire.begin(out, FrontendType.DESCRIBE);
         out.writeByte('S');
         Wire.writeCString(out, marker);
         Wire.finish(out, at);
@@ -189,7 +189,7 @@ public final class ClientMessages {
     }
 
     private static void closeStatement(ByteBuf buf, String name) {
-        int at = Wire.begin(buf, MessageType.CLOSE);
+        int at = Wire.begin(buf, FrontendType.CLOSE);
         buf.writeByte('S');
         Wire.writeCString(buf, name);
         Wire.finish(buf, at);
@@ -200,7 +200,7 @@ public final class ClientMessages {
     }
 
     private static void parse(ByteBuf buf, String statement, String sql) {
-        int at = Wire.begin(buf, MessageType.PARSE);
+        int at = Wire.begin(buf, FrontendType.PARSE);
         Wire.writeCString(buf, statement);
         Wire.writeCString(buf, sql);
         buf.writeShort(0);
@@ -212,7 +212,7 @@ public final class ClientMessages {
     }
 
     private static void bind(ByteBuf buf, String statement, List<String> textParams) {
-        int at = Wire.begin(buf, MessageType.BIND);
+        int at = Wire.begin(buf, FrontendType.BIND);
         Wire.writeCString(buf, "");
         Wire.writeCString(buf, statement);
         buf.writeShort(0);
@@ -227,17 +227,17 @@ public final class ClientMessages {
     }
 
     private static void execute(ByteBuf buf) {
-        int at = Wire.begin(buf, MessageType.EXECUTE);
+        int at = Wire.begin(buf, FrontendType.EXECUTE);
         Wire.writeCString(buf, "");
         buf.writeInt(0);
         Wire.finish(buf, at);
     }
 
     private static void sync(ByteBuf buf) {
-        buf.writeByte(MessageType.SYNC).writeInt(4);
+        buf.writeByte(FrontendType.SYNC).writeInt(4);
     }
 
     public static ByteBuf terminate(ByteBufAllocator alloc) {
-        return alloc.buffer(5).writeByte(MessageType.TERMINATE).writeInt(4);
+        return alloc.buffer(5).writeByte(FrontendType.TERMINATE).writeInt(4);
     }
 }

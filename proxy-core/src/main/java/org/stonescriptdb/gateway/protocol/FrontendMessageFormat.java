@@ -28,9 +28,9 @@ public final class FrontendMessageFormat {
     /** The message types a server takes from a logged-in client; any other ends the session (FATAL 08P01). */
     public static boolean isKnownType(byte type) {
         return switch (type) {
-            case MessageType.QUERY, MessageType.PARSE, MessageType.BIND, MessageType.DESCRIBE, MessageType.EXECUTE,
-                 MessageType.CLOSE, MessageType.SYNC, MessageType.FLUSH, MessageType.FUNCTION_CALL, MessageType.TERMINATE,
-                 MessageType.COPY_DATA, MessageType.COPY_DONE, MessageType.COPY_FAIL -> true;
+            case FrontendType.QUERY, FrontendType.PARSE, FrontendType.BIND, FrontendType.DESCRIBE, FrontendType.EXECUTE,
+                 FrontendType.CLOSE, FrontendType.SYNC, FrontendType.FLUSH, FrontendType.FUNCTION_CALL, FrontendType.TERMINATE,
+                 FrontendType.COPY_DATA, FrontendType.COPY_DONE, FrontendType.COPY_FAIL -> true;
             default -> false;
         };
     }
@@ -47,8 +47,8 @@ public final class FrontendMessageFormat {
      */
     public static boolean exceedsServerLimit(byte type, int length) {
         boolean small = switch (type) {
-            case MessageType.DESCRIBE, MessageType.CLOSE, MessageType.EXECUTE, MessageType.FLUSH, MessageType.SYNC,
-                 MessageType.TERMINATE, MessageType.COPY_DONE, MessageType.COPY_FAIL -> true;
+            case FrontendType.DESCRIBE, FrontendType.CLOSE, FrontendType.EXECUTE, FrontendType.FLUSH, FrontendType.SYNC,
+                 FrontendType.TERMINATE, FrontendType.COPY_DONE, FrontendType.COPY_FAIL -> true;
             default -> false;
         };
         return small && length > SMALL_MESSAGE_LIMIT;
@@ -63,12 +63,12 @@ public final class FrontendMessageFormat {
     public static String problem(byte type, ByteBuf message) {
         Reader r = new Reader(message);
         return switch (type) {
-            case MessageType.QUERY -> r.string() ? r.end() : INVALID_STRING;
-            case MessageType.PARSE -> parse(r);
-            case MessageType.BIND -> r.string() && r.string() ? null : INVALID_STRING;
-            case MessageType.DESCRIBE -> describeOrClose(r, "DESCRIBE");
-            case MessageType.CLOSE -> describeOrClose(r, "CLOSE");
-            case MessageType.SYNC, MessageType.FLUSH -> r.end();
+            case FrontendType.QUERY -> r.string() ? r.end() : INVALID_STRING;
+            case FrontendType.PARSE -> parse(r);
+            case FrontendType.BIND -> r.string() && r.string() ? null : INVALID_STRING;
+            case FrontendType.DESCRIBE -> describeOrClose(r, "DESCRIBE");
+            case FrontendType.CLOSE -> describeOrClose(r, "CLOSE");
+            case FrontendType.SYNC, FrontendType.FLUSH -> r.end();
             default -> null;
         };
     }

@@ -54,7 +54,7 @@ public final class FrontendMessages {
 
     public static ByteBuf encodeParse(ByteBufAllocator alloc, String name, byte[] tail) {
         ByteBuf buf = alloc.buffer(6 + name.length() + tail.length);
-        int at = Wire.begin(buf, MessageType.PARSE);
+        int at = Wire.begin(buf, FrontendType.PARSE);
         Wire.writeCString(buf, name);
         buf.writeBytes(tail);
         Wire.finish(buf, at);
@@ -73,7 +73,7 @@ public final class FrontendMessages {
         byte[] portal = ByteBufUtil.getBytes(bind, bind.readerIndex() + 5, portalEnd - bind.readerIndex() - 5 + 1);
         byte[] name = statement.getBytes(StandardCharsets.UTF_8);
         ByteBuf header = alloc.buffer(5 + portal.length + name.length + 1);
-        header.writeByte(MessageType.BIND);
+        header.writeByte(FrontendType.BIND);
         header.writeInt(4 + portal.length + name.length + 1 + restLength);
         header.writeBytes(portal);
         header.writeBytes(name);
@@ -103,18 +103,18 @@ public final class FrontendMessages {
 
     public static ByteBuf commandComplete(ByteBufAllocator alloc, String tag) {
         ByteBuf buf = alloc.buffer(6 + tag.length());
-        int at = Wire.begin(buf, MessageType.COMMAND_COMPLETE);
+        int at = Wire.begin(buf, BackendType.COMMAND_COMPLETE);
         Wire.writeCString(buf, tag);
         Wire.finish(buf, at);
         return buf;
     }
 
     public static ByteBuf flush(ByteBufAllocator alloc) {
-        return alloc.buffer(5).writeByte(MessageType.FLUSH).writeInt(4);
+        return alloc.buffer(5).writeByte(FrontendType.FLUSH).writeInt(4);
     }
 
     public static ByteBuf sync(ByteBufAllocator alloc) {
-        return alloc.buffer(5).writeByte(MessageType.SYNC).writeInt(4);
+        return alloc.buffer(5).writeByte(FrontendType.SYNC).writeInt(4);
     }
 
     /** Where the string that starts at {@code from} ends: its NUL, or the end of the message when it has none. */

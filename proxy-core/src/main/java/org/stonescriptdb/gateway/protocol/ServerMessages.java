@@ -13,13 +13,13 @@ public final class ServerMessages {
     }
 
     public static ByteBuf authenticationOk(ByteBufAllocator alloc) {
-        return alloc.buffer(9).writeByte(MessageType.AUTHENTICATION).writeInt(8).writeInt(0);
+        return alloc.buffer(9).writeByte(BackendType.AUTHENTICATION).writeInt(8).writeInt(0);
     }
 
     public static ByteBuf parameterStatus(ByteBufAllocator alloc, Map<String, String> params) {
         ByteBuf buf = alloc.buffer(32 * Math.max(1, params.size()));
         params.forEach((name, value) -> {
-            int at = Wire.begin(buf, MessageType.PARAMETER_STATUS);
+            int at = Wire.begin(buf, BackendType.PARAMETER_STATUS);
             Wire.writeCString(buf, name);
             Wire.writeCString(buf, value);
             Wire.finish(buf, at);
@@ -28,11 +28,11 @@ public final class ServerMessages {
     }
 
     public static ByteBuf backendKeyData(ByteBufAllocator alloc, int processId, int secret) {
-        return alloc.buffer(13).writeByte(MessageType.BACKEND_KEY_DATA).writeInt(12).writeInt(processId).writeInt(secret);
+        return alloc.buffer(13).writeByte(BackendType.BACKEND_KEY_DATA).writeInt(12).writeInt(processId).writeInt(secret);
     }
 
     public static ByteBuf readyForQuery(ByteBufAllocator alloc, byte status) {
-        return alloc.buffer(6).writeByte(MessageType.READY_FOR_QUERY).writeInt(5).writeByte(status);
+        return alloc.buffer(6).writeByte(BackendType.READY_FOR_QUERY).writeInt(5).writeByte(status);
     }
 
     /**
@@ -41,7 +41,7 @@ public final class ServerMessages {
      */
     public static ByteBuf negotiateProtocolVersion(ByteBufAllocator alloc, int newestVersion, List<String> unrecognised) {
         ByteBuf buf = alloc.buffer();
-        int at = Wire.begin(buf, MessageType.NEGOTIATE_PROTOCOL_VERSION);
+        int at = Wire.begin(buf, BackendType.NEGOTIATE_PROTOCOL_VERSION);
         buf.writeInt(newestVersion);
         buf.writeInt(unrecognised.size());
         unrecognised.forEach(o -> Wire.writeCString(buf, o));
@@ -68,7 +68,7 @@ public final class ServerMessages {
      */
     public static ByteBuf error(ByteBufAllocator alloc, ErrorFields e, String routine) {
         ByteBuf buf = alloc.buffer(64 + e.message().length());
-        int at = Wire.begin(buf, MessageType.ERROR_RESPONSE);
+        int at = Wire.begin(buf, BackendType.ERROR_RESPONSE);
         field(buf, 'S', e.severity());
         field(buf, 'V', e.severity());
         field(buf, 'C', e.code());

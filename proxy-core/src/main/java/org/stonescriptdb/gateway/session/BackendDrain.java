@@ -7,7 +7,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendOwner;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
-import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.BackendType;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -77,9 +77,9 @@ final class BackendDrain implements BackendOwner {
     @Override
     public synchronized void onBackendMessage(BackendConnection connection, byte type, ByteBuf message) {
         try {
-            if (type == MessageType.DATA_ROW && ByteBufUtil.indexOf(Unpooled.wrappedBuffer(mark), message) >= 0) {
+            if (type == BackendType.DATA_ROW && ByteBufUtil.indexOf(Unpooled.wrappedBuffer(mark), message) >= 0) {
                 markSeen = true;
-            } else if (type == MessageType.READY_FOR_QUERY && markSeen && !done) {
+            } else if (type == BackendType.READY_FOR_QUERY && markSeen && !done) {
                 done = true;
                 deadline.cancel(false);
                 connection.owner(null);

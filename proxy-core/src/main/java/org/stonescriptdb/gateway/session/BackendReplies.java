@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
-import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.BackendType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.session.Expected.Kind;
@@ -51,13 +51,13 @@ final class BackendReplies {
             return;
         }
         switch (type) {
-            case MessageType.READY_FOR_QUERY -> readyForQuery(message);
-            case MessageType.PARAMETER_STATUS -> {
+            case BackendType.READY_FOR_QUERY -> readyForQuery(message);
+            case BackendType.PARAMETER_STATUS -> {
                 session.parameters().parameterStatus(message);
                 client.write(message, client.voidPromise());
             }
-            case MessageType.ERROR_RESPONSE -> error(message);
-            case MessageType.PARSE_COMPLETE -> {
+            case BackendType.ERROR_RESPONSE -> error(message);
+            case BackendType.PARSE_COMPLETE -> {
                 Expected head = expected.peek();
                 if (head != null && head.kind == Kind.PARSE_HIDDEN) {
                     expected.pop();
@@ -68,7 +68,7 @@ final class BackendReplies {
                     client.write(message, client.voidPromise());
                 }
             }
-            case MessageType.CLOSE_COMPLETE -> {
+            case BackendType.CLOSE_COMPLETE -> {
                 if (expected.headIs(Kind.CLOSE_HIDDEN)) {
                     expected.pop();
                     message.release();
@@ -120,15 +120,15 @@ final class BackendReplies {
      */
     private void restoreReply(Expected restore, byte type, ByteBuf message) {
         switch (type) {
-            case MessageType.PARAMETER_STATUS -> {
+            case BackendType.PARAMETER_STATUS -> {
                 session.parameters().parameterStatus(message);
                 client.write(message, client.voidPromise());
             }
-            case MessageType.ERROR_RESPONSE -> {
+            case BackendType.ERROR_RESPONSE -> {
                 restore.failed = true;
                 message.release();
             }
-            case MessageType.READY_FOR_QUERY -> {
+            case BackendType.READY_FOR_QUERY -> {
                 message.release();
                 expected.pop();
                 // Whatever the RESET did to unreported startup settings, they hold the client's values now.

@@ -11,7 +11,7 @@ import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
 import org.stonescriptdb.gateway.protocol.FrontendMessageFormat;
 import org.stonescriptdb.gateway.protocol.FrontendMessages;
-import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.FrontendType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.session.Expected.Kind;
@@ -82,7 +82,7 @@ final class ClientRequests {
         // transactions, is checked once, in process); a malformed one goes to a backend, which refuses it.
         if (!mayAnswerWithoutBackend(type, message) || FrontendMessageFormat.problem(type, message) != null) return false;
         switch (type) {
-            case MessageType.PARSE -> {
+            case FrontendType.PARSE -> {
                 FrontendMessages.Parse parse = FrontendMessages.parse(message);
                 if (statements.contains(parse.name())) return false;
                 StatementDef def = registry.lookup(parse.tail());
@@ -93,13 +93,13 @@ final class ClientRequests {
                 statements.add(parse.name(), parse.tail(), null);
                 client.write(FrontendMessages.parseComplete(alloc), client.voidPromise());
             }
-            case MessageType.CLOSE -> {
+            case FrontendType.CLOSE -> {
                 if (FrontendMessages.target(message) == 'S') statements.remove(FrontendMessages.targetName(message));
                 // A portal does not outlive its transaction, and closing a missing one is no error either.
                 client.write(FrontendMessages.closeComplete(alloc), client.voidPromise());
             }
-            case MessageType.SYNC -> client.write(ServerMessages.readyForQuery(alloc, (byte) 'I'), client.voidPromise());
-            case MessageType.FLUSH -> { }
+            case FrontendType.SYNC -> client.write(ServerMessages.readyForQuery(alloc, (byte) 'I'), client.voidPromise());
+            case FrontendType.FLUSH -> { }
             default -> {
                 return false;
             }
@@ -110,22 +110,22 @@ final class ClientRequests {
 
     private static boolean mayAnswerWithoutBackend(byte type, ByteBuf message) {
         return switch (type) {
-            case MessageType.PARSE -> message.readableBytes() > 5 && message.getByte(message.readerIndex() + 5) != 0; // named
-            case MessageType.CLOSE, MessageType.SYNC, MessageType.FLUSH -> true;
+            case FrontendType.PARSE -> message.readableBytes() > 5 && message.getByte(message.readerIndex() + 5) != 0; // named
+            case FrontendType.CLOSE, FrontendType.SYNC, FrontendType.FLUSH -> true;
             default -> false;
         };
     }
 
     /** Handles one whole client message with a ready backend attached. */
     void process(byte type, ByteBuf message) {
-        if (batch.skippingUntilSync && type != MessageType.SYNC) {
+        if (batch.skippingUntilSync && type != FrontendType.SYNC) {
             message.release(); // the server would ignore it too
             return;
         }
         switch (type) {
             // Sync ends the implicit transaction; so does a simple Query or FunctionCall, which the server commits with it.
-            case MessageType.SYNC, MessageType.QUERY, MessageType.FUNCTION_CALL -> batch.unsynced = false;
-            case MessageType.PARSE, MessageType.BIND, MessageType.DESCRIBE, MessageType.CLOSE, MessageType.EXECUTE -> batch.unsynced = true;
+            case FrontendType.SYNC, FrontendType.QUERY, FrontendType.FUNCTION_CALL -> batch.unsynced = false;
+            case FrontendType.PARSE, FrontendType.BIND, FrontendType.DESCRIBE, FrontendType.CLOSE, FrontendType.EXECUTE -> batch.unsynced = true;
             default -> { } // Flush and COPY messages start nothing
         }
         String problem = FrontendMessageFormat.problem(type, message);
@@ -134,16 +134,16 @@ final class ClientRequests {
             return;
         }
         switch (type) {
-            case MessageType.PARSE -> parse(message);
-            case MessageType.BIND -> bind(message);
-            case MessageType.DESCRIBE -> describe(message);
-            case MessageType.CLOSE -> close(message);
-            case MessageType.QUERY -> query(message);
-            case MessageType.EXECUTE -> {
+            case FrontendType.PARSE -> parse(message);
+            case FrontendType.BIND -> bind(message);
+            case FrontendType.DESCRIBE -> describe(message);
+            case FrontendType.CLOSE -> close(message);
+            case FrontendType.QUERY -> query(message);
+            case FrontendType.EXECUTE -> {
                 expect(Expected.of(Kind.EXECUTE));
                 send(message);
             }
-            case MessageType.SYNC -> {
+            case FrontendType.SYNC -> {
                 batch.skippingUntilSync = false;
                 expect(Expected.of(Kind.SYNC));
                 send(message);
@@ -152,7 +152,7 @@ final class ClientRequests {
                     batch.restoreAtSync = null;
                 }
             }
-            case MessageType.FUNCTION_CALL -> {
+            case FrontendType.FUNCTION_CALL -> {
                 expect(Expected.of(Kind.QUERY));
                 send(message);
             }
@@ -168,8 +168,8 @@ final class ClientRequests {
     private void refusedByBackend(byte type, ByteBuf message, String problem) {
         LOG.fine(() -> "client " + client.remoteAddress() + " sent a malformed '" + (char) type + "' message: " + problem);
         switch (type) {
-            case MessageType.QUERY -> expect(Expected.of(Kind.QUERY));
-            case MessageType.SYNC -> {
+            case FrontendType.QUERY -> expect(Expected.of(Kind.QUERY));
+            case FrontendType.SYNC -> {
                 batch.skippingUntilSync = false;
                 expect(Expected.of(Kind.SYNC));
             }
@@ -288,7 +288,7 @@ final class ClientRequests {
         message.release();
         ensurePrepared(def);
         expect(Expected.of(Kind.DESCRIBE));
-        send(FrontendMessages.encodeTarget(alloc, MessageType.DESCRIBE, (byte) 'S', def.name()));
+        send(FrontendMessages.encodeTarget(alloc, FrontendType.DESCRIBE, (byte) 'S', def.name()));
     }
 
     /**
@@ -424,7 +424,7 @@ final class ClientRequests {
         if (prepared.mustClose(def.name())) {
             prepared.closed(def.name());
             expect(Expected.closeHidden(def.name()));
-            send(FrontendMessages.encodeTarget(alloc, MessageType.CLOSE, (byte) 'S', def.name()));
+            send(FrontendMessages.encodeTarget(alloc, FrontendType.CLOSE, (byte) 'S', def.name()));
         }
         int generation = def.generation();
         // Counted as prepared at once, so a Bind later in this batch does not parse it again.

@@ -16,7 +16,7 @@ import org.stonescriptdb.gateway.process.FatalErrors;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
 import org.stonescriptdb.gateway.protocol.FrontendMessageFormat;
-import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.FrontendType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 
@@ -230,7 +230,7 @@ public final class ClientSession extends MessageStreamHandler {
             return false;
         }
         ClientFlow f = flow;
-        return f != null && type != MessageType.TERMINATE && f.passThrough(type);
+        return f != null && type != FrontendType.TERMINATE && f.passThrough(type);
     }
 
     /**
@@ -272,9 +272,9 @@ public final class ClientSession extends MessageStreamHandler {
     @Override
     protected void onMessage(ChannelHandlerContext ctx, byte type, ByteBuf message) {
         ClientFlow f = flow;
-        if (type == MessageType.TERMINATE || f == null || refusing) {
+        if (type == FrontendType.TERMINATE || f == null || refusing) {
             message.release();
-            if (type == MessageType.TERMINATE) ctx.close();
+            if (type == FrontendType.TERMINATE) ctx.close();
             return;
         }
         f.onMessage(type, message);

@@ -6,7 +6,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.log.ThrottledLog;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
-import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.BackendType;
 import org.stonescriptdb.gateway.session.Expected.Kind;
 
 import java.time.Duration;
@@ -85,13 +85,13 @@ final class PipelinedHandOver {
      * failed, the flow is told ({@link Outcome#failed}); else the client's settings are in effect there.
      */
     void reply(Expected answer, byte type, ByteBuf message) {
-        if (type == MessageType.ERROR_RESPONSE) {
+        if (type == BackendType.ERROR_RESPONSE) {
             ErrorFields e = ErrorFields.decodeMessage(message);
             LOG.fine(() -> "the hand-over of " + backend.get() + " failed: " + e);
             answer.failed = true;
         }
         message.release();
-        if (type != MessageType.READY_FOR_QUERY) return;
+        if (type != BackendType.READY_FOR_QUERY) return;
         expected.pop();
         cancelDeadline();
         BackendHandOver done = pending;
@@ -102,14 +102,14 @@ final class PipelinedHandOver {
 
     /** ParameterDescription, RowDescription and CloseComplete of the reset check; an error means the reset did not run. */
     void checkReply(byte type, ByteBuf message) {
-        if (type == MessageType.ERROR_RESPONSE) {
+        if (type == BackendType.ERROR_RESPONSE) {
             ErrorFields e = ErrorFields.decodeMessage(message);
             LOG.fine(() -> "the reset check on " + backend.get() + " failed: " + e);
         }
         message.release();
-        if (type == MessageType.ERROR_RESPONSE) {
+        if (type == BackendType.ERROR_RESPONSE) {
             outcome.failed();
-        } else if (type == MessageType.CLOSE_COMPLETE) {
+        } else if (type == BackendType.CLOSE_COMPLETE) {
             expected.pop();
             outcome.checked();
         }

@@ -1,7 +1,7 @@
 package org.stonescriptdb.gateway.session;
 
 import io.netty.buffer.ByteBuf;
-import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.BackendType;
 import org.stonescriptdb.gateway.session.Expected.Kind;
 
 import java.util.ArrayDeque;
@@ -66,15 +66,15 @@ final class ReplyQueue {
         Expected head = entries.peekFirst();
         if (head == null) return;
         switch (type) {
-            case MessageType.PARSE_COMPLETE -> {
+            case BackendType.PARSE_COMPLETE -> {
                 pop();
                 if (head.statement != null) head.statement.accepted(database);
             }
-            case MessageType.BIND_COMPLETE, MessageType.CLOSE_COMPLETE, MessageType.NO_DATA -> pop();
-            case MessageType.ROW_DESCRIPTION -> {
+            case BackendType.BIND_COMPLETE, BackendType.CLOSE_COMPLETE, BackendType.NO_DATA -> pop();
+            case BackendType.ROW_DESCRIPTION -> {
                 if (head.kind == Kind.DESCRIBE) pop();
             }
-            case MessageType.COMMAND_COMPLETE, MessageType.PORTAL_SUSPENDED, MessageType.EMPTY_QUERY_RESPONSE -> {
+            case BackendType.COMMAND_COMPLETE, BackendType.PORTAL_SUSPENDED, BackendType.EMPTY_QUERY_RESPONSE -> {
                 if (head.kind == Kind.EXECUTE) pop();
             }
             default -> { }
@@ -119,7 +119,7 @@ final class ReplyQueue {
             pop();
             ByteBuf reply = head.reply;
             head.reply = null;
-            ready |= reply.getByte(reply.readerIndex()) == MessageType.READY_FOR_QUERY;
+            ready |= reply.getByte(reply.readerIndex()) == BackendType.READY_FOR_QUERY;
             client.accept(reply);
         }
         return ready;

@@ -6,7 +6,8 @@ import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendOwner;
 import org.stonescriptdb.gateway.pool.WritabilityListener;
 import org.stonescriptdb.gateway.protocol.FrontendMessages;
-import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.BackendType;
+import org.stonescriptdb.gateway.protocol.FrontendType;
 import org.stonescriptdb.gateway.protocol.SqlState;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,11 +47,11 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
     @Override
     public boolean passThrough(byte type) {
         switch (type) {
-            case MessageType.QUERY, MessageType.SYNC, MessageType.FUNCTION_CALL -> {
+            case FrontendType.QUERY, FrontendType.SYNC, FrontendType.FUNCTION_CALL -> {
                 pendingSyncs.incrementAndGet();
                 unsynced = false;
             }
-            case MessageType.COPY_DATA, MessageType.COPY_DONE, MessageType.COPY_FAIL -> { }
+            case FrontendType.COPY_DATA, FrontendType.COPY_DONE, FrontendType.COPY_FAIL -> { }
             default -> unsynced = true;
         }
         return true;
@@ -117,9 +118,9 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
 
     @Override
     public void onBackendMessage(BackendConnection connection, byte type, ByteBuf message) {
-        if (type == MessageType.PARAMETER_STATUS) session.parameters().parameterStatus(message);
+        if (type == BackendType.PARAMETER_STATUS) session.parameters().parameterStatus(message);
         client.write(message, client.voidPromise());
-        if (type == MessageType.READY_FOR_QUERY) pendingSyncs.getAndUpdate(n -> n > 0 ? n - 1 : 0);
+        if (type == BackendType.READY_FOR_QUERY) pendingSyncs.getAndUpdate(n -> n > 0 ? n - 1 : 0);
     }
 
     @Override

@@ -12,7 +12,8 @@ import org.stonescriptdb.gateway.pool.GatewayQuery;
 import org.stonescriptdb.gateway.pool.PoolTimeoutException;
 import org.stonescriptdb.gateway.pool.WritabilityListener;
 import org.stonescriptdb.gateway.protocol.FrontendMessages;
-import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.BackendType;
+import org.stonescriptdb.gateway.protocol.FrontendType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.session.Expected.Kind;
@@ -121,12 +122,12 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         // Only messages that need no rewriting, and only onto an attached backend with nothing queued before them.
         if (!serving() || !waiting.isEmpty() || batch.skippingUntilSync) return false;
         stopLingering();
-        if (type == MessageType.EXECUTE) {
+        if (type == FrontendType.EXECUTE) {
             expect(Expected.of(Kind.EXECUTE));
             batch.unsynced = true;
             return true;
         }
-        if (type == MessageType.SYNC && batch.restoreAtSync == null) {
+        if (type == FrontendType.SYNC && batch.restoreAtSync == null) {
             expect(Expected.of(Kind.SYNC));
             batch.unsynced = false;
             return true;
@@ -155,7 +156,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             if (batch.skippingUntilSync) {
                 // After an error the server ignores everything up to the Sync; with no backend held, so do we. (A
                 // malformed Sync ends the skipping too, and the server's answer to it comes as below.)
-                if (type != MessageType.SYNC) {
+                if (type != FrontendType.SYNC) {
                     message.release();
                     return;
                 }
@@ -193,7 +194,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     @Override
     public synchronized void flushBackend() {
         // As if the client had sent it: it reaches the backend behind whatever is queued, or is nothing when idle.
-        onMessage(MessageType.FLUSH, FrontendMessages.flush(alloc));
+        onMessage(FrontendType.FLUSH, FrontendMessages.flush(alloc));
         readComplete();
     }
 
@@ -366,7 +367,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             ByteBuf m = waiting.take();
             byte type = m.getByte(m.readerIndex());
             m.release();
-            if (type == MessageType.SYNC || type == MessageType.QUERY || type == MessageType.FUNCTION_CALL) {
+            if (type == FrontendType.SYNC || type == FrontendType.QUERY || type == FrontendType.FUNCTION_CALL) {
                 client.write(ServerMessages.readyForQuery(alloc, (byte) 'I'), client.voidPromise());
             }
         }
@@ -431,7 +432,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     @Override
     public synchronized boolean passBackendThrough(byte type) {
-        if (expected.needsEveryReply() || type == MessageType.ERROR_RESPONSE) return false;
+        if (expected.needsEveryReply() || type == BackendType.ERROR_RESPONSE) return false;
         replies.account(type);
         return true;
     }
@@ -447,7 +448,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             message.release();
             return;
         }
-        if (lease == Lease.LINGERING && type == MessageType.ERROR_RESPONSE) {
+        if (lease == Lease.LINGERING && type == BackendType.ERROR_RESPONSE) {
             // The backend failed (was terminated, say) while the client kept it between transactions: as for an idle
             // backend in the pool, it is dropped without a word, and the client's next transaction gets another.
             message.release();

@@ -10,7 +10,7 @@ import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.TestBackends;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
 import org.stonescriptdb.gateway.protocol.FrontendMessages;
-import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.FrontendType;
 import org.stonescriptdb.gateway.session.Expected.Kind;
 import org.stonescriptdb.gateway.testing.RawFrontend;
 
@@ -86,9 +86,9 @@ class ClientRequestsTest {
             ByteBuf b = (ByteBuf) m;
             byte type = b.getByte(b.readerIndex());
             String name = switch (type) {
-                case MessageType.PARSE -> FrontendMessages.parse(b).name();
-                case MessageType.BIND -> FrontendMessages.bindStatement(b);
-                case MessageType.CLOSE, MessageType.DESCRIBE -> FrontendMessages.targetName(b);
+                case FrontendType.PARSE -> FrontendMessages.parse(b).name();
+                case FrontendType.BIND -> FrontendMessages.bindStatement(b);
+                case FrontendType.CLOSE, FrontendType.DESCRIBE -> FrontendMessages.targetName(b);
                 default -> "";
             };
             out.add((char) type + (name.isEmpty() ? "" : " " + name));

@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.protocol.FrontendMessages;
-import org.stonescriptdb.gateway.protocol.MessageType;
+import org.stonescriptdb.gateway.protocol.BackendType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.session.Expected.Kind;
 
@@ -33,8 +33,8 @@ class ReplyQueueTest {
     void anExtendedBatchIsAnsweredInOrderAndEndsAtItsReadyForQuery() {
         extendedBatch();
 
-        for (byte reply : new byte[]{MessageType.PARSE_COMPLETE, MessageType.BIND_COMPLETE, MessageType.ROW_DESCRIPTION,
-                MessageType.DATA_ROW, MessageType.DATA_ROW, MessageType.COMMAND_COMPLETE}) {
+        for (byte reply : new byte[]{BackendType.PARSE_COMPLETE, BackendType.BIND_COMPLETE, BackendType.ROW_DESCRIPTION,
+                BackendType.DATA_ROW, BackendType.DATA_ROW, BackendType.COMMAND_COMPLETE}) {
             queue.account(reply, "db");
         }
 
@@ -49,9 +49,9 @@ class ReplyQueueTest {
     void aSimpleQueryWaitsForItsReadyForQuery() {
         queue.add(Expected.of(Kind.QUERY));
 
-        queue.account(MessageType.ROW_DESCRIPTION, "db");
-        queue.account(MessageType.COMMAND_COMPLETE, "db");
-        queue.account(MessageType.EMPTY_QUERY_RESPONSE, "db");
+        queue.account(BackendType.ROW_DESCRIPTION, "db");
+        queue.account(BackendType.COMMAND_COMPLETE, "db");
+        queue.account(BackendType.EMPTY_QUERY_RESPONSE, "db");
 
         assertThat(queue.headIs(Kind.QUERY)).isTrue();
         queue.popThroughReady();
@@ -64,11 +64,11 @@ class ReplyQueueTest {
         queue.add(Expected.of(Kind.DESCRIBE));
         queue.add(Expected.of(Kind.DESCRIBE));
 
-        queue.account(MessageType.PARAMETER_DESCRIPTION, "db");
+        queue.account(BackendType.PARAMETER_DESCRIPTION, "db");
         assertThat(queue.size()).isEqualTo(2);
-        queue.account(MessageType.ROW_DESCRIPTION, "db");
-        queue.account(MessageType.PARAMETER_DESCRIPTION, "db");
-        queue.account(MessageType.NO_DATA, "db");
+        queue.account(BackendType.ROW_DESCRIPTION, "db");
+        queue.account(BackendType.PARAMETER_DESCRIPTION, "db");
+        queue.account(BackendType.NO_DATA, "db");
 
         assertThat(queue.isEmpty()).isTrue();
     }
@@ -77,7 +77,7 @@ class ReplyQueueTest {
     @Test
     void anErrorDropsTheRestOfTheBatchUpToItsSync() {
         extendedBatch();
-        queue.account(MessageType.PARSE_COMPLETE, "db");
+        queue.account(BackendType.PARSE_COMPLETE, "db");
         List<Kind> dropped = new ArrayList<>();
 
         boolean syncQueued = queue.dropUntilSync(e -> dropped.add(e.kind));
@@ -112,7 +112,7 @@ class ReplyQueueTest {
         boolean ready = queue.sendDueSynthetic(b -> sent.add(typeOf(b)));
 
         assertThat(ready).isTrue();
-        assertThat(sent).containsExactly(MessageType.PARSE_COMPLETE, MessageType.READY_FOR_QUERY);
+        assertThat(sent).containsExactly(BackendType.PARSE_COMPLETE, BackendType.READY_FOR_QUERY);
         assertThat(queue.needsEveryReply()).isFalse();
     }
 
