@@ -49,7 +49,7 @@ final class NdjsonAnswer implements DeployProgress {
      * request is answered whole, as always. Errors found before this call are answered as usual, not streamed.
      */
     static DeployProgress begin(Request request) {
-        if (!asked(request.exchange())) return DeployProgress.NONE;
+        if (!asked(request.exchange().getRequestHeaders().get(Headers.ACCEPT))) return DeployProgress.NONE;
         NdjsonAnswer answer = new NdjsonAnswer(request.exchange());
         request.exchange().putAttachment(STREAMED, answer);
         answer.start();
@@ -61,9 +61,8 @@ final class NdjsonAnswer implements DeployProgress {
         return exchange.getAttachment(STREAMED);
     }
 
-    /** True when an {@code Accept} header names {@code application/x-ndjson} (with a q above 0). */
-    static boolean asked(HttpServerExchange exchange) {
-        var values = exchange.getRequestHeaders().get(Headers.ACCEPT);
+    /** True when one of the {@code Accept} headers names {@code application/x-ndjson} (with a q above 0). */
+    static boolean asked(Iterable<String> values) {
         if (values == null) return false;
         for (String value : values) {
             for (String range : value.split(",")) {
