@@ -114,7 +114,7 @@ public final class DeployEndpoints {
             throw ApiException.notFound("platform_not_found", "Database " + main + " does not exist; POST /register first", platform, null);
         }
         try (AutoCloseable lock = d.lock(platform)) {
-            RetryTargets retry = retryId == null ? null : RetryTargets.of(d, platform, Deployments.DEFAULT_SCHEMA, retryId);
+            RetryTargets retry = retryId == null ? null : RetryTargets.of(d, platform, Deployments.DEFAULT_SCHEMA, retryId, dryRun);
             List<DatabaseName> targets = retry == null ? d.databasesOf(platform) : retry.targets();
             // Tenants retried without main get the schema main has, so they must be sent that one (checked before any
             // database is touched); with main among the targets it is the canary again and the bundle stored as usual.
@@ -151,7 +151,7 @@ public final class DeployEndpoints {
         Bundle bundle = Deployments.bundle(schema.bundle());
         try (AutoCloseable lock = d.lock(platform)) {
             // A retry reads the history under the platform's lock, where no other deploy changes it meanwhile.
-            RetryTargets retry = retryId == null ? null : RetryTargets.of(d, platform, schemaName, retryId);
+            RetryTargets retry = retryId == null ? null : RetryTargets.of(d, platform, schemaName, retryId, dryRun);
             List<DatabaseName> targets = retry == null ? chosen : retry.targets();
             DeployOptions options = d.options.withForce(force).withDryRun(dryRun);
             DeployProgress progress = NdjsonAnswer.begin(request);

@@ -40,9 +40,10 @@ record RetryTargets(String deploymentId, String schemaName, List<DatabaseName> t
 
     /**
      * Reads the deployment from the history: 404 {@code deployment_not_found} when the platform has no deployment of
-     * that id (another platform's included), 400 when it deployed another schema than {@code schemaName}.
+     * that id (another platform's included), 400 when it deployed another schema than {@code schemaName}, or was a dry
+     * run and this retry is not.
      */
-    static RetryTargets of(Deployments d, String platform, String schemaName, String deploymentId) throws SQLException {
+    static RetryTargets of(Deployments d, String platform, String schemaName, String deploymentId, boolean dryRun) throws SQLException {
         List<DeploymentOutcome> outcomes = d.registry.deploymentOutcomes(platform, deploymentId);
         if (outcomes.isEmpty()) {
             throw new ApiException(404, "deployment_not_found", "platform " + platform + " has no recorded deployment "
@@ -54,6 +55,12 @@ record RetryTargets(String deploymentId, String schemaName, List<DatabaseName> t
             throw ApiException.badRequest("deployment " + deploymentId + " deployed schema '" + deployed + "', not '" + schemaName
                     + "'; a retry deploys the same schema: send schema_name " + deployed + " to /v2/migrate"
                     + (deployed.equals(Deployments.DEFAULT_SCHEMA) ? " or use /migrate" : ""));
+        }
+        if (!dryRun && outcomes.getFirst().dryRun()) {
+            // A dry run changed no database: deploying to only the ones it found wanting would leave the rest behind.
+            throw ApiException.badRequest("deployment " + deploymentId + " was a dry run and changed no database; a retry of it"
+                    + " deploys only to the databases it found failed, blocked or skipped, so it may only be a dry run too"
+                    + " (dry_run=true) — to deploy, migrate without retry_deployment");
         }
         List<DatabaseName> existing = d.databasesOf(platform);
         List<DatabaseName> targets = new ArrayList<>();

@@ -239,6 +239,26 @@ class RetryDeploymentTest {
     }
 
     @Test
+    void aDryRunIsRetriedOnlyAsADryRun() throws Exception {
+        v1Platform("rtdry", "t1", "t2");
+        superuser("rtdry_t1", "ALTER TABLE patients ADD COLUMN notes text");
+        Map<String, Object> dry = new LinkedHashMap<>(Map.of("platform", "rtdry", "schema", Bundles.tarGz(Bundles.clinicV2()), "dry_run", "true"));
+        Http.Response first = admin.postMultipart("/migrate", dry);
+        assertThat(first.status()).as(first.toString()).isEqualTo(422);
+        String deploymentId = first.json().at("/report/deployment_id").asText();
+
+        Http.Response forReal = migrate("rtdry", Bundles.clinicV2(), deploymentId);
+        assertThat(forReal.status()).as(forReal.toString()).isEqualTo(400);
+        assertThat(forReal.json().get("message").asText()).contains("was a dry run");
+
+        dry.put("retry_deployment", deploymentId);
+        Http.Response dryAgain = admin.postMultipart("/migrate", dry);
+        assertThat(dryAgain.status()).as(dryAgain.toString()).isEqualTo(422);
+        assertThat(databases(dryAgain.json().get("report"))).containsExactly("rtdry_t1=blocked");
+        for (String db : List.of("rtdry_main", "rtdry_t1", "rtdry_t2")) assertThat(hasEmail(db)).as(db).isFalse();
+    }
+
+    @Test
     void retryIdsThatAreGarbageUnknownOrAnotherPlatformsAreRefusedBeforeAnythingIsDeployed() throws Exception {
         v1Platform("rtids", "t1");
         v1Platform("rtother");
