@@ -266,7 +266,7 @@ class DeployStreamTest {
                 out.write(body.bytes());
                 out.flush();
                 // Read until main's line has arrived, then leave while ndjgone_t2 is still waiting for its lock.
-                String received = readUntil(socket.getInputStream(), "\"event\":\"database\"");
+                String received = readLineWith(socket.getInputStream(), "\"event\":\"database\"");
                 assertThat(received).startsWith("HTTP/1.1 200").contains("application/x-ndjson").contains("\"database\":\"ndjgone_main\"");
                 int at = received.indexOf("\"deployment_id\":\"") + "\"deployment_id\":\"".length();
                 deploymentId = received.substring(at, received.indexOf('"', at));
@@ -284,15 +284,21 @@ class DeployStreamTest {
         assertThat(again.json().get("unchanged").asInt()).isEqualTo(4);
     }
 
-    private static String readUntil(InputStream in, String marker) throws Exception {
+    /** Everything received up to the end of the first line holding {@code marker} (a line may arrive in pieces). */
+    private static String readLineWith(InputStream in, String marker) throws Exception {
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
         byte[] buffer = new byte[4096];
-        while (!seen.toString(StandardCharsets.UTF_8).contains(marker)) {
+        while (!wholeLineWith(seen.toString(StandardCharsets.UTF_8), marker)) {
             int n = in.read(buffer);
             if (n < 0) throw new AssertionError("the answer ended before " + marker + ": " + seen.toString(StandardCharsets.UTF_8));
             seen.write(buffer, 0, n);
         }
         return seen.toString(StandardCharsets.UTF_8);
+    }
+
+    private static boolean wholeLineWith(String text, String marker) {
+        int at = text.indexOf(marker);
+        return at >= 0 && text.indexOf('\n', at) > 0;
     }
 
     /** Waits, on the condition and not a sleep's length, until a deployment has its rows in the history. */
