@@ -8,11 +8,15 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import org.stonescriptdb.gateway.schema.deploy.DatabaseResult;
 import org.stonescriptdb.gateway.schema.deploy.DeployProgress;
+import org.xnio.Options;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
@@ -24,6 +28,11 @@ import java.util.logging.Logger;
  * <p>The deploy never waits for the client: lines are queued by the fan-out's workers and written and flushed by a
  * writer thread of their own. A client that stops reading or leaves costs only that thread (its write times out, or
  * fails at once, after which the rest is discarded) — every database is still deployed and recorded.
+ *
+ * <p>While no database finishes, a {@code {"event":"heartbeat"}} line is written every third of the connection's write
+ * timeout ({@code HTTP_IDLE_TIMEOUT_SECS}), at most {@link #LONGEST_SILENCE} apart: Undertow closes a connection whose
+ * next write comes later than that timeout after the previous one, and proxies in between drop silent connections —
+ * a canary waiting for a lock, or a slow migration, would otherwise lose the stream.
  */
 final class NdjsonAnswer implements DeployProgress {
 
@@ -33,10 +42,17 @@ final class NdjsonAnswer implements DeployProgress {
     private static final AttachmentKey<NdjsonAnswer> STREAMED = AttachmentKey.create(NdjsonAnswer.class);
     /** Marks the end of the queue; compared by identity. */
     private static final byte[] END = new byte[0];
+    /** Well inside the idle timeouts of the usual reverse proxies and load balancers (30 to 60 s). */
+    static final Duration LONGEST_SILENCE = Duration.ofSeconds(15);
+    private static final Duration SHORTEST_SILENCE = Duration.ofMillis(100);
 
     private final HttpServerExchange exchange;
     private final LinkedBlockingQueue<byte[]> lines = new LinkedBlockingQueue<>();
     private final Thread writer;
+    /** Set before the writer starts. */
+    private Duration heartbeat;
+    /** Database lines queued so far (the heartbeat says how many). */
+    private final AtomicInteger finished = new AtomicInteger();
 
     private NdjsonAnswer(HttpServerExchange exchange) {
         this.exchange = exchange;
@@ -96,6 +112,7 @@ final class NdjsonAnswer implements DeployProgress {
         // A buffering reverse proxy (nginx) would hold the lines back until the end, which defeats the point.
         exchange.getResponseHeaders().put(new HttpString("X-Accel-Buffering"), "no");
         if (!exchange.isBlocking()) exchange.startBlocking();
+        heartbeat = heartbeatInterval(exchange);
         writer.start();
     }
 
@@ -106,6 +123,20 @@ final class NdjsonAnswer implements DeployProgress {
         line.put("event", "database");
         line.setAll((ObjectNode) Json.MAPPER.valueToTree(result));
         lines.add(bytes(line));
+        finished.incrementAndGet();
+    }
+
+    /** A third of the connection's write timeout, so that even a late heartbeat comes in time; see the class comment. */
+    private static Duration heartbeatInterval(HttpServerExchange exchange) {
+        Integer writeTimeoutMillis = null;
+        try {
+            writeTimeoutMillis = exchange.getConnection().getOption(Options.WRITE_TIMEOUT);
+        } catch (IOException | RuntimeException e) {
+            // not known: the longest silence applies
+        }
+        if (writeTimeoutMillis == null || writeTimeoutMillis <= 0) return LONGEST_SILENCE;
+        Duration third = Duration.ofMillis(writeTimeoutMillis / 3);
+        return third.compareTo(LONGEST_SILENCE) > 0 ? LONGEST_SILENCE : third.compareTo(SHORTEST_SILENCE) < 0 ? SHORTEST_SILENCE : third;
     }
 
     /**
@@ -139,11 +170,12 @@ final class NdjsonAnswer implements DeployProgress {
         while (true) {
             byte[] line;
             try {
-                line = lines.take();
+                line = lines.poll(heartbeat.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 // Only the gateway's stop interrupts this thread; the answer is abandoned with the connection.
                 return;
             }
+            if (line == null) line = heartbeatLine();
             if (line == END) break;
             if (gone) continue;
             try {
@@ -158,6 +190,13 @@ final class NdjsonAnswer implements DeployProgress {
         } catch (IOException | RuntimeException e) {
             clientGone(e);
         }
+    }
+
+    private byte[] heartbeatLine() {
+        ObjectNode line = Json.MAPPER.createObjectNode();
+        line.put("event", "heartbeat");
+        line.put("databases_finished", finished.get());
+        return bytes(line);
     }
 
     private boolean clientGone(Exception e) {

@@ -147,8 +147,16 @@ public final class Http {
             return contentType;
         }
 
-        /** The next line as JSON; fails when the answer has ended. */
+        /** The next line that is not a heartbeat, as JSON; fails when the answer has ended. */
         public JsonNode next() {
+            while (true) {
+                JsonNode line = nextIncludingHeartbeats();
+                if (!line.path("event").asText().equals("heartbeat")) return line;
+            }
+        }
+
+        /** The next line, heartbeats included. */
+        public JsonNode nextIncludingHeartbeats() {
             if (!lines.hasNext()) throw new AssertionError("the streamed answer ended early");
             String line = lines.next();
             try {
@@ -158,10 +166,13 @@ public final class Http {
             }
         }
 
-        /** Every line left, as JSON. */
+        /** Every line left but heartbeats, as JSON. */
         public java.util.List<JsonNode> rest() {
             java.util.List<JsonNode> out = new java.util.ArrayList<>();
-            while (lines.hasNext()) out.add(next());
+            while (lines.hasNext()) {
+                JsonNode line = nextIncludingHeartbeats();
+                if (!line.path("event").asText().equals("heartbeat")) out.add(line);
+            }
             return out;
         }
 
