@@ -172,7 +172,8 @@ final class NdjsonAnswer implements DeployProgress {
             try {
                 line = lines.poll(heartbeat.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
-                // Only the gateway's stop interrupts this thread; the answer is abandoned with the connection.
+                // Nothing of the gateway's interrupts this thread; if something does, the answer is abandoned with the
+                // connection (the deploy is not this thread's to stop).
                 return;
             }
             if (line == null) line = heartbeatLine();
