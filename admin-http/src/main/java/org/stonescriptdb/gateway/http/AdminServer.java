@@ -25,7 +25,8 @@ import java.util.logging.Logger;
 /**
  * The HTTP side-port (Undertow on {@code GATEWAY_HOST:GATEWAY_PORT}). Every request is admitted by source
  * address first ({@code ALLOWED_NETWORKS}, 403 otherwise), then runs on a virtual thread — never on an IO
- * thread — and is answered once, whole. Errors are the seed's JSON shape; a failure inside an endpoint becomes
+ * thread — and is answered once, whole (a deploy the client asked to stream is answered as NDJSON lines instead,
+ * {@link NdjsonAnswer}). Errors are the seed's JSON shape; a failure inside an endpoint becomes
  * a JSON 500 without a stack trace, a lost backend a 503. Connections are bounded in number and time by the
  * HTTP limits ({@link HttpListener}, {@link RequestDeadline}).
  */
@@ -118,6 +119,14 @@ public final class AdminServer implements AutoCloseable {
             try {
                 reply = endpoint.handle(new Request(exchange, settings.maxUploadBytes()));
             } catch (Throwable t) {
+                NdjsonAnswer streamed = NdjsonAnswer.of(exchange);
+                if (streamed != null) {
+                    // The answer has begun (200, NDJSON): the error it would have been is its last line.
+                    ApiException e = asApiException(exchange, t);
+                    settings.errors().accept(e.error());
+                    streamed.finish(e.status(), e.body());
+                    return;
+                }
                 if (!exchange.getConnection().isOpen()) {
                     // The client left, or its request did not arrive in time (RequestDeadline): no one to answer, and
                     // whatever the half-read body made fail is not a gateway fault.
@@ -126,6 +135,11 @@ public final class AdminServer implements AutoCloseable {
                     return;
                 }
                 send(exchange, settings, asApiException(exchange, t));
+                return;
+            }
+            NdjsonAnswer streamed = NdjsonAnswer.of(exchange);
+            if (streamed != null) {
+                streamed.finish(reply.status(), reply.body());
                 return;
             }
             send(exchange, reply);

@@ -7,6 +7,7 @@ import org.stonescriptdb.gateway.routing.DatabaseName;
 import org.stonescriptdb.gateway.schema.bundle.Bundle;
 import org.stonescriptdb.gateway.schema.deploy.DatabaseResult;
 import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
+import org.stonescriptdb.gateway.schema.deploy.DeployProgress;
 import org.stonescriptdb.gateway.schema.deploy.DeployStatus;
 import org.stonescriptdb.gateway.schema.deploy.FanOutResult;
 
@@ -19,7 +20,8 @@ import java.util.Optional;
 /**
  * The endpoints that deploy a schema: v1 {@code /register}, {@code /migrate}, {@code /admin/create-tenant}; v2
  * {@code /database/create}, {@code /v2/migrate}. Each holds the platform's lock, answers once with the whole
- * report, and leaves nothing behind when refused (a database it created for a deploy that failed is dropped).
+ * report — or, for a fan-out whose client asked for it, streams each database's result as NDJSON ({@link NdjsonAnswer})
+ * — and leaves nothing behind when refused (a database it created for a deploy that failed is dropped).
  */
 public final class DeployEndpoints {
 
@@ -54,7 +56,8 @@ public final class DeployEndpoints {
             List<DatabaseName> targets = created ? List.of(main) : d.databasesOf(platform);
             FanOutResult all;
             try {
-                all = d.deployAll(platform, bundle, targets, d.options.withForce(force), "register", Deployments.DEFAULT_SCHEMA, null);
+                DeployProgress progress = NdjsonAnswer.begin(request);
+                all = d.deployAll(platform, bundle, targets, d.options.withForce(force), "register", Deployments.DEFAULT_SCHEMA, null, progress);
             } catch (Exception e) {
                 if (created) d.drop(main);
                 throw e;
@@ -92,13 +95,18 @@ public final class DeployEndpoints {
         }
     }
 
-    /** v1: deploys to main and every tenant database (fan-out), stores the bundle when main took it. */
+    /**
+     * v1: deploys to main and every tenant database (fan-out), stores the bundle when main took it. With
+     * {@code retry_deployment}, only to the databases that deployment left behind ({@link RetryTargets}).
+     */
     Endpoint.Reply migrate(Request request) throws Exception {
         d.keys.requireAdmin(request);
         Request.Form form = request.multipart();
         String platform = Names.platform(form.field("platform"));
         boolean force = Names.flag(form.field("force"), "force");
         boolean dryRun = Names.flag(form.field("dry_run"), "dry_run");
+        String retryField = form.field("retry_deployment");
+        String retryId = retryField == null ? null : RetryTargets.deploymentId(retryField);
         byte[] archive = form.file("schema");
         Bundle bundle = Deployments.bundle(archive);
         DatabaseName main = DatabaseName.main(platform);
@@ -106,14 +114,23 @@ public final class DeployEndpoints {
             throw ApiException.notFound("platform_not_found", "Database " + main + " does not exist; POST /register first", platform, null);
         }
         try (AutoCloseable lock = d.lock(platform)) {
-            List<DatabaseName> targets = d.databasesOf(platform);
+            RetryTargets retry = retryId == null ? null : RetryTargets.of(d, platform, Deployments.DEFAULT_SCHEMA, retryId, dryRun);
+            List<DatabaseName> targets = retry == null ? d.databasesOf(platform) : retry.targets();
+            // Tenants retried without main get the schema main has, so they must be sent that one (checked before any
+            // database is touched); with main among the targets it is the canary again and the bundle stored as usual.
+            StoredSchema mains = retry != null && !retry.includesMain() && !targets.isEmpty() && !dryRun
+                    ? mainsSchema(platform, bundle, retry.deploymentId()) : null;
             DeployOptions options = d.options.withForce(force).withDryRun(dryRun);
-            FanOutResult result = d.deployAll(platform, bundle, targets, options, "migrate", Deployments.DEFAULT_SCHEMA, null);
-            return answer(platform, Deployments.DEFAULT_SCHEMA, archive, bundle, result, dryRun);
+            DeployProgress progress = NdjsonAnswer.begin(request);
+            FanOutResult result = d.deployAll(platform, bundle, targets, options, "migrate", Deployments.DEFAULT_SCHEMA, null, progress);
+            return answer(platform, Deployments.DEFAULT_SCHEMA, archive, bundle, result, dryRun, retry, mains);
         }
     }
 
-    /** v2: deploys the latest stored version of a schema to the databases created with it (or those named). */
+    /**
+     * v2: deploys the latest stored version of a schema to the databases created with it (or those named), or, with
+     * {@code retry_deployment}, to the ones that deployment left behind ({@link RetryTargets}).
+     */
     Endpoint.Reply migrateStored(Request request) throws Exception {
         d.keys.requireAdmin(request);
         ObjectNode body = request.json();
@@ -121,10 +138,49 @@ public final class DeployEndpoints {
         String schemaName = Names.schemaName(Names.text(body, "schema_name"));
         boolean force = Names.flag(body, "force");
         boolean dryRun = Names.flag(body, "dry_run");
+        String retryText = Names.text(body, "retry_deployment");
+        String retryId = retryText == null ? null : RetryTargets.deploymentId(retryText);
+        JsonNode named = body.get("databases");
+        if (retryId != null && named != null && !named.isNull()) {
+            throw ApiException.badRequest("send either databases or retry_deployment, not both: a retry deploys to exactly"
+                    + " the databases its deployment left behind");
+        }
         d.requirePlatform(platform);
         StoredSchema schema = storedSchema(platform, schemaName);
+        List<DatabaseName> chosen = retryId == null ? chosenTargets(platform, schemaName, named) : null;
+        Bundle bundle = Deployments.bundle(schema.bundle());
+        try (AutoCloseable lock = d.lock(platform)) {
+            // A retry reads the history under the platform's lock, where no other deploy changes it meanwhile.
+            RetryTargets retry = retryId == null ? null : RetryTargets.of(d, platform, schemaName, retryId, dryRun);
+            List<DatabaseName> targets = retry == null ? chosen : retry.targets();
+            DeployOptions options = d.options.withForce(force).withDryRun(dryRun);
+            DeployProgress progress = NdjsonAnswer.begin(request);
+            FanOutResult result = d.deployAll(platform, bundle, targets, options, "migrate", schemaName, schema.version(), progress);
+            if (!dryRun) {
+                for (DatabaseResult r : result.databases()) {
+                    if (Deployments.ok(r)) {
+                        DatabaseName db = DatabaseName.parse(r.database()).orElseThrow();
+                        d.registry.recordDatabase(db.text(), platform, db.tenantId(), schemaName, schema.version());
+                    }
+                }
+            }
+            Map<String, Object> leading = new LinkedHashMap<>();
+            leading.put("platform", platform);
+            leading.put("schema_name", schemaName);
+            leading.put("schema_version", schema.version());
+            leading.put("checksum", schema.checksum());
+            retried(leading, retry, result);
+            Map<String, Object> report = Deployments.report(leading, result);
+            if (!result.succeeded() && (result.blocked() > 0 || result.failed() > 0)) {
+                throw Deployments.rejected(platform, null, result.databases(), report);
+            }
+            return Endpoint.Reply.json(200, report);
+        }
+    }
+
+    /** The databases named in {@code databases} (each must exist), else those created with the schema; main first. */
+    private List<DatabaseName> chosenTargets(String platform, String schemaName, JsonNode named) throws java.sql.SQLException {
         List<DatabaseName> targets = new ArrayList<>();
-        JsonNode named = body.get("databases");
         if (named != null && !named.isNull()) {
             if (!named.isArray()) throw ApiException.badRequest("databases must be an array of database names");
             List<DatabaseName> existing = d.databasesOf(platform);
@@ -142,50 +198,57 @@ public final class DeployEndpoints {
             }
         }
         targets.sort((a, b) -> a.isMain() ? -1 : b.isMain() ? 1 : a.text().compareTo(b.text()));
-        Bundle bundle = Deployments.bundle(schema.bundle());
-        try (AutoCloseable lock = d.lock(platform)) {
-            DeployOptions options = d.options.withForce(force).withDryRun(dryRun);
-            FanOutResult result = d.deployAll(platform, bundle, targets, options, "migrate", schemaName, schema.version());
-            if (!dryRun) {
-                for (DatabaseResult r : result.databases()) {
-                    if (Deployments.ok(r)) {
-                        DatabaseName db = DatabaseName.parse(r.database()).orElseThrow();
-                        d.registry.recordDatabase(db.text(), platform, db.tenantId(), schemaName, schema.version());
-                    }
-                }
-            }
-            Map<String, Object> leading = new LinkedHashMap<>();
-            leading.put("platform", platform);
-            leading.put("schema_name", schemaName);
-            leading.put("schema_version", schema.version());
-            leading.put("checksum", schema.checksum());
-            Map<String, Object> report = Deployments.report(leading, result);
-            if (!result.succeeded() && (result.blocked() > 0 || result.failed() > 0)) {
-                throw Deployments.rejected(platform, null, result.databases(), report);
-            }
-            return Endpoint.Reply.json(200, report);
-        }
+        return targets;
     }
 
     private Endpoint.Reply answer(String platform, String schemaName, byte[] archive, Bundle bundle, FanOutResult result,
-                                  boolean dryRun) throws Exception {
+                                  boolean dryRun, RetryTargets retry, StoredSchema mains) throws Exception {
         Map<String, Object> leading = new LinkedHashMap<>();
         leading.put("platform", platform);
         leading.put("schema_name", schemaName);
-        DatabaseResult main = result.databases().getFirst();
-        if (!dryRun && Deployments.ok(main)) {
-            StoredSchema stored = d.registry.storeSchema(platform, schemaName, archive, Deployments.checksum(bundle));
-            for (DatabaseResult r : result.databases()) {
+        List<DatabaseResult> results = result.databases();
+        boolean mainTook = !results.isEmpty() && DatabaseName.parse(results.getFirst().database()).map(DatabaseName::isMain).orElse(false)
+                && Deployments.ok(results.getFirst());
+        StoredSchema version = null;
+        if (!dryRun && mainTook) {
+            version = d.registry.storeSchema(platform, schemaName, archive, Deployments.checksum(bundle));
+        } else if (!dryRun && mains != null) {
+            version = mains; // tenants retried alone took the version main has
+        }
+        if (version != null) {
+            for (DatabaseResult r : results) {
                 if (!Deployments.ok(r)) continue;
                 DatabaseName db = DatabaseName.parse(r.database()).orElseThrow();
-                d.registry.recordDatabase(db.text(), platform, db.tenantId(), schemaName, stored.version());
+                d.registry.recordDatabase(db.text(), platform, db.tenantId(), schemaName, version.version());
             }
-            leading.put("schema_version", stored.version());
-            leading.put("checksum", stored.checksum());
+            leading.put("schema_version", version.version());
+            leading.put("checksum", version.checksum());
         }
+        retried(leading, retry, result);
         Map<String, Object> report = Deployments.report(leading, result);
         if (result.blocked() > 0 || result.failed() > 0) throw Deployments.rejected(platform, null, result.databases(), report);
         return Endpoint.Reply.json(200, report);
+    }
+
+    /** A retry's report names the deployment it retried, and says so when there was nothing left to do. */
+    private static void retried(Map<String, Object> leading, RetryTargets retry, FanOutResult result) {
+        if (retry == null) return;
+        leading.put("retry_of", retry.deploymentId());
+        if (result.databases().isEmpty()) leading.put("message", retry.nothingToRetry());
+    }
+
+    /**
+     * The platform's stored {@code default} schema — the one its main database has — when {@code bundle} is it; else 400:
+     * a v1 retry without main must not give the tenants a bundle main does not have.
+     */
+    private StoredSchema mainsSchema(String platform, Bundle bundle, String deploymentId) throws java.sql.SQLException {
+        Optional<StoredSchema> stored = d.registry.latestSchema(platform, Deployments.DEFAULT_SCHEMA);
+        String checksum = Deployments.checksum(bundle);
+        if (stored.isPresent() && stored.get().checksum().equals(checksum)) return stored.get();
+        throw ApiException.badRequest("retrying deployment " + deploymentId + " deploys to tenants only (main is not among the"
+                + " databases it left behind), so it must be the bundle main has — the platform's stored schema"
+                + stored.map(s -> " version " + s.version() + " (checksum " + s.checksum() + ")").orElse("") + " — but this upload"
+                + " differs (checksum " + checksum + "); send that bundle, or POST /migrate without retry_deployment to deploy a new one");
     }
 
     /** v1 (seed 000 §4.2): creates {platform}_{tenant_id}, deploys the platform's stored schema or clones a template. */

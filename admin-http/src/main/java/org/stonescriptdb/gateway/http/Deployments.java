@@ -13,6 +13,7 @@ import org.stonescriptdb.gateway.schema.bundle.Bundle;
 import org.stonescriptdb.gateway.schema.bundle.BundleException;
 import org.stonescriptdb.gateway.schema.deploy.DatabaseResult;
 import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
+import org.stonescriptdb.gateway.schema.deploy.DeployProgress;
 import org.stonescriptdb.gateway.schema.deploy.DeployStatus;
 import org.stonescriptdb.gateway.schema.deploy.FanOutResult;
 
@@ -25,10 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -157,44 +154,23 @@ final class Deployments {
         return result;
     }
 
+    /**
+     * Deploys to {@code databases}: with main first (the canary) when it is among them, else each on its own.
+     * {@code progress} is told each database's result as soon as it is known ({@link NdjsonAnswer} streams them).
+     */
     FanOutResult deployAll(String platform, Bundle bundle, List<DatabaseName> databases, DeployOptions options, String kind,
-                           String schemaName, Integer version) throws Exception {
+                           String schemaName, Integer version, DeployProgress progress) throws SQLException {
         long started = System.nanoTime();
         FanOutResult result;
         List<String> names = databases.stream().map(DatabaseName::text).toList();
         if (!databases.isEmpty() && databases.getFirst().isMain()) {
-            result = engine.deployAll(bundle, names.getFirst(), names.subList(1, names.size()), options);
+            result = engine.deployAll(bundle, names.getFirst(), names.subList(1, names.size()), options, progress);
         } else {
-            result = deployEach(bundle, names, options);
+            // Tenants without their main database (v2 migrate of a tenant schema, a retry): no canary, one deployment id.
+            result = engine.deployEach(bundle, names, options, progress);
         }
         finished(platform, kind, schemaName, version, options, result.databases(), started);
         return result;
-    }
-
-    /** Tenants without their main database (v2 migrate of a tenant schema): no canary, each on its own. */
-    private FanOutResult deployEach(Bundle bundle, List<String> names, DeployOptions options) throws Exception {
-        long started = System.nanoTime();
-        Semaphore permits = new Semaphore(options.parallelism());
-        List<DatabaseResult> results = new ArrayList<>();
-        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<DatabaseResult>> futures = new ArrayList<>();
-            for (String name : names) {
-                futures.add(executor.submit(() -> {
-                    permits.acquire();
-                    try {
-                        return options.dryRun() ? engine.plan(bundle, name, options) : engine.deploy(bundle, name, options);
-                    } finally {
-                        permits.release();
-                    }
-                }));
-            }
-            for (Future<DatabaseResult> f : futures) results.add(f.get());
-        }
-        Map<DeployStatus, Long> counts = results.stream().collect(Collectors.groupingBy(DatabaseResult::status, Collectors.counting()));
-        Function<DeployStatus, Integer> n = s -> counts.getOrDefault(s, 0L).intValue();
-        String id = results.isEmpty() ? java.util.UUID.randomUUID().toString() : results.getFirst().deploymentId();
-        return new FanOutResult(id, options.dryRun(), (System.nanoTime() - started) / 1_000_000, n.apply(DeployStatus.APPLIED),
-                n.apply(DeployStatus.UNCHANGED), n.apply(DeployStatus.BLOCKED), n.apply(DeployStatus.FAILED), n.apply(DeployStatus.SKIPPED), results);
     }
 
     private void finished(String platform, String kind, String schemaName, Integer version, DeployOptions options,

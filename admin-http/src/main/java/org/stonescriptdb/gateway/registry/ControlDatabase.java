@@ -68,6 +68,9 @@ public final class ControlDatabase implements AutoCloseable {
                 role text NOT NULL UNIQUE,
                 password text NOT NULL,
                 updated_at timestamptz NOT NULL DEFAULT now());
+            """, """
+            -- A retry (retry_deployment) looks a deployment up by its id.
+            CREATE INDEX IF NOT EXISTS deployments_deployment_id ON deployments (deployment_id);
             """);
 
     private final BackendDatabases backend;

@@ -247,6 +247,25 @@ public final class PlatformRegistry {
         return out;
     }
 
+    /** One database's outcome in a recorded deployment: its status ({@code applied}, …) and the schema deployed. */
+    public record DeploymentOutcome(String database, String status, String schemaName, boolean dryRun) {
+    }
+
+    /** Each database's outcome in deployment {@code deploymentId} of {@code platform}, as recorded; empty when none is. */
+    public List<DeploymentOutcome> deploymentOutcomes(String platform, String deploymentId) throws SQLException {
+        List<DeploymentOutcome> out = new ArrayList<>();
+        try (Connection c = control.dataSource().getConnection();
+             PreparedStatement s = c.prepareStatement("SELECT database, status, schema_name, dry_run FROM deployments"
+                     + " WHERE deployment_id = ? AND platform = ? ORDER BY id")) {
+            s.setString(1, deploymentId);
+            s.setString(2, platform);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) out.add(new DeploymentOutcome(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4)));
+            }
+        }
+        return out;
+    }
+
     public int deploymentCount(String platform) throws SQLException {
         try (Connection c = control.dataSource().getConnection();
              PreparedStatement s = c.prepareStatement("SELECT count(*) FROM deployments WHERE platform = ?")) {

@@ -55,9 +55,14 @@ public final class Http {
     }
 
     public Response postJson(String path, Object body) {
+        return send(json(path, body));
+    }
+
+    /** A JSON POST, not yet sent. */
+    public HttpRequest.Builder json(String path, Object body) {
         try {
             String text = body instanceof String s ? s : Json.MAPPER.writeValueAsString(body);
-            return send(request(path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(text)));
+            return request(path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(text));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException(e);
         }
@@ -70,6 +75,16 @@ public final class Http {
 
     /** The same; {@code chunked} sends the body without a Content-Length. */
     public Response postMultipart(String path, Map<String, Object> parts, boolean chunked) {
+        return send(multipart(path, parts, chunked));
+    }
+
+    /** A multipart POST, not yet sent. */
+    public HttpRequest.Builder multipart(String path, Map<String, Object> parts) {
+        return multipart(path, parts, false);
+    }
+
+    /** The whole body of a multipart POST: String values are fields, byte[] values are file parts. */
+    public static MultipartBody multipartBody(Map<String, Object> parts) {
         String boundary = "----gateway-test-" + UUID.randomUUID();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Map.Entry<String, Object> p : parts.entrySet()) {
@@ -84,10 +99,87 @@ public final class Http {
             }
         }
         write(out, "--" + boundary + "--\r\n");
-        byte[] body = out.toByteArray();
-        return send(request(path).header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(chunked ? HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))
-                        : HttpRequest.BodyPublishers.ofByteArray(body)));
+        return new MultipartBody("multipart/form-data; boundary=" + boundary, out.toByteArray());
+    }
+
+    public record MultipartBody(String contentType, byte[] bytes) {
+    }
+
+    private HttpRequest.Builder multipart(String path, Map<String, Object> parts, boolean chunked) {
+        MultipartBody body = multipartBody(parts);
+        return request(path).header("Content-Type", body.contentType())
+                .POST(chunked ? HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body.bytes()))
+                        : HttpRequest.BodyPublishers.ofByteArray(body.bytes()));
+    }
+
+    /**
+     * An answer read line by line as it arrives (sent with {@code Accept: application/x-ndjson}): {@link Streamed#next}
+     * blocks until the server has written and flushed the next line.
+     */
+    public Streamed stream(HttpRequest.Builder builder) {
+        try {
+            HttpResponse<java.util.stream.Stream<String>> r = CLIENT.send(builder.header("Accept", "application/x-ndjson").build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            return new Streamed(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+        } catch (Exception e) {
+            throw new AssertionError("request failed: " + e, e);
+        }
+    }
+
+    public static final class Streamed implements AutoCloseable {
+        private final int status;
+        private final String contentType;
+        private final java.util.stream.Stream<String> body;
+        private final java.util.Iterator<String> lines;
+
+        Streamed(int status, String contentType, java.util.stream.Stream<String> body) {
+            this.status = status;
+            this.contentType = contentType;
+            this.body = body;
+            this.lines = body.iterator();
+        }
+
+        public int status() {
+            return status;
+        }
+
+        public String contentType() {
+            return contentType;
+        }
+
+        /** The next line that is not a heartbeat, as JSON; fails when the answer has ended. */
+        public JsonNode next() {
+            while (true) {
+                JsonNode line = nextIncludingHeartbeats();
+                if (!line.path("event").asText().equals("heartbeat")) return line;
+            }
+        }
+
+        /** The next line, heartbeats included. */
+        public JsonNode nextIncludingHeartbeats() {
+            if (!lines.hasNext()) throw new AssertionError("the streamed answer ended early");
+            String line = lines.next();
+            try {
+                return Json.MAPPER.readTree(line);
+            } catch (Exception e) {
+                throw new AssertionError("not a JSON line: " + line, e);
+            }
+        }
+
+        /** Every line left but heartbeats, as JSON. */
+        public java.util.List<JsonNode> rest() {
+            java.util.List<JsonNode> out = new java.util.ArrayList<>();
+            while (lines.hasNext()) {
+                JsonNode line = nextIncludingHeartbeats();
+                if (!line.path("event").asText().equals("heartbeat")) out.add(line);
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            body.close();
+        }
     }
 
     public Response send(HttpRequest.Builder builder) {

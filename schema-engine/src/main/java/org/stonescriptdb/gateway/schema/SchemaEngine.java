@@ -6,6 +6,7 @@ import org.stonescriptdb.gateway.schema.deploy.ConnectionSource;
 import org.stonescriptdb.gateway.schema.deploy.DatabaseDeployer;
 import org.stonescriptdb.gateway.schema.deploy.DatabaseResult;
 import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
+import org.stonescriptdb.gateway.schema.deploy.DeployProgress;
 import org.stonescriptdb.gateway.schema.deploy.FanOutDeployer;
 import org.stonescriptdb.gateway.schema.deploy.FanOutResult;
 import org.stonescriptdb.gateway.schema.deploy.UntrustedExtensions;
@@ -65,9 +66,30 @@ public final class SchemaEngine {
 
     /** Deploys to the main database (canary) and then its tenants, {@code options.parallelism()} at a time. */
     public FanOutResult deployAll(Bundle bundle, String mainDatabase, List<String> tenantDatabases, DeployOptions options) {
+        return deployAll(bundle, mainDatabase, tenantDatabases, options, DeployProgress.NONE);
+    }
+
+    /**
+     * The same, telling {@code progress} each database's result as soon as it is known: main first, then tenants as
+     * they finish, from worker threads (see {@link DeployProgress} for what that asks of it).
+     */
+    public FanOutResult deployAll(Bundle bundle, String mainDatabase, List<String> tenantDatabases, DeployOptions options,
+                                  DeployProgress progress) {
         CompiledBundle compiled = BundleCompiler.compile(bundle);
         return new FanOutDeployer(new DatabaseDeployer(compiled, untrusted))
-                .deployAll(connections, mainDatabase, List.copyOf(tenantDatabases), options, UUID.randomUUID());
+                .deployAll(connections, mainDatabase, List.copyOf(tenantDatabases), options, UUID.randomUUID(),
+                        Objects.requireNonNull(progress, "progress"));
+    }
+
+    /**
+     * Deploys to each database on its own, {@code options.parallelism()} at a time, with no canary (tenants whose main
+     * database is not part of this deploy), under one deployment id; {@code progress} as for {@link #deployAll}.
+     */
+    public FanOutResult deployEach(Bundle bundle, List<String> databases, DeployOptions options, DeployProgress progress) {
+        CompiledBundle compiled = BundleCompiler.compile(bundle);
+        return new FanOutDeployer(new DatabaseDeployer(compiled, untrusted))
+                .deployEach(connections, List.copyOf(databases), options, UUID.randomUUID(),
+                        Objects.requireNonNull(progress, "progress"));
     }
 
     /**
