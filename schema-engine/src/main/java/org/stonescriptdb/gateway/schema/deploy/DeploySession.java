@@ -36,6 +36,8 @@ final class DeploySession {
     final List<ColumnChange> incompatible = new ArrayList<>();
     /** Types that migrations of this deploy create, alter or drop: their changed definitions are accepted. */
     final Set<String> typesChangedByMigrations = new HashSet<>();
+    /** Declared tables this deploy created: empty before it, whatever its migrations then put in them. */
+    final Set<String> createdTables = new HashSet<>();
     int statementsExecuted;
 
     DeploySession(Connection connection, DeployOptions options, UUID deploymentId) {

@@ -20,8 +20,10 @@ import java.util.stream.Collectors;
 import static org.stonescriptdb.gateway.schema.sql.Identifiers.quote;
 
 /**
- * First deploy of a seeder (register): runs it only if its tables are empty. Later deploys (migrate): every
- * seeded row must still exist, or the deploy fails and rolls back naming the missing rows.
+ * First deploy of a seeder (register): runs it only if its tables were empty before this deploy — a table this deploy
+ * created counts as empty even if one of its migrations has since inserted into it (reference data added by a later
+ * version, replayed on a new tenant), so a database created later gets the same seeded rows as the older ones. Later
+ * deploys (migrate): every seeded row must still exist, or the deploy fails and rolls back naming the missing rows.
  */
 final class SeederStep {
 
@@ -56,7 +58,9 @@ final class SeederStep {
     }
 
     private static boolean tablesEmpty(DeploySession s, SeederSpec seeder) throws SQLException, StepFailure {
-        String sql = "SELECT " + seeder.tables().stream()
+        List<String> existing = seeder.tables().stream().filter(t -> !s.createdTables.contains(t)).toList();
+        if (existing.isEmpty()) return true;
+        String sql = "SELECT " + existing.stream()
                 .map(t -> "NOT EXISTS (SELECT 1 FROM " + quote(t) + ")").collect(Collectors.joining(" AND "));
         try (Statement st = s.connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();

@@ -78,6 +78,7 @@ final class TableStep {
     void applySafe(DeploySession s) throws StepFailure {
         for (TableSpec t : toCreate) {
             for (SqlStatement st : t.statements()) s.execute(t.file(), st.text());
+            s.createdTables.add(t.name());
             s.record("table", t.name(), "created", t.file(), state.tables().get(t.name()), t.checksum());
         }
         for (PlannedChange c : alters) {
