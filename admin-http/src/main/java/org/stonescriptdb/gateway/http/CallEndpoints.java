@@ -1,5 +1,6 @@
 package org.stonescriptdb.gateway.http;
 
+import org.stonescriptdb.gateway.protocol.SqlState;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.postgresql.core.BaseConnection;
@@ -221,7 +222,7 @@ public final class CallEndpoints {
             }
         } catch (SQLException e) {
             // No tracking table: nothing was ever deployed there, so nothing is callable.
-            if (!"42P01".equals(e.getSQLState())) throw e;
+            if (!SqlState.UNDEFINED_TABLE.equals(e.getSQLState())) throw e;
             try (Statement back = c.createStatement()) {
                 back.execute("ROLLBACK TO SAVEPOINT lookup");
             }
@@ -248,11 +249,11 @@ public final class CallEndpoints {
         if (QueryText.isSeveralCommands(e)) {
             return new ApiException(400, "bad_request", QueryText.SINGLE_STATEMENT, db.platform(), db.tenantId(), extra);
         }
-        if ("57014".equals(state)) {
+        if (SqlState.QUERY_CANCELED.equals(state)) {
             return new ApiException(400, "statement_timeout", "the statement ran longer than the statement timeout of "
                     + STATEMENT_TIMEOUT.toSeconds() + " s and was cancelled", db.platform(), db.tenantId(), extra);
         }
-        if ("42883".equals(state)) {
+        if (SqlState.UNDEFINED_FUNCTION.equals(state)) {
             return new ApiException(404, "function_not_found", e.getMessage(), db.platform(), db.tenantId(), extra);
         }
         return new ApiException(400, "query_failed", e.getMessage(), db.platform(), db.tenantId(), extra);

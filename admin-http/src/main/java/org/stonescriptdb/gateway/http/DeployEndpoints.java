@@ -1,5 +1,6 @@
 package org.stonescriptdb.gateway.http;
 
+import org.stonescriptdb.gateway.protocol.SqlState;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.stonescriptdb.gateway.registry.PlatformRegistry.StoredSchema;
@@ -313,7 +314,7 @@ public final class DeployEndpoints {
             try {
                 created = d.create(db, template);
             } catch (java.sql.SQLException e) {
-                if ("55006".equals(e.getSQLState())) {
+                if (SqlState.OBJECT_IN_USE.equals(e.getSQLState())) {
                     throw new ApiException(409, "template_in_use", "template database " + template + " has open sessions; "
                             + "disconnect them and retry", platform, db.tenantId(), Map.of());
                 }

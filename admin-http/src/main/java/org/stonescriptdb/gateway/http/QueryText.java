@@ -1,5 +1,6 @@
 package org.stonescriptdb.gateway.http;
 
+import org.stonescriptdb.gateway.protocol.SqlState;
 import org.postgresql.core.NativeQuery;
 import org.postgresql.core.Parser;
 import org.postgresql.util.PSQLException;
@@ -44,7 +45,7 @@ public record QueryText(String sql, List<Integer> bindings) {
 
     /** PostgreSQL's refusal of a Parse message that holds more than one command. */
     static boolean isSeveralCommands(SQLException e) {
-        return "42601".equals(e.getSQLState()) && e instanceof PSQLException p && p.getServerErrorMessage() != null
+        return SqlState.SYNTAX_ERROR.equals(e.getSQLState()) && e instanceof PSQLException p && p.getServerErrorMessage() != null
                 && "exec_parse_message".equals(p.getServerErrorMessage().getRoutine());
     }
 

@@ -1,5 +1,6 @@
 package org.stonescriptdb.gateway.registry;
 
+import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.routing.DatabaseName;
 
 import javax.sql.DataSource;
@@ -19,7 +20,7 @@ import java.util.TreeSet;
 public final class BackendDatabases {
 
     /** SQLSTATE duplicate_database: another session created it between our check and our CREATE. */
-    private static final String DUPLICATE_DATABASE = "42P04";
+    private static final String DUPLICATE_DATABASE = SqlState.DUPLICATE_DATABASE;
 
     private final DataSource maintenance;
 

@@ -1,5 +1,6 @@
 package org.stonescriptdb.gateway.registry;
 
+import org.stonescriptdb.gateway.protocol.SqlState;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.SQLExceptionOverride;
@@ -63,9 +64,9 @@ public final class DatabaseConnections implements AutoCloseable {
      * the pool and closed.
      */
     public <T> T inTransaction(String database, Work<T> work) throws SQLException {
-        if (closed) throw new SQLException("the gateway is stopping", "57P01");
+        if (closed) throw new SQLException("the gateway is stopping", SqlState.ADMIN_SHUTDOWN);
         BackendLogin login = logins.forDatabase(database);
-        if (login == null) throw new SQLException("database " + database + " has no platform role; restart the gateway to adopt it", "3D000");
+        if (login == null) throw new SQLException("database " + database + " has no platform role; restart the gateway to adopt it", SqlState.INVALID_CATALOG_NAME);
         Entry e = pools.computeIfAbsent(database, name -> newPool(name, login));
         e.lastUsed()[0] = System.nanoTime();
         if (pools.size() > MAX_POOLS) evictOldest(database);

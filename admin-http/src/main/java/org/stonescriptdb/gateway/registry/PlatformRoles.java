@@ -1,5 +1,6 @@
 package org.stonescriptdb.gateway.registry;
 
+import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.auth.BackendLogins;
 import org.stonescriptdb.gateway.auth.ScramClient;
@@ -191,7 +192,7 @@ public final class PlatformRoles implements BackendLogins {
             LOG.warning("role " + role + " had " + excess + "; taken back to login only");
         } catch (SQLException e) {
             throw new SQLException("platform role " + role + " has " + excess + ", which the gateway could not take back ("
-                    + e.getMessage() + "); a superuser must revoke it", "42501", e);
+                    + e.getMessage() + "); a superuser must revoke it", SqlState.INSUFFICIENT_PRIVILEGE, e);
         }
     }
 
