@@ -86,7 +86,10 @@ public final class DeployEndpoints {
             body.put("schema_version", stored.version());
             body.put("checksum", stored.checksum());
             body.put("deployment", result);
+            body.put("label", bundle.label());
             body.put("tenants", tenants.size());
+            // Every database the bundle changed, main first: what a caller reads to know where the new version now is.
+            body.put("changed", all.databases().stream().filter(r -> r.status() == DeployStatus.APPLIED).map(DatabaseResult::database).toList());
             body.put("tenants_changed", tenants.stream().filter(t -> t.status() == DeployStatus.APPLIED).map(DatabaseResult::database).toList());
             // Tenants that did not take the bundle (blocked, failed, or skipped) stay on the schema they had: named here,
             // with the whole report, so a caller can act (POST /migrate again once the cause is fixed).

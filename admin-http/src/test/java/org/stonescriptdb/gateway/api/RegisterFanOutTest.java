@@ -85,6 +85,7 @@ class RegisterFanOutTest {
             assertThat(r.at("/deployment/status").asText()).isEqualTo("applied");
             assertThat(r.get("tenants").asInt()).isEqualTo(3);
             assertThat(texts(r.get("tenants_changed"))).containsExactly("regfan_t1", "regfan_t2");
+            assertThat(texts(r.get("changed"))).containsExactly("regfan_main", "regfan_t1", "regfan_t2");
             assertThat(texts(r.get("behind"))).containsExactly("regfan_t3");
             assertThat(r.at("/fan_out/databases")).hasSize(4);
             assertThat(hasEmail("regfan_main")).isTrue();
@@ -97,6 +98,7 @@ class RegisterFanOutTest {
         // Registered again once the cause is gone: t3 catches up, nobody is behind.
         JsonNode again = admin.postMultipart("/register", Map.of("platform", "regfan", "schema", Bundles.tarGz(Bundles.clinicV2()))).json();
         assertThat(texts(again.get("tenants_changed"))).containsExactly("regfan_t3");
+        assertThat(texts(again.get("changed"))).as("main was already at the bundle").containsExactly("regfan_t3");
         assertThat(again.get("behind")).isEmpty();
         assertThat(hasEmail("regfan_t3")).isTrue();
     }
