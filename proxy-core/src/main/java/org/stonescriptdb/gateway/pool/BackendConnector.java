@@ -14,7 +14,7 @@ import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.auth.BackendLogins;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
-import org.stonescriptdb.gateway.proxy.Transport;
+import org.stonescriptdb.gateway.transport.Transport;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;

@@ -24,6 +24,7 @@ import org.stonescriptdb.gateway.session.LoginDeadline;
 import org.stonescriptdb.gateway.session.SessionServices;
 import org.stonescriptdb.gateway.session.StartupHandler;
 import org.stonescriptdb.gateway.session.StatementRegistry;
+import org.stonescriptdb.gateway.transport.Transport;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.config.IoTransport;
 import org.stonescriptdb.gateway.config.GatewayConfig;
-import org.stonescriptdb.gateway.proxy.Transport;
+import org.stonescriptdb.gateway.transport.Transport;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
 import org.stonescriptdb.gateway.testing.TestPostgres;
 

@@ -12,6 +12,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.config.IoTransport;
+import org.stonescriptdb.gateway.transport.Transport;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;

@@ -1,4 +1,4 @@
-package org.stonescriptdb.gateway.proxy;
+package org.stonescriptdb.gateway.transport;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;

@@ -1,4 +1,4 @@
-package org.stonescriptdb.gateway.proxy;
+package org.stonescriptdb.gateway.transport;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
