@@ -402,7 +402,7 @@ final class ClientRequests {
         if (batch.pinReason != null) return;
         batch.pinReason = reason;
         counters.pinned();
-        THROTTLED.log(Level.INFO, "pinned", "client " + client.remoteAddress() + " on " + database
+        THROTTLED.log(Level.FINE, "pinned", "client " + client.remoteAddress() + " on " + database
                 + " keeps its backend until it disconnects: " + reason);
     }
 
