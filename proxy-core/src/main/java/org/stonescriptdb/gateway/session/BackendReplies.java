@@ -151,7 +151,7 @@ final class BackendReplies {
         } else if (head != null) {
             // Extended protocol: the message at the head failed and the server skips the rest up to the Sync.
             if (SqlState.FEATURE_NOT_SUPPORTED.equals(error.code()) && error.message() != null
-                    && error.message().startsWith(ClientRequests.CACHED_PLAN_CHANGED)) {
+                    && error.message().startsWith(StatementRequests.CACHED_PLAN_CHANGED)) {
                 invalidate(batch.lastBound);
             }
             if (SqlState.INVALID_SQL_STATEMENT_NAME.equals(error.code())) forgetLostStatement(error.message());

@@ -34,6 +34,11 @@ final class BatchState {
     /** Whether a DISCARD ALL would end the pin (SQL PREPARE, LISTEN…: yes; a temporary table's lock: no). */
     boolean pinResettable = true;
 
+    /** Puts the client's settings back after the batch's Sync: {@code resets} (may be null) are among its statements. */
+    void restoreAfterSync(SessionStateEffect.ResetSettings resets) {
+        if (resets != null) restoreAtSync = resets.and(restoreAtSync);
+    }
+
     boolean pinned() {
         return pinReason != null;
     }

@@ -6,9 +6,7 @@ import io.netty.channel.Channel;
 import org.stonescriptdb.gateway.log.ThrottledLog;
 import org.stonescriptdb.gateway.metrics.ProxyCounters;
 import org.stonescriptdb.gateway.pool.BackendConnection;
-import org.stonescriptdb.gateway.pool.BackendStatements;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
-import org.stonescriptdb.gateway.protocol.ErrorFields;
 import org.stonescriptdb.gateway.protocol.FrontendMessageFormat;
 import org.stonescriptdb.gateway.protocol.FrontendMessages;
 import org.stonescriptdb.gateway.protocol.FrontendType;
@@ -24,17 +22,16 @@ import java.util.logging.Logger;
 
 /**
  * The client's half of transaction pooling: each client message on its way to the attached backend. Named prepared
- * statements are renamed to the gateway's statements (prepared first on a backend that lacks them, answered by the
- * gateway where the backend needs nothing), statements the gateway can answer alone are answered, session effects
- * of SQL are noted (pinning, DISCARD ALL, RESET), and each message leaves the reply it expects in the
- * {@link ReplyQueue}. Runs under the flow's lock.
+ * statements go through {@link StatementRequests}; what the gateway can answer alone (between transactions, or a
+ * DEALLOCATE of its own statements) is answered; session effects of SQL are noted (pinning, DISCARD ALL, RESET) and the
+ * client's settings put back after a RESET; each message leaves the reply it expects in the {@link ReplyQueue}. Runs
+ * under the flow's lock.
  */
 final class ClientRequests {
 
     private static final Logger LOG = Logger.getLogger(ClientRequests.class.getName());
     /** Pinning, which a client can make happen over and over, is logged at most once a minute. */
     private static final ThrottledLog THROTTLED = new ThrottledLog(LOG, java.time.Duration.ofMinutes(1));
-    static final String CACHED_PLAN_CHANGED = "cached plan must not change result type";
 
     private final Channel client;
     private final ByteBufAllocator alloc;
@@ -44,10 +41,10 @@ final class ClientRequests {
     private final StatementRegistry registry;
     private final ProxyCounters counters;
     private final ClientStatements statements;
-    private final ReplyQueue expected;
     private final BatchState batch;
-    /** The attached backend; only read while one is attached. */
-    private final Supplier<BackendConnection> backend;
+    private final BackendWire wire;
+    /** The client's named statements on their way. */
+    private final StatementRequests statementRequests;
 
     ClientRequests(ClientSession session, ClientStatements statements, ReplyQueue expected, BatchState batch,
                    Supplier<BackendConnection> backend) {
@@ -66,9 +63,9 @@ final class ClientRequests {
         this.registry = registry;
         this.counters = counters;
         this.statements = statements;
-        this.expected = expected;
         this.batch = batch;
-        this.backend = backend;
+        this.wire = new BackendWire(expected, backend);
+        this.statementRequests = new StatementRequests(alloc, statements, batch, wire);
     }
 
     /**
@@ -135,9 +132,9 @@ final class ClientRequests {
         }
         switch (type) {
             case FrontendType.PARSE -> parse(message);
-            case FrontendType.BIND -> bind(message);
-            case FrontendType.DESCRIBE -> describe(message);
-            case FrontendType.CLOSE -> close(message);
+            case FrontendType.BIND -> statementRequests.bind(message);
+            case FrontendType.DESCRIBE -> statementRequests.describe(message);
+            case FrontendType.CLOSE -> statementRequests.close(message);
             case FrontendType.QUERY -> query(message);
             case FrontendType.EXECUTE -> {
                 expect(Expected.of(Kind.EXECUTE));
@@ -187,134 +184,17 @@ final class ClientRequests {
         SessionStateEffect effect = classify(query);
         if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && statements.contains(d.name())
                 && SessionStateClassifier.statementCount(query.toString()) == 1) {
-            deallocateExtended(FrontendMessages.parse(message), message, d.name());
+            statementRequests.deallocateExtended(FrontendMessages.parse(message), message, d.name());
             return;
         }
         noteSessionEffects(effect);
-        restoreAfterSync(SessionStateEffect.resets(effect));
+        batch.restoreAfterSync(SessionStateEffect.resets(effect));
         if (queryAt == nameAt + 1) { // the unnamed statement
             expect(Expected.parse(Kind.PARSE, null, 0));
             send(message);
             return;
         }
-        FrontendMessages.Parse parse = FrontendMessages.parse(message);
-        message.release();
-        if (statements.contains(parse.name())) {
-            // As the server does: the first statement stays, this Parse fails and the batch is skipped to its Sync.
-            failInBatch(SqlState.DUPLICATE_PREPARED_STATEMENT, "prepared statement \"" + parse.name() + "\" already exists");
-            return;
-        }
-        String refusal = statements.refusal(parse.tail());
-        if (refusal != null) {
-            failInBatch(SqlState.OUT_OF_MEMORY, refusal);
-            return;
-        }
-        StatementDef def = statements.add(parse.name(), parse.tail(), SessionStateEffect.resets(effect)).def();
-        if (backend.get().statements().generation(def.name()) == def.generation()) {
-            expect(Expected.synthetic(FrontendMessages.parseComplete(alloc)));
-        } else {
-            prepareOnBackend(def, Kind.PARSE);
-        }
-    }
-
-    /**
-     * {@code DEALLOCATE name} sent with the extended protocol, for one of the client's statements: the backend knows
-     * the statement by its gateway name, so that is what it deallocates (prepared first if this backend lacks it,
-     * so the reply — CommandComplete "DEALLOCATE" — is exactly the server's). Other clients' use is unaffected:
-     * the next one re-prepares it here.
-     */
-    private void deallocateExtended(FrontendMessages.Parse parse, ByteBuf message, String clientName) {
-        message.release();
-        ClientStatement target = statements.remove(clientName);
-        ensurePrepared(target.def());
-        byte[] query = ("DEALLOCATE " + quoteIdentifier(target.def().name())).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        byte[] tail = new byte[query.length + 3]; // query, NUL, int16 zero parameter types
-        System.arraycopy(query, 0, tail, 0, query.length);
-        backend.get().statements().stale(target.def().name());
-        expect(Expected.parse(Kind.PARSE, null, 0));
-        send(FrontendMessages.encodeParse(alloc, parse.name(), tail));
-    }
-
-    private static String quoteIdentifier(String name) {
-        return "\"" + name.replace("\"", "\"\"") + "\"";
-    }
-
-    /** Answers the current message with an error, as the server would, and ignores the batch up to its Sync. */
-    private void failInBatch(String code, String text) {
-        expect(Expected.synthetic(ServerMessages.error(alloc, "ERROR", code, text)));
-        batch.skippingUntilSync = true;
-    }
-
-    private void bind(ByteBuf message) {
-        String name = FrontendMessages.bindStatement(message);
-        ClientStatement statement = name.isEmpty() ? null : statements.get(name);
-        if (statement == null) {
-            if (!name.isEmpty() && refuseUnknownStatement(name, message)) return;
-            // The unnamed statement, or a pinned client's statement of its own (SQL PREPARE): the server answers.
-            expect(Expected.of(Kind.BIND));
-            send(message);
-            return;
-        }
-        StatementDef def = statement.def();
-        if (statement.generation() != def.generation()) {
-            // The statement's result type changed (DDL) since this client prepared it: the client learns it the way
-            // the server would tell it, once; its cached row description is stale, so a quiet re-prepare would not do.
-            message.release();
-            statements.seen(name, statement.current());
-            expect(Expected.synthetic(ServerMessages.error(alloc, new ErrorFields("ERROR", SqlState.FEATURE_NOT_SUPPORTED,
-                    CACHED_PLAN_CHANGED, null), "RevalidateCachedQuery")));
-            batch.skippingUntilSync = true;
-            return;
-        }
-        ensurePrepared(def);
-        restoreAfterSync(statement.resets());
-        batch.lastBound = statement;
-        batch.lastBoundName = name;
-        expect(Expected.renamedBind(def, name));
-        send(FrontendMessages.renameBind(alloc, message, def.name()));
-    }
-
-    private void describe(ByteBuf message) {
-        StatementDef def = namedStatement(message);
-        if (def == null && FrontendMessages.target(message) == 'S' && !FrontendMessages.targetName(message).isEmpty()
-                && refuseUnknownStatement(FrontendMessages.targetName(message), message)) {
-            return;
-        }
-        if (def == null) {
-            expect(Expected.of(Kind.DESCRIBE));
-            send(message);
-            return;
-        }
-        message.release();
-        ensurePrepared(def);
-        expect(Expected.of(Kind.DESCRIBE));
-        send(FrontendMessages.encodeTarget(alloc, FrontendType.DESCRIBE, (byte) 'S', def.name()));
-    }
-
-    /**
-     * A Bind or Describe of a statement this client never prepared is answered as the server would answer it
-     * (26000) — without asking the backend, which may hold the gateway's statements for other clients, or another
-     * client's. Only a pinned client may name a statement of its own SQL PREPARE, and never a gateway name.
-     */
-    private boolean refuseUnknownStatement(String name, ByteBuf message) {
-        if (batch.pinReason != null && !StatementRegistry.isGatewayName(name)) return false;
-        message.release();
-        failInBatch(SqlState.INVALID_SQL_STATEMENT_NAME, "prepared statement \"" + name + "\" does not exist");
-        return true;
-    }
-
-    private void close(ByteBuf message) {
-        if (FrontendMessages.target(message) == 'S' && !FrontendMessages.targetName(message).isEmpty()) {
-            String name = FrontendMessages.targetName(message);
-            if (statements.remove(name) != null || batch.pinReason == null) {
-                // Ours to answer: the gateway statement stays prepared for whoever uses it next.
-                message.release();
-                expect(Expected.synthetic(FrontendMessages.closeComplete(alloc)));
-                return;
-            }
-        }
-        expect(Expected.of(Kind.CLOSE));
-        send(message);
+        statementRequests.parseNamed(message, SessionStateEffect.resets(effect));
     }
 
     private void query(ByteBuf message) {
@@ -329,7 +209,7 @@ final class ClientRequests {
             if (d.name() == null) statements.clear();
             else statements.remove(d.name());
             expect(Expected.synthetic(FrontendMessages.commandComplete(alloc, d.name() == null ? "DEALLOCATE ALL" : "DEALLOCATE")));
-            expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, backend.get().transactionStatus())));
+            expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, wire.backend().transactionStatus())));
             return;
         }
         if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && StatementRegistry.isGatewayName(d.name())
@@ -339,7 +219,7 @@ final class ClientRequests {
             message.release();
             expect(Expected.synthetic(ServerMessages.error(alloc, "ERROR", SqlState.INVALID_SQL_STATEMENT_NAME,
                     "prepared statement \"" + d.name() + "\" does not exist")));
-            expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, backend.get().transactionStatus())));
+            expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, wire.backend().transactionStatus())));
             return;
         }
         noteSessionEffects(effect);
@@ -347,11 +227,6 @@ final class ClientRequests {
         send(message);
         SessionStateEffect.ResetSettings resets = SessionStateEffect.resets(effect);
         if (resets != null) restoreSettings(resets);
-    }
-
-    /** Puts the client's settings back after the batch's Sync: {@code resets} (may be null) are among its statements. */
-    private void restoreAfterSync(SessionStateEffect.ResetSettings resets) {
-        if (resets != null) batch.restoreAtSync = resets.and(batch.restoreAtSync);
     }
 
     /**
@@ -379,7 +254,7 @@ final class ClientRequests {
                 statements.clear();
                 // Whether or not it runs, nothing of ours may be assumed prepared here any more: each statement is
                 // closed (harmless if already gone) before it is prepared again.
-                backend.get().statements().staleAll();
+                wire.backend().statements().staleAll();
                 batch.discardAtReady = true;
             }
             case SessionStateEffect.ResetSettings r -> batch.resetSettingsAtReady |= r.all();
@@ -390,7 +265,7 @@ final class ClientRequests {
             case SessionStateEffect.Deallocate d -> {
                 if (d.name() == null) {
                     statements.clear();
-                    backend.get().statements().staleAll();
+                    wire.backend().statements().staleAll();
                 }
             }
             case SessionStateEffect.None n -> { }
@@ -406,39 +281,11 @@ final class ClientRequests {
                 + " keeps its backend until it disconnects: " + reason);
     }
 
-    private StatementDef namedStatement(ByteBuf describeOrClose) {
-        if (FrontendMessages.target(describeOrClose) != 'S') return null;
-        String name = FrontendMessages.targetName(describeOrClose);
-        ClientStatement statement = name.isEmpty() ? null : statements.get(name);
-        return statement == null ? null : statement.def();
-    }
-
-    /** Makes sure the attached backend has {@code def} at its current generation, adding a hidden Parse if not. */
-    private void ensurePrepared(StatementDef def) {
-        if (backend.get().statements().generation(def.name()) != def.generation()) prepareOnBackend(def, Kind.PARSE_HIDDEN);
-    }
-
-    private void prepareOnBackend(StatementDef def, Kind kind) {
-        BackendStatements prepared = backend.get().statements();
-        if (prepared.generation(def.name()) >= 0) prepared.stale(def.name());
-        if (prepared.mustClose(def.name())) {
-            prepared.closed(def.name());
-            expect(Expected.closeHidden(def.name()));
-            send(FrontendMessages.encodeTarget(alloc, FrontendType.CLOSE, (byte) 'S', def.name()));
-        }
-        int generation = def.generation();
-        // Counted as prepared at once, so a Bind later in this batch does not parse it again.
-        prepared.prepared(def.name(), generation);
-        expect(Expected.parse(kind, def, generation));
-        send(FrontendMessages.encodeParse(alloc, def.name(), def.parseTail()));
-    }
-
     private void expect(Expected e) {
-        expected.add(e);
+        wire.expect(e);
     }
 
     private void send(ByteBuf message) {
-        BackendConnection b = backend.get();
-        b.channel().write(message, b.channel().voidPromise());
+        wire.send(message);
     }
 }
