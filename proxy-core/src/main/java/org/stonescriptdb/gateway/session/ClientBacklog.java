@@ -1,6 +1,9 @@
 package org.stonescriptdb.gateway.session;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import org.stonescriptdb.gateway.protocol.FrontendType;
+import org.stonescriptdb.gateway.protocol.ServerMessages;
 
 import java.util.ArrayDeque;
 
@@ -40,6 +43,22 @@ final class ClientBacklog {
 
     long bytes() {
         return bytes;
+    }
+
+    /**
+     * Answers what waits as the server answers a failed batch: one ErrorResponse (not FATAL: the session goes on), then
+     * a ReadyForQuery for each Sync, Query or FunctionCall among the messages, which are dropped. Not flushed.
+     */
+    void answerAllWithError(Channel client, String code, String message) {
+        client.write(ServerMessages.error(client.alloc(), "ERROR", code, message), client.voidPromise());
+        ByteBuf m;
+        while ((m = take()) != null) {
+            byte type = m.getByte(m.readerIndex());
+            m.release();
+            if (type == FrontendType.SYNC || type == FrontendType.QUERY || type == FrontendType.FUNCTION_CALL) {
+                client.write(ServerMessages.readyForQuery(client.alloc(), (byte) 'I'), client.voidPromise());
+            }
+        }
     }
 
     /** Frees every message held (the client left). */

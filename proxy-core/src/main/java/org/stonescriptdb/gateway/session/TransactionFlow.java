@@ -362,15 +362,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     private void failWaiting(String code, String message) {
-        client.write(ServerMessages.error(alloc, "ERROR", code, message), client.voidPromise());
-        while (!waiting.isEmpty()) {
-            ByteBuf m = waiting.take();
-            byte type = m.getByte(m.readerIndex());
-            m.release();
-            if (type == FrontendType.SYNC || type == FrontendType.QUERY || type == FrontendType.FUNCTION_CALL) {
-                client.write(ServerMessages.readyForQuery(alloc, (byte) 'I'), client.voidPromise());
-            }
-        }
+        waiting.answerAllWithError(client, code, message);
         client.flush();
         client.config().setAutoRead(true);
     }
