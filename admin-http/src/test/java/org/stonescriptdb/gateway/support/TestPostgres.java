@@ -20,7 +20,7 @@ public final class TestPostgres {
         if (backend == null) {
             try {
                 Path dir = Files.createTempDirectory("gateway-test-pg");
-                backend = EmbeddedBackend.start(dir.resolve("postgres"), 100);
+                backend = EmbeddedBackend.start(dir.resolve("postgres"), 100, false); // throw-away: no fsync
                 EmbeddedBackend started = backend;
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     started.close();
