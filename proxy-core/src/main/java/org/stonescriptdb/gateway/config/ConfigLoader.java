@@ -1,22 +1,19 @@
 package org.stonescriptdb.gateway.config;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reads {@link GatewayConfig} from environment variables, with a {@code .env} file as fallback
+ * Reads {@link GatewayConfig} from environment variables, with a {@code .env} file ({@link DotEnv}) as fallback
  * (real environment variables win). Every bad value fails with a {@link ConfigException} whose
  * message names the variable, the value and the accepted form.
  */
@@ -28,41 +25,14 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
-    /** Loads from the process environment and {@code ./.env} if present. */
-    public static GatewayConfig fromEnvironment() {
-        return load(System.getenv(), Path.of(".env"));
-    }
-
+    /** Loads from {@code environment} and, for what it does not set, {@code dotEnv} (none if null or absent). */
     public static GatewayConfig load(Map<String, String> environment, Path dotEnv) {
-        Map<String, String> vars = new HashMap<>();
-        if (dotEnv != null && Files.isRegularFile(dotEnv)) vars.putAll(readDotEnv(dotEnv));
-        environment.forEach((k, v) -> vars.put(k, v));
-        return new ConfigLoader.Reader(vars).read();
+        return load(DotEnv.withEnvironment(environment, dotEnv));
     }
 
-    /** Parses {@code KEY=value} lines; {@code #} comments, {@code export } prefixes and surrounding quotes are allowed. */
-    static Map<String, String> readDotEnv(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigException(".env: cannot read " + file.toAbsolutePath() + ": " + e.getMessage());
-        }
-        Map<String, String> out = new HashMap<>();
-        for (String raw : lines) {
-            String line = raw.strip();
-            if (line.isEmpty() || line.startsWith("#")) continue;
-            if (line.startsWith("export ")) line = line.substring(7).strip();
-            int eq = line.indexOf('=');
-            if (eq <= 0) continue;
-            String key = line.substring(0, eq).strip();
-            String value = line.substring(eq + 1).strip();
-            if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"") || value.startsWith("'") && value.endsWith("'"))) {
-                value = value.substring(1, value.length() - 1);
-            }
-            out.put(key, value);
-        }
-        return out;
+    /** Loads from variables already gathered ({@link DotEnv#withEnvironment}). */
+    public static GatewayConfig load(Map<String, String> vars) {
+        return new Reader(vars).read();
     }
 
     private record Reader(Map<String, String> vars) {

@@ -306,8 +306,6 @@ class ConfigLoaderTest {
                 "   # indented comment",
                 "LOG_LEVEL=warn",
                 "API_KEY_ADMIN=from-file",
-                "not a pair",
-                "=novalue",
                 "DB_PASSWORD=\"\"",
                 "DB_HOST=file-host\r"));
         GatewayConfig c = ConfigLoader.load(Map.of("LOG_LEVEL", "error", "API_KEY_ADMIN", "from-env"), file);
@@ -319,6 +317,14 @@ class ConfigLoaderTest {
         assertEquals(Map.of("admin", "from-env"), c.apiKeys());
         assertEquals("file-host", c.backend().host());
         assertEquals("", c.backend().password());
+    }
+
+    @Test
+    void aMalformedDotEnvLineStopsLoadingNamingTheLine() throws IOException {
+        Path file = dir.resolve(".env");
+        Files.writeString(file, "PROXY_PORT=7000\nnot a pair\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("PROXY_PORT", "7001"), file))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith(file + " line 2 has no '='");
     }
 
     @Test
