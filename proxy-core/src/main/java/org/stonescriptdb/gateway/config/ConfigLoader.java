@@ -38,28 +38,32 @@ public final class ConfigLoader {
     private record Reader(Map<String, String> vars) {
 
         GatewayConfig read() {
-            return new GatewayConfig(
-                    backend(),
-                    Path.of(string("DATA_DIR", "./data")),
-                    string("GATEWAY_HOST", "127.0.0.1"),
-                    port("GATEWAY_PORT", 9000),
-                    port("PROXY_PORT", 6432),
-                    networks("ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"),
+            return new GatewayConfig(backend(), Path.of(string("DATA_DIR", "./data")), listeners(), pooling(), io(), limits(),
+                    logLevel(), apiKeys());
+        }
+
+        private Listeners listeners() {
+            return new Listeners(string("GATEWAY_HOST", "127.0.0.1"), port("GATEWAY_PORT", 9000), port("PROXY_PORT", 6432),
+                    networks("ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"));
+        }
+
+        private PoolSettings pooling() {
+            PoolSizes sizes = new PoolSizes(
                     integer("MAX_CONNECTIONS_PER_POOL", 10, 1, 10_000),
                     integer("MAX_TOTAL_CONNECTIONS", 200, 1, 100_000),
-                    integer("MAX_POOLS", 50, 1, 100_000),
+                    integer("MAX_POOLS", 50, 1, 100_000));
+            PoolTimeouts timeouts = new PoolTimeouts(
                     seconds("POOL_IDLE_TIMEOUT_SECS", 1800),
                     seconds("POOL_MAX_LIFETIME_SECS", 3600),
-                    seconds("CONNECTION_TIMEOUT_SECS", 5),
-                    poolMode(),
+                    seconds("CONNECTION_TIMEOUT_SECS", 5));
+            return new PoolSettings(sizes, timeouts, poolMode(), onOff("SESSION_RESET", true), linger());
+        }
+
+        private IoSettings io() {
+            return new IoSettings(
                     integer("IO_THREADS", Runtime.getRuntime().availableProcessors(), 1, 1024),
                     ioTransport(),
-                    integer("IO_SPIN_MICROS", 0, 0, 1_000_000),
-                    onOff("SESSION_RESET", true),
-                    linger(),
-                    logLevel(),
-                    apiKeys(),
-                    limits());
+                    integer("IO_SPIN_MICROS", 0, 0, 1_000_000));
         }
 
         private Linger linger() {
