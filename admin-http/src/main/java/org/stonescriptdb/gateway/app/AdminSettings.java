@@ -1,14 +1,12 @@
 package org.stonescriptdb.gateway.app;
 
 import org.stonescriptdb.gateway.config.ConfigException;
+import org.stonescriptdb.gateway.config.DotEnv;
 import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -62,26 +60,13 @@ public record AdminSettings(long maxUploadBytes, Set<String> untrustedExtensions
         return new AdminSettings(DEFAULT_MAX_UPLOAD_MB * 1024L * 1024L);
     }
 
-    public static AdminSettings fromEnvironment() {
-        return load(System.getenv(), Path.of(".env"));
+    /** Reads {@code environment} and, for what it does not set, {@code dotEnv} (none if null or absent). */
+    public static AdminSettings load(Map<String, String> environment, Path dotEnv) {
+        return load(DotEnv.withEnvironment(environment, dotEnv));
     }
 
-    public static AdminSettings load(Map<String, String> environment, Path dotEnv) {
-        Map<String, String> vars = new HashMap<>();
-        if (dotEnv != null && Files.isRegularFile(dotEnv)) {
-            try {
-                for (String raw : Files.readAllLines(dotEnv)) {
-                    String line = raw.strip();
-                    if (line.startsWith("export ")) line = line.substring(7).strip();
-                    int eq = line.indexOf('=');
-                    if (line.startsWith("#") || eq <= 0) continue;
-                    vars.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip().replaceAll("^([\"'])(.*)\\1$", "$2"));
-                }
-            } catch (IOException e) {
-                throw new ConfigException(".env: cannot read " + dotEnv.toAbsolutePath() + ": " + e.getMessage());
-            }
-        }
-        vars.putAll(environment);
+    /** Reads variables already gathered ({@link DotEnv#withEnvironment}). */
+    public static AdminSettings load(Map<String, String> vars) {
         return new AdminSettings(maxUploadBytes(vars.get("MAX_UPLOAD_MB")), untrustedExtensions(vars.get("UNTRUSTED_EXTENSIONS")),
                 Duration.ofMillis(wholeNumber(vars, "DEPLOY_LOCK_TIMEOUT_MS", DEFAULT_DEPLOY_LOCK_TIMEOUT_MS, MAX_DEPLOY_LOCK_TIMEOUT_MS)),
                 Duration.ofSeconds(wholeNumber(vars, "DEPLOY_STATEMENT_TIMEOUT_SECS", DEFAULT_DEPLOY_STATEMENT_TIMEOUT_SECS,

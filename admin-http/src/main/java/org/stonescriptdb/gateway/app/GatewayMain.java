@@ -2,9 +2,12 @@ package org.stonescriptdb.gateway.app;
 
 import org.stonescriptdb.gateway.config.ConfigException;
 import org.stonescriptdb.gateway.config.ConfigLoader;
+import org.stonescriptdb.gateway.config.DotEnv;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.process.FatalErrors;
 
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -57,8 +60,10 @@ public final class GatewayMain {
         GatewayConfig config;
         AdminSettings settings;
         try {
-            config = ConfigLoader.fromEnvironment();
-            settings = AdminSettings.fromEnvironment();
+            // One reading of the environment and .env for both.
+            Map<String, String> vars = DotEnv.withEnvironment(System.getenv(), Path.of(".env"));
+            config = ConfigLoader.load(vars);
+            settings = AdminSettings.load(vars);
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
             System.exit(EXIT_BAD_CONFIG);

@@ -88,6 +88,14 @@ class GatewayMainConfigTest {
     }
 
     @Test
+    void aMalformedDotEnvLineIsReportedTheSameWay() throws Exception {
+        Files.writeString(dir.resolve(".env"), "# local settings\nPOOL_MODE session\n");
+        Result r = run(Map.of());
+        assertThat(r.exit).isEqualTo(2);
+        assertThat(r.stderr).containsExactly(".env line 2 has no '=': expected KEY=value, a comment starting with # or a blank line");
+    }
+
+    @Test
     void realEnvironmentWinsOverDotEnv() throws Exception {
         Files.writeString(dir.resolve(".env"), "MAX_POOLS=lots\n");
         Result r = run(Map.of("MAX_POOLS", "0"));

@@ -1,22 +1,19 @@
 package org.stonescriptdb.gateway.config;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reads {@link GatewayConfig} from environment variables, with a {@code .env} file as fallback
+ * Reads {@link GatewayConfig} from environment variables, with a {@code .env} file ({@link DotEnv}) as fallback
  * (real environment variables win). Every bad value fails with a {@link ConfigException} whose
  * message names the variable, the value and the accepted form.
  */
@@ -28,68 +25,45 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
-    /** Loads from the process environment and {@code ./.env} if present. */
-    public static GatewayConfig fromEnvironment() {
-        return load(System.getenv(), Path.of(".env"));
-    }
-
+    /** Loads from {@code environment} and, for what it does not set, {@code dotEnv} (none if null or absent). */
     public static GatewayConfig load(Map<String, String> environment, Path dotEnv) {
-        Map<String, String> vars = new HashMap<>();
-        if (dotEnv != null && Files.isRegularFile(dotEnv)) vars.putAll(readDotEnv(dotEnv));
-        environment.forEach((k, v) -> vars.put(k, v));
-        return new ConfigLoader.Reader(vars).read();
+        return load(DotEnv.withEnvironment(environment, dotEnv));
     }
 
-    /** Parses {@code KEY=value} lines; {@code #} comments, {@code export } prefixes and surrounding quotes are allowed. */
-    static Map<String, String> readDotEnv(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigException(".env: cannot read " + file.toAbsolutePath() + ": " + e.getMessage());
-        }
-        Map<String, String> out = new HashMap<>();
-        for (String raw : lines) {
-            String line = raw.strip();
-            if (line.isEmpty() || line.startsWith("#")) continue;
-            if (line.startsWith("export ")) line = line.substring(7).strip();
-            int eq = line.indexOf('=');
-            if (eq <= 0) continue;
-            String key = line.substring(0, eq).strip();
-            String value = line.substring(eq + 1).strip();
-            if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"") || value.startsWith("'") && value.endsWith("'"))) {
-                value = value.substring(1, value.length() - 1);
-            }
-            out.put(key, value);
-        }
-        return out;
+    /** Loads from variables already gathered ({@link DotEnv#withEnvironment}). */
+    public static GatewayConfig load(Map<String, String> vars) {
+        return new Reader(vars).read();
     }
 
     private record Reader(Map<String, String> vars) {
 
         GatewayConfig read() {
-            return new GatewayConfig(
-                    backend(),
-                    Path.of(string("DATA_DIR", "./data")),
-                    string("GATEWAY_HOST", "127.0.0.1"),
-                    port("GATEWAY_PORT", 9000),
-                    port("PROXY_PORT", 6432),
-                    networks("ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"),
+            return new GatewayConfig(backend(), Path.of(string("DATA_DIR", "./data")), listeners(), pooling(), io(), limits(),
+                    logLevel(), apiKeys());
+        }
+
+        private Listeners listeners() {
+            return new Listeners(string("GATEWAY_HOST", "127.0.0.1"), port("GATEWAY_PORT", 9000), port("PROXY_PORT", 6432),
+                    networks("ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"));
+        }
+
+        private PoolSettings pooling() {
+            PoolSizes sizes = new PoolSizes(
                     integer("MAX_CONNECTIONS_PER_POOL", 10, 1, 10_000),
                     integer("MAX_TOTAL_CONNECTIONS", 200, 1, 100_000),
-                    integer("MAX_POOLS", 50, 1, 100_000),
+                    integer("MAX_POOLS", 50, 1, 100_000));
+            PoolTimeouts timeouts = new PoolTimeouts(
                     seconds("POOL_IDLE_TIMEOUT_SECS", 1800),
                     seconds("POOL_MAX_LIFETIME_SECS", 3600),
-                    seconds("CONNECTION_TIMEOUT_SECS", 5),
-                    poolMode(),
+                    seconds("CONNECTION_TIMEOUT_SECS", 5));
+            return new PoolSettings(sizes, timeouts, poolMode(), onOff("SESSION_RESET", true), linger());
+        }
+
+        private IoSettings io() {
+            return new IoSettings(
                     integer("IO_THREADS", Runtime.getRuntime().availableProcessors(), 1, 1024),
                     ioTransport(),
-                    integer("IO_SPIN_MICROS", 0, 0, 1_000_000),
-                    onOff("SESSION_RESET", true),
-                    linger(),
-                    logLevel(),
-                    apiKeys(),
-                    limits());
+                    integer("IO_SPIN_MICROS", 0, 0, 1_000_000));
         }
 
         private Linger linger() {

@@ -4,46 +4,49 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.StringJoiner;
 import java.util.TreeSet;
 
 /**
- * Everything the gateway is configured with. Built by {@link ConfigLoader} from the environment
- * (and {@code .env}); tests build it with {@link #defaults()} and the {@code with…} methods.
+ * Everything the gateway is configured with, one part per concern. Built by {@link ConfigLoader} from the environment
+ * (and {@code .env}); tests build it with {@link #defaults()} and the {@code with…} methods, each of which replaces
+ * one part.
  *
- * @param backend          the PostgreSQL server, or {@code null} to start an embedded one under {@code dataDir}
- * @param ioThreads        event loops (threads) serving client and backend connections
- * @param ioTransport      the kernel interface those event loops use
- * @param ioSpinMicros     how long an event loop keeps polling for I/O after its last before it sleeps (0: never)
- * @param sessionReset     reset a backend before it passes from one client to another in transaction pooling
- * @param apiKeys          {@code API_KEY_*} values keyed by the lower-cased suffix ({@code admin}, a platform name)
+ * @param backend   the PostgreSQL server, or {@code null} to start an embedded one under {@code dataDir}
+ * @param dataDir   where the embedded server keeps its cluster ({@code DATA_DIR})
+ * @param listeners the ports, their address and the networks they admit
+ * @param pooling   the pools of backend connections
+ * @param io        the event loops
+ * @param limits    what one client, address or HTTP request may take
+ * @param logLevel  {@code LOG_LEVEL} (or what {@code RUST_LOG} gives)
+ * @param apiKeys   {@code API_KEY_*} values keyed by the lower-cased suffix ({@code admin}, a platform name)
  */
 public record GatewayConfig(
         BackendTarget backend,
         Path dataDir,
-        String gatewayHost,
-        int gatewayPort,
-        int proxyPort,
-        List<Cidr> allowedNetworks,
-        int maxConnectionsPerPool,
-        int maxTotalConnections,
-        int maxPools,
-        Duration poolIdleTimeout,
-        Duration poolMaxLifetime,
-        Duration connectionTimeout,
-        PoolMode poolMode,
-        int ioThreads,
-        IoTransport ioTransport,
-        int ioSpinMicros,
-        boolean sessionReset,
-        Linger linger,
+        Listeners listeners,
+        PoolSettings pooling,
+        IoSettings io,
+        Limits limits,
         String logLevel,
-        Map<String, String> apiKeys,
-        Limits limits) {
+        Map<String, String> apiKeys) {
 
     public GatewayConfig {
-        allowedNetworks = List.copyOf(allowedNetworks);
+        Objects.requireNonNull(listeners, "listeners");
+        Objects.requireNonNull(pooling, "pooling");
+        Objects.requireNonNull(io, "io");
+        Objects.requireNonNull(limits, "limits");
         apiKeys = Map.copyOf(apiKeys);
+    }
+
+    /** The documented defaults, with no backend configured (embedded mode). */
+    public static GatewayConfig defaults() {
+        return ConfigLoader.load(Map.of(), null);
+    }
+
+    public boolean embeddedBackend() {
+        return backend == null;
     }
 
     /**
@@ -52,91 +55,143 @@ public record GatewayConfig(
      */
     @Override
     public String toString() {
-        return "GatewayConfig[backend=" + backend + ", dataDir=" + dataDir + ", gatewayHost=" + gatewayHost
-                + ", gatewayPort=" + gatewayPort + ", proxyPort=" + proxyPort + ", allowedNetworks=" + allowedNetworks
-                + ", maxConnectionsPerPool=" + maxConnectionsPerPool + ", maxTotalConnections=" + maxTotalConnections
-                + ", maxPools=" + maxPools + ", poolIdleTimeout=" + poolIdleTimeout + ", poolMaxLifetime=" + poolMaxLifetime
-                + ", connectionTimeout=" + connectionTimeout + ", poolMode=" + poolMode + ", ioThreads=" + ioThreads + ", ioTransport=" + ioTransport + ", ioSpinMicros=" + ioSpinMicros + ", sessionReset=" + sessionReset + ", linger=" + linger + ", logLevel=" + logLevel
-                + ", apiKeys=" + redactedKeys() + ", limits=" + limits + "]";
+        StringJoiner keys = new StringJoiner(", ", "{", "}");
+        new TreeSet<>(apiKeys.keySet()).forEach(name -> keys.add(name + "=<redacted>"));
+        return "GatewayConfig[backend=" + backend + ", dataDir=" + dataDir + ", listeners=" + listeners + ", pooling=" + pooling
+                + ", io=" + io + ", limits=" + limits + ", logLevel=" + logLevel + ", apiKeys=" + keys + "]";
     }
 
-    private String redactedKeys() {
-        StringJoiner out = new StringJoiner(", ", "{", "}");
-        new TreeSet<>(apiKeys.keySet()).forEach(name -> out.add(name + "=<redacted>"));
-        return out.toString();
-    }
-
-    public boolean embeddedBackend() {
-        return backend == null;
-    }
-
-    /** The documented defaults, with no backend configured (embedded mode). */
-    public static GatewayConfig defaults() {
-        return ConfigLoader.load(Map.of(), null);
-    }
+    // ---- one part replaced ----
 
     public GatewayConfig withBackend(BackendTarget b) {
-        return new GatewayConfig(b, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
-    }
-
-    public GatewayConfig withPorts(int newGatewayPort, int newProxyPort) {
-        return new GatewayConfig(backend, dataDir, gatewayHost, newGatewayPort, newProxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
-    }
-
-    public GatewayConfig withAllowedNetworks(List<Cidr> networks) {
-        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, networks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
-    }
-
-    public GatewayConfig withPoolLimits(int perPool, int total, int pools) {
-        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, perPool,
-                total, pools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
-    }
-
-    public GatewayConfig withTimeouts(Duration idle, Duration lifetime, Duration connect) {
-        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, idle, lifetime, connect, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
-    }
-
-    public GatewayConfig withPoolMode(PoolMode mode) {
-        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, mode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
-    }
-
-    public GatewayConfig withIoThreads(int threads) {
-        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, threads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
-    }
-
-    public GatewayConfig withIoTransport(IoTransport transport) {
-        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, transport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
-    }
-
-    public GatewayConfig withIoSpinMicros(int micros) {
-        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, micros, sessionReset, linger, logLevel, apiKeys, limits);
-    }
-
-    public GatewayConfig withSessionReset(boolean reset) {
-        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, reset, linger, logLevel, apiKeys, limits);
-    }
-
-    public GatewayConfig withLinger(Linger newLinger) {
-        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, newLinger, logLevel, apiKeys, limits);
-    }
-
-    public GatewayConfig withLimits(Limits newLimits) {
-        return new GatewayConfig(backend, dataDir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, newLimits);
+        return new GatewayConfig(b, dataDir, listeners, pooling, io, limits, logLevel, apiKeys);
     }
 
     public GatewayConfig withDataDir(Path dir) {
-        return new GatewayConfig(backend, dir, gatewayHost, gatewayPort, proxyPort, allowedNetworks, maxConnectionsPerPool,
-                maxTotalConnections, maxPools, poolIdleTimeout, poolMaxLifetime, connectionTimeout, poolMode, ioThreads, ioTransport, ioSpinMicros, sessionReset, linger, logLevel, apiKeys, limits);
+        return new GatewayConfig(backend, dir, listeners, pooling, io, limits, logLevel, apiKeys);
+    }
+
+    public GatewayConfig withListeners(Listeners l) {
+        return new GatewayConfig(backend, dataDir, l, pooling, io, limits, logLevel, apiKeys);
+    }
+
+    public GatewayConfig withPooling(PoolSettings p) {
+        return new GatewayConfig(backend, dataDir, listeners, p, io, limits, logLevel, apiKeys);
+    }
+
+    public GatewayConfig withIo(IoSettings i) {
+        return new GatewayConfig(backend, dataDir, listeners, pooling, i, limits, logLevel, apiKeys);
+    }
+
+    public GatewayConfig withLimits(Limits newLimits) {
+        return new GatewayConfig(backend, dataDir, listeners, pooling, io, newLimits, logLevel, apiKeys);
+    }
+
+    // ---- a value within a part replaced ----
+
+    public GatewayConfig withPorts(int newGatewayPort, int newProxyPort) {
+        return withListeners(listeners.withPorts(newGatewayPort, newProxyPort));
+    }
+
+    public GatewayConfig withAllowedNetworks(List<Cidr> networks) {
+        return withListeners(listeners.withAllowedNetworks(networks));
+    }
+
+    public GatewayConfig withPoolLimits(int perPool, int total, int pools) {
+        return withPooling(pooling.withSizes(new PoolSizes(perPool, total, pools)));
+    }
+
+    public GatewayConfig withTimeouts(Duration idle, Duration lifetime, Duration connect) {
+        return withPooling(pooling.withTimeouts(new PoolTimeouts(idle, lifetime, connect)));
+    }
+
+    public GatewayConfig withPoolMode(PoolMode mode) {
+        return withPooling(pooling.withPoolMode(mode));
+    }
+
+    public GatewayConfig withSessionReset(boolean reset) {
+        return withPooling(pooling.withSessionReset(reset));
+    }
+
+    public GatewayConfig withLinger(Linger newLinger) {
+        return withPooling(pooling.withLinger(newLinger));
+    }
+
+    public GatewayConfig withIoThreads(int threads) {
+        return withIo(io.withThreads(threads));
+    }
+
+    public GatewayConfig withIoTransport(IoTransport transport) {
+        return withIo(io.withTransport(transport));
+    }
+
+    public GatewayConfig withIoSpinMicros(int micros) {
+        return withIo(io.withSpinMicros(micros));
+    }
+
+    // ---- one value read: the names callers used when the configuration was flat ----
+
+    public String gatewayHost() {
+        return listeners.gatewayHost();
+    }
+
+    public int gatewayPort() {
+        return listeners.gatewayPort();
+    }
+
+    public int proxyPort() {
+        return listeners.proxyPort();
+    }
+
+    public List<Cidr> allowedNetworks() {
+        return listeners.allowedNetworks();
+    }
+
+    public int maxConnectionsPerPool() {
+        return pooling.sizes().maxConnectionsPerPool();
+    }
+
+    public int maxTotalConnections() {
+        return pooling.sizes().maxTotalConnections();
+    }
+
+    public int maxPools() {
+        return pooling.sizes().maxPools();
+    }
+
+    public Duration poolIdleTimeout() {
+        return pooling.timeouts().idleTimeout();
+    }
+
+    public Duration poolMaxLifetime() {
+        return pooling.timeouts().maxLifetime();
+    }
+
+    public Duration connectionTimeout() {
+        return pooling.timeouts().connectionTimeout();
+    }
+
+    public PoolMode poolMode() {
+        return pooling.poolMode();
+    }
+
+    public boolean sessionReset() {
+        return pooling.sessionReset();
+    }
+
+    public Linger linger() {
+        return pooling.linger();
+    }
+
+    public int ioThreads() {
+        return io.threads();
+    }
+
+    public IoTransport ioTransport() {
+        return io.transport();
+    }
+
+    public int ioSpinMicros() {
+        return io.spinMicros();
     }
 }

@@ -123,6 +123,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theVariablesOfAConcernMakeItsPart() {
+        GatewayConfig c = load("GATEWAY_HOST", "::", "GATEWAY_PORT", "1", "PROXY_PORT", "2", "ALLOWED_NETWORKS", "10.0.0.0/8",
+                "MAX_CONNECTIONS_PER_POOL", "3", "MAX_TOTAL_CONNECTIONS", "4", "MAX_POOLS", "5",
+                "POOL_IDLE_TIMEOUT_SECS", "6", "POOL_MAX_LIFETIME_SECS", "7", "CONNECTION_TIMEOUT_SECS", "8",
+                "POOL_MODE", "session", "SESSION_RESET", "off", "POOL_LINGER_MICROS", "9", "POOL_LINGER_MAX_TRANSACTIONS", "10",
+                "IO_THREADS", "11", "IO_TRANSPORT", "nio", "IO_SPIN_MICROS", "12");
+        assertEquals(new Listeners("::", 1, 2, List.of(Cidr.parse("10.0.0.0/8"))), c.listeners());
+        assertEquals(new PoolSettings(new PoolSizes(3, 4, 5),
+                new PoolTimeouts(Duration.ofSeconds(6), Duration.ofSeconds(7), Duration.ofSeconds(8)),
+                PoolMode.SESSION, false, new Linger(Duration.ofNanos(9_000), 10)), c.pooling());
+        assertEquals(new IoSettings(11, IoTransport.NIO, 12), c.io());
+        GatewayConfig d = GatewayConfig.defaults();
+        assertEquals(d.withListeners(c.listeners()).withPooling(c.pooling()).withIo(c.io()), c, "the other parts are the defaults");
+    }
+
+    @Test
     void logLevelFallsBackToRustLog() {
         assertEquals("warn", load("RUST_LOG", "warn").logLevel());
         assertEquals("error", load("RUST_LOG", "warn", "LOG_LEVEL", "error").logLevel());
@@ -306,8 +322,6 @@ class ConfigLoaderTest {
                 "   # indented comment",
                 "LOG_LEVEL=warn",
                 "API_KEY_ADMIN=from-file",
-                "not a pair",
-                "=novalue",
                 "DB_PASSWORD=\"\"",
                 "DB_HOST=file-host\r"));
         GatewayConfig c = ConfigLoader.load(Map.of("LOG_LEVEL", "error", "API_KEY_ADMIN", "from-env"), file);
@@ -319,6 +333,14 @@ class ConfigLoaderTest {
         assertEquals(Map.of("admin", "from-env"), c.apiKeys());
         assertEquals("file-host", c.backend().host());
         assertEquals("", c.backend().password());
+    }
+
+    @Test
+    void aMalformedDotEnvLineStopsLoadingNamingTheLine() throws IOException {
+        Path file = dir.resolve(".env");
+        Files.writeString(file, "PROXY_PORT=7000\nnot a pair\n");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("PROXY_PORT", "7001"), file))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith(file + " line 2 has no '='");
     }
 
     @Test
