@@ -22,14 +22,18 @@ import java.util.regex.Pattern;
  * @param deployLockTimeout   {@code DEPLOY_LOCK_TIMEOUT_MS}: {@code lock_timeout} of each database's deploy; an attempt
  *                            that cannot get its locks in time is rolled back and retried with backoff
  * @param deployStatementTimeout {@code DEPLOY_STATEMENT_TIMEOUT_SECS}: {@code statement_timeout} of a deploy's statements
+ * @param deployParallelism   {@code DEPLOY_PARALLELISM}: tenant databases a fan-out deploys at once (one connection
+ *                            each); a first deploy is bound by PostgreSQL's CPU, so about two per core
  */
 public record AdminSettings(long maxUploadBytes, Set<String> untrustedExtensions, Duration deployLockTimeout,
-                            Duration deployStatementTimeout) {
+                            Duration deployStatementTimeout, int deployParallelism) {
 
     public static final int DEFAULT_MAX_UPLOAD_MB = 50;
     /** A few seconds: a deploy queued behind an application's lock blocks that table's queries while it waits. */
     public static final int DEFAULT_DEPLOY_LOCK_TIMEOUT_MS = 3000;
     public static final int DEFAULT_DEPLOY_STATEMENT_TIMEOUT_SECS = 300;
+    public static final int DEFAULT_DEPLOY_PARALLELISM = 4;
+    private static final int MAX_DEPLOY_PARALLELISM = 64;
     private static final int MAX_DEPLOY_LOCK_TIMEOUT_MS = 600_000;
     private static final int MAX_DEPLOY_STATEMENT_TIMEOUT_SECS = 86_400;
     private static final int MAX_MB = 4096;
@@ -38,6 +42,12 @@ public record AdminSettings(long maxUploadBytes, Set<String> untrustedExtensions
 
     public AdminSettings {
         untrustedExtensions = Collections.unmodifiableSet(new TreeSet<>(untrustedExtensions));
+    }
+
+    /** Default fan-out parallelism. */
+    public AdminSettings(long maxUploadBytes, Set<String> untrustedExtensions, Duration deployLockTimeout,
+                         Duration deployStatementTimeout) {
+        this(maxUploadBytes, untrustedExtensions, deployLockTimeout, deployStatementTimeout, DEFAULT_DEPLOY_PARALLELISM);
     }
 
     /** Default deploy timeouts. */
@@ -53,7 +63,8 @@ public record AdminSettings(long maxUploadBytes, Set<String> untrustedExtensions
 
     /** What every deploy of the HTTP side starts from; each endpoint adds its force and dry-run. */
     public DeployOptions deployOptions() {
-        return DeployOptions.DEFAULT.withLockTimeout(deployLockTimeout).withStatementTimeout(deployStatementTimeout);
+        return DeployOptions.DEFAULT.withLockTimeout(deployLockTimeout).withStatementTimeout(deployStatementTimeout)
+                .withParallelism(deployParallelism);
     }
 
     public static AdminSettings defaults() {
@@ -70,7 +81,8 @@ public record AdminSettings(long maxUploadBytes, Set<String> untrustedExtensions
         return new AdminSettings(maxUploadBytes(vars.get("MAX_UPLOAD_MB")), untrustedExtensions(vars.get("UNTRUSTED_EXTENSIONS")),
                 Duration.ofMillis(wholeNumber(vars, "DEPLOY_LOCK_TIMEOUT_MS", DEFAULT_DEPLOY_LOCK_TIMEOUT_MS, MAX_DEPLOY_LOCK_TIMEOUT_MS)),
                 Duration.ofSeconds(wholeNumber(vars, "DEPLOY_STATEMENT_TIMEOUT_SECS", DEFAULT_DEPLOY_STATEMENT_TIMEOUT_SECS,
-                        MAX_DEPLOY_STATEMENT_TIMEOUT_SECS)));
+                        MAX_DEPLOY_STATEMENT_TIMEOUT_SECS)),
+                wholeNumber(vars, "DEPLOY_PARALLELISM", DEFAULT_DEPLOY_PARALLELISM, MAX_DEPLOY_PARALLELISM));
     }
 
     /** 1..max; absent or blank is the default. Zero is refused: in PostgreSQL it would mean "wait forever". */

@@ -81,4 +81,15 @@ class AdminSettingsTest {
         assertThatThrownBy(() -> AdminSettings.load(Map.of("DEPLOY_STATEMENT_TIMEOUT_SECS", "0"), null))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("DEPLOY_STATEMENT_TIMEOUT_SECS");
     }
+
+    @Test
+    void fanOutParallelismDefaultsToFourAndIsRead() {
+        assertThat(AdminSettings.load(Map.of(), null).deployOptions().parallelism()).isEqualTo(4);
+        assertThat(AdminSettings.load(Map.of("DEPLOY_PARALLELISM", "8"), null).deployOptions().parallelism()).isEqualTo(8);
+        for (String bad : new String[]{"0", "65", "four"}) {
+            assertThatThrownBy(() -> AdminSettings.load(Map.of("DEPLOY_PARALLELISM", bad), null)).as(bad)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("DEPLOY_PARALLELISM must be a whole number from 1 to 64");
+        }
+    }
 }
