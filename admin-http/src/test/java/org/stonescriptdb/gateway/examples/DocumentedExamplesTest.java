@@ -1,5 +1,7 @@
 package org.stonescriptdb.gateway.examples;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,6 +14,7 @@ import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.examples.MarkdownExamples.Block;
 import org.stonescriptdb.gateway.examples.MarkdownExamples.Kind;
+import org.stonescriptdb.gateway.http.Json;
 
 import java.io.File;
 import java.io.IOException;
@@ -40,7 +43,8 @@ import static org.assertj.core.api.Assertions.fail;
  * gateway runs with both API keys set, so an example sending the wrong key fails; {@code curl} fails on an HTTP error
  * status ({@code --fail-with-body}), so an example answered 4xx fails too. A block needing a tool the machine lacks
  * (psql) is skipped, saying so; a block marked {@code not run} is skipped with its reason, once the repository paths
- * it names are checked to exist.
+ * it names are checked to exist. A comment line {@code # {…}} in a block shows an answer: some JSON value the block
+ * printed must have its fields, and under {@code rows} its values too ({@code …} stands for what is left out).
  */
 class DocumentedExamplesTest {
 
@@ -144,6 +148,58 @@ class DocumentedExamplesTest {
         if (status != 0) {
             fail(block.where() + ": exit status " + status + "\n" + block.text() + "--- output:\n" + read(output));
         }
+        List<JsonNode> shown = shownAnswers(block);
+        if (shown.isEmpty()) return;
+        List<JsonNode> answers = new ArrayList<>();
+        try (MappingIterator<JsonNode> values = Json.MAPPER.readerFor(JsonNode.class).readValues(read(output))) {
+            while (values.hasNext()) answers.add(values.next());
+        } catch (IOException | RuntimeException e) {
+            fail(block.where() + ": shows answers, but printed something that is not JSON: " + e.getMessage() + "\n--- output:\n" + read(output));
+        }
+        for (JsonNode answer : shown) {
+            if (answers.stream().noneMatch(a -> matches(answer, a, false))) {
+                fail(block.where() + ": no answer like the one shown\n" + answer + "\n--- output:\n" + read(output));
+            }
+        }
+    }
+
+    private static final Pattern SHOWN = Pattern.compile("^\\s*#\\s*(\\{.*})\\s*$");
+
+    /** The {@code # {…}} comment lines of a block, as JSON ({@code ,…} left out). */
+    static List<JsonNode> shownAnswers(Block block) {
+        List<JsonNode> shown = new ArrayList<>();
+        for (String line : block.text().lines().toList()) {
+            Matcher m = SHOWN.matcher(line);
+            if (!m.matches()) continue;
+            String json = m.group(1).replaceAll(",\\s*…", "");
+            try {
+                shown.add(Json.MAPPER.readTree(json));
+            } catch (IOException e) {
+                throw new AssertionError(block.where() + ": the answer shown is not JSON: " + line, e);
+            }
+        }
+        return shown;
+    }
+
+    /** Every field shown is in the answer; under {@code rows}, with the same values and as many rows. */
+    static boolean matches(JsonNode shown, JsonNode answer, boolean exact) {
+        if (shown.isObject()) {
+            if (!answer.isObject()) return false;
+            for (Map.Entry<String, JsonNode> field : shown.properties()) {
+                JsonNode value = answer.get(field.getKey());
+                if (value == null || !matches(field.getValue(), value, exact || field.getKey().equals("rows"))) return false;
+            }
+            return true;
+        }
+        if (shown.isArray()) {
+            if (!answer.isArray() || answer.size() < shown.size() || (exact && answer.size() != shown.size())) return false;
+            for (int i = 0; i < shown.size(); i++) {
+                if (!matches(shown.get(i), answer.get(i), exact)) return false;
+            }
+            return true;
+        }
+        return !exact || (shown.isNumber() == answer.isNumber() && shown.isTextual() == answer.isTextual()
+                && shown.isBoolean() == answer.isBoolean() && shown.asText().equals(answer.asText()));
     }
 
     private static String read(Path output) throws IOException {
@@ -190,6 +246,22 @@ class DocumentedExamplesTest {
                 assertThat(doc.getParent().resolve(target)).as(file + " links to " + target).exists();
             }
         }
+    }
+
+    @Test
+    void anAnswerShownMatchesByFieldAndByValueUnderRows() throws Exception {
+        Block block = new Block("doc.md", 1, Kind.RUN, null, """
+                curl -s x
+                # {"rows":[{"id":1,"name":"Asha"}],"row_count":1,…}
+                """);
+        JsonNode shown = shownAnswers(block).getFirst();
+        assertThat(matches(shown, Json.MAPPER.readTree("{\"rows\":[{\"id\":1,\"name\":\"Asha\",\"born\":null}],\"row_count\":1,\"ms\":3}"), false)).isTrue();
+        assertThat(matches(shown, Json.MAPPER.readTree("{\"rows\":[{\"id\":1,\"full_name\":\"Asha\"}],\"row_count\":1}"), false)).isFalse();
+        assertThat(matches(shown, Json.MAPPER.readTree("{\"rows\":[{\"id\":1,\"name\":\"Ben\"}],\"row_count\":1}"), false)).isFalse();
+        assertThat(matches(shown, Json.MAPPER.readTree("{\"rows\":[{\"id\":\"1\",\"name\":\"Asha\"}],\"row_count\":1}"), false)).isFalse();
+        assertThat(matches(shown, Json.MAPPER.readTree("{\"rows\":[],\"row_count\":0}"), false)).isFalse();
+        assertThat(matches(shown, Json.MAPPER.readTree("{\"rows\":[{\"id\":1,\"name\":\"Asha\"}],\"row_count\":7}"), false))
+                .as("outside rows, fields by name").isTrue();
     }
 
     @Test
