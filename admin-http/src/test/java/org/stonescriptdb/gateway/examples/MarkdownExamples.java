@@ -25,7 +25,8 @@ final class MarkdownExamples {
         }
     }
 
-    private static final Pattern FENCE = Pattern.compile("^```\\s*([A-Za-z0-9_+-]*)\\s*$");
+    /** An opening fence, also indented inside a list item; its indentation is taken off the block's lines. */
+    private static final Pattern FENCE = Pattern.compile("^(\\s*)```\\s*([A-Za-z0-9_+-]*)\\s*$");
     private static final Pattern MARKER = Pattern.compile("^<!--\\s*example:\\s*(.*?)\\s*-->\\s*$");
     private static final Pattern NOT_RUN = Pattern.compile("not run \\((.+)\\)");
 
@@ -44,12 +45,18 @@ final class MarkdownExamples {
             if (!open.matches()) continue;
             int start = i;
             StringBuilder text = new StringBuilder();
-            for (i++; i < lines.size() && !lines.get(i).strip().equals("```"); i++) text.append(lines.get(i)).append('\n');
+            int indent = open.group(1).length();
+            for (i++; i < lines.size() && !lines.get(i).strip().equals("```"); i++) {
+                String line = lines.get(i);
+                int cut = 0;
+                while (cut < indent && cut < line.length() && Character.isWhitespace(line.charAt(cut))) cut++;
+                text.append(line.substring(cut)).append('\n');
+            }
             if (i == lines.size()) throw new IllegalArgumentException(file + ":" + (start + 1) + ": code block never closed");
-            if (!open.group(1).equals("sh")) continue;
+            if (!open.group(2).equals("sh")) continue;
             Kind kind = Kind.RUN;
             String reason = null;
-            Matcher marker = start > 0 ? MARKER.matcher(lines.get(start - 1)) : null;
+            Matcher marker = start > 0 ? MARKER.matcher(lines.get(start - 1).strip()) : null;
             if (marker != null && marker.matches()) {
                 String what = marker.group(1);
                 Matcher notRun = NOT_RUN.matcher(what);

@@ -37,12 +37,21 @@ class MarkdownExamplesTest {
                 ```console
                 $ transcript
                 ```
+                - in a list:
+
+                  <!-- example: not run (needs root) -->
+                  ```sh
+                  sudo bench/side-by-side "A=1;" \\
+                                          "B=2;"
+                  ```
                 """);
 
         assertThat(blocks).containsExactly(
                 new Block("doc.md", 4, Kind.PREAMBLE, null, "X=1\n"),
                 new Block("doc.md", 12, Kind.RUN, null, "echo $X\necho again\n"),
-                new Block("doc.md", 18, Kind.NOT_RUN, "needs root", "sudo bench/run\n"));
+                new Block("doc.md", 18, Kind.NOT_RUN, "needs root", "sudo bench/run\n"),
+                new Block("doc.md", 27, Kind.NOT_RUN, "needs root",
+                        "sudo bench/side-by-side \"A=1;\" \\\n                        \"B=2;\"\n"));
         assertThat(blocks.get(1).where()).isEqualTo("doc.md:12");
     }
 
