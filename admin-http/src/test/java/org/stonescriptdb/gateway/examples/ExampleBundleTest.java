@@ -28,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -186,6 +188,24 @@ class ExampleBundleTest {
         assertThat(again.at("/deployment/status").asText()).isEqualTo("unchanged");
         assertThat(again.get("tenants_changed")).isEmpty();
         assertThat(again.get("behind")).isEmpty();
+    }
+
+    /** examples/README.md and the bundle's own comments name only files the bundle has. */
+    @Test
+    void everyBundleFileTheExampleNamesExists() throws Exception {
+        Pattern path = Pattern.compile("\\b(?:types|tables|functions|seeders|migrations|extensions)/[\\w.-]+\\.pssql");
+        List<String> texts = new ArrayList<>(List.of(Files.readString(EXAMPLE.resolveSibling("README.md"))));
+        texts.addAll(files("v1").values());
+        texts.addAll(files("v2").values());
+        int named = 0;
+        for (String text : texts) {
+            Matcher m = path.matcher(text);
+            while (m.find()) {
+                named++;
+                assertThat(files("v1").containsKey(m.group()) || files("v2").containsKey(m.group())).as(m.group()).isTrue();
+            }
+        }
+        assertThat(named).isGreaterThan(10);
     }
 
     /**
