@@ -34,6 +34,8 @@ public final class GatewayMetrics {
     private final Supplier<List<PoolManager.PoolStats>> pools;
     private final Map<String, PoolManager.PoolStats> lastPoolStats = new ConcurrentHashMap<>();
     private final Map<String, List<Meter>> poolMeters = new ConcurrentHashMap<>();
+    /** Micrometer holds a function counter's state object weakly: without this, the first GC took the supplier. */
+    private volatile LongSupplier httpRefused;
 
     public GatewayMetrics(Supplier<ProxyStats> stats, ProxyCounters counters, Supplier<List<PoolManager.PoolStats>> pools) {
         this.pools = pools;
@@ -68,6 +70,7 @@ public final class GatewayMetrics {
     public void httpConnections(IntSupplier open, LongSupplier refused) {
         Gauge.builder(PREFIX + "http_connections", open::getAsInt)
                 .description("HTTP connections open now").register(registry);
+        httpRefused = refused;
         FunctionCounter.builder(PREFIX + "http_connections_refused", refused, LongSupplier::getAsLong)
                 .description("HTTP connections closed as they were accepted, HTTP_MAX_CONNECTIONS being open").register(registry);
     }
