@@ -3,7 +3,6 @@ package org.stonescriptdb.gateway.examples;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.app.GatewayApplication;
 import org.stonescriptdb.gateway.config.BackendTarget;
@@ -209,14 +208,10 @@ class ExampleBundleTest {
     }
 
     /**
-     * TODO engine bug (seeders skipped on a new database): a migration that inserts into a seeded table declared in
-     * tables/ runs after tables, so on a database created later the table is no longer empty when the seeder's first
-     * deploy checks it, and the seeder is "not run (table already has rows)": the new tenant lacks the seeded rows every
-     * older database has. That is why the example's after-tables migrations index tables rather than insert
-     * reference data. Enable once fixed in schema-engine (SeederStep / the order of migrations and seeders).
+     * A migration that inserts into a seeded table declared in tables/ runs after tables; a database created later still
+     * gets the seeded rows (the table was created by that deploy, so the seeder's first run counts it as empty).
      */
     @Test
-    @Disabled("TODO engine bug: a migration inserting into a seeded declared table makes a later tenant skip the seeder")
     void aTenantCreatedAfterAMigrationAddedReferenceDataStillGetsTheSeededRows() throws Exception {
         String platform = "exampleseed";
         ok(admin.postMultipart("/register", upload(platform, files("v1"))), 200);
