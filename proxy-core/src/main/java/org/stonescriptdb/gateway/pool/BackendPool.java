@@ -13,7 +13,7 @@ final class BackendPool {
     final String database;
     /** Most recently used first, so warm connections are reused and cold ones age out. */
     final ArrayDeque<BackendConnection> idle = new ArrayDeque<>();
-    /** Clients waiting for a connection of this pool, in arrival order. */
+    /** Clients waiting for a connection of this pool, in arrival order (changed only by {@link WaiterQueue}). */
     final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     /** Connections open or being opened. */
     int size;

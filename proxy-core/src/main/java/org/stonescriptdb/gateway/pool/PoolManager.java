@@ -5,24 +5,32 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.log.ThrottledLog;
 import org.stonescriptdb.gateway.metrics.ProxyCounters;
+import org.stonescriptdb.gateway.pool.CapacityPolicy.CloseIdleConnection;
+import org.stonescriptdb.gateway.pool.CapacityPolicy.CloseIdlePool;
+import org.stonescriptdb.gateway.pool.CapacityPolicy.Open;
+import org.stonescriptdb.gateway.pool.CapacityPolicy.ReuseIdle;
+import org.stonescriptdb.gateway.pool.CapacityPolicy.Wait;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Hands out backend connections: one lazy pool per database, at most {@code MAX_CONNECTIONS_PER_POOL} each,
  * {@code MAX_TOTAL_CONNECTIONS} in all and {@code MAX_POOLS} pools holding connections. A client that cannot
  * be served at once waits; waiters are served in arrival order across all databases, and when the global
- * cap is what stands in the way, an idle connection of another database is closed to make room.
+ * cap is what stands in the way, an idle connection of another database is closed to make room. What the limits
+ * allow is decided in one place, {@link CapacityPolicy}; who waits and who goes next, in {@link WaiterQueue}.
  *
  * <p>All bookkeeping happens under one short lock that never spans I/O; promises are completed after it is
  * released, on the requesting client's event loop. Nothing here blocks an event loop.
@@ -30,22 +38,23 @@ import java.util.logging.Logger;
 public final class PoolManager {
 
     private static final Logger LOG = Logger.getLogger(PoolManager.class.getName());
+    /** Timeouts come in floods when the database server is slow: one line a minute, with a count of the others. */
+    private static final ThrottledLog THROTTLED = new ThrottledLog(LOG, Duration.ofMinutes(1));
 
     /** How long the oldest waiter of a pool may be passed over by a waiter on the connection's own loop. */
     private static final Duration SAME_LOOP_GRACE = Duration.ofMillis(1);
-    private static final int SAME_LOOP_LOOKAHEAD = 16;
 
     private final GatewayConfig config;
     private final BackendConnector connector;
+    private final CapacityPolicy policy;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, BackendPool> pools = new HashMap<>();
-    /** Pools with clients waiting (each pool keeps its own queue, in arrival order). */
-    private final LinkedHashSet<BackendPool> poolsWithWaiters = new LinkedHashSet<>();
-    private int waiting;
-    private long arrivals;
+    private final WaiterQueue waiters = new WaiterQueue(SAME_LOOP_GRACE);
+    /** The counts of one pool, as the policy reads them (one instance, used under the lock). */
+    private final PoolLoad load = new PoolLoad();
+    private final Predicate<BackendPool> servable = this::servable;
     private int totalConnections;
     private boolean closed;
-    private long sameLoopGraceNanos = SAME_LOOP_GRACE.toNanos();
     /** The one timer that fails waiters past CONNECTION_TIMEOUT_SECS (see {@link #armExpiry}); null when none wait. */
     private ScheduledFuture<?> expiry;
 
@@ -59,13 +68,15 @@ public final class PoolManager {
         this.config = config;
         this.connector = connector;
         this.counters = counters;
+        this.policy = new CapacityPolicy(new CapacityPolicy.Limits(
+                config.maxConnectionsPerPool(), config.maxTotalConnections(), config.maxPools()));
     }
 
     /** For tests: how long a pool's oldest waiter may be passed over for one on the released connection's loop. */
     void sameLoopGrace(Duration grace) {
         lock.lock();
         try {
-            sameLoopGraceNanos = grace.toNanos();
+            waiters.sameLoopGrace(grace);
         } finally {
             lock.unlock();
         }
@@ -95,16 +106,13 @@ public final class PoolManager {
             }
             BackendPool pool = pools.computeIfAbsent(database, BackendPool::new);
             pool.lastUsedNanos = System.nanoTime();
-            Waiter waiter = new Waiter(pool, loop, promise, arrivals++, applicationName);
+            Waiter waiter = new Waiter(pool, loop, promise, applicationName);
             // Served right now, the requester gets its answer inline: it called us on its own loop.
             waiter.inline = loop.inEventLoop();
             if (!tryServe(waiter, actions)) {
                 waiter.inline = false;
                 pool.misses++;
-                waiter.queuedAt = System.nanoTime();
-                pool.waiters.addLast(waiter);
-                poolsWithWaiters.add(pool);
-                waiting++;
+                waiters.add(waiter, System.nanoTime());
                 if (expiry == null) armExpiry(loop, waiter.queuedAt + config.connectionTimeout().toNanos());
                 promise.addListener(f -> {
                     if (f.isCancelled()) withdraw(waiter);
@@ -144,7 +152,6 @@ public final class PoolManager {
         actions.forEach(Runnable::run);
     }
 
-    /** Closes a connection that must not be reused (dirty, broken, or its client vanished mid-query). */
     /**
      * Discards a connection whose query may still be running (its client vanished mid-query): the server is asked to
      * cancel it as well, since closing the socket alone would let it run on, holding its locks, until it next wrote.
@@ -154,6 +161,7 @@ public final class PoolManager {
         discard(connection);
     }
 
+    /** Closes a connection that must not be reused (dirty, broken, or its client vanished mid-query). */
     public void discard(BackendConnection connection) {
         connection.owner(null);
         List<Runnable> actions = new ArrayList<>(2);
@@ -201,7 +209,7 @@ public final class PoolManager {
                         actions.add(c::close);
                     }
                 }
-                if (pool.size == 0 && now - pool.lastUsedNanos > idleTimeout && pool.waiters.isEmpty()) pit.remove();
+                if (pool.size == 0 && now - pool.lastUsedNanos > idleTimeout && !waiters.hasWaiters(pool)) pit.remove();
             }
             serveWaiters(actions);
         } finally {
@@ -236,14 +244,9 @@ public final class PoolManager {
             closed = true;
             if (expiry != null) expiry.cancel(false);
             expiry = null;
-            for (BackendPool pool : poolsWithWaiters) {
-                for (Waiter w : pool.waiters) {
-                    actions.add(() -> w.promise.tryFailure(new BackendException(null, "the gateway is shutting down")));
-                }
-                pool.waiters.clear();
+            for (Waiter w : waiters.clear()) {
+                actions.add(() -> w.promise.tryFailure(new BackendException(null, "the gateway is shutting down")));
             }
-            poolsWithWaiters.clear();
-            waiting = 0;
             for (BackendPool pool : pools.values()) closeIdle(pool, actions);
         } finally {
             lock.unlock();
@@ -259,7 +262,7 @@ public final class PoolManager {
                 if (p.size > 0) active++;
                 idle += p.idle.size();
             }
-            return new Stats(active, totalConnections, idle, waiting);
+            return new Stats(active, totalConnections, idle, waiters.size());
         } finally {
             lock.unlock();
         }
@@ -286,147 +289,122 @@ public final class PoolManager {
     // ---- under the lock ----
 
     /**
-     * Serves a request now if possible: an idle connection on the requester's event loop; else, while the limits
-     * allow one more connection without closing anything, a new one on that loop (so each loop's clients come to
-     * have backends of their own and the hot path never crosses threads); else any idle connection; else room made
-     * by closing an idle connection elsewhere.
+     * Serves a request now if possible: an idle connection on the requester's event loop needs no thread hand-off, so
+     * it goes first; else whatever {@link CapacityPolicy} decides.
      */
     private boolean tryServe(Waiter waiter, List<Runnable> actions) {
         BackendPool pool = waiter.pool;
         BackendConnection local = pool.takeIdleOn(waiter.loop);
-        BackendConnection idle = local != null || hasFreeCapacity(pool) ? local : pool.takeAnyIdle();
-        if (idle != null) {
-            pool.hits++;
-            actions.add(() -> deliver(waiter, idle));
+        if (local != null) {
+            reuse(waiter, local, actions);
             return true;
         }
-        if (!makeRoomFor(pool, actions)) return false;
+        switch (policy.decide(load.of(pool))) {
+            case ReuseIdle r -> {
+                reuse(waiter, pool.takeAnyIdle(), actions);
+                return true;
+            }
+            case Wait w -> {
+                return false;
+            }
+            case CloseIdlePool c -> closeIdlePool(pool, actions);
+            case CloseIdleConnection c -> closeIdleConnectionElsewhere(pool, actions);
+            case Open o -> {
+            }
+        }
         pool.size++;
         totalConnections++;
         actions.add(() -> open(pool, waiter));
         return true;
     }
 
-    private boolean hasFreeCapacity(BackendPool pool) {
-        return pool.size < config.maxConnectionsPerPool() && totalConnections < config.maxTotalConnections()
-                && (pool.size > 0 || activePools() < config.maxPools());
-    }
-
-    private boolean makeRoomFor(BackendPool pool, List<Runnable> actions) {
-        if (pool.size >= config.maxConnectionsPerPool()) return false;
-        if (pool.size == 0 && activePools() >= config.maxPools() && !closeIdlePool(pool, actions)) return false;
-        return totalConnections < config.maxTotalConnections() || closeIdleConnectionElsewhere(pool, actions);
-    }
-
-    private int activePools() {
-        int n = 0;
-        for (BackendPool p : pools.values()) if (p.size > 0) n++;
-        return n;
+    private void reuse(Waiter waiter, BackendConnection idle, List<Runnable> actions) {
+        waiter.pool.hits++;
+        actions.add(() -> deliver(waiter, idle));
     }
 
     /** Closes the least recently used pool whose connections are all idle, to stay within MAX_POOLS. */
-    private boolean closeIdlePool(BackendPool except, List<Runnable> actions) {
+    private void closeIdlePool(BackendPool except, List<Runnable> actions) {
         BackendPool victim = null;
         for (BackendPool p : pools.values()) {
             if (p != except && p.size > 0 && p.busy() == 0 && (victim == null || p.lastUsedNanos < victim.lastUsedNanos)) victim = p;
         }
-        if (victim == null) return false;
         closeIdle(victim, actions);
-        return true;
     }
 
     /** Closes the longest-idle connection of another database, to stay within MAX_TOTAL_CONNECTIONS. */
-    private boolean closeIdleConnectionElsewhere(BackendPool except, List<Runnable> actions) {
+    private void closeIdleConnectionElsewhere(BackendPool except, List<Runnable> actions) {
         BackendConnection victim = null;
         for (BackendPool p : pools.values()) {
             if (p == except) continue;
             BackendConnection oldest = p.idle.peekLast();
             if (oldest != null && (victim == null || oldest.idleSinceNanos < victim.idleSinceNanos)) victim = oldest;
         }
-        if (victim == null) return false;
         victim.pool().idle.remove(victim);
         uncount(victim);
         actions.add(victim::close);
-        return true;
     }
 
     /**
-     * Serves waiting clients while anything can be served: each time the longest-waiting client whose pool can
-     * be served now (an idle connection, or room to open one). Queues are per pool, so a release costs a look at
-     * each pool's first waiter, not at every waiting client.
+     * Serves waiting clients while anything can be served: each time the one {@link WaiterQueue#next} picks among
+     * the pools the policy can serve now.
      */
     private void serveWaiters(List<Runnable> actions) {
-        while (!poolsWithWaiters.isEmpty()) {
-            BackendPool best = null;
-            Waiter bestHead = null;
-            for (Iterator<BackendPool> it = poolsWithWaiters.iterator(); it.hasNext(); ) {
-                BackendPool p = it.next();
-                Waiter head = firstLiveWaiter(p);
-                if (head == null) {
-                    it.remove();
-                    continue;
-                }
-                if ((bestHead == null || head.arrival < bestHead.arrival) && servableNow(p)) {
-                    best = p;
-                    bestHead = head;
-                }
-            }
-            if (best == null) return;
+        while (waiters.size() > 0) {
             long now = System.nanoTime();
-            Waiter chosen = sameLoopStandIn(best, bestHead, now);
-            if (!tryServe(chosen, actions)) return; // servableNow and tryServe agree; never wait on a mismatch
-            if (chosen == bestHead) best.waiters.pollFirst();
-            else best.waiters.remove(chosen);
-            waiting--;
-            if (best.waiters.isEmpty()) poolsWithWaiters.remove(best);
+            Waiter chosen = waiters.next(now, servable, BackendPool::hasIdleOn);
+            if (chosen == null || !tryServe(chosen, actions)) return; // tryServe decides as servable did: never a mismatch
+            waiters.remove(chosen);
             counters.clientWaited(now - chosen.queuedAt);
         }
     }
 
-    /**
-     * Within one pool, a waiter on an event loop that has an idle connection may go before an older waiter whose loop
-     * has none — for at most {@link #SAME_LOOP_GRACE} of the older one's wait, and looking only a few places
-     * down the queue. A hand-off within one loop needs no write handed to another thread on the way in or out; the
-     * older waiter is served by the next release on its own loop, or by any connection once its grace is up.
-     * Arrival order across databases is unaffected.
-     */
-    private Waiter sameLoopStandIn(BackendPool pool, Waiter head, long now) {
-        if (now - head.queuedAt > sameLoopGraceNanos || pool.idle.isEmpty() || pool.hasIdleOn(head.loop)) return head;
-        int looked = 0;
-        for (Waiter w : pool.waiters) {
-            if (w == head || w.promise.isDone()) continue;
-            if (++looked > SAME_LOOP_LOOKAHEAD) break;
-            if (pool.hasIdleOn(w.loop)) return w;
+    private boolean servable(BackendPool pool) {
+        return policy.servable(load.of(pool));
+    }
+
+    /** The counts of one pool and of all, for {@link CapacityPolicy}; the looks at every pool only when it asks. */
+    private final class PoolLoad implements CapacityPolicy.Load {
+        private BackendPool pool;
+
+        PoolLoad of(BackendPool pool) {
+            this.pool = pool;
+            return this;
         }
-        return head;
-    }
 
-    /** The first waiter of {@code pool} still waiting; drops the ones that gave up. */
-    private Waiter firstLiveWaiter(BackendPool pool) {
-        Waiter head;
-        while ((head = pool.waiters.peekFirst()) != null && head.promise.isDone()) {
-            pool.waiters.pollFirst();
-            waiting--;
+        @Override
+        public int size() {
+            return pool.size;
         }
-        return head;
-    }
 
-    /** Whether {@link #tryServe} would succeed for {@code pool} now (without changing anything). */
-    private boolean servableNow(BackendPool pool) {
-        if (!pool.idle.isEmpty()) return true;
-        if (pool.size >= config.maxConnectionsPerPool()) return false;
-        if (pool.size == 0 && activePools() >= config.maxPools() && !hasIdlePoolBesides(pool)) return false;
-        return totalConnections < config.maxTotalConnections() || hasIdleConnectionBesides(pool);
-    }
+        @Override
+        public int idle() {
+            return pool.idle.size();
+        }
 
-    private boolean hasIdlePoolBesides(BackendPool except) {
-        for (BackendPool p : pools.values()) if (p != except && p.size > 0 && p.busy() == 0) return true;
-        return false;
-    }
+        @Override
+        public int total() {
+            return totalConnections;
+        }
 
-    private boolean hasIdleConnectionBesides(BackendPool except) {
-        for (BackendPool p : pools.values()) if (p != except && !p.idle.isEmpty()) return true;
-        return false;
+        @Override
+        public int activePools() {
+            int n = 0;
+            for (BackendPool p : pools.values()) if (p.size > 0) n++;
+            return n;
+        }
+
+        @Override
+        public boolean idlePoolElsewhere() {
+            for (BackendPool p : pools.values()) if (p != pool && p.size > 0 && p.busy() == 0) return true;
+            return false;
+        }
+
+        @Override
+        public boolean idleConnectionElsewhere() {
+            for (BackendPool p : pools.values()) if (p != pool && !p.idle.isEmpty()) return true;
+            return false;
+        }
     }
 
     /** Takes every idle connection of {@code pool} out of the counts; they are closed after the lock is released. */
@@ -491,17 +469,10 @@ public final class PoolManager {
     private void withdraw(Waiter waiter) {
         lock.lock();
         try {
-            removeWaiter(waiter);
+            waiters.remove(waiter);
         } finally {
             lock.unlock();
         }
-    }
-
-    private void removeWaiter(Waiter waiter) {
-        BackendPool pool = waiter.pool;
-        if (!pool.waiters.remove(waiter)) return;
-        waiting--;
-        if (pool.waiters.isEmpty()) poolsWithWaiters.remove(pool);
     }
 
     /**
@@ -521,23 +492,12 @@ public final class PoolManager {
             expiry = null;
             if (closed) return;
             long now = System.nanoTime();
-            long timeout = config.connectionTimeout().toNanos();
-            long next = Long.MAX_VALUE;
-            for (Iterator<BackendPool> it = poolsWithWaiters.iterator(); it.hasNext(); ) {
-                BackendPool pool = it.next();
-                Waiter head;
-                while ((head = firstLiveWaiter(pool)) != null && now - head.queuedAt >= timeout) {
-                    pool.waiters.pollFirst();
-                    waiting--;
-                    counters.clientWaited(now - head.queuedAt);
-                    String message = timeoutMessage(pool);
-                    Waiter expired = head;
-                    LOG.fine(message);
-                    actions.add(() -> expired.promise.tryFailure(new PoolTimeoutException(message)));
-                }
-                if (head == null) it.remove();
-                else next = Math.min(next, head.queuedAt + timeout);
-            }
+            long next = waiters.expire(now, config.connectionTimeout().toNanos(), expired -> {
+                counters.clientWaited(now - expired.queuedAt);
+                String message = timeoutMessage(expired.pool);
+                THROTTLED.log(Level.WARNING, "pool timeout", message);
+                actions.add(() -> expired.promise.tryFailure(new PoolTimeoutException(message)));
+            });
             if (next != Long.MAX_VALUE) armExpiry(loop, next);
         } finally {
             lock.unlock();
@@ -549,7 +509,7 @@ public final class PoolManager {
         return "no backend connection for database \"" + pool.database + "\" became free within "
                 + seconds(config.connectionTimeout()) + ": " + pool.busy() + " of MAX_CONNECTIONS_PER_POOL="
                 + config.maxConnectionsPerPool() + " in use for this database, " + totalConnections + " of MAX_TOTAL_CONNECTIONS="
-                + config.maxTotalConnections() + " open in all, " + (waiting + 1) + " clients waiting";
+                + config.maxTotalConnections() + " open in all, " + (waiters.size() + 1) + " clients waiting";
     }
 
     private static String seconds(Duration d) {

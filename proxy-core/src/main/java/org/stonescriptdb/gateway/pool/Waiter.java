@@ -8,20 +8,24 @@ final class Waiter {
     final BackendPool pool;
     final EventLoop loop;
     final Promise<BackendConnection> promise;
-    /** Arrival order across all pools: the longest-waiting servable client goes first. */
-    final long arrival;
-    /** When the request joined the queue (System.nanoTime), for the wait-time metric. */
+    /** Arrival order across all pools, given by {@link WaiterQueue#add}: the longest-waiting servable client goes first. */
+    long arrival;
+    /** When the request joined the queue (System.nanoTime), for the wait-time metric and the timeout. */
     long queuedAt;
     /** Whether the answer may complete the promise on the calling thread (see PoolManager#deliver). */
     boolean inline;
     /** The requesting client's application_name, for a connection opened for it (null: the gateway's own). */
     final String applicationName;
 
-    Waiter(BackendPool pool, EventLoop loop, Promise<BackendConnection> promise, long arrival, String applicationName) {
+    Waiter(BackendPool pool, EventLoop loop, Promise<BackendConnection> promise, String applicationName) {
         this.pool = pool;
         this.loop = loop;
         this.promise = promise;
-        this.arrival = arrival;
         this.applicationName = applicationName;
+    }
+
+    /** Whether the client stopped waiting (it cancelled, or was answered). */
+    boolean gaveUp() {
+        return promise.isDone();
     }
 }
