@@ -1,5 +1,6 @@
 package org.stonescriptdb.gateway.pool;
 
+import org.stonescriptdb.gateway.protocol.TransactionStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -32,7 +33,7 @@ public final class BackendConnection {
     private Object stateOwner;
     private int processId;
     private int secretKey;
-    private volatile byte transactionStatus = 'I';
+    private volatile TransactionStatus transactionStatus = TransactionStatus.IDLE;
     private volatile BackendOwner owner;
     /** Named statements prepared on this connection, for transaction pooling (guarded by its owner's lock). */
     private final BackendStatements statements = new BackendStatements();
@@ -128,12 +129,12 @@ public final class BackendConnection {
     }
 
     /** The status byte of the last ReadyForQuery: 'I' idle, 'T' in a transaction, 'E' in a failed one. */
-    public byte transactionStatus() {
+    public TransactionStatus transactionStatus() {
         return transactionStatus;
     }
 
     void transactionStatus(byte status) {
-        this.transactionStatus = status;
+        this.transactionStatus = TransactionStatus.of(status);
     }
 
     public BackendOwner owner() {

@@ -31,8 +31,8 @@ public final class ServerMessages {
         return alloc.buffer(13).writeByte(BackendType.BACKEND_KEY_DATA).writeInt(12).writeInt(processId).writeInt(secret);
     }
 
-    public static ByteBuf readyForQuery(ByteBufAllocator alloc, byte status) {
-        return alloc.buffer(6).writeByte(BackendType.READY_FOR_QUERY).writeInt(5).writeByte(status);
+    public static ByteBuf readyForQuery(ByteBufAllocator alloc, TransactionStatus status) {
+        return alloc.buffer(6).writeByte(BackendType.READY_FOR_QUERY).writeInt(5).writeByte(status.code());
     }
 
     /**

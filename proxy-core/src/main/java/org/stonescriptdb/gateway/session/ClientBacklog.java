@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import org.stonescriptdb.gateway.protocol.FrontendType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
+import org.stonescriptdb.gateway.protocol.TransactionStatus;
 
 import java.util.ArrayDeque;
 
@@ -56,7 +57,7 @@ final class ClientBacklog {
             byte type = m.getByte(m.readerIndex());
             m.release();
             if (type == FrontendType.SYNC || type == FrontendType.QUERY || type == FrontendType.FUNCTION_CALL) {
-                client.write(ServerMessages.readyForQuery(client.alloc(), (byte) 'I'), client.voidPromise());
+                client.write(ServerMessages.readyForQuery(client.alloc(), TransactionStatus.IDLE), client.voidPromise());
             }
         }
     }

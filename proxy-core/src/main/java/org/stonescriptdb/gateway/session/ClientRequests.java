@@ -12,6 +12,7 @@ import org.stonescriptdb.gateway.protocol.FrontendMessages;
 import org.stonescriptdb.gateway.protocol.FrontendType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
+import org.stonescriptdb.gateway.protocol.TransactionStatus;
 import org.stonescriptdb.gateway.session.Expected.Kind;
 import org.stonescriptdb.gateway.session.StatementRegistry.StatementDef;
 
@@ -95,7 +96,7 @@ final class ClientRequests {
                 // A portal does not outlive its transaction, and closing a missing one is no error either.
                 client.write(FrontendMessages.closeComplete(alloc), client.voidPromise());
             }
-            case FrontendType.SYNC -> client.write(ServerMessages.readyForQuery(alloc, (byte) 'I'), client.voidPromise());
+            case FrontendType.SYNC -> client.write(ServerMessages.readyForQuery(alloc, TransactionStatus.IDLE), client.voidPromise());
             case FrontendType.FLUSH -> { }
             default -> {
                 return false;

@@ -19,6 +19,7 @@ import org.stonescriptdb.gateway.protocol.FrontendMessageFormat;
 import org.stonescriptdb.gateway.protocol.FrontendType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
+import org.stonescriptdb.gateway.protocol.TransactionStatus;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -184,7 +185,7 @@ public final class ClientSession extends MessageStreamHandler {
         client.write(ServerMessages.authenticationOk(client.alloc()));
         client.write(ServerMessages.parameterStatus(client.alloc(), parameters.reported()));
         client.write(ServerMessages.backendKeyData(client.alloc(), processId, secretKey));
-        client.writeAndFlush(ServerMessages.readyForQuery(client.alloc(), (byte) 'I'));
+        client.writeAndFlush(ServerMessages.readyForQuery(client.alloc(), TransactionStatus.IDLE));
         LoginDeadline.passed(client);
         if (mode == PoolMode.SESSION) {
             flow = new SessionFlow(this, backend);

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.GatewayQuery;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
+import org.stonescriptdb.gateway.protocol.TransactionStatus;
 
 /** Makes a backend fit for another client: roll back an open transaction, drop session state, return it. */
 final class SessionReset {
@@ -15,7 +16,7 @@ final class SessionReset {
      * @param discardAll also run {@code DISCARD ALL} (the client may have left session state behind)
      */
     static void resetAndRelease(SessionServices services, BackendConnection b, boolean discardAll) {
-        boolean inTransaction = b.transactionStatus() != 'I';
+        boolean inTransaction = b.transactionStatus() != TransactionStatus.IDLE;
         if (!inTransaction && !discardAll) {
             services.pools().release(b);
             return;
@@ -31,7 +32,7 @@ final class SessionReset {
             queries++;
         }
         GatewayQuery.run(b, request, queries, b.eventLoop(), services.config().connectionTimeout()).addListener(f -> {
-            if (f.isSuccess() && !((GatewayQuery.Result) f.getNow()).failed() && b.transactionStatus() == 'I') {
+            if (f.isSuccess() && !((GatewayQuery.Result) f.getNow()).failed() && b.transactionStatus() == TransactionStatus.IDLE) {
                 if (discardAll) {
                     b.forgetSessionState();
                     b.stateOwner(null); // DISCARD ALL did what the hand-over reset would do

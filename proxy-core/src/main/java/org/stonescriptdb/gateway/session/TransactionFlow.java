@@ -16,6 +16,7 @@ import org.stonescriptdb.gateway.protocol.BackendType;
 import org.stonescriptdb.gateway.protocol.FrontendType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
+import org.stonescriptdb.gateway.protocol.TransactionStatus;
 import org.stonescriptdb.gateway.session.Expected.Kind;
 
 import java.util.logging.Logger;
@@ -296,7 +297,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         client.write(ServerMessages.error(alloc, "ERROR", SqlState.CONNECTION_FAILURE, "the gateway could not reset a backend"
                 + " connection for this request (a setting the previous client left made the reset fail); nothing of it ran: try again"),
                 client.voidPromise());
-        for (int i = 0; i < readies; i++) client.write(ServerMessages.readyForQuery(alloc, (byte) 'I'), client.voidPromise());
+        for (int i = 0; i < readies; i++) client.write(ServerMessages.readyForQuery(alloc, TransactionStatus.IDLE), client.voidPromise());
         client.flush();
     }
 
@@ -383,7 +384,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     /** Whether the backend is attached with nothing outstanding and nothing that ties the client to it. */
     private boolean releasable() {
         return serving() && expected.isEmpty() && waiting.isEmpty() && !batch.unsynced && !batch.pinned()
-                && backend.transactionStatus() == 'I';
+                && backend.transactionStatus() == TransactionStatus.IDLE;
     }
 
     private void giveBack() {

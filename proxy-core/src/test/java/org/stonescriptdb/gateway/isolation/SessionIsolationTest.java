@@ -248,8 +248,10 @@ class SessionIsolationTest {
         }
         long discards = gateway.proxy().counters().resetsDiscardAll() - discardsBefore;
         long statementResets = gateway.proxy().counters().resetsStatements() - statementResetsBefore;
-        if (backendHoldsStatements) assertThat(statementResets).as("resets that kept the statements").isGreaterThan(30);
-        else assertThat(discards).as("resets with DISCARD ALL").isGreaterThan(30);
+        // Each of the 60 steps hands the backend over several times, but a client that comes back within the linger
+        // window keeps it without a reset: how many depends on timing (30 were seen on a loaded machine). Ten show the form is the one used.
+        if (backendHoldsStatements) assertThat(statementResets).as("resets that kept the statements").isGreaterThan(10);
+        else assertThat(discards).as("resets with DISCARD ALL").isGreaterThan(10);
     }
 
 

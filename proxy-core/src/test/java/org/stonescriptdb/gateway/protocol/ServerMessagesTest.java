@@ -84,10 +84,11 @@ class ServerMessagesTest {
 
     @Test
     void readyForQuery() {
-        for (char status : new char[]{'I', 'T', 'E'}) {
-            ByteBuf buf = keep(ServerMessages.readyForQuery(alloc, (byte) status));
+        for (TransactionStatus status : TransactionStatus.values()) {
+            ByteBuf buf = keep(ServerMessages.readyForQuery(alloc, status));
             ByteBuf body = next(buf, 'Z');
-            assertEquals((byte) status, body.readByte());
+            assertEquals(status.code(), body.readByte());
+            assertEquals(status, TransactionStatus.of(status.code()));
             assertFalse(body.isReadable());
             assertFalse(buf.isReadable());
         }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.protocol.FrontendMessages;
 import org.stonescriptdb.gateway.protocol.BackendType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
+import org.stonescriptdb.gateway.protocol.TransactionStatus;
 import org.stonescriptdb.gateway.session.Expected.Kind;
 
 import java.util.ArrayList;
@@ -102,7 +103,7 @@ class ReplyQueueTest {
     void syntheticRepliesWaitForWhatIsAheadOfThem() {
         queue.add(Expected.parse(Kind.PARSE_HIDDEN, null, 0));
         queue.add(Expected.synthetic(FrontendMessages.parseComplete(ALLOC)));
-        queue.add(Expected.synthetic(ServerMessages.readyForQuery(ALLOC, (byte) 'I')));
+        queue.add(Expected.synthetic(ServerMessages.readyForQuery(ALLOC, TransactionStatus.IDLE)));
         List<Byte> sent = new ArrayList<>();
         assertThat(queue.needsEveryReply()).isTrue();
 
