@@ -10,7 +10,7 @@ import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.Bundles;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.net.ServerSocket;
 import java.net.http.HttpRequest;
@@ -39,7 +39,7 @@ class BadInputTest {
     @BeforeAll
     static void start() throws Exception {
         GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "API_KEY_ADMIN", ADMIN_KEY,
-                "API_KEY_BADAPP", PLATFORM_KEY, "API_KEY_OTHERAPP", OTHER_KEY), null).withBackend(TestPostgres.target());
+                "API_KEY_BADAPP", PLATFORM_KEY, "API_KEY_OTHERAPP", OTHER_KEY), null).withBackend(TestBackend.target());
         app = GatewayApplication.start(config, new AdminSettings(1024 * 1024));
         admin = new Http(app.httpPort(), ADMIN_KEY);
         platform = new Http(app.httpPort(), PLATFORM_KEY);
@@ -135,7 +135,7 @@ class BadInputTest {
         expect(admin.postJson("/admin/create-tenant", Map.of("platform", "badapp", "tenant_id", "t1")), 409, "database_exists");
         expect(admin.postJson("/database/create", Map.of("platform", "badapp", "schema_name", "default", "tenant_id", "t1")), 409, "database_exists");
         expect(admin.postJson("/platform/register", Map.of("platform", "badapp")), 409, "platform_exists");
-        BackendTarget pg = TestPostgres.target();
+        BackendTarget pg = TestBackend.target();
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl("stonescriptdb_gateway"), pg.user(), pg.password());
              Statement s = c.createStatement()) {
             s.execute("SELECT pg_advisory_lock(hashtext('stonescriptdb_gateway'), hashtext('badapp'))");
@@ -216,7 +216,7 @@ class BadInputTest {
     @Test
     void clientsOutsideAllowedNetworksAreRefused() throws Exception {
         GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "ALLOWED_NETWORKS", "10.9.8.0/24"), null)
-                .withBackend(TestPostgres.target());
+                .withBackend(TestBackend.target());
         try (GatewayApplication outside = GatewayApplication.start(config)) {
             Http http = new Http(outside.httpPort(), null);
             for (Http.Response r : List.of(http.get("/health"), http.get("/metrics"), http.get("/no/such/path"),

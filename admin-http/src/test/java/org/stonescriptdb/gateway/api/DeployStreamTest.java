@@ -13,7 +13,7 @@ import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.http.Json;
 import org.stonescriptdb.gateway.support.Bundles;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -49,7 +49,7 @@ class DeployStreamTest {
 
     @BeforeAll
     static void start() throws Exception {
-        pg = TestPostgres.target();
+        pg = TestBackend.target();
         GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "API_KEY_ADMIN", ADMIN_KEY), null)
                 .withBackend(pg);
         app = GatewayApplication.start(config, new AdminSettings(50L * 1024 * 1024, Set.of(), Duration.ofMinutes(2),

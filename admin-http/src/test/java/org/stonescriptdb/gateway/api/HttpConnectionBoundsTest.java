@@ -8,7 +8,7 @@ import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.Bundles;
 import org.stonescriptdb.gateway.support.Http;
 import org.stonescriptdb.gateway.support.RawHttp;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -177,7 +177,7 @@ class HttpConnectionBoundsTest {
     private int start(String... settings) {
         Map<String, String> env = new HashMap<>(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0"));
         for (int i = 0; i < settings.length; i += 2) env.put(settings[i], settings[i + 1]);
-        GatewayConfig config = ConfigLoader.load(env, null).withBackend(TestPostgres.target());
+        GatewayConfig config = ConfigLoader.load(env, null).withBackend(TestBackend.target());
         try {
             app = GatewayApplication.start(config);
         } catch (Exception e) {

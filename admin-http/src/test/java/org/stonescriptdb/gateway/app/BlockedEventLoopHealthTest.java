@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -33,7 +33,7 @@ class BlockedEventLoopHealthTest {
     @Test
     void blockedEventLoopsMakeHealthUnhealthyWithTheReasonUntilTheyRunAgain() throws Exception {
         GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "IO_THREADS", "2"), null)
-                .withBackend(TestPostgres.target());
+                .withBackend(TestBackend.target());
         CountDownLatch release = new CountDownLatch(1);
         try (GatewayApplication app = GatewayApplication.start(config)) {
             Http http = new Http(app.httpPort(), null);

@@ -8,7 +8,7 @@ import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.ChildJvm;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -136,7 +136,7 @@ class ProcessEndsTest {
     }
 
     private Child hostile(String act, List<String> jvmOptions, Map<String, String> extraEnvironment) throws IOException {
-        BackendTarget backend = TestPostgres.target();
+        BackendTarget backend = TestBackend.target();
         Map<String, String> env = new HashMap<>(Map.of("DB_HOST", backend.host(), "DB_PORT", Integer.toString(backend.port()),
                 "DB_USER", backend.user(), "GATEWAY_PORT", "0", "PROXY_PORT", "0", "IO_THREADS", "2"));
         env.putAll(extraEnvironment);

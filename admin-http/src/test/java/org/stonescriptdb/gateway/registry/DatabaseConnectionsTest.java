@@ -4,7 +4,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.auth.BackendLogins;
 import org.stonescriptdb.gateway.config.BackendTarget;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -23,7 +23,7 @@ class DatabaseConnectionsTest {
 
     @BeforeAll
     static void database() throws Exception {
-        pg = TestPostgres.target();
+        pg = TestBackend.target();
         try (Connection c = direct("postgres"); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DB + "'")) {
             if (!rs.next()) s.execute("CREATE DATABASE " + DB);

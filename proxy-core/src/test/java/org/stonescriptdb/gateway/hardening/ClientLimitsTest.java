@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.config.Cidr;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
 import org.stonescriptdb.gateway.testing.WireSession;
 

@@ -7,7 +7,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
 import org.stonescriptdb.gateway.testing.LogCapture;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
 import org.stonescriptdb.gateway.testing.WireClient.Message;
 

@@ -11,7 +11,7 @@ import org.stonescriptdb.gateway.testing.FrontendMutator;
 import org.stonescriptdb.gateway.testing.FrontendMutator.Burst;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
 import org.stonescriptdb.gateway.testing.LogCapture;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
 
 import java.io.DataInputStream;

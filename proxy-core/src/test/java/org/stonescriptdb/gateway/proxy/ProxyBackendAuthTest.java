@@ -7,7 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

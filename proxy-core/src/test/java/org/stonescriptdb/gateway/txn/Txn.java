@@ -2,7 +2,7 @@ package org.stonescriptdb.gateway.txn;
 
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

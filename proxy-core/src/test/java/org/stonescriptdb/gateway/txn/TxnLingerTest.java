@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.config.Linger;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.time.Duration;
