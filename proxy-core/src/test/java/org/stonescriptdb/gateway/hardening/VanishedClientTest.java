@@ -5,9 +5,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testsupport.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
 import org.stonescriptdb.gateway.testing.WireSession;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
