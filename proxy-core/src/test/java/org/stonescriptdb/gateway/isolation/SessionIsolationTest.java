@@ -324,7 +324,7 @@ class SessionIsolationTest {
             locker.rollback();
             for (int i = 0; i < 10; i++) {
                 assertThat(victimRows()).as("the insert did not run, not even once the lock was gone").isEqualTo(before);
-                Thread.sleep(50);
+                Thread.sleep(50); // watching for half a second that nothing happens: no condition to wait for
             }
             try (Statement st = next.createStatement()) {
                 st.executeUpdate("insert into victim values (3)");
@@ -372,7 +372,7 @@ class SessionIsolationTest {
             locker.rollback();
             for (int i = 0; i < 10; i++) {
                 assertThat(victimRows()).as("the insert never ran").isEqualTo(before);
-                Thread.sleep(50);
+                Thread.sleep(50); // watching for half a second that nothing happens: no condition to wait for
             }
             assertThat(one(next, "select count(*) from pg_class where relnamespace = pg_my_temp_schema()")).isEqualTo("0");
         }

@@ -348,7 +348,7 @@ class ProxyQueryTest {
             long started = System.nanoTime();
             CompletableFuture<Void> canceller = CompletableFuture.runAsync(() -> {
                 try {
-                    Thread.sleep(700);
+                    TestPostgres.awaitActiveQuery(DB, "pg_sleep(30)");
                     st.cancel();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);

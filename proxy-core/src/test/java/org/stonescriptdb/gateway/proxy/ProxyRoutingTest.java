@@ -116,7 +116,7 @@ class ProxyRoutingTest {
                 } catch (SQLException e) {
                     assertThat(e.getSQLState()).isEqualTo("3D000");
                     last = e;
-                    Thread.sleep(500);
+                    Thread.sleep(500); // already a wait on the condition (the connect succeeds); this paces the misses
                 }
             }
             throw new AssertionError("the registry never picked up " + db, last);

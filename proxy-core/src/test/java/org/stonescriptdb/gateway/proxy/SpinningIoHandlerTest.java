@@ -101,7 +101,7 @@ class SpinningIoHandlerTest {
     /** The CPU time {@code threadId} uses while this thread sleeps {@code millis}. */
     private static long cpuMillisOver(long threadId, long millis) throws InterruptedException {
         long before = THREADS.getThreadCpuTime(threadId);
-        Thread.sleep(millis);
+        Thread.sleep(millis); // the measuring window
         return TimeUnit.NANOSECONDS.toMillis(THREADS.getThreadCpuTime(threadId) - before);
     }
 }

@@ -89,7 +89,7 @@ class TxnJdbcTest {
                 while (sampling.get()) {
                     backendPeak.accumulateAndGet(TestPostgres.backendSessions(DB), Math::max);
                     try {
-                        Thread.sleep(50);
+                        Thread.sleep(50); // the sampling period, not a wait for anything
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -238,7 +238,7 @@ class TxnJdbcTest {
                                         rowsA++;
                                     }
                                     if (moreB && (moreB = rb.next())) sumB += rb.getLong(1);
-                                    if (rowsA % 50 == 0) Thread.sleep(1);
+                                    if (rowsA % 50 == 0) Thread.sleep(1); // let the other clients in between fetches
                                 }
                             }
                             assertThat(rowsA).isEqualTo(500);

@@ -2,6 +2,7 @@ package org.stonescriptdb.gateway.testsupport;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Waiting in tests for something another thread, process or server does: poll the condition instead of sleeping
@@ -21,12 +22,13 @@ public final class Await {
      * @param what the condition in words, for the failure: "the pool to hold 2 idle backends"
      */
     public static void until(Duration timeout, BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline >= 0) {
-                throw new AssertionError("waited " + timeout.toMillis() + " ms for " + what + ", in vain");
-            }
-            pause();
+        until(timeout, condition, () -> what);
+    }
+
+    /** Like {@link #until(Duration, BooleanSupplier, String)}, with a failure message made when it fails (say, with the last value seen). */
+    public static void until(Duration timeout, BooleanSupplier condition, Supplier<String> what) {
+        if (!within(timeout, condition)) {
+            throw new AssertionError("waited " + timeout.toMillis() + " ms for " + what.get() + ", in vain");
         }
     }
 

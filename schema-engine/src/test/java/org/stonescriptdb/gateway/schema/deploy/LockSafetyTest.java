@@ -53,7 +53,8 @@ class LockSafetyTest {
         Connection holder = lockPatients(db);
         DatabaseResult r;
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
-            // Released after ~2 lock timeouts: inside the retry budget (5 attempts, 100/200/400/800 ms backoff).
+            // Released after ~2 lock timeouts: inside the retry budget (5 attempts, 100/200/400/800 ms backoff). A timed
+            // release, not a wait for a condition: that the lock outlives the first attempts is the point.
             Future<?> release = executor.submit(() -> {
                 Thread.sleep(350);
                 holder.rollback();
