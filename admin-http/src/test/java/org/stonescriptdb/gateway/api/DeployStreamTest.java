@@ -13,7 +13,8 @@ import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.http.Json;
 import org.stonescriptdb.gateway.support.Bundles;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
+import org.stonescriptdb.gateway.testsupport.Await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -49,7 +50,7 @@ class DeployStreamTest {
 
     @BeforeAll
     static void start() throws Exception {
-        pg = TestPostgres.target();
+        pg = TestBackend.target();
         GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "API_KEY_ADMIN", ADMIN_KEY), null)
                 .withBackend(pg);
         app = GatewayApplication.start(config, new AdminSettings(50L * 1024 * 1024, Set.of(), Duration.ofMinutes(2),
@@ -302,20 +303,20 @@ class DeployStreamTest {
     }
 
     /** Waits, on the condition and not a sleep's length, until a deployment has its rows in the history. */
-    private static void awaitRecorded(String deploymentId, int rows) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (Integer.parseInt(one("stonescriptdb_gateway", "SELECT count(*) FROM deployments WHERE deployment_id = '" + deploymentId + "'")) < rows) {
-            if (System.nanoTime() > deadline) throw new AssertionError("deployment " + deploymentId + " was not recorded within two minutes");
-            Thread.sleep(50);
-        }
+    private static void awaitRecorded(String deploymentId, int rows) {
+        Await.until(Duration.ofMinutes(2), () -> {
+            try {
+                return Integer.parseInt(one("stonescriptdb_gateway", "SELECT count(*) FROM deployments WHERE deployment_id = '" + deploymentId + "'")) >= rows;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "deployment " + deploymentId + " to be recorded");
     }
 
-    private static Http.Response awaitNotLocked(java.util.function.Supplier<Http.Response> request) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (true) {
-            Http.Response r = request.get();
-            if (r.status() != 409 || System.nanoTime() > deadline) return r;
-            Thread.sleep(50);
-        }
+    /** The request's answer once it is not 409 (another deploy holds the platform), or the 409 after two minutes. */
+    private static Http.Response awaitNotLocked(java.util.function.Supplier<Http.Response> request) {
+        java.util.concurrent.atomic.AtomicReference<Http.Response> last = new java.util.concurrent.atomic.AtomicReference<>();
+        Await.within(Duration.ofMinutes(2), () -> last.updateAndGet(previous -> request.get()).status() != 409);
+        return last.get();
     }
 }

@@ -8,7 +8,8 @@ import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.Bundles;
 import org.stonescriptdb.gateway.support.Http;
 import org.stonescriptdb.gateway.support.RawHttp;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
+import org.stonescriptdb.gateway.testsupport.Await;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -59,7 +60,7 @@ class HttpConnectionBoundsTest {
             // Every read makes progress, so only a deadline for the whole request can end this.
             Thread dripper = Thread.ofVirtual().start(() -> {
                 long end = System.nanoTime() + WITHIN.toNanos();
-                while (System.nanoTime() < end && drip.send("a")) LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+                while (System.nanoTime() < end && drip.send("a")) LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // slow on purpose
             });
             assertThat(drip.closedByServerWithin(WITHIN)).as("a dripped header is closed after the request timeout").isTrue();
             dripper.interrupt();
@@ -76,7 +77,7 @@ class HttpConnectionBoundsTest {
             dripped.send(head + "{\"query\": \"");
             Thread dripper = Thread.ofVirtual().start(() -> {
                 long end = System.nanoTime() + WITHIN.toNanos();
-                while (System.nanoTime() < end && dripped.send(" ")) LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+                while (System.nanoTime() < end && dripped.send(" ")) LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // slow on purpose
             });
             assertThat(health(port)).isEqualTo(200);
             assertThat(stalled.closedByServerWithin(WITHIN)).as("a stalled body").isTrue();
@@ -94,7 +95,7 @@ class HttpConnectionBoundsTest {
             for (int i = 0; i < 10; i++) {
                 assertThat(busy.send(RawHttp.get("/health"))).isTrue();
                 assertThat(busy.readAnswer().status()).as("request " + i + " on the kept-alive connection").isEqualTo(200);
-                LockSupport.parkNanos(Duration.ofMillis(300).toNanos());
+                LockSupport.parkNanos(Duration.ofMillis(300).toNanos()); // the gap is the point, not a wait for anything
             }
             assertThat(busy.closedByServerWithin(WITHIN)).as("then idle, it is closed").isTrue();
         }
@@ -177,7 +178,7 @@ class HttpConnectionBoundsTest {
     private int start(String... settings) {
         Map<String, String> env = new HashMap<>(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0"));
         for (int i = 0; i < settings.length; i += 2) env.put(settings[i], settings[i + 1]);
-        GatewayConfig config = ConfigLoader.load(env, null).withBackend(TestPostgres.target());
+        GatewayConfig config = ConfigLoader.load(env, null).withBackend(TestBackend.target());
         try {
             app = GatewayApplication.start(config);
         } catch (Exception e) {
@@ -203,10 +204,6 @@ class HttpConnectionBoundsTest {
     }
 
     private static void awaitTrue(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WITHIN.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("not within " + WITHIN.toSeconds() + " s: " + what);
-            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-        }
+        Await.until(WITHIN, condition, what);
     }
 }

@@ -8,7 +8,7 @@ import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.Bundles;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -38,7 +38,7 @@ class PlatformIsolationTest {
     @BeforeAll
     static void start() throws Exception {
         GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0",
-                "API_KEY_ADMIN", ADMIN_KEY, "API_KEY_ISOA", KEY_A), null).withBackend(TestPostgres.target());
+                "API_KEY_ADMIN", ADMIN_KEY, "API_KEY_ISOA", KEY_A), null).withBackend(TestBackend.target());
         app = GatewayApplication.start(config);
         admin = new Http(app.httpPort(), ADMIN_KEY);
         for (String platform : List.of("isoa", "isob")) {
@@ -58,9 +58,9 @@ class PlatformIsolationTest {
 
     private static Connection direct(String database) throws SQLException {
         Properties p = new Properties();
-        p.setProperty("user", TestPostgres.target().user());
-        p.setProperty("password", TestPostgres.target().password());
-        return DriverManager.getConnection(TestPostgres.target().jdbcUrl(database), p);
+        p.setProperty("user", TestBackend.target().user());
+        p.setProperty("password", TestBackend.target().password());
+        return DriverManager.getConnection(TestBackend.target().jdbcUrl(database), p);
     }
 
     private static String one(Connection c, String sql) throws SQLException {
@@ -159,7 +159,7 @@ class PlatformIsolationTest {
             s.execute("create function note_count() returns bigint language sql as 'select count(*) from notes'");
             s.execute("insert into notes (body) values ('before')");
         }
-        GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0"), null).withBackend(TestPostgres.target());
+        GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0"), null).withBackend(TestBackend.target());
         GatewayApplication second = GatewayApplication.start(config);
         try (Connection c = throughGateway(second, "isoc_main")) {
             assertThat(one(c, "select current_user")).isEqualTo("ssdb_isoc");

@@ -9,7 +9,7 @@ import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.Bundles;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +36,7 @@ class PlatformLifecycleTest {
     @BeforeAll
     static void start() throws Exception {
         GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0",
-                "API_KEY_ADMIN", ADMIN_KEY, "API_KEY_CLINICAPP", PLATFORM_KEY), null).withBackend(TestPostgres.target());
+                "API_KEY_ADMIN", ADMIN_KEY, "API_KEY_CLINICAPP", PLATFORM_KEY), null).withBackend(TestBackend.target());
         app = GatewayApplication.start(config);
         admin = new Http(app.httpPort(), ADMIN_KEY);
         platform = new Http(app.httpPort(), PLATFORM_KEY);

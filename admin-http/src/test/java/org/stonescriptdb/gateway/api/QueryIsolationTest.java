@@ -10,7 +10,7 @@ import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.Bundles;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -35,7 +35,7 @@ class QueryIsolationTest {
 
     @BeforeAll
     static void start() throws Exception {
-        BackendTarget pg = TestPostgres.target();
+        BackendTarget pg = TestBackend.target();
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"), pg.user(), pg.password()); Statement s = c.createStatement()) {
             s.execute("DO $$ BEGIN CREATE ROLE " + LOW_ROLE + " NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
         }

@@ -9,7 +9,7 @@ import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.Bundles;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -38,7 +38,7 @@ class ResultSizeLimitTest {
     @BeforeAll
     static void start() {
         GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "API_KEY_ADMIN", ADMIN_KEY,
-                "API_KEY_BIGAPP", KEY, "HTTP_MAX_RESULT_BYTES", String.valueOf(CAP)), null).withBackend(TestPostgres.target());
+                "API_KEY_BIGAPP", KEY, "HTTP_MAX_RESULT_BYTES", String.valueOf(CAP)), null).withBackend(TestBackend.target());
         try {
             app = GatewayApplication.start(config);
         } catch (Exception e) {

@@ -9,7 +9,7 @@ import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.Bundles;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -29,7 +29,7 @@ class StoredSchemaTest {
 
     @BeforeAll
     static void start() throws Exception {
-        GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0"), null).withBackend(TestPostgres.target());
+        GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0"), null).withBackend(TestBackend.target());
         app = GatewayApplication.start(config);
         http = new Http(app.httpPort(), null);
     }
@@ -103,7 +103,7 @@ class StoredSchemaTest {
                 assertThat(db.get("schema_version").asInt()).isEqualTo(db.get("type").asText().equals("main") ? 1 : 2));
 
         // A tenant cloned from a template database (seed 000 §4.2): refused while someone else is connected to it.
-        try (Connection holder = DriverManager.getConnection(TestPostgres.target().jdbcUrl("schoolapp_school_001"), "postgres", "")) {
+        try (Connection holder = DriverManager.getConnection(TestBackend.target().jdbcUrl("schoolapp_school_001"), "postgres", "")) {
             Http.Response busy = http.postJson("/admin/create-tenant", Map.of("platform", "schoolapp", "tenant_id", "school_003",
                     "template", "schoolapp_school_001"));
             assertThat(busy.status()).as(busy.toString()).isEqualTo(409);
@@ -119,7 +119,7 @@ class StoredSchemaTest {
         assertThat(http.delete("/admin/tenant/schoolapp/school_003?confirm=schoolapp_school_003").status()).isEqualTo(200);
 
         // Deployment history lives in the control database.
-        try (Connection c = DriverManager.getConnection(TestPostgres.target().jdbcUrl("stonescriptdb_gateway"), "postgres", "");
+        try (Connection c = DriverManager.getConnection(TestBackend.target().jdbcUrl("stonescriptdb_gateway"), "postgres", "");
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*), count(*) FILTER (WHERE dry_run) FROM deployments WHERE platform = 'schoolapp'")) {
             rs.next();
@@ -129,7 +129,7 @@ class StoredSchemaTest {
     }
 
     private static boolean tableExists(String database, String table) throws Exception {
-        try (Connection c = DriverManager.getConnection(TestPostgres.target().jdbcUrl(database), "postgres", "");
+        try (Connection c = DriverManager.getConnection(TestBackend.target().jdbcUrl(database), "postgres", "");
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT to_regclass('public." + table + "') IS NOT NULL")) {
             rs.next();

@@ -8,7 +8,7 @@ import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.Bundles;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -29,7 +29,7 @@ class TenantDropTest {
 
     @BeforeAll
     static void start() throws Exception {
-        GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0"), null).withBackend(TestPostgres.target());
+        GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0"), null).withBackend(TestBackend.target());
         app = GatewayApplication.start(config);
         http = new Http(app.httpPort(), null);
         assertThat(http.postMultipart("/register", Map.of("platform", "dropapp", "schema", Bundles.tarGz(Bundles.clinicV1()))).status())

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
+import org.stonescriptdb.gateway.testsupport.Await;
 
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,7 +35,7 @@ class BlockedEventLoopHealthTest {
     @Test
     void blockedEventLoopsMakeHealthUnhealthyWithTheReasonUntilTheyRunAgain() throws Exception {
         GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "IO_THREADS", "2"), null)
-                .withBackend(TestPostgres.target());
+                .withBackend(TestBackend.target());
         CountDownLatch release = new CountDownLatch(1);
         try (GatewayApplication app = GatewayApplication.start(config)) {
             Http http = new Http(app.httpPort(), null);
@@ -82,15 +84,11 @@ class BlockedEventLoopHealthTest {
         });
     }
 
-    private static Http.Response awaitHealth(Http http, Predicate<Http.Response> wanted) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Http.Response last = null;
-        while (System.nanoTime() < deadline) {
-            last = http.get("/health");
-            if (wanted.test(last)) return last;
-            Thread.sleep(100);
-        }
-        throw new AssertionError("/health did not change within 30 s; last answer: " + last);
+    private static Http.Response awaitHealth(Http http, Predicate<Http.Response> wanted) {
+        AtomicReference<Http.Response> last = new AtomicReference<>();
+        Await.until(Duration.ofSeconds(30), () -> wanted.test(last.updateAndGet(previous -> http.get("/health"))),
+                () -> "/health to change; last answer: " + last.get());
+        return last.get();
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

@@ -3,6 +3,7 @@ package org.stonescriptdb.gateway.app;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stonescriptdb.gateway.support.ChildJvm;
+import org.stonescriptdb.gateway.testsupport.Await;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -13,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
@@ -51,7 +54,7 @@ class GracefulStopTest {
                         throw new IllegalStateException(e);
                     }
                 });
-                Thread.sleep(500); // let the query reach the backend
+                awaitRunning(proxyPort, "pg_sleep(2)");
                 gateway.destroy(); // SIGTERM
                 assertThat(query.get(15, TimeUnit.SECONDS)).isEqualTo(42);
             }
@@ -64,21 +67,41 @@ class GracefulStopTest {
         }
     }
 
-    private static void awaitHealthy(Process gateway, int httpPort, Path stderr) throws Exception {
+    private static void awaitHealthy(Process gateway, int httpPort, Path stderr) {
         HttpClient client = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
+        Await.until(Duration.ofSeconds(60), () -> {
             assertThat(gateway.isAlive()).as(() -> "gateway died: " + read(stderr)).isTrue();
             try {
                 HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health"))
                         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) return;
+                return r.statusCode() == 200;
             } catch (java.io.IOException notYet) {
-                // not listening yet
+                return false; // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
             }
-            Thread.sleep(200);
+        }, () -> "the gateway to be healthy: " + read(stderr));
+    }
+
+    /**
+     * Waits until a query containing {@code fragment} runs on the child gateway's own server, asking through its proxy
+     * (the sessions share the platform's role, so they see each other's query text).
+     */
+    private static void awaitRunning(int proxyPort, String fragment) throws SQLException {
+        try (Connection watcher = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxyPort + "/demo_acme?user=app");
+             PreparedStatement running = watcher.prepareStatement("SELECT count(*) FROM pg_stat_activity"
+                     + " WHERE state = 'active' AND pid <> pg_backend_pid() AND strpos(query, ?) > 0")) {
+            running.setString(1, fragment);
+            Await.until(Duration.ofSeconds(10), () -> {
+                try (ResultSet rs = running.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1) > 0;
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "'" + fragment + "' running on the gateway's backend");
         }
-        throw new AssertionError("gateway not healthy within 60 s: " + read(stderr));
     }
 
     private static String read(Path file) {

@@ -3,6 +3,7 @@ package org.stonescriptdb.gateway.app;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.stonescriptdb.gateway.support.ChildJvm;
+import org.stonescriptdb.gateway.testsupport.Await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ class OrphanedServerTest {
             }
             System.out.println("READY");
             System.out.flush();
-            Thread.sleep(Long.MAX_VALUE);
+            Thread.sleep(Long.MAX_VALUE); // holds the server until the test kills this JVM
         }
     }
 
@@ -45,12 +46,10 @@ class OrphanedServerTest {
         Path out = dir.resolve("stdout.txt");
         Process holder = ChildJvm.start(Holder.class, dir, Map.of(), out, dir.resolve("stderr.txt"));
         try {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!Files.readString(out).contains("READY")) {
+            Await.until(Duration.ofSeconds(60), () -> {
                 assertThat(holder.isAlive()).as(() -> "holder died: " + read(dir.resolve("stderr.txt"))).isTrue();
-                assertThat(System.nanoTime()).as("holder ready within 60 s").isLessThan(deadline);
-                Thread.sleep(100);
-            }
+                return Files.exists(out) && read(out).contains("READY");
+            }, "the holder to be READY");
         } finally {
             holder.destroyForcibly(); // SIGKILL: no shutdown hooks, the postmaster is orphaned
             holder.waitFor(10, TimeUnit.SECONDS);

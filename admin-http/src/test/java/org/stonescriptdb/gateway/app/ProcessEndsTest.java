@@ -8,7 +8,8 @@ import org.stonescriptdb.gateway.config.ConfigLoader;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.ChildJvm;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
+import org.stonescriptdb.gateway.testsupport.Await;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -136,7 +137,7 @@ class ProcessEndsTest {
     }
 
     private Child hostile(String act, List<String> jvmOptions, Map<String, String> extraEnvironment) throws IOException {
-        BackendTarget backend = TestPostgres.target();
+        BackendTarget backend = TestBackend.target();
         Map<String, String> env = new HashMap<>(Map.of("DB_HOST", backend.host(), "DB_PORT", Integer.toString(backend.port()),
                 "DB_USER", backend.user(), "GATEWAY_PORT", "0", "PROXY_PORT", "0", "IO_THREADS", "2"));
         env.putAll(extraEnvironment);
@@ -193,14 +194,13 @@ class ProcessEndsTest {
             await(stderrFile, text);
         }
 
-        private void await(Path file, String text) throws Exception {
-            long deadline = System.nanoTime() + START.toNanos();
-            while (!read(file).contains(text)) {
+        private void await(Path file, String text) {
+            Await.until(START, () -> {
+                if (read(file).contains(text)) return true;
                 assertThat(process.isAlive()).as(() -> "the gateway ended before '" + text + "' (exit " + process.exitValue() + "): "
                         + stderr()).isTrue();
-                if (System.nanoTime() > deadline) throw new AssertionError("no '" + text + "' within " + START.toSeconds() + " s: " + stderr());
-                Thread.sleep(50);
-            }
+                return false;
+            }, () -> "'" + text + "': " + stderr());
         }
 
         /** The exit status, or an AssertionError when the process is still there after {@code limit}. */

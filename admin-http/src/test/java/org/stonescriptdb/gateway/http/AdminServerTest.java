@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.app.ControlPool;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.metrics.ProxyStats;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -31,7 +31,7 @@ class AdminServerTest {
 
     @BeforeAll
     static void pools() throws Exception {
-        reachable = ControlPool.create(TestPostgres.target());
+        reachable = ControlPool.create(TestBackend.target());
         unreachable = ControlPool.create(new BackendTarget("127.0.0.1", closedPort(), "postgres", "postgres", ""));
     }
 

@@ -4,7 +4,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.auth.BackendLogins;
 import org.stonescriptdb.gateway.config.BackendTarget;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
+import org.stonescriptdb.gateway.testsupport.Await;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -23,7 +24,7 @@ class DatabaseConnectionsTest {
 
     @BeforeAll
     static void database() throws Exception {
-        pg = TestPostgres.target();
+        pg = TestBackend.target();
         try (Connection c = direct("postgres"); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DB + "'")) {
             if (!rs.next()) s.execute("CREATE DATABASE " + DB);
@@ -71,8 +72,13 @@ class DatabaseConnectionsTest {
             int next = connections.inTransaction(DB, DatabaseConnectionsTest::pid);
             assertThat(next).as("the connection that could not be reset is not handed out again").isNotEqualTo(pid);
             other.rollback();
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (System.nanoTime() < deadline && alive(other, pid)) Thread.sleep(50);
+            Await.within(Duration.ofSeconds(10), () -> {
+                try {
+                    return !alive(other, pid);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             assertThat(alive(other, pid)).as("its backend is gone").isFalse();
         }
     }

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.app.ControlPool;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.schema.deploy.ConnectionSource;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -31,7 +31,7 @@ class PlatformAdoptionTest {
 
     @BeforeAll
     static void start() throws Exception {
-        superuser = TestPostgres.target();
+        superuser = TestBackend.target();
         superPool = ControlPool.create(superuser);
         sql("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + GATEWAY_LOGIN + "') THEN"
                 + " CREATE ROLE " + GATEWAY_LOGIN + " LOGIN CREATEDB CREATEROLE PASSWORD 'adoption'; END IF; END $$");

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.app.ControlPool;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,8 +27,8 @@ class PlatformRegistryTest {
 
     @BeforeAll
     static void open() {
-        maintenance = ControlPool.create(TestPostgres.target());
-        control = ControlDatabase.open(TestPostgres.target(), new BackendDatabases(maintenance), Duration.ofSeconds(5));
+        maintenance = ControlPool.create(TestBackend.target());
+        control = ControlDatabase.open(TestBackend.target(), new BackendDatabases(maintenance), Duration.ofSeconds(5));
         registry = new PlatformRegistry(control, new ObjectMapper());
     }
 

@@ -6,7 +6,7 @@ import org.stonescriptdb.gateway.app.ControlPool;
 import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.routing.DatabaseName;
-import org.stonescriptdb.gateway.support.TestPostgres;
+import org.stonescriptdb.gateway.support.TestBackend;
 
 import java.sql.Connection;
 import java.sql.Statement;
@@ -23,7 +23,7 @@ class PlatformRolesTest {
      */
     @Test
     void aLoginWithOnlyCreatedbAndCreateroleCreatesANewPlatformsDatabaseOwnedByItsRoleAndDropsIt() throws Exception {
-        BackendTarget superuser = TestPostgres.target();
+        BackendTarget superuser = TestBackend.target();
         BackendTarget gateway = new BackendTarget(superuser.host(), superuser.port(), "postgres", "roles_gw", "roles-secret");
         try (HikariDataSource asSuperuser = ControlPool.create(superuser)) {
             try (Connection c = asSuperuser.getConnection(); Statement s = c.createStatement()) {

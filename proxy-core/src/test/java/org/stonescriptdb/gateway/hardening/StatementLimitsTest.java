@@ -4,9 +4,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
 import org.stonescriptdb.gateway.testing.WireSession;
+import org.stonescriptdb.gateway.testsupport.Await;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -93,8 +94,7 @@ class StatementLimitsTest {
             } finally {
                 for (Connection c : clients) c.close();
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (gw.proxy().preparedStatements() > before && System.nanoTime() < deadline) Thread.sleep(10);
+            Await.within(Duration.ofSeconds(10), () -> gw.proxy().preparedStatements() <= before);
             assertThat(gw.proxy().preparedStatements()).as("once every client has gone").isEqualTo(before);
         }
     }

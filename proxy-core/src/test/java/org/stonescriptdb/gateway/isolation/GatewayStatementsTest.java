@@ -5,8 +5,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.io.ByteArrayOutputStream;
 import java.sql.Connection;

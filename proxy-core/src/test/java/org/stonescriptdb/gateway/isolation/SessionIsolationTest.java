@@ -7,7 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -326,7 +326,7 @@ class SessionIsolationTest {
             locker.rollback();
             for (int i = 0; i < 10; i++) {
                 assertThat(victimRows()).as("the insert did not run, not even once the lock was gone").isEqualTo(before);
-                Thread.sleep(50);
+                Thread.sleep(50); // watching for half a second that nothing happens: no condition to wait for
             }
             try (Statement st = next.createStatement()) {
                 st.executeUpdate("insert into victim values (3)");
@@ -374,7 +374,7 @@ class SessionIsolationTest {
             locker.rollback();
             for (int i = 0; i < 10; i++) {
                 assertThat(victimRows()).as("the insert never ran").isEqualTo(before);
-                Thread.sleep(50);
+                Thread.sleep(50); // watching for half a second that nothing happens: no condition to wait for
             }
             assertThat(one(next, "select count(*) from pg_class where relnamespace = pg_my_temp_schema()")).isEqualTo("0");
         }

@@ -11,7 +11,8 @@ import org.stonescriptdb.gateway.config.IoTransport;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.transport.Transport;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testing.TestBackend;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ class PoolManagerFairnessTest {
     private static PoolManager manager(int perPool, int total, int pools) {
         GatewayConfig config = GatewayHarness.baseConfig().withPoolLimits(perPool, total, pools)
                 .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(20));
-        BackendConnector connector = new BackendConnector(TestPostgres.backendTarget(), Transport.of(IoTransport.AUTO), Duration.ofSeconds(10), Duration.ofHours(1));
+        BackendConnector connector = new BackendConnector(TestBackend.target(), Transport.of(IoTransport.AUTO), Duration.ofSeconds(10), Duration.ofHours(1));
         return new PoolManager(config, connector);
     }
 
@@ -180,7 +181,7 @@ class PoolManagerFairnessTest {
     void aWaiterThatTimesOutGetsA53300MessageNamingTheLimits() throws Exception {
         GatewayConfig config = GatewayHarness.baseConfig().withPoolLimits(1, 5, 10)
                 .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(1));
-        BackendConnector connector = new BackendConnector(TestPostgres.backendTarget(), Transport.of(IoTransport.AUTO), Duration.ofSeconds(10), Duration.ofHours(1));
+        BackendConnector connector = new BackendConnector(TestBackend.target(), Transport.of(IoTransport.AUTO), Duration.ofSeconds(10), Duration.ofHours(1));
         org.stonescriptdb.gateway.metrics.ProxyCounters counters = new org.stonescriptdb.gateway.metrics.ProxyCounters();
         PoolManager pools = new PoolManager(config, connector, counters);
         try {

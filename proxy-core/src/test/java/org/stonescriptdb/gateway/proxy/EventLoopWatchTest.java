@@ -12,6 +12,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.config.IoTransport;
+import org.stonescriptdb.gateway.testsupport.Await;
 import org.stonescriptdb.gateway.transport.Transport;
 
 import java.nio.ByteBuffer;
@@ -143,11 +144,7 @@ class EventLoopWatchTest {
         }
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("not within 10 s: " + what);
-            Thread.sleep(10);
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        Await.until(Duration.ofSeconds(10), condition, what);
     }
 }

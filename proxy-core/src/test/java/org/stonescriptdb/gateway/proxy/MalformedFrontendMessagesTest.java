@@ -7,9 +7,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
 import org.stonescriptdb.gateway.testing.LogCapture;
-import org.stonescriptdb.gateway.testing.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
 import org.stonescriptdb.gateway.testing.WireClient.Message;
+import org.stonescriptdb.gateway.testsupport.Await;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -325,8 +326,13 @@ class MalformedFrontendMessagesTest {
 
     /** The gateway's backends at the end: the same (a reset may still be running on one, so allow it a moment). */
     private static void awaitBackends(Set<Integer> pool) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!backendPids().equals(pool) && System.nanoTime() < deadline) Thread.sleep(50);
+        Await.within(Duration.ofSeconds(10), () -> {
+            try {
+                return backendPids().equals(pool);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
         assertThat(backendPids()).as("the pool's backends at the end").isEqualTo(pool);
     }
 }

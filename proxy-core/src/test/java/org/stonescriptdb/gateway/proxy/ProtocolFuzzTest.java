@@ -11,8 +11,9 @@ import org.stonescriptdb.gateway.testing.FrontendMutator;
 import org.stonescriptdb.gateway.testing.FrontendMutator.Burst;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
 import org.stonescriptdb.gateway.testing.LogCapture;
-import org.stonescriptdb.gateway.testing.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
+import org.stonescriptdb.gateway.testsupport.Await;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -168,7 +169,7 @@ class ProtocolFuzzTest {
                     for (byte[] piece : burst.pieces()) {
                         out.write(cap.next(piece));
                         out.flush();
-                        if (burst.pieces().size() > 1) Thread.sleep(random.nextInt(3));
+                        if (burst.pieces().size() > 1) Thread.sleep(random.nextInt(3)); // random gaps between pieces are part of the fuzzing
                     }
                 } catch (SocketException e) {
                     replies.closed = true; // the gateway ended the session while we wrote: the FATAL is read below
@@ -313,8 +314,7 @@ class ProtocolFuzzTest {
         }
 
         void awaitFirstRound() throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (rounds.get() == 0 && failures.isEmpty() && System.nanoTime() < deadline) Thread.sleep(10);
+            Await.within(Duration.ofSeconds(30), () -> rounds.get() > 0 || !failures.isEmpty());
             assertThat(failures).as("the canary before fuzzing").isEmpty();
         }
 
@@ -344,7 +344,7 @@ class ProtocolFuzzTest {
                         c.commit();
                         c.setAutoCommit(true);
                         rounds.incrementAndGet();
-                        Thread.sleep(20);
+                        Thread.sleep(20); // the canary's pace while the fuzzer runs, not a wait for anything
                     } catch (Exception e) {
                         failures.add("round " + i + ": " + e);
                         if (failures.size() > 20) return;
@@ -385,10 +385,8 @@ class ProtocolFuzzTest {
 
     /** Backends a fuzzer's client left are drained or closed in the background: give them a moment. */
     private static int awaitBackendsWithinPool() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        int n;
-        while ((n = TestPostgres.backendSessions(DB)) > POOL && System.nanoTime() < deadline) Thread.sleep(100);
-        return n;
+        Await.within(Duration.ofSeconds(15), () -> TestPostgres.backendSessions(DB) <= POOL);
+        return TestPostgres.backendSessions(DB);
     }
 
     /** Descriptors this JVM (the gateway, its backends, the test's own clients) has open; -1 where /proc is missing. */
@@ -401,10 +399,8 @@ class ProtocolFuzzTest {
     }
 
     private static long awaitDescriptorsSettled(long limit) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        long n;
-        while ((n = openDescriptors()) > limit && System.nanoTime() < deadline) Thread.sleep(100);
-        return n;
+        Await.within(Duration.ofSeconds(10), () -> openDescriptors() <= limit);
+        return openDescriptors();
     }
 
     /** Heap in use after a full collection: what is still referenced. */
@@ -414,9 +410,7 @@ class ProtocolFuzzTest {
     }
 
     private static int awaitThreadsSettled(int limit) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        int n;
-        while ((n = Thread.activeCount()) > limit && System.nanoTime() < deadline) Thread.sleep(100);
-        return n;
+        Await.within(Duration.ofSeconds(10), () -> Thread.activeCount() <= limit);
+        return Thread.activeCount();
     }
 }

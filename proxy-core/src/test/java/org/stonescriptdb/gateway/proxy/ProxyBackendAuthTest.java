@@ -7,7 +7,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.Await;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +56,19 @@ class ProxyBackendAuthTest {
                         + "set local password_encryption = 'scram-sha-256'; create role gw_plain login password 'plain-secret'; "
                         + "end if; end $$",
                 "select pg_reload_conf()");
-        Thread.sleep(300); // the postmaster reloads pg_hba asynchronously
+        // The postmaster reloads pg_hba asynchronously: until it has, gw_scram logs in by trust (no system_user).
+        Await.until(Duration.ofSeconds(10), () -> scramLoginRequired(), "the server to use the new pg_hba.conf");
+    }
+
+    private static boolean scramLoginRequired() {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", "gw_scram");
+        p.setProperty("password", "scram-secret");
+        try (Connection c = java.sql.DriverManager.getConnection(TestPostgres.directUrl("postgres"), p)) {
+            return !rows(c, "select coalesce(system_user, '')").get(0).isEmpty();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A role whose password was set from the gateway's own SCRAM verifier: the password alone logs in, over SCRAM. */

@@ -6,7 +6,8 @@ import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.Await;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -49,12 +50,8 @@ class ProxyBackendLifecycleTest {
                 "select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + database + "' and pid <> pg_backend_pid()");
     }
 
-    private static void awaitTrue(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("not within " + limit + ": " + what);
-            Thread.sleep(50);
-        }
+    private static void awaitTrue(String what, Duration limit, BooleanSupplier condition) {
+        Await.until(limit, condition, what);
     }
 
     @Test
@@ -118,7 +115,7 @@ class ProxyBackendLifecycleTest {
             String firstPid;
             try (Connection c = gw.connect(DB)) {
                 firstPid = rows(c, "select pg_backend_pid()").get(0);
-                // In use past its lifetime: it must not be taken away mid-session.
+                // In use past its lifetime: it must not be taken away mid-session. (The time passing is the point.)
                 Thread.sleep(1_500);
                 assertThat(rows(c, "select pg_backend_pid()")).containsExactly(firstPid);
             }
@@ -241,7 +238,7 @@ class ProxyBackendLifecycleTest {
                     throw new IllegalStateException(e);
                 }
             });
-            Thread.sleep(300);
+            TestPostgres.awaitActiveQuery(DB, "'finished'");
             long started = System.nanoTime();
             gw.proxy().shutdown(Duration.ofSeconds(10));
             Duration took = Duration.ofNanos(System.nanoTime() - started);
@@ -272,7 +269,7 @@ class ProxyBackendLifecycleTest {
                     return e;
                 }
             });
-            Thread.sleep(300);
+            TestPostgres.awaitActiveQuery(DB, "pg_sleep(4)");
             gw.proxy().shutdown(Duration.ofMillis(500));
             SQLException e = running.get(8, TimeUnit.SECONDS);
             assertThat((Throwable) e).as("a query outliving the grace period").isNotNull();

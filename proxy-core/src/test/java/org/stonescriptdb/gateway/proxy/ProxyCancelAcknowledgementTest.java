@@ -5,8 +5,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -47,7 +47,7 @@ class ProxyCancelAcknowledgementTest {
                 try (Connection c = gw.connect(db); java.sql.Statement st = c.createStatement()) {
                     java.util.concurrent.CompletableFuture<Void> canceller = java.util.concurrent.CompletableFuture.runAsync(() -> {
                         try {
-                            Thread.sleep(300);
+                            TestPostgres.awaitActiveQuery(db, "pg_sleep(30)");
                             st.cancel(); // returns when the gateway closes the cancel connection
                         } catch (Exception e) {
                             throw new IllegalStateException(e);

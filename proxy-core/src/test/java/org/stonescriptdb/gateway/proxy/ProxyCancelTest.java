@@ -6,9 +6,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
 import org.stonescriptdb.gateway.testing.WireClient.Message;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -74,7 +74,7 @@ class ProxyCancelTest {
                     return e;
                 }
             });
-            Thread.sleep(500);
+            TestPostgres.awaitActiveQuery(DB, "pg_sleep(20)");
             vs.cancel();
             SQLException e = cancelled.get(10, TimeUnit.SECONDS);
             assertThat((Throwable) e).as("the cancelled query").isNotNull();
@@ -91,14 +91,14 @@ class ProxyCancelTest {
         try (WireClient c = new WireClient(gateway.port())) {
             int[] key = startSession(c, DB);
             c.send(WireClient.query("select pg_sleep(1)"));
-            Thread.sleep(200);
+            TestPostgres.awaitActiveQuery(DB, "select pg_sleep(1)"); // a cancel must find it running to show it is ignored
             sendCancel(key[0], key[1] + 1);
             sendCancel(key[0] + 1, key[1]);
             List<Character> reply = c.readUntil('Z').stream().map(Message::type).toList();
             assertThat(reply).as("a wrong key must not cancel").containsExactly('T', 'D', 'C', 'Z');
 
             c.send(WireClient.query("select pg_sleep(20)"));
-            Thread.sleep(300);
+            TestPostgres.awaitActiveQuery(DB, "pg_sleep(20)");
             long started = System.nanoTime();
             sendCancel(key[0], key[1]);
             List<Message> cancelled = c.readUntil('Z');
@@ -125,7 +125,7 @@ class ProxyCancelTest {
                 assertThat(rows(next, "select pg_backend_pid()")).containsExactly(oldPid);
                 CompletableFuture<Void> stale = CompletableFuture.runAsync(() -> {
                     try {
-                        Thread.sleep(300);
+                        TestPostgres.awaitActiveQuery(DB, "'survived'"); // the stale cancel must arrive while next's query runs
                         try (WireClient c = new WireClient(single.port())) {
                             c.send(WireClient.untyped(WireClient.CANCEL_REQUEST,
                                     ByteBuffer.allocate(8).putInt(oldKey[0]).putInt(oldKey[1]).array()));
@@ -145,6 +145,7 @@ class ProxyCancelTest {
     void aCancelWhileIdleDoesNotCancelTheNextQuery() throws Exception {
         try (Connection c = gateway.connect(DB); Statement st = c.createStatement()) {
             st.cancel(); // nothing running
+            // Not a wait for anything: the time a stray cancel would need to reach the next query, were it kept.
             Thread.sleep(200);
             assertThat(rows(c, "select pg_sleep(0.5)::text || 'ok'")).containsExactly("ok");
         }
@@ -156,7 +157,7 @@ class ProxyCancelTest {
             try (Connection c = gateway.connect(DB); Statement st = c.createStatement()) {
                 CompletableFuture.runAsync(() -> {
                     try {
-                        Thread.sleep(200);
+                        TestPostgres.awaitActiveQuery(DB, "pg_sleep(20)");
                         st.cancel();
                     } catch (Exception e) {
                         throw new IllegalStateException(e);

@@ -5,9 +5,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
 import org.stonescriptdb.gateway.testing.WireClient.Message;
+import org.stonescriptdb.gateway.testsupport.Await;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -105,10 +106,7 @@ class ProxyConcurrencyTest {
             }
             assertThat(gw.proxy().stats().totalConnections()).isLessThanOrEqualTo(3 * TENANTS.size());
             // Every client has left: every backend connection must be back in its pool (none stuck mid-reset).
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (System.nanoTime() < deadline && gw.proxy().stats().idleConnections() != gw.proxy().stats().totalConnections()) {
-                Thread.sleep(50);
-            }
+            Await.within(Duration.ofSeconds(3), () -> gw.proxy().stats().idleConnections() == gw.proxy().stats().totalConnections());
             assertThat(gw.proxy().stats().idleConnections()).as("idle vs open backends, " + gw.proxy().stats() + ", " + backendActivity())
                     .isEqualTo(gw.proxy().stats().totalConnections());
             assertThat(gw.proxy().stats().waitingClients()).isZero();

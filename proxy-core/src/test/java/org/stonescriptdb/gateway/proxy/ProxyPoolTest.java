@@ -6,7 +6,8 @@ import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.metrics.ProxyStats;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.Await;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -65,7 +66,7 @@ class ProxyPoolTest {
                 while (sampling.get()) {
                     backendPeak.accumulateAndGet(TestPostgres.backendSessions(DB), Math::max);
                     try {
-                        Thread.sleep(50);
+                        Thread.sleep(50); // the sampling period, not a wait for anything
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -118,8 +119,8 @@ class ProxyPoolTest {
                         return null;
                     }));
                     // Let this client join the queue before the next one arrives (polling, not sleeping: CI may be slow).
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                    while (gw.proxy().stats().waitingClients() < i + 1 && System.nanoTime() < deadline) Thread.sleep(10);
+                    int queued = i + 1;
+                    Await.within(Duration.ofSeconds(5), () -> gw.proxy().stats().waitingClients() >= queued);
                     assertThat(gw.proxy().stats().waitingClients()).as("clients queued").isEqualTo(i + 1);
                 }
                 assertThat(order).as("nobody gets in while the only connection is held").isEmpty();
@@ -177,10 +178,8 @@ class ProxyPoolTest {
                     }
                     return null;
                 });
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                int waiting = 0;
-                while (System.nanoTime() < deadline && (waiting = gw.proxy().stats().waitingClients()) == 0) Thread.sleep(20);
-                assertThat(waiting).as("waiting clients while the only connection is held").isEqualTo(1);
+                Await.within(Duration.ofSeconds(5), () -> gw.proxy().stats().waitingClients() > 0);
+                assertThat(gw.proxy().stats().waitingClients()).as("waiting clients while the only connection is held").isEqualTo(1);
                 holder.close();
                 waiter.get(10, TimeUnit.SECONDS);
             } finally {
@@ -302,7 +301,7 @@ class ProxyPoolTest {
                     return null;
                 });
                 assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
-                Thread.sleep(500);
+                TestPostgres.awaitActiveQuery(DB, "pg_sleep(30)");
                 victim.abort(Runnable::run); // drop the TCP connection without a Terminate
                 sleeper.get(10, TimeUnit.SECONDS);
             } finally {

@@ -8,7 +8,7 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -348,7 +348,7 @@ class ProxyQueryTest {
             long started = System.nanoTime();
             CompletableFuture<Void> canceller = CompletableFuture.runAsync(() -> {
                 try {
-                    Thread.sleep(700);
+                    TestPostgres.awaitActiveQuery(DB, "pg_sleep(30)");
                     st.cancel();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);

@@ -8,7 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.stonescriptdb.gateway.config.Cidr;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -116,7 +116,7 @@ class ProxyRoutingTest {
                 } catch (SQLException e) {
                     assertThat(e.getSQLState()).isEqualTo("3D000");
                     last = e;
-                    Thread.sleep(500);
+                    Thread.sleep(500); // already a wait on the condition (the connect succeeds); this paces the misses
                 }
             }
             throw new AssertionError("the registry never picked up " + db, last);

@@ -5,9 +5,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
 import org.stonescriptdb.gateway.testing.WireClient.Message;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -102,7 +102,7 @@ class ProxyStartupWireTest {
             byte[] packet = startupPacket(PROTOCOL_3_0, params("user", "app", "database", DB));
             for (byte b : packet) {
                 c.send(new byte[] {b});
-                Thread.sleep(1);
+                Thread.sleep(1); // one byte per segment: a deliberately slow client
             }
             expectReady(c);
             expectSelectOne(c);

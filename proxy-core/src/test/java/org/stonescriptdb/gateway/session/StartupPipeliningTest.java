@@ -7,9 +7,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
 import org.stonescriptdb.gateway.testing.WireClient.Message;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.io.ByteArrayOutputStream;
 import java.util.EnumMap;
@@ -82,7 +82,7 @@ class StartupPipeliningTest {
             c.send(startup());
             byte[] first = WireClient.query("select 1");
             c.send(java.util.Arrays.copyOf(first, 3));
-            Thread.sleep(20);
+            Thread.sleep(20); // so the two pieces arrive apart: the split is the point
             c.send(java.util.Arrays.copyOfRange(first, 3, first.length));
             c.send(WireClient.query("select 2"));
             expectLoginThenReplies(c);

@@ -54,7 +54,7 @@ public final class GatewayHarness implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        BackendTarget backend = TestPostgres.backendTarget();
+        BackendTarget backend = TestBackend.target();
         return GatewayConfig.defaults()
                 .withBackend(backend)
                 .withDataDir(dataDir)

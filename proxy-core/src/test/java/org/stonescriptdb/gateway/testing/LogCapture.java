@@ -65,7 +65,7 @@ public final class LogCapture extends Handler implements AutoCloseable {
     public static void provokeLeakReports() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             System.gc();
-            Thread.sleep(100);
+            Thread.sleep(100); // time for the collector to enqueue the references; nothing to observe from here
             for (int j = 0; j < 64; j++) {
                 io.netty.buffer.ByteBufAllocator.DEFAULT.buffer(16).release();
                 io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(16).release();

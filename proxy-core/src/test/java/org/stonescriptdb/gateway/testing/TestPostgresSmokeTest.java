@@ -1,5 +1,6 @@
 package org.stonescriptdb.gateway.testing;
 
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,6 +25,6 @@ class TestPostgresSmokeTest {
             assertThat(rs.getString(1)).isEqualTo("smoke_main");
             assertThat(rs.getInt(2)).isGreaterThanOrEqualTo(170000);
         }
-        assertThat(TestPostgres.backendTarget().port()).isEqualTo(TestPostgres.port());
+        assertThat(TestBackend.target().port()).isEqualTo(TestPostgres.port());
     }
 }

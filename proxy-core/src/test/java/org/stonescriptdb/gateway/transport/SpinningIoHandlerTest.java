@@ -7,7 +7,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.stonescriptdb.gateway.config.IoTransport;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -101,7 +101,7 @@ class SpinningIoHandlerTest {
     /** The CPU time {@code threadId} uses while this thread sleeps {@code millis}. */
     private static long cpuMillisOver(long threadId, long millis) throws InterruptedException {
         long before = THREADS.getThreadCpuTime(threadId);
-        Thread.sleep(millis);
+        Thread.sleep(millis); // the measuring window
         return TimeUnit.NANOSECONDS.toMillis(THREADS.getThreadCpuTime(threadId) - before);
     }
 }

@@ -9,7 +9,7 @@ import org.stonescriptdb.gateway.config.ConfigException;
 import org.stonescriptdb.gateway.config.IoTransport;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

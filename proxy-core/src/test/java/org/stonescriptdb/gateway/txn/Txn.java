@@ -2,7 +2,8 @@ package org.stonescriptdb.gateway.txn;
 
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.Await;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -68,14 +69,15 @@ final class Txn {
         direct(TestPostgres.MAINTENANCE_DATABASE, "select pg_terminate_backend(?)", pid);
     }
 
-    /** Polls {@code condition} every 20 ms; false if it did not hold within {@code within}. */
-    static boolean eventually(Duration within, CheckedCondition condition) throws Exception {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (true) {
-            if (condition.holds()) return true;
-            if (System.nanoTime() > deadline) return false;
-            Thread.sleep(20);
-        }
+    /** Polls {@code condition} ({@link Await}); false if it did not hold within {@code within}. */
+    static boolean eventually(Duration within, CheckedCondition condition) {
+        return Await.within(within, () -> {
+            try {
+                return condition.holds();
+            } catch (Exception e) {
+                throw new IllegalStateException("checking a condition failed: " + e.getMessage(), e);
+            }
+        });
     }
 
     @FunctionalInterface

@@ -4,10 +4,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
 import org.stonescriptdb.gateway.testing.WireClient.Message;
 import org.stonescriptdb.gateway.testing.WireSession;
+import org.stonescriptdb.gateway.testsupport.Await;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -135,7 +136,8 @@ class TxnCancelDisconnectTest {
             int old = pid(c);
             Txn.terminate(old);
             assertThat(Txn.eventually(Duration.ofSeconds(5), () -> !Txn.backendAlive(old))).isTrue();
-            Thread.sleep(200); // the gateway reads the server's FATAL on the idle connection
+            // The gateway reads the server's FATAL on the idle connection and drops it from the pool.
+            Await.until(Duration.ofSeconds(5), () -> gw.proxy().stats().totalConnections() == 0, "the terminated backend to leave the pool");
             assertThat(one(c, "select 'still here'")).isEqualTo("still here");
             assertThat(pid(c)).isNotEqualTo(old);
         }
@@ -177,7 +179,7 @@ class TxnCancelDisconnectTest {
             a.send(WireClient.query("insert into marks values ('never')"));
             assertThat(Txn.eventually(Duration.ofSeconds(3), () -> gw.proxy().stats().waitingClients() == 1)).isTrue();
             a.wire().close();
-            Thread.sleep(100);
+            Await.until(Duration.ofSeconds(5), () -> gw.proxy().stats().waitingClients() == 0, "the vanished client to leave the queue");
             holder.commit();
             holder.setAutoCommit(true);
             try (Connection b = gw.connect(DB)) {
@@ -205,7 +207,8 @@ class TxnCancelDisconnectTest {
             });
             assertThat(Txn.eventually(Duration.ofSeconds(3), () -> gw.proxy().stats().waitingClients() == 1)).isTrue();
             st.cancel();
-            Thread.sleep(300);
+            // Done once the cancel took the query out of the queue; if it did not, the assertion below says so.
+            Await.within(Duration.ofSeconds(5), run::isDone);
             long released = System.nanoTime();
             holder.commit();
             Object outcome = run.get(10, TimeUnit.SECONDS);

@@ -8,7 +8,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.Await;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.ParameterMetaData;
@@ -80,6 +81,9 @@ class TxnJdbcTest {
         int clients = 50;
         int iterations = 12;
         TestPostgres.execute(DB, "delete from hits where client >= " + prepareThreshold * 1000 + " and client < " + (prepareThreshold + 1) * 1000);
+        // The sampler below counts every session on the database: first let the backends of earlier runs (the last
+        // invocation's gateway, the delete's connection) finish exiting.
+        Await.until(Duration.ofSeconds(10), () -> TestPostgres.backendSessions(DB) == 0, "earlier sessions on " + DB + " to exit");
         try (GatewayHarness gw = Txn.gateway(5)) {
             Set<Integer> pids = ConcurrentHashMap.newKeySet();
             List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
@@ -89,7 +93,7 @@ class TxnJdbcTest {
                 while (sampling.get()) {
                     backendPeak.accumulateAndGet(TestPostgres.backendSessions(DB), Math::max);
                     try {
-                        Thread.sleep(50);
+                        Thread.sleep(50); // the sampling period, not a wait for anything
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -238,7 +242,7 @@ class TxnJdbcTest {
                                         rowsA++;
                                     }
                                     if (moreB && (moreB = rb.next())) sumB += rb.getLong(1);
-                                    if (rowsA % 50 == 0) Thread.sleep(1);
+                                    if (rowsA % 50 == 0) Thread.sleep(1); // let the other clients in between fetches
                                 }
                             }
                             assertThat(rowsA).isEqualTo(500);

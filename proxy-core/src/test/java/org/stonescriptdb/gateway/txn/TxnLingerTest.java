@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.config.Linger;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.time.Duration;
@@ -100,7 +100,7 @@ class TxnLingerTest {
             // Late often enough to bring any score (at most 4, should the driver have come back quickly before) below -1.
             for (int i = 0; i < 6; i++) {
                 one(a, "select 1");        // kept for the window, which passes: a is slow to return
-                Thread.sleep(window.toMillis() * 2);
+                Thread.sleep(window.toMillis() * 2); // the client's think time: being slow is the point
             }
             one(a, "select 2");            // came back late every time: given back at once
             long start = System.nanoTime();

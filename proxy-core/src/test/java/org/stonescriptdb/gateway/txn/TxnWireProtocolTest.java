@@ -4,12 +4,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
-import org.stonescriptdb.gateway.testing.TestPostgres;
 import org.stonescriptdb.gateway.testing.WireClient;
 import org.stonescriptdb.gateway.testing.WireClient.Message;
 import org.stonescriptdb.gateway.testing.WireSession;
+import org.stonescriptdb.gateway.testsupport.Await;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -66,9 +68,9 @@ class TxnWireProtocolTest {
                 a.send(parse("", "select 1"), bind("", ""), execute("", 0), sync(),
                         parse("", "select 1/(g - g) from generate_series(1, 1) g"), bind("", ""), execute("", 0), sync(),
                         parse("", "select pg_sleep(0.2)::text || 'a-third'"), bind("", ""), execute("", 0), sync());
-                Thread.sleep(100);
+                Await.until(Duration.ofSeconds(5), () -> gw.proxy().stats().waitingClients() == 1, "a in the queue");
                 b.send(WireClient.query("select 'b-query'"));
-                Thread.sleep(100);
+                Await.until(Duration.ofSeconds(5), () -> gw.proxy().stats().waitingClients() == 2, "b in the queue behind a");
                 holder.query("commit");
 
                 List<Message> first = a.readUntilReady();
@@ -107,7 +109,7 @@ class TxnWireProtocolTest {
                     throw new IllegalStateException(e);
                 }
             });
-            Thread.sleep(700);
+            Thread.sleep(700); // nothing to wait for: b must still be waiting after a while
             assertThat(fromB).as("b waits while a's unsynced batch holds the only backend").isNotDone();
             a.send(bind("", "flushed", "41"), execute("", 0), sync());
             List<Message> rest = a.readUntilReady();
@@ -409,7 +411,7 @@ class TxnWireProtocolTest {
                         throw new RuntimeException(e);
                     }
                 });
-                Thread.sleep(500);
+                Thread.sleep(500); // nothing to wait for: the send must still be blocked after a while
                 assertThat(sending.isDone()).as("the gateway stopped reading the client while it waits").isFalse();
                 holder.query("commit");
                 for (int i = 0; i < count; i++) {

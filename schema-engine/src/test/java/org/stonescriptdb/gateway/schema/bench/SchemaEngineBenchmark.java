@@ -6,7 +6,8 @@ import org.stonescriptdb.gateway.schema.deploy.DatabaseResult;
 import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
 import org.stonescriptdb.gateway.schema.deploy.FanOutResult;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,10 +26,10 @@ public final class SchemaEngineBenchmark {
 
     public static String run(int databases, int parallelism) {
         Bundle bundle = TestBundles.clinic();
-        SchemaEngine engine = new SchemaEngine(TestPostgres.connections());
+        SchemaEngine engine = new SchemaEngine(TestDatabases.connections());
         StringBuilder report = new StringBuilder();
 
-        String single = TestPostgres.createDatabase("bench_single");
+        String single = TestPostgres.newDatabase("bench_single");
         DatabaseResult first = engine.deploy(bundle, single, DeployOptions.DEFAULT);
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 20; i++) {
@@ -39,9 +40,9 @@ public final class SchemaEngineBenchmark {
         report.append(String.format("1 database: first deploy %d ms (%s, %d statements); unchanged re-deploy best of 20 %.1f ms%n",
                 first.durationMillis(), first.status(), first.statementsExecuted(), best / 1e6));
 
-        String main = TestPostgres.createDatabase("bench_main");
+        String main = TestPostgres.newDatabase("bench_main");
         List<String> tenants = new ArrayList<>();
-        for (int i = 1; i < databases; i++) tenants.add(TestPostgres.createDatabase("bench_t" + i));
+        for (int i = 1; i < databases; i++) tenants.add(TestPostgres.newDatabase("bench_t" + i));
         DeployOptions options = DeployOptions.DEFAULT.withParallelism(parallelism);
         FanOutResult fanOut = engine.deployAll(bundle, main, tenants, options);
         FanOutResult again = engine.deployAll(bundle, main, tenants, options);

@@ -8,7 +8,8 @@ import org.stonescriptdb.gateway.schema.bundle.BundleFile;
 import org.stonescriptdb.gateway.schema.bundle.BundleKind;
 import org.stonescriptdb.gateway.schema.history.DatabaseInspection;
 import org.stonescriptdb.gateway.schema.testing.TarBuilder;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.util.List;
 
@@ -18,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Each database records the bundle it carries, and what changed in its schema outside the gateway since (#14). */
 class CarriedBundleTest {
 
-    private final SchemaEngine engine = new SchemaEngine(TestPostgres.connections());
+    private final SchemaEngine engine = new SchemaEngine(TestDatabases.connections());
 
     private static final List<BundleFile> FILES = List.of(
             new BundleFile(BundleKind.TYPES, "visit_status.pssql", "CREATE TYPE visit_status AS ENUM ('booked', 'done');"),
@@ -30,7 +31,7 @@ class CarriedBundleTest {
 
     @Test
     void aDeployRecordsTheBundleAndTheDatabaseHasNotDrifted() throws Exception {
-        String db = TestPostgres.createDatabase("carried");
+        String db = TestPostgres.newDatabase("carried");
         assertThat(engine.deploy(V1, db, DeployOptions.DEFAULT).status()).isEqualTo(DeployStatus.APPLIED);
 
         DatabaseInspection seen = engine.inspect(db);
@@ -43,7 +44,7 @@ class CarriedBundleTest {
 
     @Test
     void anUnchangedRedeployWritesNothing() {
-        String db = TestPostgres.createDatabase("carried_again");
+        String db = TestPostgres.newDatabase("carried_again");
         engine.deploy(V1, db, DeployOptions.DEFAULT);
 
         assertThat(engine.deploy(V1, db, DeployOptions.DEFAULT).status()).isEqualTo(DeployStatus.UNCHANGED);
@@ -53,7 +54,7 @@ class CarriedBundleTest {
 
     @Test
     void changesMadeOutsideTheGatewayAreDrift() throws Exception {
-        String db = TestPostgres.createDatabase("carried_drift");
+        String db = TestPostgres.newDatabase("carried_drift");
         engine.deploy(V1, db, DeployOptions.DEFAULT);
         TestPostgres.execute(db, "ALTER TABLE patients ADD COLUMN notes text");
         TestPostgres.execute(db, "CREATE INDEX patients_notes_idx ON patients (notes)");
@@ -75,7 +76,7 @@ class CarriedBundleTest {
 
     @Test
     void aNewLabelAloneIsRecordedWithoutChangingTheSchema() throws Exception {
-        String db = TestPostgres.createDatabase("carried_label");
+        String db = TestPostgres.newDatabase("carried_label");
         engine.deploy(V1, db, DeployOptions.DEFAULT);
 
         DatabaseResult relabelled = engine.deploy(new Bundle(FILES, "v1.0.1"), db, DeployOptions.DEFAULT);
@@ -88,7 +89,7 @@ class CarriedBundleTest {
 
     @Test
     void aDatabaseDeployedBeforeRecordsBeganGetsOneOnItsNextDeploy() throws Exception {
-        String db = TestPostgres.createDatabase("carried_old");
+        String db = TestPostgres.newDatabase("carried_old");
         engine.deploy(V1, db, DeployOptions.DEFAULT);
         TestPostgres.execute(db, "DROP TABLE _stonescriptdb_gateway_bundle");
         assertThat(engine.inspect(db).carried()).isNull();
@@ -100,7 +101,7 @@ class CarriedBundleTest {
 
     @Test
     void aDryRunRecordsNothing() throws Exception {
-        String db = TestPostgres.createDatabase("carried_dry");
+        String db = TestPostgres.newDatabase("carried_dry");
 
         engine.deploy(V1, db, DeployOptions.DEFAULT.withDryRun(true));
 

@@ -4,7 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.bundle.Bundle;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -27,7 +28,7 @@ class FanOutProgressTest {
         @Override
         public Connection open(String database) throws SQLException {
             opened.add(database);
-            return TestPostgres.connections().open(database);
+            return TestDatabases.connections().open(database);
         }
 
         List<String> snapshot() {
@@ -63,13 +64,13 @@ class FanOutProgressTest {
 
     private static List<String> tenants(String platform, int n) {
         List<String> names = new ArrayList<>();
-        for (int i = 1; i <= n; i++) names.add(TestPostgres.createDatabase(platform + "_t" + i));
+        for (int i = 1; i <= n; i++) names.add(TestPostgres.newDatabase(platform + "_t" + i));
         return names;
     }
 
     @Test
     void eachDatabaseIsToldOnceAsSoonAsItFinishesMainFirst() {
-        String main = TestPostgres.createDatabase("progress_main");
+        String main = TestPostgres.newDatabase("progress_main");
         List<String> tenants = tenants("progress", 3);
         OpenedConnections connections = new OpenedConnections();
         Recorder recorder = new Recorder(connections);
@@ -90,7 +91,7 @@ class FanOutProgressTest {
 
     @Test
     void tenantsAreToldFromTheWorkersAtMostParallelismAtOnceEachExactlyOnce() {
-        String main = TestPostgres.createDatabase("parprog_main");
+        String main = TestPostgres.newDatabase("parprog_main");
         List<String> tenants = tenants("parprog", 6);
         OpenedConnections connections = new OpenedConnections();
         Recorder recorder = new Recorder(connections);
@@ -106,12 +107,12 @@ class FanOutProgressTest {
 
     @Test
     void aFailingCanaryTellsMainThenEverySkippedTenant() {
-        String main = TestPostgres.createDatabase("progcanary_main");
+        String main = TestPostgres.newDatabase("progcanary_main");
         List<String> tenants = tenants("progcanary", 2);
         TestPostgres.execute(main, "CREATE SCHEMA reporting");
         List<DatabaseResult> told = Collections.synchronizedList(new ArrayList<>());
 
-        FanOutResult r = new SchemaEngine(TestPostgres.connections()).deployAll(clinic, main, tenants, DeployOptions.DEFAULT, told::add);
+        FanOutResult r = new SchemaEngine(TestDatabases.connections()).deployAll(clinic, main, tenants, DeployOptions.DEFAULT, told::add);
 
         assertThat(told).containsExactlyElementsOf(r.databases());
         assertThat(told).extracting(DatabaseResult::status)
@@ -120,11 +121,11 @@ class FanOutProgressTest {
 
     @Test
     void aListenerThatThrowsDoesNotStopOrChangeTheDeploy() {
-        String main = TestPostgres.createDatabase("progthrow_main");
+        String main = TestPostgres.newDatabase("progthrow_main");
         List<String> tenants = tenants("progthrow", 3);
         AtomicInteger calls = new AtomicInteger();
 
-        FanOutResult r = new SchemaEngine(TestPostgres.connections()).deployAll(clinic, main, tenants, DeployOptions.DEFAULT,
+        FanOutResult r = new SchemaEngine(TestDatabases.connections()).deployAll(clinic, main, tenants, DeployOptions.DEFAULT,
                 result -> {
                     calls.incrementAndGet();
                     throw new IllegalStateException("the client went away");
@@ -142,7 +143,7 @@ class FanOutProgressTest {
         TestPostgres.execute(databases.getFirst(), "CREATE SCHEMA reporting");
         List<DatabaseResult> told = Collections.synchronizedList(new ArrayList<>());
 
-        FanOutResult r = new SchemaEngine(TestPostgres.connections()).deployEach(clinic, databases, DeployOptions.DEFAULT, told::add);
+        FanOutResult r = new SchemaEngine(TestDatabases.connections()).deployEach(clinic, databases, DeployOptions.DEFAULT, told::add);
 
         assertThat(r.databases()).extracting(DatabaseResult::database).containsExactlyElementsOf(databases);
         assertThat(r.databases()).extracting(DatabaseResult::status)

@@ -9,7 +9,8 @@ import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.bundle.Bundle;
 import org.stonescriptdb.gateway.schema.testing.RecordingConnections;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ class FanOutTest {
 
         @Override
         public Connection open(String database) throws java.sql.SQLException {
-            Connection real = TestPostgres.connections().open(database);
+            Connection real = TestDatabases.connections().open(database);
             order.add(database);
             maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
             return (Connection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
@@ -48,13 +49,13 @@ class FanOutTest {
 
     private static List<String> tenants(String platform, int n) {
         List<String> names = new ArrayList<>();
-        for (int i = 1; i <= n; i++) names.add(TestPostgres.createDatabase(platform + "_t" + i));
+        for (int i = 1; i <= n; i++) names.add(TestPostgres.newDatabase(platform + "_t" + i));
         return names;
     }
 
     @Test
     void twentyTenantsWithOneFailingReportPerDatabase() throws Exception {
-        String main = TestPostgres.createDatabase("medstore_main");
+        String main = TestPostgres.newDatabase("medstore_main");
         List<String> tenants = tenants("medstore", 20);
         String broken = tenants.get(6);
         // This tenant already has what migration 1 creates, so its deploy fails there.
@@ -106,11 +107,11 @@ class FanOutTest {
 
     @Test
     void aFailingCanaryStopsTheFanOut() {
-        String main = TestPostgres.createDatabase("canary_main");
+        String main = TestPostgres.newDatabase("canary_main");
         List<String> tenants = tenants("canary", 3);
         TestPostgres.execute(main, "CREATE SCHEMA reporting");
 
-        FanOutResult r = new SchemaEngine(TestPostgres.connections()).deployAll(clinic, main, tenants, DeployOptions.DEFAULT);
+        FanOutResult r = new SchemaEngine(TestDatabases.connections()).deployAll(clinic, main, tenants, DeployOptions.DEFAULT);
 
         assertThat(r.failed()).isEqualTo(1);
         assertThat(r.skipped()).isEqualTo(3);
@@ -120,12 +121,12 @@ class FanOutTest {
 
     @Test
     void stopOnFirstFailureSkipsTenantsNotYetStarted() {
-        String main = TestPostgres.createDatabase("stop_main");
+        String main = TestPostgres.newDatabase("stop_main");
         List<String> tenants = tenants("stop", 4);
         TestPostgres.execute(tenants.get(1), "CREATE SCHEMA reporting");
         DeployOptions options = DeployOptions.DEFAULT.withParallelism(1).withStopOnFirstFailure(true);
 
-        FanOutResult r = new SchemaEngine(TestPostgres.connections()).deployAll(clinic, main, tenants, options);
+        FanOutResult r = new SchemaEngine(TestDatabases.connections()).deployAll(clinic, main, tenants, options);
 
         assertThat(r.databases()).extracting(DatabaseResult::status).containsExactly(DeployStatus.APPLIED,
                 DeployStatus.APPLIED, DeployStatus.FAILED, DeployStatus.SKIPPED, DeployStatus.SKIPPED);
@@ -133,9 +134,9 @@ class FanOutTest {
 
     @Test
     void aDryRunFanOutChangesNoDatabase() {
-        String main = TestPostgres.createDatabase("dry_main");
+        String main = TestPostgres.newDatabase("dry_main");
         List<String> tenants = tenants("dry", 2);
-        FanOutResult r = new SchemaEngine(TestPostgres.connections())
+        FanOutResult r = new SchemaEngine(TestDatabases.connections())
                 .deployAll(clinic, main, tenants, DeployOptions.DEFAULT.withDryRun(true));
         assertThat(r.applied()).isEqualTo(3);
         assertThat(r.dryRun()).isTrue();

@@ -9,7 +9,8 @@ import org.stonescriptdb.gateway.schema.testing.Catalog;
 import org.stonescriptdb.gateway.schema.testing.RecordingConnections;
 import org.stonescriptdb.gateway.schema.testing.TarBuilder;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.util.List;
 
@@ -20,10 +21,10 @@ class FirstDeployTest {
 
     @Test
     void firstDeployCreatesEverythingInDependencyOrder() throws Exception {
-        String db = TestPostgres.createDatabase("first");
+        String db = TestPostgres.newDatabase("first");
         // Through the archive path, as admin-http will receive it.
         Bundle bundle = Bundle.fromTarGz(new TarBuilder().tree(TestBundles.clinicDirectory()).build());
-        DatabaseResult r = new SchemaEngine(TestPostgres.connections()).deploy(bundle, db, DeployOptions.DEFAULT);
+        DatabaseResult r = new SchemaEngine(TestDatabases.connections()).deploy(bundle, db, DeployOptions.DEFAULT);
 
         assertThat(r.failure()).isNull();
         assertThat(r.status()).isEqualTo(DeployStatus.APPLIED);
@@ -60,9 +61,9 @@ class FirstDeployTest {
 
     @Test
     void unchangedRedeployIsOneRoundTripAndNoDdl() {
-        String db = TestPostgres.createDatabase("unchanged");
+        String db = TestPostgres.newDatabase("unchanged");
         Bundle bundle = TestBundles.clinic();
-        assertThat(new SchemaEngine(TestPostgres.connections()).deploy(bundle, db, DeployOptions.DEFAULT).status())
+        assertThat(new SchemaEngine(TestDatabases.connections()).deploy(bundle, db, DeployOptions.DEFAULT).status())
                 .isEqualTo(DeployStatus.APPLIED);
         String before = Catalog.fingerprint(db);
         String changelogBefore = Catalog.rows(db, "_stonescriptdb_gateway_changelog");

@@ -6,20 +6,21 @@ import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.bundle.Bundle;
 import org.stonescriptdb.gateway.schema.testing.Catalog;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Function deploys by normalised checksum, on the clinic bundle already deployed once. */
 class FunctionDeployTest {
 
-    private final SchemaEngine engine = new SchemaEngine(TestPostgres.connections());
+    private final SchemaEngine engine = new SchemaEngine(TestDatabases.connections());
     private final Bundle clinic = TestBundles.clinic();
     private String db;
 
     @BeforeEach
     void deployedOnce() {
-        db = TestPostgres.createDeployedClinicDatabase("functions");
+        db = TestDatabases.createDeployedClinicDatabase("functions");
     }
 
     @Test

@@ -3,7 +3,8 @@ package org.stonescriptdb.gateway.schema.deploy;
 import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.Statement;
@@ -13,12 +14,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class LockAndConnectionTest {
 
-    private final SchemaEngine engine = new SchemaEngine(TestPostgres.connections());
+    private final SchemaEngine engine = new SchemaEngine(TestDatabases.connections());
 
     @Test
     void aDeployWaitsForTheDeployLockAndGivesUpAfterTheLockTimeout() throws Exception {
-        String db = TestPostgres.createDatabase("locked");
-        try (Connection holder = TestPostgres.connect(db); Statement st = holder.createStatement()) {
+        String db = TestPostgres.newDatabase("locked");
+        try (Connection holder = TestPostgres.direct(db); Statement st = holder.createStatement()) {
             holder.setAutoCommit(false);
             st.execute("SELECT pg_advisory_xact_lock(" + DatabaseDeployer.DEPLOY_LOCK_KEY + ")");
 

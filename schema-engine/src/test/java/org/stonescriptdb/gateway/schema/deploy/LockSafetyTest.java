@@ -4,7 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.bundle.Bundle;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.Statement;
@@ -21,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LockSafetyTest {
 
-    private final SchemaEngine engine = new SchemaEngine(TestPostgres.connections());
+    private final SchemaEngine engine = new SchemaEngine(TestDatabases.connections());
 
     /** The clinic bundle plus a column on patients: the deploy needs patients' ACCESS EXCLUSIVE lock. */
     private static final Bundle ALTERS_PATIENTS = TestBundles.edit(TestBundles.clinic(), "tables/patients.pssql",
@@ -33,7 +34,7 @@ class LockSafetyTest {
             .withLockRetry(new LockRetry(5, Duration.ofMillis(100)));
 
     private static Connection lockPatients(String db) throws Exception {
-        Connection holder = TestPostgres.connect(db);
+        Connection holder = TestPostgres.direct(db);
         holder.setAutoCommit(false);
         try (Statement st = holder.createStatement()) {
             st.execute("LOCK TABLE patients IN ACCESS EXCLUSIVE MODE");
@@ -48,11 +49,12 @@ class LockSafetyTest {
 
     @Test
     void aDeployBehindATableLockRetriesAndSucceedsOnceTheLockIsReleased() throws Exception {
-        String db = TestPostgres.createDeployedClinicDatabase("lock_released");
+        String db = TestDatabases.createDeployedClinicDatabase("lock_released");
         Connection holder = lockPatients(db);
         DatabaseResult r;
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
-            // Released after ~2 lock timeouts: inside the retry budget (5 attempts, 100/200/400/800 ms backoff).
+            // Released after ~2 lock timeouts: inside the retry budget (5 attempts, 100/200/400/800 ms backoff). A timed
+            // release, not a wait for a condition: that the lock outlives the first attempts is the point.
             Future<?> release = executor.submit(() -> {
                 Thread.sleep(350);
                 holder.rollback();
@@ -71,9 +73,9 @@ class LockSafetyTest {
 
     @Test
     void aLockHeldPastTheRetryBudgetFailsThatDatabaseOnlyAndAppliesNothingThere() throws Exception {
-        String main = TestPostgres.createDeployedClinicDatabase("lockfan_main");
-        String busy = TestPostgres.createDeployedClinicDatabase("lockfan_busy");
-        String free = TestPostgres.createDeployedClinicDatabase("lockfan_free");
+        String main = TestDatabases.createDeployedClinicDatabase("lockfan_main");
+        String busy = TestDatabases.createDeployedClinicDatabase("lockfan_busy");
+        String free = TestDatabases.createDeployedClinicDatabase("lockfan_free");
         DeployOptions options = FAST.withLockRetry(new LockRetry(3, Duration.ofMillis(50)));
         FanOutResult fan;
         try (Connection holder = lockPatients(busy)) {
@@ -108,7 +110,7 @@ class LockSafetyTest {
 
     @Test
     void aMigrationPastTheStatementTimeoutFailsAtOnceWithoutRetryAndAppliesNothing() {
-        String db = TestPostgres.createDeployedClinicDatabase("stmt_timeout");
+        String db = TestDatabases.createDeployedClinicDatabase("stmt_timeout");
         Bundle slow = TestBundles.with(TestBundles.clinic(), "migrations/30_slow.pssql", """
                 CREATE TABLE slow_marker (id int);
                 SELECT pg_sleep(2);
@@ -131,8 +133,8 @@ class LockSafetyTest {
     @Test
     void theTimeoutsDoNotOutliveTheDeployOnItsConnection() throws Exception {
         // A pooled connection handed back to applications must not keep the deploy's timeouts.
-        String db = TestPostgres.createDatabase("timeouts_reset");
-        Connection kept = TestPostgres.connect(db);
+        String db = TestPostgres.newDatabase("timeouts_reset");
+        Connection kept = TestPostgres.direct(db);
         ConnectionSource same = database -> (Connection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[]{Connection.class}, (proxy, method, args) -> method.getName().equals("close") ? null
                         : invoke(method, kept, args));

@@ -5,7 +5,8 @@ import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.bundle.Bundle;
 import org.stonescriptdb.gateway.schema.testing.Catalog;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.util.List;
 
@@ -13,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class MigrationAndRollbackTest {
 
-    private final SchemaEngine engine = new SchemaEngine(TestPostgres.connections());
+    private final SchemaEngine engine = new SchemaEngine(TestDatabases.connections());
     private final Bundle clinic = TestBundles.clinic();
 
     private static final List<String> TRACKING = List.of("_stonescriptdb_gateway_migrations", "_stonescriptdb_gateway_types",
@@ -29,7 +30,7 @@ class MigrationAndRollbackTest {
 
     @Test
     void aFailingMigrationLeavesTheDatabaseExactlyAsBefore() {
-        String db = TestPostgres.createDatabase("rollback");
+        String db = TestPostgres.newDatabase("rollback");
         engine.deploy(clinic, db, DeployOptions.DEFAULT);
         // Along with the broken migration: a new table, a changed function and an added enum value — all must vanish.
         Bundle b = TestBundles.with(clinic, "migrations/20_broken.pssql", """
@@ -52,7 +53,7 @@ class MigrationAndRollbackTest {
 
     @Test
     void aFailingFirstDeployLeavesAnEmptyDatabase() {
-        String db = TestPostgres.createDatabase("rollback_first");
+        String db = TestPostgres.newDatabase("rollback_first");
         String before = state(db);
         Bundle b = TestBundles.edit(clinic, "seeders/medications.pssql", "(3, 2, 'Amoxicillin", "(3, 99, 'Amoxicillin");
 
@@ -67,7 +68,7 @@ class MigrationAndRollbackTest {
 
     @Test
     void migrationsRunOnceAndAnEditedAppliedMigrationIsAnErrorUnlessForced() {
-        String db = TestPostgres.createDatabase("migrations");
+        String db = TestPostgres.newDatabase("migrations");
         engine.deploy(clinic, db, DeployOptions.DEFAULT);
         Bundle added = TestBundles.with(clinic, "migrations/11_more_settings.pssql",
                 "INSERT INTO clinic_settings (key, value) VALUES ('timezone', 'Europe/Paris');");
@@ -96,7 +97,7 @@ class MigrationAndRollbackTest {
 
     @Test
     void dryRunReportsExactlyWhatADeployDoesAndChangesNothing() {
-        String db = TestPostgres.createDatabase("dryrun");
+        String db = TestPostgres.newDatabase("dryrun");
         String before = state(db);
 
         DatabaseResult plan = engine.plan(clinic, db, DeployOptions.DEFAULT);
@@ -112,7 +113,7 @@ class MigrationAndRollbackTest {
 
     @Test
     void anUnavailableExtensionIsNamed() {
-        String db = TestPostgres.createDatabase("extension");
+        String db = TestPostgres.newDatabase("extension");
         Bundle b = TestBundles.with(clinic, "extensions/pgvectorx.sql", "-- vector search\n");
         DatabaseResult r = engine.deploy(b, db, DeployOptions.DEFAULT);
         assertThat(r.status()).isEqualTo(DeployStatus.FAILED);
@@ -128,7 +129,7 @@ class MigrationAndRollbackTest {
     void anUntrustedExtensionIsRefusedToANonSuperuserWithTheWayOut() throws Exception {
         TestPostgres.execute("postgres", "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ext_owner') THEN "
                 + "CREATE ROLE ext_owner LOGIN; END IF; END $$");
-        String db = TestPostgres.createDatabase("extowner");
+        String db = TestPostgres.newDatabase("extowner");
         TestPostgres.execute("postgres", "ALTER DATABASE " + db + " OWNER TO ext_owner");
         TestPostgres.execute(db, "ALTER SCHEMA public OWNER TO ext_owner");
         SchemaEngine asOwner = new SchemaEngine(ConnectionSource.jdbc("127.0.0.1", TestPostgres.port(), "ext_owner", ""));
@@ -136,7 +137,7 @@ class MigrationAndRollbackTest {
         DatabaseResult trusted = asOwner.deploy(TestBundles.with(clinic, "extensions/pgcrypto.sql", "-- digests\n"), db, DeployOptions.DEFAULT);
         assertThat(trusted.status()).as(String.valueOf(trusted.failure())).isEqualTo(DeployStatus.APPLIED);
 
-        String other = TestPostgres.createDatabase("extowner");
+        String other = TestPostgres.newDatabase("extowner");
         TestPostgres.execute("postgres", "ALTER DATABASE " + other + " OWNER TO ext_owner");
         TestPostgres.execute(other, "ALTER SCHEMA public OWNER TO ext_owner");
         DatabaseResult untrusted = asOwner.deploy(TestBundles.with(clinic, "extensions/dblink.sql", "-- links\n"), other, DeployOptions.DEFAULT);
@@ -153,7 +154,7 @@ class MigrationAndRollbackTest {
 
     @Test
     void concurrentDeploysToOneDatabaseAreSerialised() throws Exception {
-        String db = TestPostgres.createDatabase("concurrent");
+        String db = TestPostgres.newDatabase("concurrent");
         int deploys = 4;
         List<DatabaseResult> results;
         try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {

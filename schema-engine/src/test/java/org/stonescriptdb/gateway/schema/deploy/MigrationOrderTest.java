@@ -6,7 +6,8 @@ import org.stonescriptdb.gateway.schema.bundle.Bundle;
 import org.stonescriptdb.gateway.schema.bundle.BundleFile;
 import org.stonescriptdb.gateway.schema.bundle.BundleKind;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.util.List;
 import java.util.function.Consumer;
@@ -20,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class MigrationOrderTest {
 
-    private final SchemaEngine engine = new SchemaEngine(TestPostgres.connections());
+    private final SchemaEngine engine = new SchemaEngine(TestDatabases.connections());
 
     /**
      * The previous bundle. Its first migration creates a sequence the declared table's default uses, so it
@@ -38,13 +39,13 @@ class MigrationOrderTest {
 
     /** Deploys {@code v2} the three ways and runs {@code check} on each database; returns the existing one's result. */
     private DatabaseResult deployEverywhere(Bundle v2, Consumer<String> check) {
-        String fresh = TestPostgres.createDatabase("order_fresh");
+        String fresh = TestPostgres.newDatabase("order_fresh");
         DatabaseResult first = engine.deploy(v2, fresh, DeployOptions.DEFAULT);
         assertThat(first.failure()).as("fresh database").isNull();
         assertThat(first.status()).as("fresh database").isEqualTo(DeployStatus.APPLIED);
         check.accept(fresh);
 
-        String existing = TestPostgres.createDatabase("order_existing");
+        String existing = TestPostgres.newDatabase("order_existing");
         assertThat(engine.deploy(V1, existing, DeployOptions.DEFAULT).status()).isEqualTo(DeployStatus.APPLIED);
         TestPostgres.execute(existing, "INSERT INTO patients (name) VALUES ('Ada Lovelace')");
         DatabaseResult upgrade = engine.deploy(v2, existing, DeployOptions.DEFAULT);
@@ -54,7 +55,7 @@ class MigrationOrderTest {
         check.accept(existing);
         assertThat(TestPostgres.queryOne(existing, "SELECT number FROM patients WHERE id = 1")).isEqualTo("1000");
 
-        String tenant = TestPostgres.createDatabase("order_tenant");
+        String tenant = TestPostgres.newDatabase("order_tenant");
         FanOutResult all = engine.deployAll(v2, existing, List.of(tenant), DeployOptions.DEFAULT);
         DatabaseResult later = all.databases().get(1);
         assertThat(all.databases().getFirst().status()).isEqualTo(DeployStatus.UNCHANGED);
@@ -135,7 +136,7 @@ class MigrationOrderTest {
         Bundle v2 = TestBundles.edit(V1, "tables/patients.pssql", "    name    TEXT NOT NULL", "    full_name TEXT NOT NULL");
         v2 = TestBundles.with(v2, "migrations/2_rename_patient_name.pssql",
                 "ALTER TABLE patients RENAME COLUMN name TO full_name;");
-        String db = TestPostgres.createDatabase("order_rename");
+        String db = TestPostgres.newDatabase("order_rename");
         engine.deploy(V1, db, DeployOptions.DEFAULT);
         TestPostgres.execute(db, "INSERT INTO patients (name) VALUES ('Ada Lovelace')");
 

@@ -7,7 +7,8 @@ import org.stonescriptdb.gateway.schema.bundle.BundleFile;
 import org.stonescriptdb.gateway.schema.bundle.BundleKind;
 import org.stonescriptdb.gateway.schema.testing.Catalog;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.util.List;
 
@@ -20,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class NewDatabaseTest {
 
-    private final SchemaEngine engine = new SchemaEngine(TestPostgres.connections());
+    private final SchemaEngine engine = new SchemaEngine(TestDatabases.connections());
     private static final DeployOptions NEW_DATABASE = DeployOptions.DEFAULT.withNewDatabase(true);
 
     /** The first version: a title-casing backfill written for the column {@code name}, and a legacy column. */
@@ -58,7 +59,7 @@ class NewDatabaseTest {
     }
 
     private String mainAtV2() {
-        String main = TestPostgres.createDatabase("history_main");
+        String main = TestPostgres.newDatabase("history_main");
         assertThat(engine.deploy(V1, main, DeployOptions.DEFAULT).status()).isEqualTo(DeployStatus.APPLIED);
         TestPostgres.execute(main, "INSERT INTO patients (name, legacy_code) VALUES ('ada lovelace', 'L1')");
         DatabaseResult upgrade = engine.deploy(V2, main, DeployOptions.DEFAULT);
@@ -71,7 +72,7 @@ class NewDatabaseTest {
     void aNewTenantStartsAtTheCurrentSchemaAndRecordsTheMigrationsItDidNotNeed() {
         String main = mainAtV2();
         Bundle current = V2;
-        String tenant = TestPostgres.createDatabase("history_tenant");
+        String tenant = TestPostgres.newDatabase("history_tenant");
 
         DatabaseResult created = engine.deploy(current, tenant, NEW_DATABASE);
 
@@ -88,7 +89,7 @@ class NewDatabaseTest {
 
     @Test
     void withoutTheNewDatabaseModeTheHistoryFailsAsBefore() {
-        String tenant = TestPostgres.createDatabase("history_plain");
+        String tenant = TestPostgres.newDatabase("history_plain");
 
         DatabaseResult plain = engine.deploy(V2, tenant, DeployOptions.DEFAULT);
 
@@ -104,7 +105,7 @@ class NewDatabaseTest {
                 UPDATE patients SET name = initcap(name);
                 CREATE INDEX visit_reasons_lower_code_idx ON visit_reasons (lower(code));
                 """);
-        String tenant = TestPostgres.createDatabase("history_partial");
+        String tenant = TestPostgres.newDatabase("history_partial");
 
         DatabaseResult created = engine.deploy(mixed, tenant, NEW_DATABASE);
 
@@ -121,8 +122,8 @@ class NewDatabaseTest {
         Bundle raising = TestBundles.with(V2, "migrations/5_refuse.pssql",
                 "DO $$ BEGIN RAISE EXCEPTION 'tenant refused by migration 5'; END $$;");
         Bundle forbidden = TestBundles.with(V2, "migrations/5_read_file.pssql", "SET ROLE pg_monitor; CREATE TABLE x (id int);");
-        String a = TestPostgres.createDatabase("history_raise");
-        String b = TestPostgres.createDatabase("history_forbidden");
+        String a = TestPostgres.newDatabase("history_raise");
+        String b = TestPostgres.newDatabase("history_forbidden");
 
         DatabaseResult raised = engine.deploy(raising, a, NEW_DATABASE);
         DatabaseResult refused = engine.deploy(forbidden, b, NEW_DATABASE);

@@ -6,7 +6,8 @@ import org.stonescriptdb.gateway.schema.bundle.Bundle;
 import org.stonescriptdb.gateway.schema.bundle.BundleFile;
 import org.stonescriptdb.gateway.schema.bundle.BundleKind;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.util.List;
 
@@ -18,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SeederOnNewTableTest {
 
-    private final SchemaEngine engine = new SchemaEngine(TestPostgres.connections());
+    private final SchemaEngine engine = new SchemaEngine(TestDatabases.connections());
 
     private static final Bundle V1 = new Bundle(List.of(
             new BundleFile(BundleKind.TABLES, "medications.pssql",
@@ -35,10 +36,10 @@ class SeederOnNewTableTest {
 
     @Test
     void aDatabaseThatGetsBothAtOnceHasTheSeededRowsToo() {
-        String old = TestPostgres.createDatabase("seed_old");
+        String old = TestPostgres.newDatabase("seed_old");
         engine.deploy(V1, old, DeployOptions.DEFAULT);
         engine.deploy(V2, old, DeployOptions.DEFAULT);
-        String later = TestPostgres.createDatabase("seed_later");
+        String later = TestPostgres.newDatabase("seed_later");
 
         DatabaseResult created = engine.deploy(V2, later, DeployOptions.DEFAULT.withNewDatabase(true));
 
@@ -51,7 +52,7 @@ class SeederOnNewTableTest {
     @Test
     void aTableWithRowsFromBeforeIsStillNotSeeded() {
         Bundle unseeded = TestBundles.with(V1, "seeders/medications.pssql", null);
-        String db = TestPostgres.createDatabase("seed_existing");
+        String db = TestPostgres.newDatabase("seed_existing");
         engine.deploy(unseeded, db, DeployOptions.DEFAULT);
         TestPostgres.execute(db, "INSERT INTO medications (name) VALUES ('Aspirin')");
 

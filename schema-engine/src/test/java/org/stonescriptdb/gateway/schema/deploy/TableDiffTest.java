@@ -7,20 +7,21 @@ import org.stonescriptdb.gateway.schema.bundle.Bundle;
 import org.stonescriptdb.gateway.schema.diff.ColumnChange;
 import org.stonescriptdb.gateway.schema.testing.Catalog;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Declared tables against the live catalog: each change class, blocking, and force. */
 class TableDiffTest {
 
-    private final SchemaEngine engine = new SchemaEngine(TestPostgres.connections());
+    private final SchemaEngine engine = new SchemaEngine(TestDatabases.connections());
     private final Bundle clinic = TestBundles.clinic();
     private String db;
 
     @BeforeEach
     void deployedOnce() {
-        db = TestPostgres.createDeployedClinicDatabase("tables");
+        db = TestDatabases.createDeployedClinicDatabase("tables");
     }
 
     @Test
@@ -137,7 +138,7 @@ class TableDiffTest {
 
     @Test
     void commonColumnTypesAsWrittenMatchTheCatalogSoThereIsNoSpuriousDiff() {
-        String db = TestPostgres.createDatabase("types_roundtrip");
+        String db = TestPostgres.newDatabase("types_roundtrip");
         Bundle b = TestBundles.with(clinic, "tables/kitchen_sink.pssql", """
                 CREATE TABLE Kitchen_Sink (
                     a int2, b INT4, c int8, d serial4, e SMALLSERIAL, f decimal(8, 3), g NUMERIC, h float4, i FLOAT8,

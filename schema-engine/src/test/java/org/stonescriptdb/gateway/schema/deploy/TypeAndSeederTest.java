@@ -6,19 +6,20 @@ import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.bundle.Bundle;
 import org.stonescriptdb.gateway.schema.testing.Catalog;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class TypeAndSeederTest {
 
-    private final SchemaEngine engine = new SchemaEngine(TestPostgres.connections());
+    private final SchemaEngine engine = new SchemaEngine(TestDatabases.connections());
     private final Bundle clinic = TestBundles.clinic();
     private String db;
 
     @BeforeEach
     void deployedOnce() {
-        db = TestPostgres.createDeployedClinicDatabase("types");
+        db = TestDatabases.createDeployedClinicDatabase("types");
     }
 
     @Test
@@ -85,7 +86,7 @@ class TypeAndSeederTest {
 
     @Test
     void aFirstDeploySeedsOnlyEmptyTables() {
-        String fresh = TestPostgres.createDatabase("seed_register");
+        String fresh = TestPostgres.newDatabase("seed_register");
         Bundle noSeeders = clinic;
         for (String s : new String[]{"clinics", "medications", "specialties", "suppliers"}) {
             noSeeders = TestBundles.with(noSeeders, "seeders/" + s + ".pssql", null);

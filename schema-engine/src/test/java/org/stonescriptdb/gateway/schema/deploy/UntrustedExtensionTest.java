@@ -6,7 +6,8 @@ import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.bundle.Bundle;
 import org.stonescriptdb.gateway.schema.testing.Catalog;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -49,7 +50,7 @@ class UntrustedExtensionTest {
 
     /** A database as the gateway leaves one: owned by the owner role, closed to PUBLIC. */
     private static String ownedDatabase(String prefix) {
-        String db = TestPostgres.createDatabase(prefix);
+        String db = TestPostgres.newDatabase(prefix);
         TestPostgres.execute("postgres", "ALTER DATABASE " + db + " OWNER TO " + OWNER);
         TestPostgres.execute("postgres", "REVOKE CONNECT, TEMPORARY ON DATABASE " + db + " FROM PUBLIC");
         TestPostgres.execute(db, "ALTER SCHEMA public OWNER TO " + OWNER);
@@ -62,7 +63,7 @@ class UntrustedExtensionTest {
 
     /** Deploys as the owner; {@code allowed} installed, when needed, by the superuser. */
     private static SchemaEngine allowing(String... allowed) {
-        return new SchemaEngine(as(OWNER), UntrustedExtensions.installedAs("postgres", Set.of(allowed), TestPostgres.connections()));
+        return new SchemaEngine(as(OWNER), UntrustedExtensions.installedAs("postgres", Set.of(allowed), TestDatabases.connections()));
     }
 
     private Bundle clinicWith(String... extensions) {
@@ -222,7 +223,7 @@ class UntrustedExtensionTest {
     @Test
     void theInstallerInstallsNothingNotListed() {
         String db = ownedDatabase("untrusted_direct");
-        UntrustedExtensions installer = UntrustedExtensions.installedAs("postgres", Set.of("dblink"), TestPostgres.connections());
+        UntrustedExtensions installer = UntrustedExtensions.installedAs("postgres", Set.of("dblink"), TestDatabases.connections());
         var spec = new org.stonescriptdb.gateway.schema.plan.ExtensionSpec("postgres_fdw", null, null, null);
 
         SQLException e = catchThrowableOfType(SQLException.class,

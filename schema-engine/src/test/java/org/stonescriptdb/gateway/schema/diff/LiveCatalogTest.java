@@ -4,7 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
 import org.stonescriptdb.gateway.schema.testing.TestBundles;
-import org.stonescriptdb.gateway.schema.testing.TestPostgres;
+import org.stonescriptdb.gateway.schema.testing.TestDatabases;
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import java.sql.Connection;
 
@@ -14,10 +15,10 @@ class LiveCatalogTest {
 
     @Test
     void readsUserTablesInFormatTypeSpellingAndLeavesTrackingTablesOut() throws Exception {
-        String db = TestPostgres.createDatabase("catalog");
-        new SchemaEngine(TestPostgres.connections()).deploy(TestBundles.clinic(), db, DeployOptions.DEFAULT);
+        String db = TestPostgres.newDatabase("catalog");
+        new SchemaEngine(TestDatabases.connections()).deploy(TestBundles.clinic(), db, DeployOptions.DEFAULT);
         TestPostgres.execute(db, "CREATE TABLE reporting.snapshots (id bigint GENERATED ALWAYS AS IDENTITY, taken_at timestamp(3))");
-        try (Connection c = TestPostgres.connect(db)) {
+        try (Connection c = TestPostgres.direct(db)) {
             LiveCatalog live = LiveCatalog.read(c);
 
             assertThat(TestPostgres.queryOne(db, "SELECT count(*) FROM pg_class WHERE relname LIKE '\\_stonescriptdb\\_gateway\\_%' AND relkind = 'r'"))

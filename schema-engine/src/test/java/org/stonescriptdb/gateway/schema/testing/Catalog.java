@@ -1,5 +1,7 @@
 package org.stonescriptdb.gateway.schema.testing;
 
+import org.stonescriptdb.gateway.testsupport.TestPostgres;
+
 /** Snapshots of a database's schema, to prove a deploy changed nothing (or exactly what it claimed). */
 public final class Catalog {
 

@@ -18,7 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class RecordingConnections implements ConnectionSource {
 
-    private final ConnectionSource real = TestPostgres.connections();
+    private final ConnectionSource real = TestDatabases.connections();
     private final List<String> executed = new CopyOnWriteArrayList<>();
 
     @Override
