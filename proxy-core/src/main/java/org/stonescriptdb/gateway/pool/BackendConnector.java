@@ -13,6 +13,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.auth.BackendLogins;
 import org.stonescriptdb.gateway.config.BackendTarget;
+import org.stonescriptdb.gateway.routing.BackendRouter;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.transport.Transport;
 
@@ -21,30 +22,37 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** Opens logged-in backend connections on a chosen event loop, and sends cancel requests. */
+/**
+ * Opens logged-in backend connections on a chosen event loop, and sends cancel requests, each to the server the
+ * {@link BackendRouter} names for the connection's database.
+ */
 public final class BackendConnector {
 
-    private final BackendTarget target;
+    private final BackendRouter router;
     private final BackendLogins logins;
     private final Transport transport;
     private final Duration connectTimeout;
     private final Duration maxLifetime;
 
     public BackendConnector(BackendTarget target, Transport transport, Duration connectTimeout, Duration maxLifetime) {
-        this(target, BackendLogins.shared(target.login()), transport, connectTimeout, maxLifetime);
+        this(BackendRouter.single(target), BackendLogins.shared(target.login()), transport, connectTimeout, maxLifetime);
     }
 
-    /** @param logins the login of each platform database; the maintenance database is reached with the target's own */
     public BackendConnector(BackendTarget target, BackendLogins logins, Transport transport, Duration connectTimeout, Duration maxLifetime) {
-        this.target = target;
+        this(BackendRouter.single(target), logins, transport, connectTimeout, maxLifetime);
+    }
+
+    /** @param logins the login of each platform database; a server's maintenance database is reached with the server's own */
+    public BackendConnector(BackendRouter router, BackendLogins logins, Transport transport, Duration connectTimeout, Duration maxLifetime) {
+        this.router = router;
         this.logins = logins;
         this.transport = transport;
         this.connectTimeout = connectTimeout;
         this.maxLifetime = maxLifetime;
     }
 
-    public BackendTarget target() {
-        return target;
+    public BackendRouter router() {
+        return router;
     }
 
     /** How long the gateway waits for a backend: to connect and log in, and to answer the gateway's own queries. */
@@ -70,6 +78,7 @@ public final class BackendConnector {
     public Future<BackendConnection> connect(EventLoop loop, String database, BackendPool pool, String applicationName,
                                              Consumer<BackendConnection> onClosed) {
         Promise<BackendConnection> login = loop.newPromise();
+        BackendTarget target = router.route(database);
         BackendLogin credentials = database.equals(target.maintenanceDatabase()) ? target.login() : logins.forDatabase(database);
         if (credentials == null) {
             return login.setFailure(new BackendException(null, "the gateway has no login for database \"" + database
@@ -118,6 +127,7 @@ public final class BackendConnector {
         connection.cancelSent();
         int processId = connection.processId();
         int secretKey = connection.secretKey();
+        BackendTarget target = router.route(connection.database());
         new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannel())

@@ -17,7 +17,7 @@ import org.stonescriptdb.gateway.metrics.ProxyStats;
 import org.stonescriptdb.gateway.pool.BackendConnector;
 import org.stonescriptdb.gateway.pool.PoolManager;
 import org.stonescriptdb.gateway.process.FatalErrors;
-import org.stonescriptdb.gateway.routing.DatabaseRegistry;
+import org.stonescriptdb.gateway.catalog.DatabaseRegistry;
 import org.stonescriptdb.gateway.session.CancelRegistry;
 import org.stonescriptdb.gateway.session.ClientSession;
 import org.stonescriptdb.gateway.session.LoginDeadline;

@@ -4,7 +4,7 @@ import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.metrics.ProxyCounters;
 import org.stonescriptdb.gateway.pool.BackendConnector;
 import org.stonescriptdb.gateway.pool.PoolManager;
-import org.stonescriptdb.gateway.routing.DatabaseRegistry;
+import org.stonescriptdb.gateway.catalog.DatabaseRegistry;
 
 import java.util.Set;
 

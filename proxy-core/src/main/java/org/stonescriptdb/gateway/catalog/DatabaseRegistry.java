@@ -1,4 +1,4 @@
-package org.stonescriptdb.gateway.routing;
+package org.stonescriptdb.gateway.catalog;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
@@ -8,6 +8,7 @@ import org.stonescriptdb.gateway.pool.BackendConnector;
 import org.stonescriptdb.gateway.pool.BackendException;
 import org.stonescriptdb.gateway.pool.GatewayQuery;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
+import org.stonescriptdb.gateway.routing.DatabaseName;
 
 import java.time.Duration;
 import java.util.HashSet;
@@ -86,7 +87,8 @@ public final class DatabaseRegistry {
     private CompletableFuture<Void> load() {
         CompletableFuture<Void> done = new CompletableFuture<>();
         var loop = group.next();
-        String maintenance = connector.target().maintenanceDatabase();
+        // One server today: its maintenance database lists them all (several servers would each be listed).
+        String maintenance = connector.router().targets().getFirst().maintenanceDatabase();
         connector.connect(loop, maintenance, null, c -> { }).addListener((Future<BackendConnection> f) -> {
             if (!f.isSuccess()) {
                 THROTTLED.log(Level.WARNING, "list failed", "cannot list databases on the backend: " + f.cause().getMessage());
