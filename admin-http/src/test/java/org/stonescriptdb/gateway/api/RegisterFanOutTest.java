@@ -4,19 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.stonescriptdb.gateway.app.GatewayApplication;
-import org.stonescriptdb.gateway.config.BackendTarget;
-import org.stonescriptdb.gateway.config.ConfigLoader;
-import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.support.Bundles;
+import org.stonescriptdb.gateway.support.AdminGateway;
 import org.stonescriptdb.gateway.support.Http;
-import org.stonescriptdb.gateway.support.TestBackend;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,37 +20,27 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RegisterFanOutTest {
 
-    private static final String ADMIN_KEY = "admin-key-for-tests";
-    private static GatewayApplication app;
+    private static AdminGateway gateway;
     private static Http admin;
-    private static BackendTarget pg;
 
     @BeforeAll
     static void start() throws Exception {
-        pg = TestBackend.target();
-        GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "API_KEY_ADMIN", ADMIN_KEY), null)
-                .withBackend(pg);
-        app = GatewayApplication.start(config);
-        admin = new Http(app.httpPort(), ADMIN_KEY);
+        gateway = AdminGateway.start();
+        admin = gateway.admin();
     }
 
     @AfterAll
     static void stop() {
-        if (app != null) app.stop(Duration.ZERO);
+        if (gateway != null) gateway.close();
     }
 
     private static boolean hasEmail(String database) throws Exception {
-        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(database), pg.user(), pg.password()); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM information_schema.columns WHERE table_name = 'patients' AND column_name = 'email'")) {
-            rs.next();
-            return rs.getInt(1) == 1;
-        }
+        return "1".equals(gateway.queryOne(database,
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'patients' AND column_name = 'email'"));
     }
 
     private static void superuser(String database, String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(database), pg.user(), pg.password()); Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
+        gateway.superuser(database, sql);
     }
 
     private static List<String> texts(JsonNode array) {
