@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.stonescriptdb.gateway.support.Bundles;
 import org.stonescriptdb.gateway.support.AdminGateway;
+import org.stonescriptdb.gateway.support.Bundles;
 import org.stonescriptdb.gateway.support.Http;
 
 import java.util.LinkedHashMap;
