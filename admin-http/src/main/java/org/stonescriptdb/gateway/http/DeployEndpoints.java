@@ -70,7 +70,7 @@ public final class DeployEndpoints {
             }
             List<DatabaseResult> tenants = all.databases().subList(1, all.databases().size());
             d.registry.registerPlatform(platform);
-            StoredSchema stored = d.registry.storeSchema(platform, Deployments.DEFAULT_SCHEMA, archive, Deployments.checksum(bundle));
+            StoredSchema stored = d.registry.storeSchema(platform, Deployments.DEFAULT_SCHEMA, archive, bundle.checksum());
             d.registry.recordDatabase(main.text(), platform, null, Deployments.DEFAULT_SCHEMA, stored.version());
             for (DatabaseResult t : tenants) {
                 if (!Deployments.ok(t)) continue;
@@ -215,7 +215,7 @@ public final class DeployEndpoints {
                 && Deployments.ok(results.getFirst());
         StoredSchema version = null;
         if (!dryRun && mainTook) {
-            version = d.registry.storeSchema(platform, schemaName, archive, Deployments.checksum(bundle));
+            version = d.registry.storeSchema(platform, schemaName, archive, bundle.checksum());
         } else if (!dryRun && mains != null) {
             version = mains; // tenants retried alone took the version main has
         }
@@ -247,7 +247,7 @@ public final class DeployEndpoints {
      */
     private StoredSchema mainsSchema(String platform, Bundle bundle, String deploymentId) throws java.sql.SQLException {
         Optional<StoredSchema> stored = d.registry.latestSchema(platform, Deployments.DEFAULT_SCHEMA);
-        String checksum = Deployments.checksum(bundle);
+        String checksum = bundle.checksum();
         if (stored.isPresent() && stored.get().checksum().equals(checksum)) return stored.get();
         throw ApiException.badRequest("retrying deployment " + deploymentId + " deploys to tenants only (main is not among the"
                 + " databases it left behind), so it must be the bundle main has — the platform's stored schema"

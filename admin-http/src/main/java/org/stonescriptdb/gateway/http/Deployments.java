@@ -77,11 +77,6 @@ final class Deployments {
         }
     }
 
-    /** The bundle's checksum ({@link Bundle#checksum()}): the same schema exported twice is not stored twice. */
-    static String checksum(Bundle bundle) {
-        return bundle.checksum();
-    }
-
     /** Which bundle a database carries and its drift since (read only); SQLException when it cannot be read. */
     org.stonescriptdb.gateway.schema.history.DatabaseInspection inspect(String database) throws SQLException {
         return engine.inspect(database);

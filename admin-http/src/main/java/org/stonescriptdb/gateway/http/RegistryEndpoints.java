@@ -87,7 +87,7 @@ public final class RegistryEndpoints {
         Request.Form form = request.multipart();
         String schemaName = Names.schemaName(form.field("schema_name"));
         byte[] archive = form.file("schema");
-        String checksum = Deployments.checksum(Deployments.bundle(archive));
+        String checksum = Deployments.bundle(archive).checksum();
         PlatformRegistry.StoredSchema stored = d.registry.storeSchema(platform, schemaName, archive, checksum);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("platform", platform);

@@ -79,7 +79,7 @@ public final class PlatformRegistry {
 
     /**
      * Stores {@code bundle} as the next version of {@code schemaName}; when its checksum (of the bundle's content, see
-     * {@code Deployments.checksum}) is the latest version's, that version is returned ({@code created} false) and
+     * {@code Bundle.checksum()}) is the latest version's, that version is returned ({@code created} false) and
      * nothing is written.
      */
     public StoredSchema storeSchema(String platform, String schemaName, byte[] bundle, String checksum) throws SQLException {

@@ -46,9 +46,4 @@ enum Lease {
     boolean mayMoveTo(Lease to) {
         return next.contains(to);
     }
-
-    /** A backend is attached to the client (serving, preparing or kept). */
-    boolean holdsBackend() {
-        return this == PREPARING || this == ATTACHED || this == LINGERING;
-    }
 }

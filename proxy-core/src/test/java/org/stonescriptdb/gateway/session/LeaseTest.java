@@ -25,10 +25,4 @@ class LeaseTest {
             assertThat(Lease.CLOSED.mayMoveTo(l)).as(l.name()).isFalse();
         }
     }
-
-    @Test
-    void onlyTheStatesWithABackendHoldOne() {
-        assertThat(Lease.values()).filteredOn(Lease::holdsBackend)
-                .containsExactlyInAnyOrder(Lease.PREPARING, Lease.ATTACHED, Lease.LINGERING);
-    }
 }
