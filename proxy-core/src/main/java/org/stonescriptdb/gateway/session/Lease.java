@@ -5,7 +5,7 @@ import java.util.Set;
 
 /**
  * Where a transaction-pooled client stands with its backend. One state, changed in one place
- * ({@link TransactionFlow}'s {@code moveTo}), instead of a flag per aspect:
+ * ({@link BackendLease}'s {@code moveTo}), instead of a flag per aspect:
  *
  * <pre>
  *   IDLE ──first message──▶ ACQUIRING ──backend, settings differ──▶ PREPARING ──synced──▶ ATTACHED
