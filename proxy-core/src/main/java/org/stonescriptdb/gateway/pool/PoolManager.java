@@ -15,10 +15,7 @@ import org.stonescriptdb.gateway.pool.CapacityPolicy.Wait;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -30,7 +27,8 @@ import java.util.logging.Logger;
  * {@code MAX_TOTAL_CONNECTIONS} in all and {@code MAX_POOLS} pools holding connections. A client that cannot
  * be served at once waits; waiters are served in arrival order across all databases, and when the global
  * cap is what stands in the way, an idle connection of another database is closed to make room. What the limits
- * allow is decided in one place, {@link CapacityPolicy}; who waits and who goes next, in {@link WaiterQueue}.
+ * allow is decided in one place, {@link CapacityPolicy}; who waits and who goes next, in {@link WaiterQueue}; the pools,
+ * their counts and what is closed across them are {@link PoolSet}'s.
  *
  * <p>All bookkeeping happens under one short lock that never spans I/O; promises are completed after it is
  * released, on the requesting client's event loop. Nothing here blocks an event loop.
@@ -48,12 +46,9 @@ public final class PoolManager {
     private final BackendConnector connector;
     private final CapacityPolicy policy;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Map<String, BackendPool> pools = new HashMap<>();
+    private final PoolSet pools = new PoolSet();
     private final WaiterQueue waiters = new WaiterQueue(SAME_LOOP_GRACE);
-    /** The counts of one pool, as the policy reads them (one instance, used under the lock). */
-    private final PoolLoad load = new PoolLoad();
     private final Predicate<BackendPool> servable = this::servable;
-    private int totalConnections;
     private boolean closed;
     /** The one timer that fails waiters past CONNECTION_TIMEOUT_SECS (see {@link #armExpiry}); null when none wait. */
     private ScheduledFuture<?> expiry;
@@ -104,7 +99,7 @@ public final class PoolManager {
                 promise.setFailure(new BackendException(null, "the gateway is shutting down"));
                 return promise;
             }
-            BackendPool pool = pools.computeIfAbsent(database, BackendPool::new);
+            BackendPool pool = pools.pool(database);
             pool.lastUsedNanos = System.nanoTime();
             Waiter waiter = new Waiter(pool, loop, promise, applicationName);
             // Served right now, the requester gets its answer inline: it called us on its own loop.
@@ -137,7 +132,7 @@ public final class PoolManager {
                 return;
             }
             if (closed || !connection.isActive() || connection.dueForRetirement(now) || connection.pool().retired) {
-                uncount(connection);
+                pools.uncount(connection);
                 actions.add(connection::close);
             } else {
                 // A previous client may have paused reading for back-pressure; idle connections must hear a FATAL.
@@ -168,7 +163,7 @@ public final class PoolManager {
         lock.lock();
         try {
             if (connection.counted) {
-                uncount(connection);
+                pools.uncount(connection);
                 serveWaiters(actions);
             }
         } finally {
@@ -184,7 +179,7 @@ public final class PoolManager {
         try {
             if (!connection.counted) return;
             connection.pool().idle.remove(connection);
-            uncount(connection);
+            pools.uncount(connection);
             serveWaiters(actions);
         } finally {
             lock.unlock();
@@ -197,20 +192,7 @@ public final class PoolManager {
         List<Runnable> actions = new ArrayList<>();
         lock.lock();
         try {
-            long now = System.nanoTime();
-            long idleTimeout = config.poolIdleTimeout().toNanos();
-            for (Iterator<BackendPool> pit = pools.values().iterator(); pit.hasNext(); ) {
-                BackendPool pool = pit.next();
-                for (Iterator<BackendConnection> it = pool.idle.iterator(); it.hasNext(); ) {
-                    BackendConnection c = it.next();
-                    if (now - c.idleSinceNanos > idleTimeout || c.dueForRetirement(now) || !c.isActive()) {
-                        it.remove();
-                        uncount(c);
-                        actions.add(c::close);
-                    }
-                }
-                if (pool.size == 0 && now - pool.lastUsedNanos > idleTimeout && !waiters.hasWaiters(pool)) pit.remove();
-            }
+            pools.closeStale(System.nanoTime(), config.poolIdleTimeout().toNanos(), waiters::hasWaiters, actions);
             serveWaiters(actions);
         } finally {
             lock.unlock();
@@ -229,7 +211,7 @@ public final class PoolManager {
             BackendPool pool = pools.remove(database);
             if (pool == null) return;
             pool.retired = true;
-            closeIdle(pool, actions);
+            pools.closeIdle(pool, actions);
         } finally {
             lock.unlock();
         }
@@ -247,7 +229,7 @@ public final class PoolManager {
             for (Waiter w : waiters.clear()) {
                 actions.add(() -> w.promise.tryFailure(new BackendException(null, "the gateway is shutting down")));
             }
-            for (BackendPool pool : pools.values()) closeIdle(pool, actions);
+            pools.closeAllIdle(actions);
         } finally {
             lock.unlock();
         }
@@ -257,12 +239,7 @@ public final class PoolManager {
     public Stats stats() {
         lock.lock();
         try {
-            int active = 0, idle = 0;
-            for (BackendPool p : pools.values()) {
-                if (p.size > 0) active++;
-                idle += p.idle.size();
-            }
-            return new Stats(active, totalConnections, idle, waiters.size());
+            return pools.stats(waiters.size());
         } finally {
             lock.unlock();
         }
@@ -272,9 +249,7 @@ public final class PoolManager {
     public List<PoolStats> poolStats() {
         lock.lock();
         try {
-            List<PoolStats> out = new ArrayList<>(pools.size());
-            for (BackendPool p : pools.values()) out.add(new PoolStats(p.database, p.size, p.idle.size(), p.hits, p.misses));
-            return out;
+            return pools.poolStats();
         } finally {
             lock.unlock();
         }
@@ -299,7 +274,7 @@ public final class PoolManager {
             reuse(waiter, local, actions);
             return true;
         }
-        switch (policy.decide(load.of(pool))) {
+        switch (policy.decide(pools.load(pool))) {
             case ReuseIdle r -> {
                 reuse(waiter, pool.takeAnyIdle(), actions);
                 return true;
@@ -307,13 +282,12 @@ public final class PoolManager {
             case Wait w -> {
                 return false;
             }
-            case CloseIdlePool c -> closeIdlePool(pool, actions);
-            case CloseIdleConnection c -> closeIdleConnectionElsewhere(pool, actions);
+            case CloseIdlePool c -> pools.closeIdlePool(pool, actions);
+            case CloseIdleConnection c -> pools.closeIdleConnectionElsewhere(pool, actions);
             case Open o -> {
             }
         }
-        pool.size++;
-        totalConnections++;
+        pools.opening(pool);
         actions.add(() -> open(pool, waiter));
         return true;
     }
@@ -321,28 +295,6 @@ public final class PoolManager {
     private void reuse(Waiter waiter, BackendConnection idle, List<Runnable> actions) {
         waiter.pool.hits++;
         actions.add(() -> deliver(waiter, idle));
-    }
-
-    /** Closes the least recently used pool whose connections are all idle, to stay within MAX_POOLS. */
-    private void closeIdlePool(BackendPool except, List<Runnable> actions) {
-        BackendPool victim = null;
-        for (BackendPool p : pools.values()) {
-            if (p != except && p.size > 0 && p.busy() == 0 && (victim == null || p.lastUsedNanos < victim.lastUsedNanos)) victim = p;
-        }
-        closeIdle(victim, actions);
-    }
-
-    /** Closes the longest-idle connection of another database, to stay within MAX_TOTAL_CONNECTIONS. */
-    private void closeIdleConnectionElsewhere(BackendPool except, List<Runnable> actions) {
-        BackendConnection victim = null;
-        for (BackendPool p : pools.values()) {
-            if (p == except) continue;
-            BackendConnection oldest = p.idle.peekLast();
-            if (oldest != null && (victim == null || oldest.idleSinceNanos < victim.idleSinceNanos)) victim = oldest;
-        }
-        victim.pool().idle.remove(victim);
-        uncount(victim);
-        actions.add(victim::close);
     }
 
     /**
@@ -360,67 +312,7 @@ public final class PoolManager {
     }
 
     private boolean servable(BackendPool pool) {
-        return policy.servable(load.of(pool));
-    }
-
-    /** The counts of one pool and of all, for {@link CapacityPolicy}; the looks at every pool only when it asks. */
-    private final class PoolLoad implements CapacityPolicy.Load {
-        private BackendPool pool;
-
-        PoolLoad of(BackendPool pool) {
-            this.pool = pool;
-            return this;
-        }
-
-        @Override
-        public int size() {
-            return pool.size;
-        }
-
-        @Override
-        public int idle() {
-            return pool.idle.size();
-        }
-
-        @Override
-        public int total() {
-            return totalConnections;
-        }
-
-        @Override
-        public int activePools() {
-            int n = 0;
-            for (BackendPool p : pools.values()) if (p.size > 0) n++;
-            return n;
-        }
-
-        @Override
-        public boolean idlePoolElsewhere() {
-            for (BackendPool p : pools.values()) if (p != pool && p.size > 0 && p.busy() == 0) return true;
-            return false;
-        }
-
-        @Override
-        public boolean idleConnectionElsewhere() {
-            for (BackendPool p : pools.values()) if (p != pool && !p.idle.isEmpty()) return true;
-            return false;
-        }
-    }
-
-    /** Takes every idle connection of {@code pool} out of the counts; they are closed after the lock is released. */
-    private void closeIdle(BackendPool pool, List<Runnable> actions) {
-        for (BackendConnection c : pool.idle) {
-            uncount(c);
-            actions.add(c::close);
-        }
-        pool.idle.clear();
-    }
-
-    private void uncount(BackendConnection c) {
-        if (!c.counted) return;
-        c.counted = false;
-        c.pool().size--;
-        totalConnections--;
+        return policy.servable(pools.load(pool));
     }
 
     // ---- outside the lock ----
@@ -434,8 +326,7 @@ public final class PoolManager {
                 List<Runnable> actions = new ArrayList<>(2);
                 lock.lock();
                 try {
-                    pool.size--;
-                    totalConnections--;
+                    pools.openFailed(pool);
                     serveWaiters(actions);
                 } finally {
                     lock.unlock();
@@ -508,7 +399,7 @@ public final class PoolManager {
     private String timeoutMessage(BackendPool pool) {
         return "no backend connection for database \"" + pool.database + "\" became free within "
                 + seconds(config.connectionTimeout()) + ": " + pool.busy() + " of MAX_CONNECTIONS_PER_POOL="
-                + config.maxConnectionsPerPool() + " in use for this database, " + totalConnections + " of MAX_TOTAL_CONNECTIONS="
+                + config.maxConnectionsPerPool() + " in use for this database, " + pools.total() + " of MAX_TOTAL_CONNECTIONS="
                 + config.maxTotalConnections() + " open in all, " + (waiters.size() + 1) + " clients waiting";
     }
 
