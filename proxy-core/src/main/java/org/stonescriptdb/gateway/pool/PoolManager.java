@@ -3,9 +3,7 @@ package org.stonescriptdb.gateway.pool;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.config.GatewayConfig;
-import org.stonescriptdb.gateway.log.ThrottledLog;
 import org.stonescriptdb.gateway.metrics.ProxyCounters;
 import org.stonescriptdb.gateway.pool.CapacityPolicy.CloseIdleConnection;
 import org.stonescriptdb.gateway.pool.CapacityPolicy.CloseIdlePool;
@@ -16,11 +14,8 @@ import org.stonescriptdb.gateway.pool.CapacityPolicy.Wait;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Hands out backend connections: one lazy pool per database, at most {@code MAX_CONNECTIONS_PER_POOL} each,
@@ -28,16 +23,12 @@ import java.util.logging.Logger;
  * be served at once waits; waiters are served in arrival order across all databases, and when the global
  * cap is what stands in the way, an idle connection of another database is closed to make room. What the limits
  * allow is decided in one place, {@link CapacityPolicy}; who waits and who goes next, in {@link WaiterQueue}; the pools,
- * their counts and what is closed across them are {@link PoolSet}'s.
+ * their counts and what is closed across them are {@link PoolSet}'s; a wait too long ends in {@link WaiterTimeouts}.
  *
  * <p>All bookkeeping happens under one short lock that never spans I/O; promises are completed after it is
  * released, on the requesting client's event loop. Nothing here blocks an event loop.
  */
 public final class PoolManager {
-
-    private static final Logger LOG = Logger.getLogger(PoolManager.class.getName());
-    /** Timeouts come in floods when the database server is slow: one line a minute, with a count of the others. */
-    private static final ThrottledLog THROTTLED = new ThrottledLog(LOG, Duration.ofMinutes(1));
 
     /** How long the oldest waiter of a pool may be passed over by a waiter on the connection's own loop. */
     private static final Duration SAME_LOOP_GRACE = Duration.ofMillis(1);
@@ -50,9 +41,7 @@ public final class PoolManager {
     private final WaiterQueue waiters = new WaiterQueue(SAME_LOOP_GRACE);
     private final Predicate<BackendPool> servable = this::servable;
     private boolean closed;
-    /** The one timer that fails waiters past CONNECTION_TIMEOUT_SECS (see {@link #armExpiry}); null when none wait. */
-    private ScheduledFuture<?> expiry;
-
+    private final WaiterTimeouts timeouts;
     private final ProxyCounters counters;
 
     public PoolManager(GatewayConfig config, BackendConnector connector) {
@@ -65,6 +54,7 @@ public final class PoolManager {
         this.counters = counters;
         this.policy = new CapacityPolicy(new CapacityPolicy.Limits(
                 config.maxConnectionsPerPool(), config.maxTotalConnections(), config.maxPools()));
+        this.timeouts = new WaiterTimeouts(lock, config, waiters, pools, counters, () -> closed);
     }
 
     /** For tests: how long a pool's oldest waiter may be passed over for one on the released connection's loop. */
@@ -108,7 +98,7 @@ public final class PoolManager {
                 waiter.inline = false;
                 pool.misses++;
                 waiters.add(waiter, System.nanoTime());
-                if (expiry == null) armExpiry(loop, waiter.queuedAt + config.connectionTimeout().toNanos());
+                timeouts.queued(waiter);
                 promise.addListener(f -> {
                     if (f.isCancelled()) withdraw(waiter);
                 });
@@ -224,8 +214,7 @@ public final class PoolManager {
         lock.lock();
         try {
             closed = true;
-            if (expiry != null) expiry.cancel(false);
-            expiry = null;
+            timeouts.cancel();
             for (Waiter w : waiters.clear()) {
                 actions.add(() -> w.promise.tryFailure(new BackendException(null, "the gateway is shutting down")));
             }
@@ -364,46 +353,5 @@ public final class PoolManager {
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * Schedules the next look for waiters past CONNECTION_TIMEOUT_SECS. One timer serves all waiters (they time out
-     * in arrival order within each pool): a timer per waiter would be scheduled and cancelled for nearly every
-     * transaction under load, and cancelling it from another event loop wakes that loop.
-     */
-    private void armExpiry(EventLoop loop, long deadlineNanos) {
-        expiry = loop.schedule(() -> expireWaiters(loop), Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
-
-    /** Fails the waiters that waited CONNECTION_TIMEOUT_SECS, with a message naming the limits in the way. */
-    private void expireWaiters(EventLoop loop) {
-        List<Runnable> actions = new ArrayList<>();
-        lock.lock();
-        try {
-            expiry = null;
-            if (closed) return;
-            long now = System.nanoTime();
-            long next = waiters.expire(now, config.connectionTimeout().toNanos(), expired -> {
-                counters.clientWaited(now - expired.queuedAt);
-                String message = timeoutMessage(expired.pool);
-                THROTTLED.log(Level.WARNING, "pool timeout", message);
-                actions.add(() -> expired.promise.tryFailure(new PoolTimeoutException(message)));
-            });
-            if (next != Long.MAX_VALUE) armExpiry(loop, next);
-        } finally {
-            lock.unlock();
-        }
-        actions.forEach(Runnable::run);
-    }
-
-    private String timeoutMessage(BackendPool pool) {
-        return "no backend connection for database \"" + pool.database + "\" became free within "
-                + seconds(config.connectionTimeout()) + ": " + pool.busy() + " of MAX_CONNECTIONS_PER_POOL="
-                + config.maxConnectionsPerPool() + " in use for this database, " + pools.total() + " of MAX_TOTAL_CONNECTIONS="
-                + config.maxTotalConnections() + " open in all, " + (waiters.size() + 1) + " clients waiting";
-    }
-
-    private static String seconds(Duration d) {
-        return d.toSeconds() + " s (CONNECTION_TIMEOUT_SECS)";
     }
 }

@@ -1,0 +1,97 @@
+package org.stonescriptdb.gateway.pool;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.log.ThrottledLog;
+import org.stonescriptdb.gateway.metrics.ProxyCounters;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Fails the clients that waited CONNECTION_TIMEOUT_SECS for a backend connection, with a message naming the limits in
+ * the way. One timer serves all waiters (they time out in arrival order within each pool): a timer per waiter would be
+ * scheduled and cancelled for nearly every transaction under load, and cancelling it from another event loop wakes that
+ * loop. Used under {@link PoolManager}'s lock, which the timer takes too.
+ */
+final class WaiterTimeouts {
+
+    private static final Logger LOG = Logger.getLogger(PoolManager.class.getName());
+    /** Timeouts come in floods when the database server is slow: one line a minute, with a count of the others. */
+    private static final ThrottledLog THROTTLED = new ThrottledLog(LOG, Duration.ofMinutes(1));
+
+    private final ReentrantLock lock;
+    private final GatewayConfig config;
+    private final WaiterQueue waiters;
+    private final PoolSet pools;
+    private final ProxyCounters counters;
+    /** Whether the manager is closed: a timer that fires after that does nothing. */
+    private final BooleanSupplier closed;
+    /** The one timer, for the oldest waiter; null when none wait. */
+    private ScheduledFuture<?> expiry;
+
+    WaiterTimeouts(ReentrantLock lock, GatewayConfig config, WaiterQueue waiters, PoolSet pools, ProxyCounters counters,
+                   BooleanSupplier closed) {
+        this.lock = lock;
+        this.config = config;
+        this.waiters = waiters;
+        this.pools = pools;
+        this.counters = counters;
+        this.closed = closed;
+    }
+
+    /** {@code waiter} joined the queue: the timer is set for it if none is (an older waiter's comes first). */
+    void queued(Waiter waiter) {
+        if (expiry == null) arm(waiter.loop, waiter.queuedAt + config.connectionTimeout().toNanos());
+    }
+
+    /** No more timeouts (the manager closes, failing every waiter itself). */
+    void cancel() {
+        if (expiry != null) expiry.cancel(false);
+        expiry = null;
+    }
+
+    /** Schedules the next look for waiters past CONNECTION_TIMEOUT_SECS. */
+    private void arm(EventLoop loop, long deadlineNanos) {
+        expiry = loop.schedule(() -> expire(loop), Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /** Fails the waiters that waited CONNECTION_TIMEOUT_SECS, with a message naming the limits in the way. */
+    private void expire(EventLoop loop) {
+        List<Runnable> actions = new ArrayList<>();
+        lock.lock();
+        try {
+            expiry = null;
+            if (closed.getAsBoolean()) return;
+            long now = System.nanoTime();
+            long next = waiters.expire(now, config.connectionTimeout().toNanos(), expired -> {
+                counters.clientWaited(now - expired.queuedAt);
+                String message = message(expired.pool);
+                THROTTLED.log(Level.WARNING, "pool timeout", message);
+                actions.add(() -> expired.promise.tryFailure(new PoolTimeoutException(message)));
+            });
+            if (next != Long.MAX_VALUE) arm(loop, next);
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
+    }
+
+    private String message(BackendPool pool) {
+        return "no backend connection for database \"" + pool.database + "\" became free within "
+                + seconds(config.connectionTimeout()) + ": " + pool.busy() + " of MAX_CONNECTIONS_PER_POOL="
+                + config.maxConnectionsPerPool() + " in use for this database, " + pools.total() + " of MAX_TOTAL_CONNECTIONS="
+                + config.maxTotalConnections() + " open in all, " + (waiters.size() + 1) + " clients waiting";
+    }
+
+    private static String seconds(Duration d) {
+        return d.toSeconds() + " s (CONNECTION_TIMEOUT_SECS)";
+    }
+}
