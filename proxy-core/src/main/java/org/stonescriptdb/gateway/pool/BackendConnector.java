@@ -78,7 +78,7 @@ public final class BackendConnector {
     public Future<BackendConnection> connect(EventLoop loop, String database, BackendPool pool, String applicationName,
                                              Consumer<BackendConnection> onClosed) {
         Promise<BackendConnection> login = loop.newPromise();
-        BackendTarget target = router.route(database);
+        BackendTarget target = serverOf(database, pool);
         BackendLogin credentials = database.equals(target.maintenanceDatabase()) ? target.login() : logins.forDatabase(database);
         if (credentials == null) {
             return login.setFailure(new BackendException(null, "the gateway has no login for database \"" + database
@@ -117,6 +117,11 @@ public final class BackendConnector {
         return login;
     }
 
+    /** A pool's connections are on the server its key names, routed when the pool was asked for; others are routed now. */
+    private BackendTarget serverOf(String database, BackendPool pool) {
+        return pool != null ? pool.key.server() : router.route(database);
+    }
+
     /**
      * Forwards a cancel request to the backend with the backend's own key. The connection is held back from other
      * clients until the server has taken the request (it closes the cancel socket once the signal is sent).
@@ -127,7 +132,7 @@ public final class BackendConnector {
         connection.cancelSent();
         int processId = connection.processId();
         int secretKey = connection.secretKey();
-        BackendTarget target = router.route(connection.database());
+        BackendTarget target = serverOf(connection.database(), connection.pool());
         new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannel())

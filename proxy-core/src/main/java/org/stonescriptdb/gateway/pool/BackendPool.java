@@ -6,10 +6,13 @@ import java.util.ArrayDeque;
 import java.util.Iterator;
 
 /**
- * The backend connections of one database. Plain state guarded by {@link PoolManager}'s lock.
+ * The backend connections of one database on one server ({@link PoolKey}). Plain state guarded by {@link PoolManager}'s
+ * lock.
  */
 final class BackendPool {
 
+    final PoolKey key;
+    /** The key's database, which the connections log in to. */
     final String database;
     /** Most recently used first, so warm connections are reused and cold ones age out. */
     final ArrayDeque<BackendConnection> idle = new ArrayDeque<>();
@@ -23,8 +26,9 @@ final class BackendPool {
     /** The database was dropped: connections still in use are closed when released, not pooled. */
     boolean retired;
 
-    BackendPool(String database) {
-        this.database = database;
+    BackendPool(PoolKey key) {
+        this.key = key;
+        this.database = key.database();
     }
 
     /** Takes an idle connection living on {@code loop}, or null: such a connection needs no thread hand-off. */

@@ -18,7 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 /**
- * Hands out backend connections: one lazy pool per database, at most {@code MAX_CONNECTIONS_PER_POOL} each,
+ * Hands out backend connections: one lazy pool per database and server ({@link PoolKey}: the server is the one the
+ * connector's {@link org.stonescriptdb.gateway.routing.BackendRouter} names), at most {@code MAX_CONNECTIONS_PER_POOL} each,
  * {@code MAX_TOTAL_CONNECTIONS} in all and {@code MAX_POOLS} pools holding connections. A client that cannot
  * be served at once waits; waiters are served in arrival order across all databases, and when the global
  * cap is what stands in the way, an idle connection of another database is closed to make room. What the limits
@@ -82,6 +83,7 @@ public final class PoolManager {
      */
     public Future<BackendConnection> acquire(String database, EventLoop loop, String applicationName) {
         Promise<BackendConnection> promise = loop.newPromise();
+        PoolKey key = keyOf(database);
         List<Runnable> actions = new ArrayList<>(2);
         lock.lock();
         try {
@@ -89,7 +91,7 @@ public final class PoolManager {
                 promise.setFailure(new BackendException(null, "the gateway is shutting down"));
                 return promise;
             }
-            BackendPool pool = pools.pool(database);
+            BackendPool pool = pools.pool(key);
             pool.lastUsedNanos = System.nanoTime();
             Waiter waiter = new Waiter(pool, loop, promise, applicationName);
             // Served right now, the requester gets its answer inline: it called us on its own loop.
@@ -191,14 +193,15 @@ public final class PoolManager {
     }
 
     /**
-     * Closes every idle connection of one database (it is being dropped); busy ones close when released. The pool
-     * is forgotten, so a database created again under the same name starts afresh.
+     * Closes every idle connection of one database (it is being dropped) on the server it is routed to; busy ones close
+     * when released. The pool is forgotten, so a database created again under the same name starts afresh.
      */
     public void closeDatabase(String database) {
+        PoolKey key = keyOf(database);
         List<Runnable> actions = new ArrayList<>();
         lock.lock();
         try {
-            BackendPool pool = pools.remove(database);
+            BackendPool pool = pools.remove(key);
             if (pool == null) return;
             pool.retired = true;
             pools.closeIdle(pool, actions);
@@ -248,6 +251,11 @@ public final class PoolManager {
     }
 
     public record PoolStats(String database, int size, int idle, long hits, long misses) {
+    }
+
+    /** The pool for {@code database}: on the server the routing step names for it. */
+    private PoolKey keyOf(String database) {
+        return new PoolKey(connector.router().route(database), database);
     }
 
     // ---- under the lock ----

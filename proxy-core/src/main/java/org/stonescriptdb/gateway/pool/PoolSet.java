@@ -18,20 +18,20 @@ import java.util.function.Predicate;
  */
 final class PoolSet {
 
-    private final Map<String, BackendPool> pools = new HashMap<>();
+    private final Map<PoolKey, BackendPool> pools = new HashMap<>();
     /** Connections of all pools, open or being opened. */
     private int total;
     /** The counts of one pool, as the policy reads them (one instance, used under the lock). */
     private final PoolLoad load = new PoolLoad();
 
-    /** The pool of {@code database}, created (empty) at its first request. */
-    BackendPool pool(String database) {
-        return pools.computeIfAbsent(database, BackendPool::new);
+    /** The pool of {@code key}, created (empty) at its first request. */
+    BackendPool pool(PoolKey key) {
+        return pools.computeIfAbsent(key, BackendPool::new);
     }
 
-    /** Forgets the pool of {@code database}, returning it (null if there was none). */
-    BackendPool remove(String database) {
-        return pools.remove(database);
+    /** Forgets the pool of {@code key}, returning it (null if there was none). */
+    BackendPool remove(PoolKey key) {
+        return pools.remove(key);
     }
 
     /** Connections of all pools, open or being opened. */
@@ -129,7 +129,7 @@ final class PoolSet {
         return new PoolManager.Stats(active, total, idle, waiting);
     }
 
-    /** Per-pool numbers for metrics. */
+    /** Per-pool numbers for metrics, named by database (each server's pool of a database has its own entry). */
     List<PoolManager.PoolStats> poolStats() {
         List<PoolManager.PoolStats> out = new ArrayList<>(pools.size());
         for (BackendPool p : pools.values()) out.add(new PoolManager.PoolStats(p.database, p.size, p.idle.size(), p.hits, p.misses));

@@ -5,6 +5,7 @@ import io.netty.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.config.BackendTarget;
+import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.config.IoTransport;
 import org.stonescriptdb.gateway.routing.BackendRouter;
 import org.stonescriptdb.gateway.transport.Transport;
@@ -13,10 +14,14 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Connections go to the server the routing step names for their database (one server today; the step is what lets there be more). */
+/**
+ * Connections go to the server the routing step names for their database (one server today; the step is what lets there
+ * be more), and a pool is for a database on one server.
+ */
 class BackendRoutingTest {
 
     private final Transport transport = Transport.of(IoTransport.NIO);
@@ -58,6 +63,49 @@ class BackendRoutingTest {
 
         assertThat(toFirst.cause()).hasMessageContaining("127.0.0.1:" + first.port());
         assertThat(toSecond.cause()).hasMessageContaining("127.0.0.1:" + second.port());
+    }
+
+    /**
+     * Two servers holding a database of the same name (here the route moves between two requests) give two pools, each
+     * opening its connections on its own server. Closing the database by name closes the pool on the server it is routed
+     * to now, and only that one.
+     */
+    @Test
+    void aDatabaseOfOneNameOnTwoServersHasAPoolOnEach() throws Exception {
+        BackendTarget first = new BackendTarget("127.0.0.1", closedPort(), "postgres", "gateway", "");
+        BackendTarget second = new BackendTarget("127.0.0.1", closedPort(), "postgres", "gateway", "");
+        AtomicReference<BackendTarget> route = new AtomicReference<>(first);
+        BackendRouter router = new BackendRouter() {
+            @Override
+            public BackendTarget route(String database) {
+                return route.get();
+            }
+
+            @Override
+            public List<BackendTarget> targets() {
+                return List.of(first, second);
+            }
+        };
+        BackendConnector connector = new BackendConnector(router, database -> first.login(), transport, Duration.ofSeconds(5),
+                Duration.ofHours(1));
+        PoolManager pools = new PoolManager(GatewayConfig.defaults(), connector);
+        try {
+            Future<BackendConnection> onFirst = pools.acquire("app_main", loops.next()).await();
+            route.set(second);
+            Future<BackendConnection> onSecond = pools.acquire("app_main", loops.next()).await();
+
+            assertThat(onFirst.cause()).hasMessageContaining("127.0.0.1:" + first.port());
+            assertThat(onSecond.cause()).hasMessageContaining("127.0.0.1:" + second.port());
+            assertThat(pools.poolStats()).extracting(PoolManager.PoolStats::database).containsExactly("app_main", "app_main");
+
+            pools.closeDatabase("app_main");
+            assertThat(pools.poolStats()).as("the pool on the first server stays").hasSize(1);
+            route.set(first);
+            pools.closeDatabase("app_main");
+            assertThat(pools.poolStats()).isEmpty();
+        } finally {
+            pools.close();
+        }
     }
 
     @Test

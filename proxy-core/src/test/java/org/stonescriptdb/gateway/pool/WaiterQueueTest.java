@@ -5,6 +5,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.stonescriptdb.gateway.config.BackendTarget;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,9 +27,10 @@ class WaiterQueueTest {
     private static final Predicate<BackendPool> ALL = p -> true;
     private static final BiPredicate<BackendPool, EventLoop> NO_IDLE = (p, l) -> false;
     private static final long GRACE = Duration.ofMillis(1).toNanos();
+    private static final BackendTarget SERVER = new BackendTarget("db.internal", 5432, "postgres", "gateway", "");
 
-    private final BackendPool a = new BackendPool("a");
-    private final BackendPool b = new BackendPool("b");
+    private final BackendPool a = new BackendPool(new PoolKey(SERVER, "a"));
+    private final BackendPool b = new BackendPool(new PoolKey(SERVER, "b"));
     private final WaiterQueue queue = new WaiterQueue(Duration.ofNanos(GRACE));
 
     @AfterAll
