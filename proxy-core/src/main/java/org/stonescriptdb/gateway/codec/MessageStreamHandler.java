@@ -49,6 +49,16 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
      */
     protected abstract boolean passThrough(byte type, int length);
 
+    /**
+     * A second look at a message {@link #passThrough} wanted whole, made when all of it is in the read buffer: true
+     * forwards it untouched after all, in the same run as the pass-through messages around it (one write instead of
+     * one per message). {@code in} holds the message at {@code at}, {@code total} bytes with its type; the callee may
+     * read it there but neither keeps nor releases it. By default every such message is handed over whole.
+     */
+    protected boolean passWholeThrough(byte type, ByteBuf in, int at, int total) {
+        return false;
+    }
+
     /** Receives a run of complete or partial pass-through messages; the callee owns {@code run}. */
     protected abstract void forward(ChannelHandlerContext ctx, ByteBuf run);
 
@@ -112,6 +122,8 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
                 int n = Math.min(total, in.readableBytes());
                 in.skipBytes(n);
                 passThroughRemaining = total - n;
+            } else if (length <= maxWholeLength && in.readableBytes() >= total && passWholeThrough(type, in, at, total)) {
+                in.skipBytes(total);
             } else {
                 runStart = flushRun(ctx, in, runStart);
                 if (length > maxWholeLength) {

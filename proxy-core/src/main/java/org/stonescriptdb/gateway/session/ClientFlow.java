@@ -11,6 +11,15 @@ interface ClientFlow {
     /** Header-time decision for a client message: forward it as raw bytes (true) or hand it over whole. */
     boolean passThrough(byte type);
 
+    /**
+     * A second, whole-message look at a Parse, Bind or Describe that {@link #passThrough} did not let through: true if
+     * it needs no rewriting after all and was accounted for, so that it is forwarded as raw bytes. {@code message} is
+     * only read here, never kept or released.
+     */
+    default boolean passWholeThrough(byte type, ByteBuf message) {
+        return false;
+    }
+
     /** Raw client bytes, whole messages or pieces, that {@link #passThrough} let through. */
     void forward(ByteBuf run);
 

@@ -114,6 +114,41 @@ final class ClientRequests {
         };
     }
 
+    /**
+     * Whether a Parse, Bind or Describe can reach the attached backend as the client sent it, unread by {@link #process}:
+     * the unnamed statement and portal need no renaming, and a Parse whose SQL has no session effect nothing else
+     * (pgbench -M extended, and most clients' one-off statements). If so, its reply is expected now. A malformed one is
+     * refused by the server itself, as in {@link #refusedByBackend}; {@code message} is only read.
+     */
+    boolean passesUnread(byte type, ByteBuf message) {
+        int at = message.readerIndex();
+        int length = message.readableBytes();
+        switch (type) {
+            case FrontendType.PARSE -> {
+                if (length < 9 || message.getByte(at + 5) != 0) return false; // a named statement is renamed
+                ByteChars query = new ByteChars(message, at + 6, FrontendMessages.stringEnd(message, at + 6));
+                if (!(classify(query) instanceof SessionStateEffect.None)) return false;
+                expect(Expected.parse(Kind.PARSE, null, 0));
+            }
+            case FrontendType.BIND -> {
+                // The unnamed portal of the unnamed statement.
+                if (length < 13 || message.getByte(at + 5) != 0 || message.getByte(at + 6) != 0) return false;
+                expect(Expected.of(Kind.BIND));
+            }
+            case FrontendType.DESCRIBE -> {
+                if (length != 7 || message.getByte(at + 6) != 0) return false; // the unnamed statement or portal
+                byte target = message.getByte(at + 5);
+                if (target != 'S' && target != 'P') return false;
+                expect(Expected.of(Kind.DESCRIBE));
+            }
+            default -> {
+                return false;
+            }
+        }
+        batch.unsynced = true;
+        return true;
+    }
+
     /** Handles one whole client message with a ready backend attached. */
     void process(byte type, ByteBuf message) {
         if (batch.skippingUntilSync && type != FrontendType.SYNC) {

@@ -234,6 +234,13 @@ public final class ClientSession extends MessageStreamHandler {
         return f != null && type != FrontendType.TERMINATE && f.passThrough(type);
     }
 
+    @Override
+    protected boolean passWholeThrough(byte type, ByteBuf in, int at, int total) {
+        if (refusing || (type != FrontendType.PARSE && type != FrontendType.BIND && type != FrontendType.DESCRIBE)) return false;
+        ClientFlow f = flow;
+        return f != null && f.passWholeThrough(type, in.slice(at, total));
+    }
+
     /**
      * A client's protocol error the server answers with FATAL: one line at FINE, not a stack trace (the client's
      * mistake). Nothing after it is read; what the client sent before it is answered first, as the server would, and

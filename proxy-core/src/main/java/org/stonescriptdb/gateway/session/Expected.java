@@ -67,11 +67,27 @@ final class Expected {
         this.reply = reply;
     }
 
+    /**
+     * One shared entry per kind that carries nothing of its own (no statement, reply or failure): several are queued
+     * for every extended-protocol batch, and they need not be allocated each time. QUERY, RESTORE and HANDOVER record
+     * a failure, so theirs are always new.
+     */
+    private static final Expected[] SHARED = new Expected[Kind.values().length];
+
+    static {
+        for (Kind k : new Kind[] {Kind.PARSE, Kind.BIND, Kind.DESCRIBE, Kind.EXECUTE, Kind.CLOSE, Kind.REFUSED, Kind.SYNC,
+                Kind.HANDOVER_CHECK}) {
+            SHARED[k.ordinal()] = new Expected(k, null, 0, null, null);
+        }
+    }
+
     static Expected of(Kind kind) {
-        return new Expected(kind, null, 0, null, null);
+        Expected shared = SHARED[kind.ordinal()];
+        return shared != null ? shared : new Expected(kind, null, 0, null, null);
     }
 
     static Expected parse(Kind kind, StatementDef statement, int generation) {
+        if (statement == null) return of(kind);
         return new Expected(kind, statement, generation, null, null);
     }
 

@@ -118,6 +118,13 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     @Override
+    public synchronized boolean passWholeThrough(byte type, ByteBuf message) {
+        if (!lease.serving() || !waiting.isEmpty() || batch.skippingUntilSync || !requests.passesUnread(type, message)) return false;
+        lease.stopLingering();
+        return true;
+    }
+
+    @Override
     public synchronized void forward(ByteBuf run) {
         // Pass-through messages always leave an expected reply, so the backend cannot have been released.
         BackendConnection backend = backend();

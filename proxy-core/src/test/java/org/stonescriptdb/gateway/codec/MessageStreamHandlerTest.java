@@ -55,7 +55,7 @@ class MessageStreamHandlerTest {
     record Bad(String reason) implements Event {
     }
 
-    static final class Recorder extends MessageStreamHandler {
+    static class Recorder extends MessageStreamHandler {
         final List<Event> events = new ArrayList<>();
         final List<ByteBuf> handedOut = new ArrayList<>();
 
@@ -171,6 +171,56 @@ class MessageStreamHandlerTest {
         boolean isInput(byte[] array) {
             return pieces.stream().anyMatch(p -> p == array);
         }
+    }
+
+    /** Also passes through, on a second look at the whole message, every 'P' of at most {@code maxWhole} bytes. */
+    static final class WholeLookingRecorder extends Recorder {
+        final List<Integer> looked = new ArrayList<>();
+
+        WholeLookingRecorder(int maxWhole) {
+            super(MAX, maxWhole);
+        }
+
+        @Override
+        protected boolean passWholeThrough(byte type, ByteBuf in, int at, int total) {
+            assertEquals(type, in.getByte(at));
+            assertEquals(total, in.getInt(at + 1) + 1, "the whole message is there");
+            looked.add(total);
+            return type == 'P';
+        }
+    }
+
+    // ---- a second look at whole messages ----
+
+    @Test
+    void aWantedMessagePassedOnASecondLookJoinsTheRunAroundIt() {
+        byte[] stream = concat(msg('P', 20), msg('T', 10), msg('P', 3), msg('S', 0), msg('D', 7));
+        WholeLookingRecorder r = new WholeLookingRecorder(MAX);
+        List<Event> events = new Harness(r).feed(stream).finish();
+        List<Event> out = events.stream().filter(e -> !(e instanceof Decided)).toList();
+        assertThat(out).hasSize(3);
+        assertArrayEquals(concat(msg('P', 20), msg('T', 10), msg('P', 3)), ((Run) out.get(0)).bytes(), "one run, unread 'P's in it");
+        assertSame(stream, ((Run) out.get(0)).backing(), "without a copy");
+        assertEquals(new Whole((byte) 'S', msg('S', 0)), out.get(1));
+        assertArrayEquals(msg('D', 7), ((Run) out.get(2)).bytes());
+        assertThat(r.looked).containsExactly(25, 8, 5); // 'D' passed at its header: no second look
+    }
+
+    @Test
+    void aMessageSplitAcrossReadsGetsNoSecondLookAndIsHandedOverWhole() {
+        byte[] parse = msg('P', 40);
+        WholeLookingRecorder r = new WholeLookingRecorder(MAX);
+        List<Event> events = new Harness(r).feed(Arrays.copyOfRange(parse, 0, 20)).feed(Arrays.copyOfRange(parse, 20, 45)).finish();
+        assertThat(r.looked).isEmpty();
+        assertThat(events.stream().filter(e -> !(e instanceof Decided)).toList()).containsExactly(new Whole((byte) 'P', parse));
+    }
+
+    @Test
+    void aMessageOverTheWholeLimitGetsNoSecondLookAndIsRefused() {
+        WholeLookingRecorder r = new WholeLookingRecorder(50);
+        List<Event> events = new Harness(r).feed(msg('P', 60)).finish();
+        assertThat(r.looked).isEmpty();
+        assertThat(events).last().isInstanceOf(Bad.class);
     }
 
     // ---- pass-through runs ----
