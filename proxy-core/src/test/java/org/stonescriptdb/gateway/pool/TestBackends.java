@@ -11,4 +11,14 @@ public final class TestBackends {
     public static BackendConnection on(Channel channel, String database) {
         return new BackendConnection(channel, database, null, Long.MAX_VALUE);
     }
+
+    /** What {@code BackendHandler} records of a ReadyForQuery before the connection's owner sees it: its status byte. */
+    public static void readyForQuery(BackendConnection backend, byte status) {
+        backend.transactionStatus(status);
+    }
+
+    /** What {@code BackendHandler} records of a ParameterStatus (during login, or after). */
+    public static void reported(BackendConnection backend, String name, String value) {
+        backend.parameterReported(name, value);
+    }
 }
