@@ -3,6 +3,7 @@ package org.stonescriptdb.gateway.session;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
@@ -309,6 +310,36 @@ class BackendRepliesTest {
         assertThat(b.received()).containsExactly("2", "C SELECT 0", "Z I");
     }
 
+    /**
+     * "cached plan must not change result type" for the unnamed statement (the client's own DDL in the batch, between
+     * its Parse and Bind) is about the unnamed statement only: a named statement the client bound in an earlier batch
+     * is not marked changed, and its other holders are not told it changed.
+     */
+    @Disabled("gateway bug: BackendReplies.error invalidates batch.lastBound, the last named statement bound in any"
+            + " earlier batch, whatever the failed Bind was; b is told its unchanged statement changed")
+    @Test
+    void aResultTypeChangeOfTheUnnamedStatementLeavesTheNamedOnesAlone() {
+        BackendConnection backend = fixture.backend();
+        FlowParts a = fixture.client(backend);
+        FlowParts b = fixture.client(backend);
+        String g = prepared(a, "s1", "select * from t");
+        b.send(parse("mine", "select * from t"), sync());
+        b.reply(ready('I'));
+        a.send(bind("", "s1"), execute("", 0), sync());
+        a.reply(bindComplete(), commandComplete("SELECT 0"), ready('I'));
+
+        a.send(parse("", "select * from u"), bind("", ""), execute("", 0), sync());
+        a.reply(parseComplete(), error("0A000", StatementRequests.CACHED_PLAN_CHANGED), ready('I'));
+        assertThat(a.received()).endsWith("1", "E 0A000 cached plan must not change result type", "Z I");
+
+        b.received();
+        b.sent();
+        b.send(bind("", "mine"), execute("", 0), sync());
+        assertThat(b.sent()).as("s1 did not change: b's Bind goes to the backend").containsExactly("B " + g, "E", "S");
+        b.reply(bindComplete(), commandComplete("SELECT 0"), ready('I'));
+        assertThat(b.received()).containsExactly("2", "C SELECT 0", "Z I");
+    }
+
     // ---- portals, flush, transactions ----
 
     /**
@@ -430,6 +461,51 @@ class BackendRepliesTest {
 
         assertThat(c.received()).containsExactly("G", "C COPY 1", "Z I", "2", "D 1", "C SELECT 1", "Z I");
         assertThat(c.releaseChecks).containsExactly(true, true);
+    }
+
+    /**
+     * COPY FROM STDIN sent with the extended protocol, as libpq sends it for PQexecParams: Parse/Bind/Execute/Sync, the
+     * data, CopyDone and a second Sync. The server ignores a Sync in copy-in mode, so both Syncs get one ReadyForQuery
+     * (checked against PostgreSQL 17: {@code 1 2 G}, then {@code C Z}). After it nothing is outstanding; the next batch's
+     * own ParseComplete comes before its ReadyForQuery.
+     */
+    @Disabled("gateway bug: both Syncs stay in the ReplyQueue but the server answers one, so a SYNC is left outstanding —"
+            + " the backend is not given back while the client idles, and the client's next ParseComplete of the gateway's"
+            + " own goes out after its ReadyForQuery (reproduced through the gateway: Z then 1)")
+    @Test
+    void copyFromStdinWithTheExtendedProtocolIsAnsweredByOneReadyForQueryForBothSyncs() {
+        BackendConnection backend = fixture.backend();
+        FlowParts other = fixture.client(backend);
+        prepared(other, "theirs", "select 1");
+        FlowParts c = fixture.client(backend);
+
+        c.send(parse("", "COPY t FROM STDIN"), bind("", ""), execute("", 0), sync());
+        c.reply(parseComplete(), bindComplete(), copyInResponse(1));
+        c.send(copyData("1\n"), copyDone(), sync());
+        c.reply(commandComplete("COPY 1"), ready('I'));
+        assertThat(c.received()).containsExactly("1", "2", "G", "C COPY 1", "Z I");
+        assertThat(c.expecting()).as("nothing outstanding: the server sends no second ReadyForQuery").isEmpty();
+        assertThat(c.releaseChecks).containsExactly(true);
+
+        c.send(parse("mine", "select 1"), sync()); // the backend has it: the gateway answers the Parse
+        c.reply(ready('I'));
+        assertThat(c.received()).containsExactly("1", "Z I");
+    }
+
+    /** The same with CopyFail: the error, then one ReadyForQuery for the Sync after the CopyFail. */
+    @Disabled("gateway bug: as above, a SYNC is left outstanding after the only ReadyForQuery")
+    @Test
+    void copyFromStdinWithTheExtendedProtocolEndedWithCopyFailIsAnsweredByOneReadyForQuery() {
+        FlowParts c = fixture.client(fixture.backend());
+
+        c.send(parse("", "COPY t FROM STDIN"), bind("", ""), execute("", 0), sync());
+        c.reply(parseComplete(), bindComplete(), copyInResponse(1));
+        c.send(copyData("1\n"), copyFail("client gave up"), sync());
+        c.reply(error("57014", "COPY from stdin failed: client gave up"), ready('I'));
+
+        assertThat(c.received()).containsExactly("1", "2", "G", "E 57014 COPY from stdin failed: client gave up", "Z I");
+        assertThat(c.expecting()).isEmpty();
+        assertThat(c.releaseChecks).containsExactly(true);
     }
 
     // ---- session state ----
