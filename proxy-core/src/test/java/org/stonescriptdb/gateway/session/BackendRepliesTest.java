@@ -72,17 +72,6 @@ class BackendRepliesTest {
         }
     }
 
-    /** The client prepares {@code name} on its backend (Parse, Sync, answered); returns the gateway's name for it. */
-    private static String prepared(FlowParts c, String name, String sql) {
-        c.send(parse(name, sql), sync());
-        String gatewayName = c.gatewayName(name);
-        assertThat(c.sent()).containsExactly("P " + gatewayName, "S");
-        c.reply(parseComplete(), ready('I'));
-        assertThat(c.received()).containsExactly("1", "Z I");
-        c.releaseChecks.clear();
-        return gatewayName;
-    }
-
     // ---- named statements on a backend that lacks them ----
 
     /** A named statement used on a backend that never saw it: the gateway's Parse goes first, its ParseComplete is not the client's. */
@@ -91,7 +80,7 @@ class BackendRepliesTest {
         BackendConnection first = fixture.backend();
         BackendConnection second = fixture.backend();
         FlowParts c = fixture.client(first);
-        String g = prepared(c, "s1", "select 1");
+        String g = c.prepared("s1", "select 1");
         c.attach(second);
 
         c.send(bind("", "s1"), execute("", 0), sync());
@@ -111,7 +100,7 @@ class BackendRepliesTest {
         BackendConnection first = fixture.backend();
         BackendConnection second = fixture.backend();
         FlowParts c = fixture.client(first);
-        String g = prepared(c, "s1", "select $1::int4 as n");
+        String g = c.prepared("s1", "select $1::int4 as n");
         c.attach(second);
 
         c.send(describe('S', "s1"), sync());
@@ -132,7 +121,7 @@ class BackendRepliesTest {
         BackendConnection first = fixture.backend();
         BackendConnection second = fixture.backend();
         FlowParts c = fixture.client(first);
-        String g = prepared(c, "s1", "select 1");
+        String g = c.prepared("s1", "select 1");
         c.attach(second);
 
         c.send(parse("", "selec 2"), bind("", ""), execute("", 0), bind("", "s1"), execute("", 0), sync());
@@ -158,7 +147,7 @@ class BackendRepliesTest {
     void theGatewaysParseCompleteComesBetweenTheBackendsRepliesInOrder() {
         BackendConnection backend = fixture.backend();
         FlowParts other = fixture.client(backend);
-        String g = prepared(other, "theirs", "select 1");
+        String g = other.prepared("theirs", "select 1");
         FlowParts c = fixture.client(backend);
 
         c.send(parse("", "select 2"), bind("", ""), execute("", 0), parse("mine", "select 1"), bind("", "mine"),
@@ -177,7 +166,7 @@ class BackendRepliesTest {
     @Test
     void theGatewaysCloseCompleteComesAfterTheRepliesBeforeIt() {
         FlowParts c = fixture.client(fixture.backend());
-        String g = prepared(c, "s1", "select 1");
+        String g = c.prepared("s1", "select 1");
 
         c.send(bind("", "s1"), execute("", 0), close('S', "s1"), sync());
         assertThat(c.sent()).containsExactly("B " + g, "E", "S");
@@ -248,7 +237,7 @@ class BackendRepliesTest {
     @Test
     void anErrorAboutABoundStatementNamesTheClientsStatement() {
         FlowParts c = fixture.client(fixture.backend());
-        String g = prepared(c, "s1", "select $1::int4");
+        String g = c.prepared("s1", "select $1::int4");
 
         c.send(bind("", "s1"), execute("", 0), sync());
         c.reply(error("08P01", "bind message supplies 0 parameters, but prepared statement \"" + g + "\" requires 1"),
@@ -265,7 +254,7 @@ class BackendRepliesTest {
     @Test
     void aResultTypeChangeIsReportedOnceAndTheRetryPreparesTheStatementAgain() {
         FlowParts c = fixture.client(fixture.backend());
-        String g = prepared(c, "s1", "select * from t");
+        String g = c.prepared("s1", "select * from t");
 
         c.send(bind("", "s1"), execute("", 0), sync());
         assertThat(c.sent()).containsExactly("B " + g, "E", "S");
@@ -288,7 +277,7 @@ class BackendRepliesTest {
         BackendConnection backend = fixture.backend();
         FlowParts a = fixture.client(backend);
         FlowParts b = fixture.client(backend);
-        String g = prepared(a, "s1", "select * from t");
+        String g = a.prepared("s1", "select * from t");
         b.send(parse("mine", "select * from t"), sync());
         assertThat(b.sent()).as("the backend has it").containsExactly("S");
         b.reply(ready('I'));
@@ -322,7 +311,7 @@ class BackendRepliesTest {
         BackendConnection backend = fixture.backend();
         FlowParts a = fixture.client(backend);
         FlowParts b = fixture.client(backend);
-        String g = prepared(a, "s1", "select * from t");
+        String g = a.prepared("s1", "select * from t");
         b.send(parse("mine", "select * from t"), sync());
         b.reply(ready('I'));
         a.send(bind("", "s1"), execute("", 0), sync());
@@ -448,7 +437,7 @@ class BackendRepliesTest {
         BackendConnection first = fixture.backend();
         BackendConnection second = fixture.backend();
         FlowParts c = fixture.client(first);
-        String g = prepared(c, "s1", "select count(*) from t");
+        String g = c.prepared("s1", "select count(*) from t");
         c.attach(second);
 
         c.send(query("COPY t FROM STDIN"));
@@ -476,7 +465,7 @@ class BackendRepliesTest {
     void copyFromStdinWithTheExtendedProtocolIsAnsweredByOneReadyForQueryForBothSyncs() {
         BackendConnection backend = fixture.backend();
         FlowParts other = fixture.client(backend);
-        prepared(other, "theirs", "select 1");
+        other.prepared("theirs", "select 1");
         FlowParts c = fixture.client(backend);
 
         c.send(parse("", "COPY t FROM STDIN"), bind("", ""), execute("", 0), sync());
@@ -564,7 +553,7 @@ class BackendRepliesTest {
     void aDiscardAllThatRanForgetsTheBackendsStatementsAndEndsAResettablePin() {
         BackendConnection backend = fixture.backend();
         FlowParts c = fixture.client(backend);
-        String g = prepared(c, "s1", "select 1");
+        String g = c.prepared("s1", "select 1");
         c.send(query("LISTEN jobs"));
         c.reply(commandComplete("LISTEN"), ready('I'));
         assertThat(c.releaseChecks).as("pinned").containsExactly(false);
@@ -588,7 +577,7 @@ class BackendRepliesTest {
     void aDiscardAllThatFailedLeavesTheStatementsToBeClosedBeforeReuse() {
         BackendConnection backend = fixture.backend();
         FlowParts other = fixture.client(backend);
-        String g = prepared(other, "theirs", "select 1"); // held by another client: the gateway keeps its name
+        String g = other.prepared("theirs", "select 1"); // held by another client: the gateway keeps its name
         FlowParts c = fixture.client(backend);
         c.send(query("LISTEN jobs"));
         c.reply(commandComplete("LISTEN"), ready('I'));

@@ -13,6 +13,8 @@ import org.stonescriptdb.gateway.protocol.FrontendMessages;
 import org.stonescriptdb.gateway.protocol.FrontendType;
 import org.stonescriptdb.gateway.protocol.TransactionStatus;
 import org.stonescriptdb.gateway.protocol.Wire;
+import org.stonescriptdb.gateway.testing.RawBackend;
+import org.stonescriptdb.gateway.testing.RawFrontend;
 
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
@@ -180,6 +182,24 @@ final class FlowParts {
         }
         popped.forEach(expected::add);
         return kinds;
+    }
+
+    /**
+     * The client prepares {@code name} on its backend (Parse and Sync, answered: ParseComplete if the backend lacked it),
+     * and what it received is read; returns the gateway's name for it.
+     */
+    String prepared(String name, String sql) {
+        send(RawFrontend.parse(name, sql), RawFrontend.sync());
+        String gatewayName = gatewayName(name);
+        List<String> sent = sent();
+        if (sent.size() == 2) reply(RawBackend.parseComplete());
+        reply(RawBackend.ready('I'));
+        List<String> received = received();
+        if (!sent.equals(List.of("P " + gatewayName, "S")) && !sent.equals(List.of("S")) || !received.equals(List.of("1", "Z I"))) {
+            throw new AssertionError("preparing " + name + ": sent " + sent + ", received " + received);
+        }
+        releaseChecks.clear();
+        return gatewayName;
     }
 
     /** The gateway's name for the client's statement {@code clientName}. */
