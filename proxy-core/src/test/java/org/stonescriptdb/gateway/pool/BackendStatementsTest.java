@@ -1,0 +1,45 @@
+package org.stonescriptdb.gateway.pool;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The gateway statements one backend holds: bounded, least recently used closed first, stale ones closed before reuse. */
+class BackendStatementsTest {
+
+    /** Beyond the bound the least recently used are taken to be closed; a use (a lookup) makes a statement recent. */
+    @Test
+    void beyondItsBoundTheLeastRecentlyUsedAreClosed() {
+        BackendStatements s = new BackendStatements();
+        s.prepared("a", 0);
+        s.prepared("b", 0);
+        s.prepared("c", 0);
+        s.prepared("d", 0);
+        assertThat(s.generation("a")).isZero(); // used: now the most recent
+
+        assertThat(s.takeToClose(2)).containsExactly("b", "c");
+        assertThat(s.snapshot()).containsOnlyKeys("d", "a");
+        assertThat(s.generation("b")).as("gone: prepared again at its next use").isEqualTo(-1);
+        assertThat(s.takeToClose(2)).isEmpty();
+    }
+
+    /** A stale statement is forgotten at once and closed before anything else; closing it here takes it off the list. */
+    @Test
+    void staleStatementsAreClosedFirstAndOnce() {
+        BackendStatements s = new BackendStatements();
+        s.prepared("a", 0);
+        s.prepared("b", 0);
+        s.prepared("c", 0);
+        s.stale("c");
+        s.stale("missing"); // not prepared here: nothing to close
+        assertThat(s.mustClose("c")).isTrue();
+        assertThat(s.generation("c")).isEqualTo(-1);
+
+        assertThat(s.takeToClose(1)).containsExactly("c", "a");
+        assertThat(s.mustClose("c")).isFalse();
+        s.prepared("d", 1);
+        s.stale("d");
+        s.closed("d"); // closed in a client's batch (a Close ahead of its re-Parse)
+        assertThat(s.takeToClose(512)).isEmpty();
+    }
+}
