@@ -11,6 +11,8 @@ import org.stonescriptdb.gateway.protocol.TransactionStatus;
 import org.stonescriptdb.gateway.session.Expected.Kind;
 import org.stonescriptdb.gateway.testing.LogCapture;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -423,10 +425,10 @@ class BackendRepliesTest {
         for (int i = 0; i < 100; i++) c.reply(copyData(i + "\n"));
         c.reply(copyDone(), commandComplete("COPY 100"), ready('I'));
 
-        java.util.List<String> expected = new java.util.ArrayList<>();
+        List<String> expected = new ArrayList<>();
         expected.add("H");
         for (int i = 0; i < 100; i++) expected.add("d " + i + "\n");
-        expected.addAll(java.util.List.of("c", "C COPY 100", "Z I"));
+        expected.addAll(List.of("c", "C COPY 100", "Z I"));
         assertThat(c.received()).containsExactlyElementsOf(expected);
         assertThat(c.releaseChecks).containsExactly(true);
     }

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One client's share of transaction pooling without its lease: {@link ClientRequests}, {@link BackendReplies},
@@ -331,7 +332,7 @@ final class FlowParts {
         }
 
         /** Every message written to {@code channel} since last asked, described and freed; buffers may hold several. */
-        private static List<String> read(EmbeddedChannel channel, java.util.function.Function<ByteBuf, String> describe) {
+        private static List<String> read(EmbeddedChannel channel, Function<ByteBuf, String> describe) {
             channel.flush(); // the flow's writes wait for the end of a read to be flushed
             List<String> out = new ArrayList<>();
             Object o;
