@@ -27,11 +27,14 @@ import java.util.function.Function;
  * One client's share of transaction pooling without its lease: {@link ClientRequests}, {@link BackendReplies},
  * {@link ReplyQueue}, {@link ClientStatements} and {@link BatchState}, wired as {@code TransactionFlow}'s constructor
  * wires them, on an embedded channel for the client and embedded backends the test attaches. Messages go in as the
- * flow hands them on while a backend is attached: each client message to {@link ClientRequests#process}, each backend
- * reply to {@link BackendReplies#handle} (after its ReadyForQuery status is recorded on the connection, as
- * {@code BackendHandler} does), and the gateway's own replies out as soon as they are due. (The flow passes some
- * messages through unread instead; they take the same turns in the queue.) The lease — getting and giving back
- * backends, the hand-over reset, cancel and disconnect — is {@code TransactionFlow}'s and is tested through it.
+ * flow hands them on while a backend is attached: a client message the client's half lets through unread
+ * ({@link ClientRequests#passesUnread}: the unnamed statement and portal) straight to the backend, any other to
+ * {@link ClientRequests#process} — or every one to {@code process}, as the flow replays messages that waited for a
+ * backend ({@link #replayed}); each backend reply to {@link BackendReplies#handle} (after its ReadyForQuery status is
+ * recorded on the connection, as {@code BackendHandler} does); and the gateway's own replies out as soon as they are
+ * due. (The flow also lets Execute and Sync through at their header; {@code process} expects the same replies for
+ * them.) The lease — getting and giving back backends, the hand-over reset, cancel and disconnect — is
+ * {@code TransactionFlow}'s and is tested through it.
  *
  * <p>Every message a test feeds in is a tracked buffer; {@link Fixture#close} says which the gateway never released.
  */
@@ -49,6 +52,11 @@ final class FlowParts {
     final BackendReplies replies;
     /** The backend attached now (the flow's {@code backend}). */
     BackendConnection backend;
+    /**
+     * The client's messages come from the backlog, replayed once a backend was attached: every one is read whole
+     * ({@link ClientRequests#process}), none let through unread.
+     */
+    boolean replayed;
     /**
      * Each time the flow would ask whether it may give the backend back (after a ReadyForQuery reached the client,
      * or a ReadyForQuery of the gateway's own), whether it could: nothing outstanding, no open extended batch, not
@@ -134,7 +142,14 @@ final class FlowParts {
     }
 
     private void process(ByteBuf message) {
-        requests.process(message.getByte(message.readerIndex()), message);
+        byte type = message.getByte(message.readerIndex());
+        // As TransactionFlow.passWholeThrough (ClientSession asks it only of a Parse, Bind or Describe).
+        boolean whole = type == FrontendType.PARSE || type == FrontendType.BIND || type == FrontendType.DESCRIBE;
+        if (!replayed && whole && !batch.skippingUntilSync && requests.passesUnread(type, message)) {
+            backend.channel().write(message, backend.channel().voidPromise());
+            return;
+        }
+        requests.process(type, message);
         drainSynthetic();
     }
 

@@ -214,10 +214,17 @@ class ProtocolEdgesTest {
 
     // ---- pipelining and batches ----
 
-    /** A simple Query and an extended batch in one read: each reaches the backend in order, each is answered in order. */
-    @Test
-    void simpleQueryAndExtendedMessagesInOneRead() {
+    /**
+     * A simple Query and an extended batch in one read: each reaches the backend in order, each is answered in order.
+     *
+     * <p>Either way the flow hands the messages on: the unnamed ones let through unread, or all read whole
+     * (replayed from the backlog).
+     */
+    @ParameterizedTest(name = "replayed: {0}")
+    @ValueSource(booleans = {false, true})
+    void simpleQueryAndExtendedMessagesInOneRead(boolean replayed) {
         FlowParts c = fixture.client(fixture.backend());
+        c.replayed = replayed;
 
         c.sendInOneRead(query("select 'simple'"), parse("", "select 'extended'"), bind("", ""), execute("", 0), sync(),
                 query("select 'again'"));
@@ -237,10 +244,15 @@ class ProtocolEdgesTest {
      * The unnamed statement and portal are the server's, not the gateway's: passed on as they are, never renamed or
      * answered by the gateway, and the backend stays the client's from the Parse to the Sync (a Flush between does not
      * end the batch).
+     *
+     * <p>Either way the flow hands the messages on: the unnamed ones let through unread, or all read whole
+     * (replayed from the backlog).
      */
-    @Test
-    void theUnnamedStatementAndPortalStayOnTheBackendWithinTheirBatch() {
+    @ParameterizedTest(name = "replayed: {0}")
+    @ValueSource(booleans = {false, true})
+    void theUnnamedStatementAndPortalStayOnTheBackendWithinTheirBatch(boolean replayed) {
         FlowParts c = fixture.client(fixture.backend());
+        c.replayed = replayed;
 
         c.send(parse("", "select $1::int4 as n"), describe('S', ""), flush());
         assertThat(c.sent()).containsExactly("P select $1::int4 as n", "D S", "H");
