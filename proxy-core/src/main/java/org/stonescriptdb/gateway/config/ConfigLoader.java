@@ -55,7 +55,8 @@ public final class ConfigLoader {
             PoolTimeouts timeouts = new PoolTimeouts(
                     seconds("POOL_IDLE_TIMEOUT_SECS", 1800),
                     seconds("POOL_MAX_LIFETIME_SECS", 3600),
-                    seconds("CONNECTION_TIMEOUT_SECS", 5));
+                    seconds("CONNECTION_TIMEOUT_SECS", 5),
+                    seconds("QUERY_WAIT_TIMEOUT_SECS", PoolTimeouts.DEFAULT_QUERY_WAIT_SECS));
             return new PoolSettings(sizes, timeouts, poolMode(), onOff("SESSION_RESET", true), linger());
         }
 

@@ -101,8 +101,14 @@ public record GatewayConfig(
         return withPooling(pooling.withSizes(new PoolSizes(perPool, total, pools)));
     }
 
+    /** These three, the wait for a busy pool as it was. */
     public GatewayConfig withTimeouts(Duration idle, Duration lifetime, Duration connect) {
-        return withPooling(pooling.withTimeouts(new PoolTimeouts(idle, lifetime, connect)));
+        return withPooling(pooling.withTimeouts(new PoolTimeouts(idle, lifetime, connect, queryWaitTimeout())));
+    }
+
+    public GatewayConfig withQueryWaitTimeout(Duration wait) {
+        PoolTimeouts t = pooling.timeouts();
+        return withPooling(pooling.withTimeouts(new PoolTimeouts(t.idleTimeout(), t.maxLifetime(), t.connectionTimeout(), wait)));
     }
 
     public GatewayConfig withPoolMode(PoolMode mode) {
@@ -169,6 +175,10 @@ public record GatewayConfig(
 
     public Duration connectionTimeout() {
         return pooling.timeouts().connectionTimeout();
+    }
+
+    public Duration queryWaitTimeout() {
+        return pooling.timeouts().queryWaitTimeout();
     }
 
     public PoolMode poolMode() {

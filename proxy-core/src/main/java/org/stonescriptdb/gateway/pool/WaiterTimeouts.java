@@ -16,7 +16,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Fails the clients that waited CONNECTION_TIMEOUT_SECS for a backend connection, with a message naming the limits in
+ * Fails the clients that waited QUERY_WAIT_TIMEOUT_SECS for a backend connection, with a message naming the limits in
  * the way. One timer serves all waiters (they time out in arrival order within each pool): a timer per waiter would be
  * scheduled and cancelled for nearly every transaction under load, and cancelling it from another event loop wakes that
  * loop. Used under {@link PoolManager}'s lock, which the timer takes too.
@@ -49,7 +49,7 @@ final class WaiterTimeouts {
 
     /** {@code waiter} joined the queue: the timer is set for it if none is (an older waiter's comes first). */
     void queued(Waiter waiter) {
-        if (expiry == null) arm(waiter.loop, waiter.queuedAt + config.connectionTimeout().toNanos());
+        if (expiry == null) arm(waiter.loop, waiter.queuedAt + config.queryWaitTimeout().toNanos());
     }
 
     /** No more timeouts (the manager closes, failing every waiter itself). */
@@ -58,12 +58,12 @@ final class WaiterTimeouts {
         expiry = null;
     }
 
-    /** Schedules the next look for waiters past CONNECTION_TIMEOUT_SECS. */
+    /** Schedules the next look for waiters past QUERY_WAIT_TIMEOUT_SECS. */
     private void arm(EventLoop loop, long deadlineNanos) {
         expiry = loop.schedule(() -> expire(loop), Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
-    /** Fails the waiters that waited CONNECTION_TIMEOUT_SECS, with a message naming the limits in the way. */
+    /** Fails the waiters that waited QUERY_WAIT_TIMEOUT_SECS, with a message naming the limits in the way. */
     private void expire(EventLoop loop) {
         List<Runnable> actions = new ArrayList<>();
         lock.lock();
@@ -71,7 +71,7 @@ final class WaiterTimeouts {
             expiry = null;
             if (closed.getAsBoolean()) return;
             long now = System.nanoTime();
-            long next = waiters.expire(now, config.connectionTimeout().toNanos(), expired -> {
+            long next = waiters.expire(now, config.queryWaitTimeout().toNanos(), expired -> {
                 counters.clientWaited(now - expired.queuedAt);
                 String message = message(expired.pool);
                 THROTTLED.log(Level.WARNING, "pool timeout", message);
@@ -84,14 +84,15 @@ final class WaiterTimeouts {
         actions.forEach(Runnable::run);
     }
 
+    /** Names the wait, the limits in the way, and what an operator may change. */
     private String message(BackendPool pool) {
+        boolean poolFull = pool.busy() >= config.maxConnectionsPerPool();
         return "no backend connection for database \"" + pool.database + "\" became free within "
-                + seconds(config.connectionTimeout()) + ": " + pool.busy() + " of MAX_CONNECTIONS_PER_POOL="
-                + config.maxConnectionsPerPool() + " in use for this database, " + pools.total() + " of MAX_TOTAL_CONNECTIONS="
-                + config.maxTotalConnections() + " open in all, " + (waiters.size() + 1) + " clients waiting";
-    }
-
-    private static String seconds(Duration d) {
-        return d.toSeconds() + " s (CONNECTION_TIMEOUT_SECS)";
+                + config.queryWaitTimeout().toSeconds() + " s (QUERY_WAIT_TIMEOUT_SECS): " + pool.busy()
+                + " of MAX_CONNECTIONS_PER_POOL=" + config.maxConnectionsPerPool() + " in use for this database, " + pools.total()
+                + " of MAX_TOTAL_CONNECTIONS=" + config.maxTotalConnections() + " open in all, " + (waiters.size() + 1)
+                + " clients waiting; raise " + (poolFull ? "MAX_CONNECTIONS_PER_POOL" : "MAX_TOTAL_CONNECTIONS or MAX_POOLS")
+                + " or QUERY_WAIT_TIMEOUT_SECS, or shorten the transactions that hold them (opening a connection has its own"
+                + " limit, CONNECTION_TIMEOUT_SECS=" + config.connectionTimeout().toSeconds() + ")";
     }
 }

@@ -126,12 +126,12 @@ class ConfigLoaderTest {
     void theVariablesOfAConcernMakeItsPart() {
         GatewayConfig c = load("GATEWAY_HOST", "::", "GATEWAY_PORT", "1", "PROXY_PORT", "2", "ALLOWED_NETWORKS", "10.0.0.0/8",
                 "MAX_CONNECTIONS_PER_POOL", "3", "MAX_TOTAL_CONNECTIONS", "4", "MAX_POOLS", "5",
-                "POOL_IDLE_TIMEOUT_SECS", "6", "POOL_MAX_LIFETIME_SECS", "7", "CONNECTION_TIMEOUT_SECS", "8",
+                "POOL_IDLE_TIMEOUT_SECS", "6", "POOL_MAX_LIFETIME_SECS", "7", "CONNECTION_TIMEOUT_SECS", "8", "QUERY_WAIT_TIMEOUT_SECS", "13",
                 "POOL_MODE", "session", "SESSION_RESET", "off", "POOL_LINGER_MICROS", "9", "POOL_LINGER_MAX_TRANSACTIONS", "10",
                 "IO_THREADS", "11", "IO_TRANSPORT", "nio", "IO_SPIN_MICROS", "12");
         assertEquals(new Listeners("::", 1, 2, List.of(Cidr.parse("10.0.0.0/8"))), c.listeners());
         assertEquals(new PoolSettings(new PoolSizes(3, 4, 5),
-                new PoolTimeouts(Duration.ofSeconds(6), Duration.ofSeconds(7), Duration.ofSeconds(8)),
+                new PoolTimeouts(Duration.ofSeconds(6), Duration.ofSeconds(7), Duration.ofSeconds(8), Duration.ofSeconds(13)),
                 PoolMode.SESSION, false, new Linger(Duration.ofNanos(9_000), 10)), c.pooling());
         assertEquals(new IoSettings(11, IoTransport.NIO, 12), c.io());
         GatewayConfig d = GatewayConfig.defaults();

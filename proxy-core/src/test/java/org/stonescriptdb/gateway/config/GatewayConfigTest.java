@@ -87,6 +87,10 @@ class GatewayConfigTest {
         assertThat(changed(D.pooling(), D.withPoolLimits(1, 2, 3).pooling())).containsExactly("sizes");
         assertThat(changed(D.pooling(), D.withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(3)).pooling()))
                 .containsExactly("timeouts");
+        assertThat(changed(D.pooling().timeouts(), D.withQueryWaitTimeout(Duration.ofSeconds(9)).pooling().timeouts()))
+                .containsExactly("queryWaitTimeout");
+        assertThat(changed(D.pooling().timeouts(), D.withTimeouts(D.poolIdleTimeout(), D.poolMaxLifetime(), Duration.ofSeconds(9))
+                .pooling().timeouts())).as("the connection timeout alone; the wait for a busy pool stays").containsExactly("connectionTimeout");
         assertThat(changed(D.pooling(), D.withPoolMode(PoolMode.SESSION).pooling())).containsExactly("poolMode");
         assertThat(changed(D.pooling(), D.withSessionReset(false).pooling())).containsExactly("sessionReset");
         assertThat(changed(D.pooling(), D.withLinger(Linger.off()).pooling())).containsExactly("linger");
@@ -98,15 +102,16 @@ class GatewayConfigTest {
     @Test
     void theWithsSetWhatTheyName() {
         GatewayConfig c = D.withPorts(1, 2).withPoolLimits(3, 4, 5)
-                .withTimeouts(Duration.ofSeconds(6), Duration.ofSeconds(7), Duration.ofSeconds(8))
+                .withTimeouts(Duration.ofSeconds(6), Duration.ofSeconds(7), Duration.ofSeconds(8)).withQueryWaitTimeout(Duration.ofSeconds(13))
                 .withPoolMode(PoolMode.SESSION).withSessionReset(false).withLinger(Linger.off())
                 .withIoThreads(9).withIoTransport(IoTransport.EPOLL).withIoSpinMicros(10);
         assertThat(c.listeners()).isEqualTo(new Listeners("127.0.0.1", 1, 2, D.allowedNetworks()));
         assertThat(c.pooling()).isEqualTo(new PoolSettings(new PoolSizes(3, 4, 5),
-                new PoolTimeouts(Duration.ofSeconds(6), Duration.ofSeconds(7), Duration.ofSeconds(8)), PoolMode.SESSION, false, Linger.off()));
+                new PoolTimeouts(Duration.ofSeconds(6), Duration.ofSeconds(7), Duration.ofSeconds(8), Duration.ofSeconds(13)), PoolMode.SESSION, false, Linger.off()));
         assertThat(c.io()).isEqualTo(new IoSettings(9, IoTransport.EPOLL, 10));
         assertThat(c.withPoolMode(PoolMode.TRANSACTION).withSessionReset(true).withLinger(D.linger())
                 .withPoolLimits(10, 200, 50).withTimeouts(D.poolIdleTimeout(), D.poolMaxLifetime(), D.connectionTimeout())
+                .withQueryWaitTimeout(D.queryWaitTimeout())
                 .withPorts(9000, 6432).withIo(D.io())).isEqualTo(D);
     }
 

@@ -177,10 +177,31 @@ class PoolManagerFairnessTest {
         }
     }
 
+    /** A busy pool is not an error: the wait is QUERY_WAIT_TIMEOUT_SECS (120 s by default), not CONNECTION_TIMEOUT_SECS. */
+    @Test
+    void aWaiterOutlastsTheConnectionTimeoutAndIsServedWhenABackendFrees() throws Exception {
+        GatewayConfig config = GatewayHarness.baseConfig().withPoolLimits(1, 5, 10)
+                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(1));
+        assertThat(config.queryWaitTimeout()).isEqualTo(Duration.ofSeconds(120));
+        BackendConnector connector = new BackendConnector(TestBackend.target(), Transport.of(IoTransport.AUTO), Duration.ofSeconds(10), Duration.ofHours(1));
+        PoolManager pools = new PoolManager(config, connector);
+        try {
+            BackendConnection held = get(pools.acquire("fair_main", loop));
+            Future<BackendConnection> late = pools.acquire("fair_main", loop);
+            assertThat(late.await(2500, TimeUnit.MILLISECONDS)).as("still waiting past CONNECTION_TIMEOUT_SECS").isFalse();
+            pools.release(held);
+            BackendConnection served = get(late);
+            assertThat(served).as("the freed backend").isSameAs(held);
+            pools.release(served);
+        } finally {
+            pools.close();
+        }
+    }
+
     @Test
     void aWaiterThatTimesOutGetsA53300MessageNamingTheLimits() throws Exception {
         GatewayConfig config = GatewayHarness.baseConfig().withPoolLimits(1, 5, 10)
-                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(1));
+                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(5)).withQueryWaitTimeout(Duration.ofSeconds(1));
         BackendConnector connector = new BackendConnector(TestBackend.target(), Transport.of(IoTransport.AUTO), Duration.ofSeconds(10), Duration.ofHours(1));
         org.stonescriptdb.gateway.metrics.ProxyCounters counters = new org.stonescriptdb.gateway.metrics.ProxyCounters();
         PoolManager pools = new PoolManager(config, connector, counters);
@@ -189,7 +210,9 @@ class PoolManagerFairnessTest {
             Future<BackendConnection> late = pools.acquire("fair_main", loop);
             assertThat(late.await(10, TimeUnit.SECONDS)).isTrue();
             assertThat(late.cause()).isInstanceOf(PoolTimeoutException.class)
-                    .hasMessageContaining("fair_main").hasMessageContaining("MAX_CONNECTIONS_PER_POOL=1");
+                    .hasMessageContaining("fair_main").hasMessageContaining("within 1 s (QUERY_WAIT_TIMEOUT_SECS)")
+                    .hasMessageContaining("1 of MAX_CONNECTIONS_PER_POOL=1 in use").hasMessageContaining("raise MAX_CONNECTIONS_PER_POOL")
+                    .hasMessageContaining("CONNECTION_TIMEOUT_SECS=5");
             assertThat(pools.stats().waiting()).isZero();
             assertThat(counters.waits()).as("the timed-out wait is counted").isEqualTo(1);
             assertThat(counters.waitNanos()).isGreaterThanOrEqualTo(Duration.ofMillis(900).toNanos());

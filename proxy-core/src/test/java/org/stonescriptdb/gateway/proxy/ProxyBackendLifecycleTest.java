@@ -37,7 +37,7 @@ class ProxyBackendLifecycleTest {
     private static GatewayHarness gateway(int perPool, int maxPools, Duration idle, Duration lifetime, Duration connect)
             throws InterruptedException {
         UnaryOperator<GatewayConfig> custom = c -> c.withPoolMode(PoolMode.SESSION).withPoolLimits(perPool, 200, maxPools)
-                .withTimeouts(idle, lifetime, connect);
+                .withTimeouts(idle, lifetime, connect).withQueryWaitTimeout(connect);
         return GatewayHarness.start(custom);
     }
 

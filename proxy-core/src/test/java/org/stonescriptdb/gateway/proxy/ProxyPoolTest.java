@@ -49,7 +49,8 @@ class ProxyPoolTest {
         UnaryOperator<GatewayConfig> custom = c -> c
                 .withPoolMode(PoolMode.SESSION)
                 .withPoolLimits(perPool, total, 50)
-                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(timeoutSecs));
+                .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(timeoutSecs))
+                .withQueryWaitTimeout(Duration.ofSeconds(timeoutSecs));
         return GatewayHarness.start(custom);
     }
 
