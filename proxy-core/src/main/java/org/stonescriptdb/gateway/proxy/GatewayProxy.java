@@ -201,6 +201,7 @@ public final class GatewayProxy implements AutoCloseable {
 
     public void databaseDropped(String name) {
         services.registry().removed(name);
+        services.databaseDropped(name);
         services.pools().closeDatabase(name);
     }
 
@@ -232,6 +233,7 @@ public final class GatewayProxy implements AutoCloseable {
                     + " s; their backends are closed when released");
         }
         // Last, so a pool a session opened while it was being ended goes too.
+        services.databaseDropped(database);
         services.pools().closeDatabase(database);
     }
 

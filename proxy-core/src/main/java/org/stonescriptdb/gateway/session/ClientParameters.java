@@ -93,17 +93,31 @@ final class ClientParameters {
 
     /** After the login sync took effect on {@code backend}: remember what the client now has. */
     void loginSynced(BackendConnection backend, Sync sync) {
+        greetedWith(backend.parameters());
+        synced(backend, sync);
+    }
+
+    /**
+     * The client is greeted with {@code serverReported} — its backend's parameters after its startup settings took
+     * effect, or those of an earlier login with the same settings ({@link LoginGreetings}): what it now has.
+     */
+    void greetedWith(Map<String, String> serverReported) {
         reported.clear();
-        reported.putAll(backend.parameters());
+        reported.putAll(serverReported);
         Set<String> reportedLower = new TreeSet<>();
-        backend.parameters().keySet().forEach(k -> reportedLower.add(k.toLowerCase(Locale.ROOT)));
+        serverReported.keySet().forEach(k -> reportedLower.add(k.toLowerCase(Locale.ROOT)));
+        unreported.clear();
         requested.forEach((name, value) -> {
             String lower = name.toLowerCase(Locale.ROOT);
             if (!reportedLower.contains(lower)) unreported.put(lower, value);
         });
         state = null;
         loginValues = Map.copyOf(state().reported());
-        synced(backend, sync);
+    }
+
+    /** The startup packet's settings, as the client sent them. */
+    Map<String, String> requested() {
+        return requested;
     }
 
     /**

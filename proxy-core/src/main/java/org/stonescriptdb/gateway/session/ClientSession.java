@@ -55,6 +55,8 @@ public final class ClientSession extends MessageStreamHandler {
     private volatile ClientFlow flow;
     /** Session resets that failed while logging in (each on a backend then closed); a few are retried. */
     private int failedResets;
+    /** This login went first for its settings ({@link LoginGreetings#join}); its followers wait to hear how it ended. */
+    private boolean leadsGreeting;
     private static final int MAX_FAILED_RESETS = 3;
 
     /** A startup setting (or {@code options=-c gateway.pool_mode=session}) choosing the pool mode per connection. */
@@ -116,7 +118,40 @@ public final class ClientSession extends MessageStreamHandler {
         processId = key[0];
         secretKey = key[1];
         services.sessions().add(this);
-        acquireForLogin();
+        if (mode == PoolMode.TRANSACTION) greetOrLogIn();
+        else acquireForLogin();
+    }
+
+    /**
+     * In transaction pooling a client holds no backend between transactions, so it need not wait for one to log in
+     * either: when a backend of this server already accepted the same startup settings for this database, the client is
+     * greeted with what that login reported ({@link LoginGreetings}), at once. Otherwise it logs in on a backend — or
+     * follows another client's login with the same settings that is under way.
+     */
+    private void greetOrLogIn() {
+        java.util.concurrent.CompletableFuture<Map<String, String>> greeting = services.greetings().join(database(), parameters.requested());
+        if (greeting == null) {
+            leadsGreeting = true;
+            acquireForLogin();
+            return;
+        }
+        greeting.whenComplete((reported, error) -> client.eventLoop().execute(() -> {
+            if (closed) return;
+            if (reported == null) {
+                acquireForLogin(); // the login it followed failed: this one goes to a backend itself
+                return;
+            }
+            parameters.greetedWith(reported);
+            greet(null);
+        }));
+    }
+
+    /** This login goes first for its settings: it tells those following it how it ended. */
+    private void endLeadingGreeting(boolean greeted) {
+        if (!leadsGreeting) return;
+        leadsGreeting = false;
+        if (greeted) services.greetings().learned(database(), parameters.requested(), parameters.reported());
+        else services.greetings().failed(database(), parameters.requested());
     }
 
     private void acquireForLogin() {
@@ -173,12 +208,17 @@ public final class ClientSession extends MessageStreamHandler {
         });
     }
 
-    /** The greeting PostgreSQL gives after a successful login, with the backend's real parameter values. */
+    /**
+     * The greeting PostgreSQL gives after a successful login, with the backend's real parameter values ({@code backend}
+     * is null when they come from an earlier login with the same settings).
+     */
     private void greet(BackendConnection backend) {
         if (closed) {
-            services.pools().release(backend);
+            endLeadingGreeting(false);
+            if (backend != null) services.pools().release(backend);
             return;
         }
+        if (backend != null) endLeadingGreeting(true);
         if (startup.needsProtocolNegotiation()) {
             client.write(ServerMessages.negotiateProtocolVersion(client.alloc(), ClientMessages.PROTOCOL_3_0, startup.unknownProtocolOptions()));
         }
@@ -192,12 +232,13 @@ public final class ClientSession extends MessageStreamHandler {
         } else {
             TransactionFlow tf = new TransactionFlow(this);
             flow = tf;
-            services.pools().release(backend);
+            if (backend != null) services.pools().release(backend);
         }
         client.config().setAutoRead(true);
     }
 
     private void failLogin(Throwable cause) {
+        endLeadingGreeting(false);
         if (closed) return;
         if (cause instanceof PoolTimeoutException) {
             sendFatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
@@ -211,6 +252,7 @@ public final class ClientSession extends MessageStreamHandler {
 
     /** Ends the session with one FATAL: whatever else goes wrong while it closes, the client is told only once. */
     void sendFatal(String code, String message) {
+        endLeadingGreeting(false);
         if (!fatalSent.compareAndSet(false, true)) return;
         client.writeAndFlush(ServerMessages.fatal(client.alloc(), code, message)).addListener(ChannelFutureListener.CLOSE);
     }
@@ -326,6 +368,7 @@ public final class ClientSession extends MessageStreamHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closed = true;
+        endLeadingGreeting(false);
         services.cancels().unregister(processId, this);
         services.sessions().remove(this);
         if (acquiring != null && !acquiring.isDone()) acquiring.cancel(false);

@@ -11,5 +11,16 @@ import java.util.Set;
 /** The shared parts every client session uses. */
 public record SessionServices(GatewayConfig config, PoolManager pools, BackendConnector connector, DatabaseRegistry registry,
                               CancelRegistry cancels, Set<ClientSession> sessions,
-                              StatementRegistry statements, ProxyCounters counters) {
+                              StatementRegistry statements, ProxyCounters counters, LoginGreetings greetings) {
+
+    public SessionServices(GatewayConfig config, PoolManager pools, BackendConnector connector, DatabaseRegistry registry,
+                           CancelRegistry cancels, Set<ClientSession> sessions, StatementRegistry statements, ProxyCounters counters) {
+        this(config, pools, connector, registry, cancels, sessions, statements, counters,
+                new LoginGreetings(connector == null ? database -> null : database -> connector.router().route(database)));
+    }
+
+    /** A database was dropped: what was learned of logins to it goes. */
+    public void databaseDropped(String database) {
+        greetings.forget(database);
+    }
 }

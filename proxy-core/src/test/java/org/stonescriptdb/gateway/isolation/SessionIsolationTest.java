@@ -448,8 +448,9 @@ class SessionIsolationTest {
     }
 
     /**
-     * A login waits for its reset; one that cannot finish (DISCARD TEMP waits for a lock) is given up after
-     * CONNECTION_TIMEOUT_SECS, that backend closed, and the client logs in on a new one.
+     * A login on a backend waits for its reset; one that cannot finish (DISCARD TEMP waits for a lock) is given up after
+     * CONNECTION_TIMEOUT_SECS, that backend closed, and the client logs in on a new one. (Startup settings no backend
+     * has accepted yet, so the login is not greeted without a backend.)
      */
     @Test
     void aLoginWhoseResetCannotFinishGetsAnotherBackend() throws Exception {
@@ -458,7 +459,9 @@ class SessionIsolationTest {
              Connection locker = TestPostgres.direct(DB)) {
             int hung = Integer.parseInt(one(hostile, "select pg_backend_pid()"));
             lockATemporaryTableItLeaves(hostile, locker);
-            try (Connection next = quick.connect(DB)) {
+            Properties newSettings = GatewayHarness.clientProperties();
+            newSettings.setProperty("options", "-c lock_timeout=1234");
+            try (Connection next = quick.connect(DB, newSettings)) {
                 assertThat(Integer.parseInt(one(next, "select pg_backend_pid()"))).as("a new backend").isNotEqualTo(hung);
                 assertThat(one(next, "select count(*) from pg_class where relnamespace = pg_my_temp_schema()")).isEqualTo("0");
             } finally {
