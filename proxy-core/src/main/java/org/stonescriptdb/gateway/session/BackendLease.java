@@ -11,6 +11,7 @@ import org.stonescriptdb.gateway.pool.BackendOwner;
 import org.stonescriptdb.gateway.pool.BackendStatements;
 import org.stonescriptdb.gateway.pool.GatewayQuery;
 import org.stonescriptdb.gateway.pool.PoolTimeoutException;
+import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.protocol.TransactionStatus;
@@ -49,6 +50,8 @@ final class BackendLease {
     /** Sends a message that waited for the backend on to it, once it serves the client (as the flow would have). */
     private final Consumer<ByteBuf> replay;
     private final BackendLinger linger;
+    /** A BEGIN the gateway answered, to go in front of the transaction's first statement. */
+    private final LazyBegin lazyBegin;
 
     /** The client's standing with its backend; changed only by {@link #moveTo}. */
     private Lease state = Lease.IDLE;
@@ -61,7 +64,7 @@ final class BackendLease {
     private ScheduledFuture<?> lingering;
 
     BackendLease(BackendOwner flow, ClientSession session, ReplyQueue expected, ClientBacklog waiting, BatchState batch,
-                 PipelinedHandOver handOver, Consumer<ByteBuf> replay) {
+                 PipelinedHandOver handOver, LazyBegin lazyBegin, Consumer<ByteBuf> replay) {
         this.flow = flow;
         this.session = session;
         this.client = session.client();
@@ -72,6 +75,7 @@ final class BackendLease {
         this.batch = batch;
         this.handOver = handOver;
         this.replay = replay;
+        this.lazyBegin = lazyBegin;
         this.linger = new BackendLinger(services.config().linger());
     }
 
@@ -138,6 +142,11 @@ final class BackendLease {
             services.counters().transactionStarted();
             BackendHandOver plan = BackendHandOver.plan(b, session, session.parameters()::syncFor,
                     b.statements().takeToClose(BackendStatements.DEFAULT_CAPACITY));
+            String begin = lazyBegin.deferred();
+            if (begin != null) {
+                beginFirst(b, plan, begin);
+                return;
+            }
             if (plan.isEmpty()) {
                 ready();
                 return;
@@ -154,6 +163,29 @@ final class BackendLease {
             GatewayQuery.run(b, plan.encode(alloc), plan.replies(), client.eventLoop(), services.config().connectionTimeout())
                     .addListener(f -> handedOver(b, plan, f));
         }
+    }
+
+    /**
+     * A BEGIN the gateway answered goes in front of the client's first statement, behind the hand-over, and both are
+     * awaited: only once the backend is in the client's transaction may the statement follow (sent behind a BEGIN that
+     * then failed, it would run outside any transaction).
+     */
+    private void beginFirst(BackendConnection b, BackendHandOver plan, String begin) {
+        moveTo(Lease.PREPARING);
+        ByteBuf request = alloc.buffer();
+        int replies = 0;
+        if (!plan.isEmpty()) {
+            if (plan.reset()) services.counters().sessionReset(false);
+            ByteBuf handOverRequest = plan.encode(alloc);
+            request.writeBytes(handOverRequest);
+            handOverRequest.release();
+            replies = plan.replies();
+        }
+        ByteBuf beginQuery = ClientMessages.query(alloc, begin);
+        request.writeBytes(beginQuery);
+        beginQuery.release();
+        GatewayQuery.run(b, request, replies + 1, client.eventLoop(), services.config().connectionTimeout())
+                .addListener(f -> handedOver(b, plan, f));
     }
 
     /**
@@ -197,6 +229,7 @@ final class BackendLease {
                 return;
             }
             session.parameters().synced(b, plan.sync());
+            lazyBegin.ran();
             ready();
         }
     }
@@ -257,7 +290,8 @@ final class BackendLease {
     }
 
     private void failWaiting(String code, String message) {
-        waiting.answerAllWithError(client, code, message);
+        lazyBegin.failed(); // a BEGIN the gateway answered: the client's transaction has failed, as it would on the server
+        waiting.answerAllWithError(client, code, message, lazyBegin.status());
         client.flush();
         client.config().setAutoRead(true);
     }

@@ -49,15 +49,17 @@ final class ClientBacklog {
     /**
      * Answers what waits as the server answers a failed batch: one ErrorResponse (not FATAL: the session goes on), then
      * a ReadyForQuery for each Sync, Query or FunctionCall among the messages, which are dropped. Not flushed.
+     *
+     * @param status what those ReadyForQuery say: idle, or failed inside a transaction the client began ({@link LazyBegin})
      */
-    void answerAllWithError(Channel client, String code, String message) {
+    void answerAllWithError(Channel client, String code, String message, TransactionStatus status) {
         client.write(ServerMessages.error(client.alloc(), "ERROR", code, message), client.voidPromise());
         ByteBuf m;
         while ((m = take()) != null) {
             byte type = m.getByte(m.readerIndex());
             m.release();
             if (type == FrontendType.SYNC || type == FrontendType.QUERY || type == FrontendType.FUNCTION_CALL) {
-                client.write(ServerMessages.readyForQuery(client.alloc(), TransactionStatus.IDLE), client.voidPromise());
+                client.write(ServerMessages.readyForQuery(client.alloc(), status), client.voidPromise());
             }
         }
     }

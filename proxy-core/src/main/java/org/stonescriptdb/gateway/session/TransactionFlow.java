@@ -49,6 +49,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private final ClientBacklog waiting = new ClientBacklog();
     /** Where the client's current batch stands, shared with {@link #requests}. */
     private final BatchState batch = new BatchState();
+    /** A BEGIN answered without a backend, while it waits for the transaction's first statement ({@link LazyBegin}). */
+    private final LazyBegin lazyBegin = new LazyBegin();
     /** The client's messages on their way to the backend. */
     private final ClientRequests requests;
     /** The backend's replies on their way to the client. */
@@ -77,7 +79,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                 drainSynthetic();
             }
         });
-        this.lease = new BackendLease(this, session, expected, waiting, batch, handOver, next -> {
+        this.lease = new BackendLease(this, session, expected, waiting, batch, handOver, lazyBegin, next -> {
             requests.process(next.getByte(next.readerIndex()), next);
             drainSynthetic();
         });
@@ -152,7 +154,15 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
                 }
                 batch.skippingUntilSync = false;
             }
-            if (requests.answeredWithoutBackend(type, message)) return;
+            if (lazyBegin.answers(type, message, client)) return;
+            java.util.List<ByteBuf> collected = lazyBegin.takeCollected();
+            if (!collected.isEmpty()) {
+                // An extended batch that began like a BEGIN the gateway answers, and turned out otherwise: to a backend, as sent.
+                collected.forEach(waiting::add);
+            } else if (!lazyBegin.active() && requests.answeredWithoutBackend(type, message)) {
+                // (While a BEGIN waits to go out, a Sync answered here would say the client is idle: it goes to a backend.)
+                return;
+            }
             lease.nextTransaction();
         }
         if (lease.state() != Lease.ATTACHED || !waiting.isEmpty()) {
@@ -278,6 +288,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     public synchronized void clientClosed() {
         if (lease.state() == Lease.CLOSED) return;
         statements.clear(); // the registry forgets what no client holds any more
+        lazyBegin.releaseCollected();
         lease.clientGone();
     }
 }

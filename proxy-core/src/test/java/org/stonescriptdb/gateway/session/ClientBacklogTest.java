@@ -64,7 +64,7 @@ class ClientBacklogTest {
             backlog.add(b);
         }
 
-        backlog.answerAllWithError(client, "53300", "no backend");
+        backlog.answerAllWithError(client, "53300", "no backend", org.stonescriptdb.gateway.protocol.TransactionStatus.IDLE);
         client.flush();
 
         List<Byte> types = new ArrayList<>();
