@@ -420,16 +420,19 @@ def load_runs(outdir):
         except OSError:
             pass
         s["_lat"] = lat
-        conn = []
+        conn, per_client = [], []
         try:
             with open(path[:-5] + ".clients.tsv") as f:
                 f.readline()
                 for line in f:
                     cells = line.split("\t")
-                    conn.extend(float(x) for x in cells[7].split(",") if x)
+                    times = [float(x) for x in cells[7].split(",") if x]
+                    conn.extend(times)
+                    per_client.append((int(cells[3]), int(cells[4]), times[0] if times else None))
         except OSError:
             pass
         s["_connect"] = conn
+        s["_clients"] = per_client  # (clients of its database, transactions in the window, first connect ms)
         runs.append(s)
     runs.sort(key=lambda s: (int(s["meta"].get("seq", 0) or 0), s["name"]))
     return runs
@@ -484,6 +487,31 @@ def cmd_report(args):
                 p(f"  {v:7d} x {k}  (on {s['error_kind_clients'][k]} clients)")
             for e in s["error_examples"][:5]:
                 p(f"  e.g. {e}")
+    # By how busy a database is: where the pools' limits and the logins' waits show.
+    def band(n):
+        if n <= 4:
+            return (n, n)
+        hi = 8
+        while n > hi:
+            hi *= 2
+        return (hi // 2 + 1, hi)
+    p("")
+    p("By database size (clients per database), per run: first connect median / p99, transactions per client in the window min / median / max:")
+    p("")
+    p("| run | clients per database | databases | clients | connect median / p99 ms | tx per client min / median / max |")
+    p("|---|---|---:|---:|---|---|")
+    for s in runs:
+        groups = collections.defaultdict(list)
+        for db_clients, tx, first in s["_clients"]:
+            groups[band(db_clients)].append((db_clients, tx, first))
+        for key in sorted(groups, reverse=True):
+            g = groups[key]
+            conns = sorted(x[2] for x in g if x[2] is not None)
+            txs = sorted(x[1] for x in g)
+            dbs = sum(1.0 / x[0] for x in g)
+            label = str(key[0]) if key[0] == key[1] else f"{key[0]}-{key[1]}"
+            p(f"| {s['label']} | {label} | {dbs:.0f} | {len(g)} | {fmt(pct(conns, 0.5), 0)} / {fmt(pct(conns, 0.99), 0)} | "
+              f"{txs[0]} / {fmt(statistics.median(txs), 0)} / {txs[-1]} |")
     # Per target: all rounds together (latencies pooled, throughput summed over the measured seconds).
     targets = {}
     for s in runs:
