@@ -3,7 +3,6 @@ package org.stonescriptdb.gateway.pool;
 import io.netty.channel.EventLoop;
 
 import java.util.ArrayDeque;
-import java.util.Iterator;
 
 /**
  * The backend connections of one database on one server ({@link PoolKey}). Plain state guarded by {@link PoolManager}'s
@@ -31,16 +30,22 @@ final class BackendPool {
         this.database = key.database();
     }
 
-    /** Takes an idle connection living on {@code loop}, or null: such a connection needs no thread hand-off. */
-    BackendConnection takeIdleOn(EventLoop loop) {
-        for (Iterator<BackendConnection> it = idle.iterator(); it.hasNext(); ) {
-            BackendConnection c = it.next();
-            if (c.eventLoop() == loop) {
-                it.remove();
+    /**
+     * Takes the idle connection whose session state is still {@code owner}'s — it needs no reset, which costs the server
+     * about as much as a small transaction, so it goes before one on the right thread — else one living on {@code loop};
+     * or null.
+     */
+    BackendConnection takeIdleFor(Object owner, EventLoop loop) {
+        BackendConnection onLoop = null;
+        for (BackendConnection c : idle) {
+            if (owner != null && c.stateOwner() == owner) {
+                idle.remove(c);
                 return c;
             }
+            if (onLoop == null && c.eventLoop() == loop) onLoop = c;
         }
-        return null;
+        if (onLoop != null) idle.remove(onLoop);
+        return onLoop;
     }
 
     boolean hasIdleOn(EventLoop loop) {

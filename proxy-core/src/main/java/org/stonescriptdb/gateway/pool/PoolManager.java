@@ -82,6 +82,14 @@ public final class PoolManager {
      *                        replay of it after each hand-over; null for the gateway's own name
      */
     public Future<BackendConnection> acquire(String database, EventLoop loop, String applicationName) {
+        return acquire(database, loop, applicationName, null);
+    }
+
+    /**
+     * @param owner the requesting client (a backend's {@link BackendConnection#stateOwner}): an idle connection it used
+     *              last is preferred, since it needs no session reset; null for no preference
+     */
+    public Future<BackendConnection> acquire(String database, EventLoop loop, String applicationName, Object owner) {
         Promise<BackendConnection> promise = loop.newPromise();
         PoolKey key = keyOf(database);
         List<Runnable> actions = new ArrayList<>(2);
@@ -93,7 +101,7 @@ public final class PoolManager {
             }
             BackendPool pool = pools.pool(key);
             pool.lastUsedNanos = System.nanoTime();
-            Waiter waiter = new Waiter(pool, loop, promise, applicationName);
+            Waiter waiter = new Waiter(pool, loop, promise, applicationName, owner);
             // Served right now, the requester gets its answer inline: it called us on its own loop.
             waiter.inline = loop.inEventLoop();
             if (!tryServe(waiter, actions)) {
@@ -266,7 +274,7 @@ public final class PoolManager {
      */
     private boolean tryServe(Waiter waiter, List<Runnable> actions) {
         BackendPool pool = waiter.pool;
-        BackendConnection local = pool.takeIdleOn(waiter.loop);
+        BackendConnection local = pool.takeIdleFor(waiter.owner, waiter.loop);
         if (local != null) {
             reuse(waiter, local, actions);
             return true;

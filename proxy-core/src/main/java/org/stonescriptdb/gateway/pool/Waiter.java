@@ -16,12 +16,15 @@ final class Waiter {
     boolean inline;
     /** The requesting client's application_name, for a connection opened for it (null: the gateway's own). */
     final String applicationName;
+    /** The requesting client: an idle connection whose session state is still its own needs no reset for it. */
+    final Object owner;
 
-    Waiter(BackendPool pool, EventLoop loop, Promise<BackendConnection> promise, String applicationName) {
+    Waiter(BackendPool pool, EventLoop loop, Promise<BackendConnection> promise, String applicationName, Object owner) {
         this.pool = pool;
         this.loop = loop;
         this.promise = promise;
         this.applicationName = applicationName;
+        this.owner = owner;
     }
 
     /** Whether the client stopped waiting (it cancelled, or was answered). */

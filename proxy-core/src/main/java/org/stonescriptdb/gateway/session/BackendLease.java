@@ -117,7 +117,7 @@ final class BackendLease {
     void acquire() {
         inClientRead = true;
         try {
-            Future<BackendConnection> f = services.pools().acquire(session.database(), client.eventLoop(), session.parameters().applicationName());
+            Future<BackendConnection> f = services.pools().acquire(session.database(), client.eventLoop(), session.parameters().applicationName(), session);
             acquiring = f;
             moveTo(Lease.ACQUIRING); // before the listener, which runs at once when a backend is idle
             f.addListener(done -> {

@@ -156,7 +156,7 @@ public final class ClientSession extends MessageStreamHandler {
 
     private void acquireForLogin() {
         if (closed) return;
-        acquiring = services.pools().acquire(startup.database(), client.eventLoop(), parameters.applicationName());
+        acquiring = services.pools().acquire(startup.database(), client.eventLoop(), parameters.applicationName(), this);
         acquiring.addListener(f -> {
             if (f.isCancelled()) return;
             if (f.isSuccess()) login((BackendConnection) f.getNow());

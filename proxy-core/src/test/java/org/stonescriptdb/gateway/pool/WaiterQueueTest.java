@@ -40,7 +40,7 @@ class WaiterQueueTest {
     }
 
     private static Waiter waiter(BackendPool pool, EventLoop loop) {
-        return new Waiter(pool, loop, ImmediateEventExecutor.INSTANCE.newPromise(), null);
+        return new Waiter(pool, loop, ImmediateEventExecutor.INSTANCE.newPromise(), null, null);
     }
 
     private Waiter add(BackendPool pool, long now) {
