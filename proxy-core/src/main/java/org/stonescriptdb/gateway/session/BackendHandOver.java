@@ -63,7 +63,8 @@ record BackendHandOver(boolean reset, boolean discardAll, ClientParameters.Sync 
 
     ByteBuf encode(ByteBufAllocator alloc) {
         if (!reset) return sync.encode(alloc, close);
-        ByteBuf request = ClientMessages.sessionReset(alloc);
+        // The cheaper form where it loses nothing, as when pipelined: one statement instead of seven.
+        ByteBuf request = discardAll ? ClientMessages.query(alloc, "DISCARD ALL") : ClientMessages.sessionReset(alloc);
         if (hasSync()) {
             ByteBuf rest = sync.encode(alloc, close);
             try {

@@ -175,7 +175,7 @@ final class BackendLease {
         ByteBuf request = alloc.buffer();
         int replies = 0;
         if (!plan.isEmpty()) {
-            if (plan.reset()) services.counters().sessionReset(false);
+            if (plan.reset()) services.counters().sessionReset(plan.discardAll());
             ByteBuf handOverRequest = plan.encode(alloc);
             request.writeBytes(handOverRequest);
             handOverRequest.release();
