@@ -62,7 +62,7 @@ public final class ConfigLoader {
 
         private IoSettings io() {
             return new IoSettings(
-                    integer("IO_THREADS", Runtime.getRuntime().availableProcessors(), 1, 1024),
+                    integer("IO_THREADS", IoSettings.defaultThreads(Runtime.getRuntime().availableProcessors()), 1, 1024),
                     ioTransport(),
                     integer("IO_SPIN_MICROS", 0, 0, 1_000_000));
         }

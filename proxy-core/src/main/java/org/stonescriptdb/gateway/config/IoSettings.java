@@ -15,6 +15,17 @@ public record IoSettings(int threads, IoTransport transport, int spinMicros) {
         Objects.requireNonNull(transport, "transport");
     }
 
+    /**
+     * The default {@code IO_THREADS}: one loop per two cores, at least one. A transaction whose client and backend sit
+     * on different loops hands every write to another thread, and a loop with less to do sleeps and wakes more often:
+     * on two cores shared with PostgreSQL and the clients, two loops cost 25–40 % more CPU per transaction in the
+     * single-database benchmark and twice PgBouncer's in the multi-tenant one, where one loop matched it (see
+     * docs/benchmarks.md). Half the cores leaves room for the kernel's network work and whatever shares the machine.
+     */
+    public static int defaultThreads(int cores) {
+        return Math.max(1, cores / 2);
+    }
+
     public IoSettings withThreads(int newThreads) {
         return new IoSettings(newThreads, transport, spinMicros);
     }

@@ -41,6 +41,14 @@ class ConfigLoaderTest {
     // ---- defaults ----
 
     @Test
+    void oneEventLoopPerTwoCoresAtLeastOne() {
+        assertEquals(1, IoSettings.defaultThreads(1));
+        assertEquals(1, IoSettings.defaultThreads(2));
+        assertEquals(1, IoSettings.defaultThreads(3));
+        assertEquals(4, IoSettings.defaultThreads(8));
+    }
+
+    @Test
     void defaults() {
         GatewayConfig c = load();
         assertNull(c.backend());
@@ -57,7 +65,8 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(3600), c.poolMaxLifetime());
         assertEquals(Duration.ofSeconds(5), c.connectionTimeout());
         assertEquals(PoolMode.TRANSACTION, c.poolMode());
-        assertEquals(Runtime.getRuntime().availableProcessors(), c.ioThreads());
+        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), c.ioThreads());
+        assertEquals(Duration.ofSeconds(120), c.queryWaitTimeout());
         assertEquals(IoTransport.AUTO, c.ioTransport());
         assertEquals(0, c.ioSpinMicros());
         assertEquals(true, c.sessionReset());

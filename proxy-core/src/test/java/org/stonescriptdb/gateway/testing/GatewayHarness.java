@@ -59,6 +59,8 @@ public final class GatewayHarness implements AutoCloseable {
                 .withBackend(backend)
                 .withDataDir(dataDir)
                 .withPorts(0, 0)
+                // Two loops whatever the machine: the tests keep exercising hand-offs between threads.
+                .withIoThreads(2)
                 .withAllowedNetworks(List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128")))
                 .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(5))
                 .withPoolMode(PoolMode.valueOf(System.getProperty("gateway.test.poolMode", "session").toUpperCase(Locale.ROOT)));
