@@ -152,14 +152,14 @@ final class BackendReplies {
             // Extended protocol: the message at the head failed and the server skips the rest up to the Sync.
             if (SqlState.FEATURE_NOT_SUPPORTED.equals(error.code()) && error.message() != null
                     && error.message().startsWith(StatementRequests.CACHED_PLAN_CHANGED)) {
-                invalidate(batch.lastBound);
+                invalidate(head);
             }
             if (SqlState.INVALID_SQL_STATEMENT_NAME.equals(error.code())) forgetLostStatement(error.message());
             boolean syncQueued = expected.dropUntilSync(this::forgetUnanswered);
             batch.skippingUntilSync = !syncQueued;
             // The server skips up to the client's next Sync: until then the backend is no one else's.
             if (!syncQueued) batch.unsynced = true;
-            if (head.kind == Kind.BIND && head.statement != null) {
+            if ((head.kind == Kind.BIND || head.kind == Kind.DESCRIBE) && head.statement != null) {
                 // The server names the statement it was given ("bind message supplies 0 parameters, but prepared
                 // statement ... requires 1"): the client hears of its own name, as from the server directly.
                 message = ServerMessages.replaceInFields(alloc, message, quoted(head.statement.name()), quoted(head.name));
@@ -196,15 +196,18 @@ final class BackendReplies {
         }
     }
 
-    /** The statement's result type changed (DDL): every backend re-prepares it before its next use. */
-    private void invalidate(ClientStatement statement) {
-        if (statement == null) return;
-        StatementDef def = statement.def();
+    /**
+     * The result type of the statement a Bind or Describe named changed (DDL): every backend re-prepares it before its
+     * next use. Only that statement: a change of the unnamed one (which lives within its batch) leaves the client's
+     * named statements alone, and their other holders are not told of a change that did not happen.
+     */
+    private void invalidate(Expected failed) {
+        StatementDef def = failed.statement;
+        if (def == null || (failed.kind != Kind.BIND && failed.kind != Kind.DESCRIBE)) return;
         backend.get().statements().stale(def.name());
-        def.invalidate(statement.generation());
+        def.invalidate(failed.generation);
         // This client has just been told; its next use (a retry, or a fresh Parse) must not be told again.
-        if (batch.lastBoundName != null && statements.get(batch.lastBoundName) == statement) {
-            statements.seen(batch.lastBoundName, statement.current());
-        }
+        ClientStatement mine = statements.get(failed.name);
+        if (mine != null && mine.def() == def) statements.seen(failed.name, mine.current());
     }
 }

@@ -26,9 +26,6 @@ final class BatchState {
      * right after the batch's Sync.
      */
     SessionStateEffect.ResetSettings restoreAtSync;
-    /** The statement of the last named Bind, and its client name: the one a "cached plan must not change result type" is about. */
-    ClientStatement lastBound;
-    String lastBoundName;
     /** Why the client keeps its backend until it disconnects; null when it is not pinned. */
     String pinReason;
     /** Whether a DISCARD ALL would end the pin (SQL PREPARE, LISTEN…: yes; a temporary table's lock: no). */

@@ -91,9 +91,13 @@ final class Expected {
         return new Expected(kind, statement, generation, null, null);
     }
 
-    /** BindComplete for a Bind of a client's named statement, sent to the backend under the gateway's name. */
-    static Expected renamedBind(StatementDef statement, String clientName) {
-        return new Expected(Kind.BIND, statement, 0, clientName, null);
+    /**
+     * The reply to a Bind or Describe of a client's named statement, sent to the backend under the gateway's name: an
+     * error about it (a result type that changed, a wrong parameter count) is about this statement, at the generation
+     * the backend had prepared.
+     */
+    static Expected renamed(Kind kind, StatementDef statement, String clientName) {
+        return new Expected(kind, statement, statement.generation(), clientName, null);
     }
 
     static Expected closeHidden(String name) {

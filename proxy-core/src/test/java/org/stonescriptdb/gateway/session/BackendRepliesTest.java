@@ -313,8 +313,6 @@ class BackendRepliesTest {
      * its Parse and Bind) is about the unnamed statement only: a named statement the client bound in an earlier batch
      * is not marked changed, and its other holders are not told it changed.
      */
-    @Disabled("gateway bug: BackendReplies.error invalidates batch.lastBound, the last named statement bound in any"
-            + " earlier batch, whatever the failed Bind was; b is told its unchanged statement changed")
     @Test
     void aResultTypeChangeOfTheUnnamedStatementLeavesTheNamedOnesAlone() {
         BackendConnection backend = fixture.backend();
@@ -336,6 +334,38 @@ class BackendRepliesTest {
         assertThat(b.sent()).as("s1 did not change: b's Bind goes to the backend").containsExactly("B " + g, "E", "S");
         b.reply(bindComplete(), commandComplete("SELECT 0"), ready('I'));
         assertThat(b.received()).containsExactly("2", "C SELECT 0", "Z I");
+    }
+
+    /**
+     * A Describe of a named statement whose result type changed fails as a Bind does (the server revalidates the plan to
+     * describe its rows: ParameterDescription, then the error). The change is about that statement: it is prepared again
+     * before the client's retry, and another holder is told once.
+     */
+    @Test
+    void aResultTypeChangeFoundByADescribeIsAboutTheDescribedStatement() {
+        BackendConnection backend = fixture.backend();
+        FlowParts a = fixture.client(backend);
+        FlowParts b = fixture.client(backend);
+        String g = a.prepared("s1", "select * from t");
+        b.send(parse("mine", "select * from t"), sync());
+        b.reply(ready('I'));
+        b.received();
+        b.sent();
+
+        a.send(describe('S', "s1"), sync());
+        assertThat(a.sent()).containsExactly("D S " + g, "S");
+        a.reply(parameterDescription(), error("0A000", StatementRequests.CACHED_PLAN_CHANGED), ready('I'));
+        assertThat(a.received()).containsExactly("t", "E 0A000 cached plan must not change result type", "Z I");
+
+        a.send(describe('S', "s1"), sync());
+        assertThat(a.sent()).as("prepared again first").containsExactly("C S " + g, "P " + g, "D S " + g, "S");
+        a.reply(closeComplete(), parseComplete(), parameterDescription(), rowDescription("a", "b"), ready('I'));
+        assertThat(a.received()).as("told once").containsExactly("t", "T a,b", "Z I");
+
+        b.send(bind("", "mine"), execute("", 0), sync());
+        assertThat(b.sent()).as("b is told by the gateway").containsExactly("S");
+        b.reply(ready('I'));
+        assertThat(b.received()).containsExactly("E 0A000 cached plan must not change result type", "Z I");
     }
 
     // ---- portals, flush, transactions ----

@@ -203,6 +203,60 @@ class TxnWireProtocolTest {
         }
     }
 
+    /**
+     * "cached plan must not change result type" for the unnamed statement (DDL between its Parse and Bind, run from a
+     * portal in the same batch and rolled back with it) is not about the named statement the client bound before:
+     * another client holding the same statement is not told it changed.
+     */
+    @Test
+    void aResultTypeChangeOfTheUnnamedStatementLeavesTheNamedOnesAlone() throws Exception {
+        TestPostgres.execute(DB, "drop table if exists unnamed_shape", "create table unnamed_shape (a int)",
+                "insert into unnamed_shape values (1)");
+        try (GatewayHarness gw = Txn.gateway(1);
+             WireSession a = WireSession.login(gw.port(), DB);
+             WireSession b = WireSession.login(gw.port(), DB)) {
+            a.send(parse("star", "select * from unnamed_shape"), bind("", "star"), execute("", 0), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("12DCZ");
+            b.send(parse("mine", "select * from unnamed_shape"), bind("", "mine"), execute("", 0), sync());
+            assertThat(types(b.readUntilReady())).isEqualTo("12DCZ");
+
+            a.send(parse("", "alter table unnamed_shape add column c int"), bind("ddl", ""),
+                    parse("", "select * from unnamed_shape"), execute("ddl", 0), bind("", ""), execute("", 0), sync());
+            List<Message> changed = a.readUntilReady();
+            assertThat(types(changed)).isEqualTo("121CEZ");
+            assertThat(changed.get(4).sqlState()).isEqualTo("0A000");
+
+            b.send(bind("", "mine"), execute("", 0), sync());
+            List<Message> again = b.readUntilReady();
+            assertThat(types(again)).as("b's statement did not change: %s", again).isEqualTo("2DCZ");
+            assertThat(firstColumn(again)).containsExactly("1");
+            a.send(bind("", "star"), execute("", 0), sync());
+            assertThat(firstColumn(a.readUntilReady())).containsExactly("1");
+        }
+    }
+
+    /**
+     * A Describe of a prepared statement whose result type changed gets the server's 0A000 once: the statement is
+     * prepared again before the next Describe, which shows the new columns (no loop of the same error).
+     */
+    @Test
+    void aResultTypeChangeFoundByADescribeIsReportedOnce() throws Exception {
+        TestPostgres.execute(DB, "drop table if exists described_shape", "create table described_shape (a int)");
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(parse("desc", "select * from described_shape"), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("1Z");
+            TestPostgres.execute(DB, "alter table described_shape add column b text");
+            a.send(describe('S', "desc"), sync());
+            List<Message> changed = a.readUntilReady();
+            assertThat(types(changed)).isEqualTo("tEZ");
+            assertThat(changed.get(1).sqlState()).isEqualTo("0A000");
+            a.send(describe('S', "desc"), sync());
+            List<Message> again = a.readUntilReady();
+            assertThat(types(again)).as(again.toString()).isEqualTo("tTZ");
+            assertThat(WireSession.columnNames(again.get(1))).containsExactly("a", "b");
+        }
+    }
+
     @Test
     void simpleQueryDeallocateAllThenTheSameNamesWork() throws Exception {
         try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
