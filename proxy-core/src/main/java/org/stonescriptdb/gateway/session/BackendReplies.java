@@ -86,7 +86,20 @@ final class BackendReplies {
 
     /** Moves the queue along for a reply that needs no special handling (also for replies passed through unread). */
     void account(byte type) {
-        expected.account(type, session.database());
+        if (type == BackendType.COPY_IN_RESPONSE) copyInStarted();
+        else expected.account(type, session.database());
+    }
+
+    /**
+     * The server is copying in for the Execute or Query at the head: it ignores the client's Syncs until its CopyDone or
+     * CopyFail — those queued go, those still to come are not sent ({@link ClientRequests}).
+     */
+    private void copyInStarted() {
+        Expected head = expected.peek();
+        batch.copyingIn = expected.copyInStarted();
+        // An ignored Sync ends no implicit transaction: the Execute's lasts until a Sync the client is yet to send, and
+        // until then the backend is no one else's.
+        if (head != null && head.kind == Kind.EXECUTE && !expected.readyDueBehindHead()) batch.unsynced = true;
     }
 
     private void readyForQuery(ByteBuf message) {
@@ -145,6 +158,8 @@ final class BackendReplies {
     private void error(ByteBuf message) {
         ErrorFields error = ErrorFields.decodeMessage(message);
         batch.failed = true;
+        // An error ends copy-in on the server: the client's data is dropped from now on, and its next Sync answered.
+        batch.copyingIn = false;
         Expected head = expected.peek();
         if (head != null && head.kind == Kind.QUERY) {
             head.failed = true;

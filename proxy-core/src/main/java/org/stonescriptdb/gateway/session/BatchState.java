@@ -15,6 +15,11 @@ final class BatchState {
      * open for them, which must not pass to another client (the next Sync would commit this client's work).
      */
     boolean unsynced;
+    /**
+     * The server is copying in for the client (its CopyInResponse came) and the client has not ended it with CopyDone or
+     * CopyFail yet: the server ignores a Sync of the client's meanwhile, and answers it no ReadyForQuery.
+     */
+    boolean copyingIn;
     /** A statement of the current batch reset the session (DISCARD ALL): its effects are recorded at ReadyForQuery. */
     boolean discardAtReady;
     /** A statement of the current batch reset every setting (RESET ALL). */

@@ -155,6 +155,12 @@ final class ClientRequests {
             message.release(); // the server would ignore it too
             return;
         }
+        if (batch.copyingIn && type == FrontendType.SYNC) {
+            // The server ignores a Sync in copy-in mode, with no ReadyForQuery — unless the COPY fails before it reads
+            // the Sync, and then it answers one no one can foresee. Not sent, it cannot be answered either way.
+            message.release();
+            return;
+        }
         switch (type) {
             // Sync ends the implicit transaction; so does a simple Query or FunctionCall, which the server commits with it.
             case FrontendType.SYNC, FrontendType.QUERY, FrontendType.FUNCTION_CALL -> batch.unsynced = false;
@@ -189,7 +195,14 @@ final class ClientRequests {
                 expect(Expected.of(Kind.QUERY));
                 send(message);
             }
-            default -> send(message); // Flush, CopyData/Done/Fail, or something the server will reject itself
+            case FrontendType.COPY_DONE, FrontendType.COPY_FAIL -> {
+                // Copy-in ends here in the client's stream; if the server has not said yet that it copies in, the place
+                // is marked for when it does (the Syncs before it are ignored, those after it answered).
+                if (batch.copyingIn) batch.copyingIn = false;
+                else expect(Expected.of(Kind.COPY_END));
+                send(message);
+            }
+            default -> send(message); // Flush, CopyData, or something the server will reject itself
         }
     }
 

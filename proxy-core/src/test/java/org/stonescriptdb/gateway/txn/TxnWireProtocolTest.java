@@ -304,6 +304,69 @@ class TxnWireProtocolTest {
         }
     }
 
+    /**
+     * COPY FROM STDIN with the extended protocol, as libpq's PQexecParams sends it (Parse/Bind/Execute/Sync, then the
+     * data, CopyDone and another Sync); whole in one write; and with the first Sync sent after the CopyInResponse. The
+     * server answers both Syncs with one ReadyForQuery, and so does the gateway: the only backend is free for another
+     * client at once, and the client's next batch is answered in order.
+     */
+    @Test
+    void copyFromStdinWithTheExtendedProtocolGetsOneReadyForQueryAndReleasesTheBackend() throws Exception {
+        TestPostgres.execute(DB, "delete from items where note like 'xcopy-%'");
+        try (GatewayHarness gw = Txn.gateway(1);
+             WireSession a = WireSession.login(gw.port(), DB);
+             WireSession b = WireSession.login(gw.port(), DB)) {
+            a.send(parse("known", "select 'known'"), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("1Z");
+
+            a.send(parse("", "copy items from stdin"), bind("", ""), execute("", 0), sync());
+            assertThat(types(List.of(a.read(), a.read(), a.read()))).isEqualTo("12G");
+            a.send(WireSession.copyData("1\txcopy-a\n"), WireSession.copyDone(), sync());
+            List<Message> done = a.readUntilReady();
+            assertThat(types(done)).isEqualTo("CZ");
+            assertThat(status(last(done))).isEqualTo('I');
+            assertThat(firstColumn(b.query("select count(*) from items where note like 'xcopy-%'")))
+                    .as("the backend is free for b").containsExactly("1");
+
+            a.send(parse("", "copy items from stdin"), bind("", ""), execute("", 0), sync(),
+                    WireSession.copyData("2\txcopy-b\n"), WireSession.copyDone(), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("12GCZ");
+
+            a.send(parse("", "copy items from stdin"), bind("", ""), execute("", 0), flush());
+            assertThat(types(List.of(a.read(), a.read(), a.read()))).isEqualTo("12G");
+            a.send(sync(), WireSession.copyData("3\txcopy-c\n"), WireSession.copyDone(), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("CZ");
+
+            // The backend has this statement: the gateway's own ParseComplete comes before the batch's ReadyForQuery.
+            a.send(parse("known again", "select 'known'"), bind("", "known again"), execute("", 0), sync());
+            List<Message> next = a.readUntilReady();
+            assertThat(types(next)).isEqualTo("12DCZ");
+            assertThat(firstColumn(next)).containsExactly("known");
+            assertThat(firstColumn(b.query("select count(*) from items where note like 'xcopy-%'"))).containsExactly("3");
+        } finally {
+            TestPostgres.execute(DB, "delete from items where note like 'xcopy-%'");
+        }
+    }
+
+    /** The same ended with CopyFail: the error, one ReadyForQuery, nothing inserted, and the backend free again. */
+    @Test
+    void copyFromStdinWithTheExtendedProtocolEndedWithCopyFailGetsOneReadyForQuery() throws Exception {
+        TestPostgres.execute(DB, "delete from items where note = 'xcopy-fail'");
+        try (GatewayHarness gw = Txn.gateway(1);
+             WireSession a = WireSession.login(gw.port(), DB);
+             WireSession b = WireSession.login(gw.port(), DB)) {
+            a.send(parse("", "copy items from stdin"), bind("", ""), execute("", 0), sync());
+            assertThat(types(List.of(a.read(), a.read(), a.read()))).isEqualTo("12G");
+            a.send(WireSession.copyData("1\txcopy-fail\n"), WireSession.copyFail("client gave up"), sync());
+            List<Message> failed = a.readUntilReady();
+            assertThat(types(failed)).isEqualTo("EZ");
+            assertThat(failed.get(0).sqlState()).isEqualTo("57014");
+            assertThat(status(last(failed))).isEqualTo('I');
+            assertThat(firstColumn(b.query("select count(*) from items where note = 'xcopy-fail'"))).containsExactly("0");
+            assertThat(firstColumn(a.query("select 'a after'"))).containsExactly("a after");
+        }
+    }
+
     @Test
     void copyToStdoutOfALargeTableArrivesWhole() throws Exception {
         TestPostgres.execute(DB, "drop table if exists big",
