@@ -111,6 +111,7 @@ final class BackendReplies {
             client.write(message, client.voidPromise());
         }
         BackendConnection b = backend.get();
+        if (batch.droppedAtReady != null && !batch.failed) statements.removeAll(batch.droppedAtReady);
         if (batch.discardAtReady && !batch.failed) {
             b.forgetSessionState();
             if (batch.pinResettable) batch.pinReason = null;

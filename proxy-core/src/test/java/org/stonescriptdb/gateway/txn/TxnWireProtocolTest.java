@@ -276,6 +276,61 @@ class TxnWireProtocolTest {
         }
     }
 
+    /**
+     * DEALLOCATE in an aborted transaction — by name, ALL, and with the extended protocol — is refused with 25P02 as on
+     * the server, and the statement is still there after the ROLLBACK.
+     */
+    @Test
+    void deallocateInAnAbortedTransactionIsRefusedAndTheStatementStays() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(parse("kept", "select 'kept'"), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("1Z");
+            assertThat(types(a.query("begin"))).isEqualTo("CZ");
+            assertThat(a.query("select 1/0").get(0).sqlState()).isEqualTo("22012");
+
+            for (String sql : List.of("deallocate kept", "deallocate all")) {
+                List<Message> refused = a.query(sql);
+                assertThat(types(refused)).as(sql).isEqualTo("EZ");
+                assertThat(refused.get(0).sqlState()).as(sql).isEqualTo("25P02");
+                assertThat(status(last(refused))).isEqualTo('E');
+            }
+            a.send(parse("", "deallocate kept"), bind("", ""), execute("", 0), sync());
+            List<Message> extended = a.readUntilReady();
+            assertThat(types(extended)).isEqualTo("EZ");
+            assertThat(extended.get(0).sqlState()).isEqualTo("25P02");
+
+            assertThat(status(last(a.query("rollback")))).isEqualTo('I');
+            a.send(bind("", "kept"), execute("", 0), sync());
+            assertThat(firstColumn(a.readUntilReady())).containsExactly("kept");
+        }
+    }
+
+    /**
+     * DISCARD ALL refused inside a transaction block (25001) leaves the client's statements, as on the server; one that
+     * runs drops them.
+     */
+    @Test
+    void aDiscardAllRefusedInATransactionBlockLeavesTheStatements() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(parse("kept", "select 'kept'"), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("1Z");
+            assertThat(types(a.query("begin"))).isEqualTo("CZ");
+            List<Message> refused = a.query("discard all");
+            assertThat(types(refused)).isEqualTo("EZ");
+            assertThat(refused.get(0).sqlState()).isEqualTo("25001");
+            assertThat(status(last(a.query("rollback")))).isEqualTo('I');
+
+            a.send(bind("", "kept"), execute("", 0), sync());
+            List<Message> still = a.readUntilReady();
+            assertThat(types(still)).as(still.toString()).isEqualTo("2DCZ");
+            assertThat(firstColumn(still)).containsExactly("kept");
+
+            assertThat(types(a.query("discard all"))).isEqualTo("CZ");
+            a.send(bind("", "kept"), execute("", 0), sync());
+            assertThat(a.readUntilReady().get(0).sqlState()).isEqualTo("26000");
+        }
+    }
+
     @Test
     void copyFromStdinWithCopyFailRollsBackAndReleasesTheBackend() throws Exception {
         TestPostgres.execute(DB, "delete from items where note = 'copy-fail'");
