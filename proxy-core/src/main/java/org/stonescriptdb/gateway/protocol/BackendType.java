@@ -23,6 +23,7 @@ public final class BackendType {
     public static final byte CLOSE_COMPLETE = '3';
     public static final byte NO_DATA = 'n';
     public static final byte PARAMETER_DESCRIPTION = 't';
+    public static final byte COPY_IN_RESPONSE = 'G';
 
     private BackendType() {
     }

@@ -86,7 +86,20 @@ final class BackendReplies {
 
     /** Moves the queue along for a reply that needs no special handling (also for replies passed through unread). */
     void account(byte type) {
-        expected.account(type, session.database());
+        if (type == BackendType.COPY_IN_RESPONSE) copyInStarted();
+        else expected.account(type, session.database());
+    }
+
+    /**
+     * The server is copying in for the Execute or Query at the head: it ignores the client's Syncs until its CopyDone or
+     * CopyFail — those queued go, those still to come are not sent ({@link ClientRequests}).
+     */
+    private void copyInStarted() {
+        Expected head = expected.peek();
+        batch.copyingIn = expected.copyInStarted();
+        // An ignored Sync ends no implicit transaction: the Execute's lasts until a Sync the client is yet to send, and
+        // until then the backend is no one else's.
+        if (head != null && head.kind == Kind.EXECUTE && !expected.readyDueBehindHead()) batch.unsynced = true;
     }
 
     private void readyForQuery(ByteBuf message) {
@@ -98,6 +111,7 @@ final class BackendReplies {
             client.write(message, client.voidPromise());
         }
         BackendConnection b = backend.get();
+        if (batch.droppedAtReady != null && !batch.failed) statements.removeAll(batch.droppedAtReady);
         if (batch.discardAtReady && !batch.failed) {
             b.forgetSessionState();
             if (batch.pinResettable) batch.pinReason = null;
@@ -145,6 +159,8 @@ final class BackendReplies {
     private void error(ByteBuf message) {
         ErrorFields error = ErrorFields.decodeMessage(message);
         batch.failed = true;
+        // An error ends copy-in on the server: the client's data is dropped from now on, and its next Sync answered.
+        batch.copyingIn = false;
         Expected head = expected.peek();
         if (head != null && head.kind == Kind.QUERY) {
             head.failed = true;
@@ -152,14 +168,14 @@ final class BackendReplies {
             // Extended protocol: the message at the head failed and the server skips the rest up to the Sync.
             if (SqlState.FEATURE_NOT_SUPPORTED.equals(error.code()) && error.message() != null
                     && error.message().startsWith(StatementRequests.CACHED_PLAN_CHANGED)) {
-                invalidate(batch.lastBound);
+                invalidate(head);
             }
             if (SqlState.INVALID_SQL_STATEMENT_NAME.equals(error.code())) forgetLostStatement(error.message());
             boolean syncQueued = expected.dropUntilSync(this::forgetUnanswered);
             batch.skippingUntilSync = !syncQueued;
             // The server skips up to the client's next Sync: until then the backend is no one else's.
             if (!syncQueued) batch.unsynced = true;
-            if (head.kind == Kind.BIND && head.statement != null) {
+            if ((head.kind == Kind.BIND || head.kind == Kind.DESCRIBE) && head.statement != null) {
                 // The server names the statement it was given ("bind message supplies 0 parameters, but prepared
                 // statement ... requires 1"): the client hears of its own name, as from the server directly.
                 message = ServerMessages.replaceInFields(alloc, message, quoted(head.statement.name()), quoted(head.name));
@@ -196,15 +212,18 @@ final class BackendReplies {
         }
     }
 
-    /** The statement's result type changed (DDL): every backend re-prepares it before its next use. */
-    private void invalidate(ClientStatement statement) {
-        if (statement == null) return;
-        StatementDef def = statement.def();
+    /**
+     * The result type of the statement a Bind or Describe named changed (DDL): every backend re-prepares it before its
+     * next use. Only that statement: a change of the unnamed one (which lives within its batch) leaves the client's
+     * named statements alone, and their other holders are not told of a change that did not happen.
+     */
+    private void invalidate(Expected failed) {
+        StatementDef def = failed.statement;
+        if (def == null || (failed.kind != Kind.BIND && failed.kind != Kind.DESCRIBE)) return;
         backend.get().statements().stale(def.name());
-        def.invalidate(statement.generation());
+        def.invalidate(failed.generation);
         // This client has just been told; its next use (a retry, or a fresh Parse) must not be told again.
-        if (batch.lastBoundName != null && statements.get(batch.lastBoundName) == statement) {
-            statements.seen(batch.lastBoundName, statement.current());
-        }
+        ClientStatement mine = statements.get(failed.name);
+        if (mine != null && mine.def() == def) statements.seen(failed.name, mine.current());
     }
 }

@@ -1,5 +1,7 @@
 package org.stonescriptdb.gateway.session;
 
+import java.util.Map;
+
 /**
  * What the client's current batch has done on its backend, as the transaction flow's two halves — the client's
  * requests ({@link ClientRequests}) and the backend's replies ({@link TransactionFlow}) — both need it: where the
@@ -15,8 +17,19 @@ final class BatchState {
      * open for them, which must not pass to another client (the next Sync would commit this client's work).
      */
     boolean unsynced;
+    /**
+     * The server is copying in for the client (its CopyInResponse came) and the client has not ended it with CopyDone or
+     * CopyFail yet: the server ignores a Sync of the client's meanwhile, and answers it no ReadyForQuery.
+     */
+    boolean copyingIn;
     /** A statement of the current batch reset the session (DISCARD ALL): its effects are recorded at ReadyForQuery. */
     boolean discardAtReady;
+    /**
+     * The client's prepared statements that a statement of the current batch drops on the server (DISCARD ALL, DEALLOCATE
+     * ALL), as they were when it was sent; null if none. They go at ReadyForQuery, if it ran — refused (in a transaction
+     * block, an aborted transaction) it leaves them, as on the server; those the client prepares after it stay.
+     */
+    Map<String, ClientStatement> droppedAtReady;
     /** A statement of the current batch reset every setting (RESET ALL). */
     boolean resetSettingsAtReady;
     /** The server reported an error in the batch: a DISCARD ALL or RESET ALL in it may not have run. */
@@ -26,13 +39,16 @@ final class BatchState {
      * right after the batch's Sync.
      */
     SessionStateEffect.ResetSettings restoreAtSync;
-    /** The statement of the last named Bind, and its client name: the one a "cached plan must not change result type" is about. */
-    ClientStatement lastBound;
-    String lastBoundName;
     /** Why the client keeps its backend until it disconnects; null when it is not pinned. */
     String pinReason;
     /** Whether a DISCARD ALL would end the pin (SQL PREPARE, LISTEN…: yes; a temporary table's lock: no). */
     boolean pinResettable = true;
+
+    /** A statement of the batch drops the client's statements {@code held} (as they are now) if it runs. */
+    void dropAtReady(Map<String, ClientStatement> held) {
+        if (droppedAtReady == null) droppedAtReady = held;
+        else droppedAtReady.putAll(held);
+    }
 
     /** Puts the client's settings back after the batch's Sync: {@code resets} (may be null) are among its statements. */
     void restoreAfterSync(SessionStateEffect.ResetSettings resets) {
@@ -46,6 +62,7 @@ final class BatchState {
     /** The batch is over (nothing outstanding at a ReadyForQuery): its effects are settled. */
     void settled() {
         discardAtReady = false;
+        droppedAtReady = null;
         resetSettingsAtReady = false;
         failed = false;
     }

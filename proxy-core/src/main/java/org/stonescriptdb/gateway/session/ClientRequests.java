@@ -155,6 +155,12 @@ final class ClientRequests {
             message.release(); // the server would ignore it too
             return;
         }
+        if (batch.copyingIn && type == FrontendType.SYNC) {
+            // The server ignores a Sync in copy-in mode, with no ReadyForQuery — unless the COPY fails before it reads
+            // the Sync, and then it answers one no one can foresee. Not sent, it cannot be answered either way.
+            message.release();
+            return;
+        }
         switch (type) {
             // Sync ends the implicit transaction; so does a simple Query or FunctionCall, which the server commits with it.
             case FrontendType.SYNC, FrontendType.QUERY, FrontendType.FUNCTION_CALL -> batch.unsynced = false;
@@ -189,7 +195,14 @@ final class ClientRequests {
                 expect(Expected.of(Kind.QUERY));
                 send(message);
             }
-            default -> send(message); // Flush, CopyData/Done/Fail, or something the server will reject itself
+            case FrontendType.COPY_DONE, FrontendType.COPY_FAIL -> {
+                // Copy-in ends here in the client's stream; if the server has not said yet that it copies in, the place
+                // is marked for when it does (the Syncs before it are ignored, those after it answered).
+                if (batch.copyingIn) batch.copyingIn = false;
+                else expect(Expected.of(Kind.COPY_END));
+                send(message);
+            }
+            default -> send(message); // Flush, CopyData, or something the server will reject itself
         }
     }
 
@@ -219,7 +232,10 @@ final class ClientRequests {
         ByteChars query = new ByteChars(message, queryAt, FrontendMessages.stringEnd(message, queryAt));
         SessionStateEffect effect = classify(query);
         if (effect instanceof SessionStateEffect.Deallocate d && d.name() != null && statements.contains(d.name())
-                && SessionStateClassifier.statementCount(query.toString()) == 1) {
+                && SessionStateClassifier.statementCount(query.toString()) == 1
+                && wire.backend().transactionStatus() != TransactionStatus.FAILED) {
+            // (In an aborted transaction the server refuses its Parse whatever it names, 25P02: it goes as the client sent
+            // it, and the client keeps its statement.)
             statementRequests.deallocateExtended(FrontendMessages.parse(message), message, d.name());
             return;
         }
@@ -242,9 +258,11 @@ final class ClientRequests {
             // DEALLOCATE of protocol-level statements: they live in the gateway's map, not on this backend.
             // (A pinned client's DEALLOCATE ALL also concerns its SQL-level statements: that one goes to the server.)
             message.release();
-            if (d.name() == null) statements.clear();
-            else statements.remove(d.name());
-            expect(Expected.synthetic(FrontendMessages.commandComplete(alloc, d.name() == null ? "DEALLOCATE ALL" : "DEALLOCATE")));
+            if (!refusedInFailedTransaction()) {
+                if (d.name() == null) statements.clear();
+                else statements.remove(d.name());
+                expect(Expected.synthetic(FrontendMessages.commandComplete(alloc, d.name() == null ? "DEALLOCATE ALL" : "DEALLOCATE")));
+            }
             expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, wire.backend().transactionStatus())));
             return;
         }
@@ -253,8 +271,10 @@ final class ClientRequests {
             // Plain SQL naming a gateway statement: refused here. (Other paths reach the server; a statement lost that
             // way is prepared again there before its next use.)
             message.release();
-            expect(Expected.synthetic(ServerMessages.error(alloc, "ERROR", SqlState.INVALID_SQL_STATEMENT_NAME,
-                    "prepared statement \"" + d.name() + "\" does not exist")));
+            if (!refusedInFailedTransaction()) {
+                expect(Expected.synthetic(ServerMessages.error(alloc, "ERROR", SqlState.INVALID_SQL_STATEMENT_NAME,
+                        "prepared statement \"" + d.name() + "\" does not exist")));
+            }
             expect(Expected.synthetic(ServerMessages.readyForQuery(alloc, wire.backend().transactionStatus())));
             return;
         }
@@ -263,6 +283,17 @@ final class ClientRequests {
         send(message);
         SessionStateEffect.ResetSettings resets = SessionStateEffect.resets(effect);
         if (resets != null) restoreSettings(resets);
+    }
+
+    /**
+     * A DEALLOCATE the gateway answers itself, in an aborted transaction: refused as the server refuses any command
+     * there (25P02), and nothing is deallocated. True if so (the error is queued; the ReadyForQuery is the caller's).
+     */
+    private boolean refusedInFailedTransaction() {
+        if (wire.backend().transactionStatus() != TransactionStatus.FAILED) return false;
+        expect(Expected.synthetic(ServerMessages.error(alloc, "ERROR", SqlState.IN_FAILED_SQL_TRANSACTION,
+                "current transaction is aborted, commands ignored until end of transaction block")));
+        return true;
     }
 
     /**
@@ -287,11 +318,11 @@ final class ClientRequests {
         switch (effect) {
             case SessionStateEffect.Pin p -> pin(p.reason(), p.resettable());
             case SessionStateEffect.DiscardAll d -> {
-                statements.clear();
                 // Whether or not it runs, nothing of ours may be assumed prepared here any more: each statement is
-                // closed (harmless if already gone) before it is prepared again.
+                // closed (harmless if already gone) before it is prepared again. The client's go if it runs.
                 wire.backend().statements().staleAll();
                 batch.discardAtReady = true;
+                batch.dropAtReady(statements.snapshot());
             }
             case SessionStateEffect.ResetSettings r -> batch.resetSettingsAtReady |= r.all();
             case SessionStateEffect.Both b -> {
@@ -300,8 +331,8 @@ final class ClientRequests {
             }
             case SessionStateEffect.Deallocate d -> {
                 if (d.name() == null) {
-                    statements.clear();
                     wire.backend().statements().staleAll();
+                    batch.dropAtReady(statements.snapshot());
                 }
             }
             case SessionStateEffect.None n -> { }

@@ -67,6 +67,18 @@ final class ClientStatements {
         return removed;
     }
 
+    /** The client's statements as they are now, by name (a copy). */
+    Map<String, ClientStatement> snapshot() {
+        return new HashMap<>(byName);
+    }
+
+    /** Removes those of {@code held} that the client still holds as they were (not closed and prepared again since). */
+    void removeAll(Map<String, ClientStatement> held) {
+        held.forEach((name, statement) -> {
+            if (byName.get(name) == statement) remove(name);
+        });
+    }
+
     void clear() {
         byName.values().forEach(this::drop);
         byName.clear();

@@ -31,6 +31,11 @@ final class Expected {
         /** Everything up to ReadyForQuery for a simple Query or FunctionCall. */
         QUERY,
         /**
+         * No reply: the client's CopyDone or CopyFail, sent before the server said it was copying in. It marks where a
+         * copy-in the Execute or Query before it may start ends in the client's stream ({@link ReplyQueue#copyInStarted}).
+         */
+        COPY_END,
+        /**
          * Everything up to the ReadyForQuery of the gateway's own batch that puts a client's settings back after a
          * RESET: swallowed but for ParameterStatus; {@code reply} holds the client's ReadyForQuery meanwhile.
          */
@@ -76,7 +81,7 @@ final class Expected {
 
     static {
         for (Kind k : new Kind[] {Kind.PARSE, Kind.BIND, Kind.DESCRIBE, Kind.EXECUTE, Kind.CLOSE, Kind.REFUSED, Kind.SYNC,
-                Kind.HANDOVER_CHECK}) {
+                Kind.COPY_END, Kind.HANDOVER_CHECK}) {
             SHARED[k.ordinal()] = new Expected(k, null, 0, null, null);
         }
     }
@@ -91,9 +96,13 @@ final class Expected {
         return new Expected(kind, statement, generation, null, null);
     }
 
-    /** BindComplete for a Bind of a client's named statement, sent to the backend under the gateway's name. */
-    static Expected renamedBind(StatementDef statement, String clientName) {
-        return new Expected(Kind.BIND, statement, 0, clientName, null);
+    /**
+     * The reply to a Bind or Describe of a client's named statement, sent to the backend under the gateway's name: an
+     * error about it (a result type that changed, a wrong parameter count) is about this statement, at the generation
+     * the backend had prepared.
+     */
+    static Expected renamed(Kind kind, StatementDef statement, String clientName) {
+        return new Expected(kind, statement, statement.generation(), clientName, null);
     }
 
     static Expected closeHidden(String name) {

@@ -6,6 +6,7 @@ import org.stonescriptdb.gateway.session.Expected.Kind;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -20,6 +21,8 @@ final class ReplyQueue {
     private int specialEntries;
 
     void add(Expected e) {
+        // A COPY_END never heads the queue: with nothing before it, nothing can start the copy-in it would end.
+        if (e.kind == Kind.COPY_END && entries.isEmpty()) return;
         entries.addLast(e);
         if (e.kind.special()) specialEntries++;
     }
@@ -32,6 +35,7 @@ final class ReplyQueue {
     Expected pop() {
         Expected e = entries.pollFirst();
         if (e != null && e.kind.special()) specialEntries--;
+        while (headIs(Kind.COPY_END)) entries.pollFirst(); // what could have started its copy-in is answered
         return e;
     }
 
@@ -79,6 +83,45 @@ final class ReplyQueue {
             }
             default -> { }
         }
+    }
+
+    /**
+     * At a CopyInResponse: the Execute or Query at the head has put the server in copy-in mode, where it ignores Sync
+     * (and Flush) until the client's CopyDone or CopyFail — PostgreSQL answers Parse/Bind/Execute/Sync, data, CopyDone,
+     * Sync with one ReadyForQuery. The Syncs queued right behind the head are such: they go. The client's CopyDone or
+     * CopyFail queued behind them (its {@link Kind#COPY_END}), or any other message, ends copy-in there in the client's
+     * stream (any other message ends it on the server with an error).
+     *
+     * @return whether copy-in has not ended yet in what the client sent: its Syncs until its CopyDone or CopyFail are
+     *     ignored by the server too
+     */
+    boolean copyInStarted() {
+        Iterator<Expected> it = entries.iterator();
+        if (!it.hasNext()) return false;
+        it.next(); // the Execute or Query copying in
+        while (it.hasNext()) {
+            Expected x = it.next();
+            if (x.kind != Kind.SYNC && x.kind != Kind.COPY_END) return false;
+            it.remove();
+            if (x.kind == Kind.COPY_END) return false;
+        }
+        return true;
+    }
+
+    /** Whether a ReadyForQuery is due for something behind the head (a Sync or a Query is queued after it). */
+    boolean readyDueBehindHead() {
+        Iterator<Expected> it = entries.iterator();
+        if (it.hasNext()) it.next();
+        while (it.hasNext()) {
+            Kind k = it.next().kind;
+            if (k == Kind.SYNC || k == Kind.QUERY) return true;
+        }
+        return false;
+    }
+
+    /** The kinds queued, head first (for tests and diagnostics). */
+    List<Kind> kinds() {
+        return entries.stream().map(e -> e.kind).toList();
     }
 
     /**

@@ -108,9 +108,7 @@ final class StatementRequests {
         }
         ensurePrepared(def);
         batch.restoreAfterSync(statement.resets());
-        batch.lastBound = statement;
-        batch.lastBoundName = name;
-        wire.expect(Expected.renamedBind(def, name));
+        wire.expect(Expected.renamed(Kind.BIND, def, name));
         wire.send(FrontendMessages.renameBind(alloc, message, def.name()));
     }
 
@@ -125,9 +123,10 @@ final class StatementRequests {
             wire.send(message);
             return;
         }
+        String name = FrontendMessages.targetName(message);
         message.release();
         ensurePrepared(def);
-        wire.expect(Expected.of(Kind.DESCRIBE));
+        wire.expect(Expected.renamed(Kind.DESCRIBE, def, name));
         wire.send(FrontendMessages.encodeTarget(alloc, FrontendType.DESCRIBE, (byte) 'S', def.name()));
     }
 

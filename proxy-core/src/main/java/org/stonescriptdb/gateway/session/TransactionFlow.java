@@ -111,7 +111,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
             batch.unsynced = true;
             return true;
         }
-        if (type == FrontendType.SYNC && batch.restoreAtSync == null) {
+        if (type == FrontendType.SYNC && batch.restoreAtSync == null && !batch.copyingIn) {
             expect(Expected.of(Kind.SYNC));
             batch.unsynced = false;
             return true;

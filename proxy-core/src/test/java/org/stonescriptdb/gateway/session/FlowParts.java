@@ -189,15 +189,7 @@ final class FlowParts {
 
     /** The kinds of the replies still expected, in order (the queue is left as it is). */
     List<Expected.Kind> expecting() {
-        List<Expected.Kind> kinds = new ArrayList<>();
-        List<Expected> popped = new ArrayList<>();
-        Expected e;
-        while ((e = expected.pop()) != null) {
-            kinds.add(e.kind);
-            popped.add(e);
-        }
-        popped.forEach(expected::add);
-        return kinds;
+        return expected.kinds();
     }
 
     /**

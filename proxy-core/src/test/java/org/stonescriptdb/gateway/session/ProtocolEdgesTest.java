@@ -20,6 +20,7 @@ import static org.stonescriptdb.gateway.testing.RawBackend.bindComplete;
 import static org.stonescriptdb.gateway.testing.RawBackend.closeComplete;
 import static org.stonescriptdb.gateway.testing.RawBackend.commandComplete;
 import static org.stonescriptdb.gateway.testing.RawBackend.dataRow;
+import static org.stonescriptdb.gateway.testing.RawBackend.error;
 import static org.stonescriptdb.gateway.testing.RawBackend.parameterDescription;
 import static org.stonescriptdb.gateway.testing.RawBackend.parameterStatus;
 import static org.stonescriptdb.gateway.testing.RawBackend.parseComplete;
@@ -178,7 +179,10 @@ class ProtocolEdgesTest {
         assertThat(backend.statements().mustClose(g)).isTrue();
     }
 
-    /** DISCARD ALL empties the client's map as it is sent, and the backend's statements are to be closed. */
+    /**
+     * DISCARD ALL empties the client's map once the server has run it (at its ReadyForQuery); the backend's statements
+     * are to be closed from the moment it is sent.
+     */
     @Test
     void discardAllEmptiesTheClientsMap() {
         BackendConnection backend = fixture.backend();
@@ -186,11 +190,137 @@ class ProtocolEdgesTest {
         String g = c.prepared("s1", "select 1");
 
         c.send(query("DISCARD ALL"));
-
         assertThat(c.sent()).containsExactly("Q DISCARD ALL");
-        assertThat(c.statements.size()).isZero();
         assertThat(backend.statements().mustClose(g)).isTrue();
         assertThat(c.batch.discardAtReady).isTrue();
+        c.reply(commandComplete("DISCARD ALL"), ready('I'));
+
+        assertThat(c.statements.size()).isZero();
+    }
+
+    /**
+     * A statement the client prepares right behind its DISCARD ALL, before the reply (a driver that sends its reset with
+     * its next command), was prepared after the DISCARD ALL ran: it stays; the one held before goes.
+     */
+    @Test
+    void aStatementPreparedBehindADiscardAllStays() {
+        FlowParts c = fixture.client(fixture.backend());
+        c.prepared("s1", "select 1");
+
+        c.sendInOneRead(query("DISCARD ALL"), parse("s2", "select 2"), sync());
+        c.reply(commandComplete("DISCARD ALL"), ready('I'), parseComplete(), ready('I'));
+
+        assertThat(c.received()).containsExactly("C DISCARD ALL", "Z I", "1", "Z I");
+        assertThat(c.statements.contains("s1")).isFalse();
+        assertThat(c.statements.contains("s2")).isTrue();
+    }
+
+    // ---- DEALLOCATE and DISCARD ALL that fail: the client keeps its statements, as on the server ----
+
+    private static final String ABORTED = "25P02 current transaction is aborted, commands ignored until end of transaction block";
+
+    /** The client's transaction has failed: status E, as after any error inside BEGIN. */
+    private static void failedTransaction(FlowParts c) {
+        c.send(query("BEGIN"));
+        c.reply(commandComplete("BEGIN"), ready('T'));
+        c.send(query("select 1/0"));
+        c.reply(error("22012", "division by zero"), ready('E'));
+        c.received();
+    }
+
+    /**
+     * DEALLOCATE of a protocol statement in an aborted transaction: the gateway, which answers it, refuses it as the
+     * server refuses any command there (25P02), and the statement stays — usable after the ROLLBACK.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"DEALLOCATE s1", "DEALLOCATE ALL"})
+    void deallocateInAnAbortedTransactionIsRefusedAndTheStatementStays(String sql) {
+        FlowParts c = fixture.client(fixture.backend());
+        String g = c.prepared("s1", "select 1");
+        failedTransaction(c);
+
+        c.send(query(sql));
+        assertThat(c.received()).containsExactly("E " + ABORTED, "Z E");
+        assertThat(c.statements.contains("s1")).isTrue();
+        c.send(query("ROLLBACK"));
+        c.reply(commandComplete("ROLLBACK"), ready('I'));
+        c.sent();
+
+        c.send(bind("", "s1"), execute("", 0), sync());
+        assertThat(c.sent()).containsExactly("B " + g, "E", "S");
+        c.reply(bindComplete(), dataRow("1"), commandComplete("SELECT 1"), ready('I'));
+        assertThat(c.received()).containsExactly("C ROLLBACK", "Z I", "2", "D 1", "C SELECT 1", "Z I");
+    }
+
+    /** DEALLOCATE of a gateway statement's name in an aborted transaction: 25P02 too, as the server checks that first. */
+    @Test
+    void deallocateOfAGatewayNameInAnAbortedTransactionIsRefusedAsAborted() {
+        FlowParts c = fixture.client(fixture.backend());
+        String g = c.prepared("s1", "select 1");
+        failedTransaction(c);
+
+        c.send(query("DEALLOCATE " + g));
+
+        assertThat(c.received()).containsExactly("E " + ABORTED, "Z E");
+    }
+
+    /**
+     * DEALLOCATE sent with the extended protocol in an aborted transaction: the server refuses its Parse (25P02), whatever
+     * it names, so it goes as the client sent it and the client keeps its statement.
+     */
+    @Test
+    void deallocateWithTheExtendedProtocolInAnAbortedTransactionKeepsTheStatement() {
+        FlowParts c = fixture.client(fixture.backend());
+        c.prepared("s1", "select 1");
+        failedTransaction(c);
+        c.sent();
+
+        c.send(parse("", "DEALLOCATE s1"), bind("", ""), execute("", 0), sync());
+        assertThat(c.sent()).containsExactly("P DEALLOCATE s1", "B", "E", "S");
+        c.reply(error("25P02", "current transaction is aborted, commands ignored until end of transaction block"), ready('E'));
+
+        assertThat(c.received()).containsExactly("E " + ABORTED, "Z E");
+        assertThat(c.statements.contains("s1")).isTrue();
+    }
+
+    /**
+     * DISCARD ALL inside a transaction block is refused by the server (25001): the client's statements stay, and its Bind
+     * after the ROLLBACK works (each statement prepared again first, in case it had run).
+     */
+    @Test
+    void aDiscardAllRefusedInATransactionBlockLeavesTheClientsStatements() {
+        FlowParts c = fixture.client(fixture.backend());
+        String g = c.prepared("s1", "select 1");
+        c.send(query("BEGIN"));
+        c.reply(commandComplete("BEGIN"), ready('T'));
+
+        c.send(query("DISCARD ALL"));
+        c.reply(error("25001", "DISCARD ALL cannot run inside a transaction block"), ready('E'));
+        c.send(query("ROLLBACK"));
+        c.reply(commandComplete("ROLLBACK"), ready('I'));
+        assertThat(c.statements.contains("s1")).isTrue();
+        c.sent();
+        c.received();
+
+        c.send(bind("", "s1"), execute("", 0), sync());
+        assertThat(c.sent()).containsExactly("C S " + g, "P " + g, "B " + g, "E", "S");
+        c.reply(closeComplete(), parseComplete(), bindComplete(), dataRow("1"), commandComplete("SELECT 1"), ready('I'));
+        assertThat(c.received()).containsExactly("2", "D 1", "C SELECT 1", "Z I");
+    }
+
+    /** A pinned client's DEALLOCATE ALL, which goes to the server, refused there in an aborted transaction: nothing goes. */
+    @Test
+    void aPinnedClientsDeallocateAllRefusedByTheServerLeavesItsStatements() {
+        FlowParts c = fixture.client(fixture.backend());
+        c.prepared("s1", "select 1");
+        c.send(query("PREPARE p AS select 2"));
+        c.reply(commandComplete("PREPARE"), ready('I'));
+        failedTransaction(c);
+
+        c.send(query("DEALLOCATE ALL"));
+        c.reply(error("25P02", "current transaction is aborted, commands ignored until end of transaction block"), ready('E'));
+
+        assertThat(c.statements.contains("s1")).isTrue();
     }
 
     /** A named statement goes to the backend under one gateway name in Parse, Bind and Describe; its Close is the gateway's. */

@@ -151,4 +151,46 @@ class ReplyQueueTest {
         b.release();
         return type;
     }
+
+    /**
+     * At a CopyInResponse the Syncs right behind the Execute are ones the server ignores: they go, up to the client's
+     * CopyDone (its marker goes too); a Sync after it stays, to be answered.
+     */
+    @Test
+    void aCopyInDropsTheSyncsBeforeTheClientsCopyDone() {
+        queue.add(Expected.of(Kind.EXECUTE));
+        queue.add(Expected.of(Kind.SYNC));
+        queue.add(Expected.of(Kind.SYNC));
+        queue.add(Expected.of(Kind.COPY_END));
+        queue.add(Expected.of(Kind.SYNC));
+
+        assertThat(queue.copyInStarted()).as("copy-in has ended in the client's stream").isFalse();
+        assertThat(queue.kinds()).containsExactly(Kind.EXECUTE, Kind.SYNC);
+        assertThat(queue.readyDueBehindHead()).isTrue();
+    }
+
+    /** With no CopyDone queued yet, every Sync behind the Execute goes, and copy-in goes on in the client's stream. */
+    @Test
+    void aCopyInBeforeTheClientsCopyDoneGoesOn() {
+        queue.add(Expected.of(Kind.EXECUTE));
+        queue.add(Expected.of(Kind.SYNC));
+
+        assertThat(queue.copyInStarted()).isTrue();
+        assertThat(queue.kinds()).containsExactly(Kind.EXECUTE);
+        assertThat(queue.readyDueBehindHead()).isFalse();
+    }
+
+    /** A CopyDone marker never heads the queue: with nothing before it, no copy-in can end there. */
+    @Test
+    void aCopyEndNeverHeadsTheQueue() {
+        queue.add(Expected.of(Kind.COPY_END));
+        assertThat(queue.isEmpty()).isTrue();
+
+        queue.add(Expected.of(Kind.SYNC));
+        queue.add(Expected.of(Kind.COPY_END));
+        queue.add(Expected.of(Kind.COPY_END));
+        queue.add(Expected.of(Kind.SYNC));
+        queue.popThroughReady();
+        assertThat(queue.kinds()).containsExactly(Kind.SYNC);
+    }
 }

@@ -203,6 +203,60 @@ class TxnWireProtocolTest {
         }
     }
 
+    /**
+     * "cached plan must not change result type" for the unnamed statement (DDL between its Parse and Bind, run from a
+     * portal in the same batch and rolled back with it) is not about the named statement the client bound before:
+     * another client holding the same statement is not told it changed.
+     */
+    @Test
+    void aResultTypeChangeOfTheUnnamedStatementLeavesTheNamedOnesAlone() throws Exception {
+        TestPostgres.execute(DB, "drop table if exists unnamed_shape", "create table unnamed_shape (a int)",
+                "insert into unnamed_shape values (1)");
+        try (GatewayHarness gw = Txn.gateway(1);
+             WireSession a = WireSession.login(gw.port(), DB);
+             WireSession b = WireSession.login(gw.port(), DB)) {
+            a.send(parse("star", "select * from unnamed_shape"), bind("", "star"), execute("", 0), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("12DCZ");
+            b.send(parse("mine", "select * from unnamed_shape"), bind("", "mine"), execute("", 0), sync());
+            assertThat(types(b.readUntilReady())).isEqualTo("12DCZ");
+
+            a.send(parse("", "alter table unnamed_shape add column c int"), bind("ddl", ""),
+                    parse("", "select * from unnamed_shape"), execute("ddl", 0), bind("", ""), execute("", 0), sync());
+            List<Message> changed = a.readUntilReady();
+            assertThat(types(changed)).isEqualTo("121CEZ");
+            assertThat(changed.get(4).sqlState()).isEqualTo("0A000");
+
+            b.send(bind("", "mine"), execute("", 0), sync());
+            List<Message> again = b.readUntilReady();
+            assertThat(types(again)).as("b's statement did not change: %s", again).isEqualTo("2DCZ");
+            assertThat(firstColumn(again)).containsExactly("1");
+            a.send(bind("", "star"), execute("", 0), sync());
+            assertThat(firstColumn(a.readUntilReady())).containsExactly("1");
+        }
+    }
+
+    /**
+     * A Describe of a prepared statement whose result type changed gets the server's 0A000 once: the statement is
+     * prepared again before the next Describe, which shows the new columns (no loop of the same error).
+     */
+    @Test
+    void aResultTypeChangeFoundByADescribeIsReportedOnce() throws Exception {
+        TestPostgres.execute(DB, "drop table if exists described_shape", "create table described_shape (a int)");
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(parse("desc", "select * from described_shape"), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("1Z");
+            TestPostgres.execute(DB, "alter table described_shape add column b text");
+            a.send(describe('S', "desc"), sync());
+            List<Message> changed = a.readUntilReady();
+            assertThat(types(changed)).isEqualTo("tEZ");
+            assertThat(changed.get(1).sqlState()).isEqualTo("0A000");
+            a.send(describe('S', "desc"), sync());
+            List<Message> again = a.readUntilReady();
+            assertThat(types(again)).as(again.toString()).isEqualTo("tTZ");
+            assertThat(WireSession.columnNames(again.get(1))).containsExactly("a", "b");
+        }
+    }
+
     @Test
     void simpleQueryDeallocateAllThenTheSameNamesWork() throws Exception {
         try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
@@ -219,6 +273,61 @@ class TxnWireProtocolTest {
             List<Message> missing = a.query("deallocate d1");
             assertThat(types(missing)).isEqualTo("EZ");
             assertThat(missing.get(0).sqlState()).isEqualTo("26000");
+        }
+    }
+
+    /**
+     * DEALLOCATE in an aborted transaction — by name, ALL, and with the extended protocol — is refused with 25P02 as on
+     * the server, and the statement is still there after the ROLLBACK.
+     */
+    @Test
+    void deallocateInAnAbortedTransactionIsRefusedAndTheStatementStays() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(parse("kept", "select 'kept'"), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("1Z");
+            assertThat(types(a.query("begin"))).isEqualTo("CZ");
+            assertThat(a.query("select 1/0").get(0).sqlState()).isEqualTo("22012");
+
+            for (String sql : List.of("deallocate kept", "deallocate all")) {
+                List<Message> refused = a.query(sql);
+                assertThat(types(refused)).as(sql).isEqualTo("EZ");
+                assertThat(refused.get(0).sqlState()).as(sql).isEqualTo("25P02");
+                assertThat(status(last(refused))).isEqualTo('E');
+            }
+            a.send(parse("", "deallocate kept"), bind("", ""), execute("", 0), sync());
+            List<Message> extended = a.readUntilReady();
+            assertThat(types(extended)).isEqualTo("EZ");
+            assertThat(extended.get(0).sqlState()).isEqualTo("25P02");
+
+            assertThat(status(last(a.query("rollback")))).isEqualTo('I');
+            a.send(bind("", "kept"), execute("", 0), sync());
+            assertThat(firstColumn(a.readUntilReady())).containsExactly("kept");
+        }
+    }
+
+    /**
+     * DISCARD ALL refused inside a transaction block (25001) leaves the client's statements, as on the server; one that
+     * runs drops them.
+     */
+    @Test
+    void aDiscardAllRefusedInATransactionBlockLeavesTheStatements() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(parse("kept", "select 'kept'"), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("1Z");
+            assertThat(types(a.query("begin"))).isEqualTo("CZ");
+            List<Message> refused = a.query("discard all");
+            assertThat(types(refused)).isEqualTo("EZ");
+            assertThat(refused.get(0).sqlState()).isEqualTo("25001");
+            assertThat(status(last(a.query("rollback")))).isEqualTo('I');
+
+            a.send(bind("", "kept"), execute("", 0), sync());
+            List<Message> still = a.readUntilReady();
+            assertThat(types(still)).as(still.toString()).isEqualTo("2DCZ");
+            assertThat(firstColumn(still)).containsExactly("kept");
+
+            assertThat(types(a.query("discard all"))).isEqualTo("CZ");
+            a.send(bind("", "kept"), execute("", 0), sync());
+            assertThat(a.readUntilReady().get(0).sqlState()).isEqualTo("26000");
         }
     }
 
@@ -247,6 +356,69 @@ class TxnWireProtocolTest {
             assertThat(firstColumn(b.query("select count(*) from items where note = 'copy-ok'"))).containsExactly("2");
         } finally {
             TestPostgres.execute(DB, "delete from items where note in ('copy-fail', 'copy-ok')");
+        }
+    }
+
+    /**
+     * COPY FROM STDIN with the extended protocol, as libpq's PQexecParams sends it (Parse/Bind/Execute/Sync, then the
+     * data, CopyDone and another Sync); whole in one write; and with the first Sync sent after the CopyInResponse. The
+     * server answers both Syncs with one ReadyForQuery, and so does the gateway: the only backend is free for another
+     * client at once, and the client's next batch is answered in order.
+     */
+    @Test
+    void copyFromStdinWithTheExtendedProtocolGetsOneReadyForQueryAndReleasesTheBackend() throws Exception {
+        TestPostgres.execute(DB, "delete from items where note like 'xcopy-%'");
+        try (GatewayHarness gw = Txn.gateway(1);
+             WireSession a = WireSession.login(gw.port(), DB);
+             WireSession b = WireSession.login(gw.port(), DB)) {
+            a.send(parse("known", "select 'known'"), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("1Z");
+
+            a.send(parse("", "copy items from stdin"), bind("", ""), execute("", 0), sync());
+            assertThat(types(List.of(a.read(), a.read(), a.read()))).isEqualTo("12G");
+            a.send(WireSession.copyData("1\txcopy-a\n"), WireSession.copyDone(), sync());
+            List<Message> done = a.readUntilReady();
+            assertThat(types(done)).isEqualTo("CZ");
+            assertThat(status(last(done))).isEqualTo('I');
+            assertThat(firstColumn(b.query("select count(*) from items where note like 'xcopy-%'")))
+                    .as("the backend is free for b").containsExactly("1");
+
+            a.send(parse("", "copy items from stdin"), bind("", ""), execute("", 0), sync(),
+                    WireSession.copyData("2\txcopy-b\n"), WireSession.copyDone(), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("12GCZ");
+
+            a.send(parse("", "copy items from stdin"), bind("", ""), execute("", 0), flush());
+            assertThat(types(List.of(a.read(), a.read(), a.read()))).isEqualTo("12G");
+            a.send(sync(), WireSession.copyData("3\txcopy-c\n"), WireSession.copyDone(), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("CZ");
+
+            // The backend has this statement: the gateway's own ParseComplete comes before the batch's ReadyForQuery.
+            a.send(parse("known again", "select 'known'"), bind("", "known again"), execute("", 0), sync());
+            List<Message> next = a.readUntilReady();
+            assertThat(types(next)).isEqualTo("12DCZ");
+            assertThat(firstColumn(next)).containsExactly("known");
+            assertThat(firstColumn(b.query("select count(*) from items where note like 'xcopy-%'"))).containsExactly("3");
+        } finally {
+            TestPostgres.execute(DB, "delete from items where note like 'xcopy-%'");
+        }
+    }
+
+    /** The same ended with CopyFail: the error, one ReadyForQuery, nothing inserted, and the backend free again. */
+    @Test
+    void copyFromStdinWithTheExtendedProtocolEndedWithCopyFailGetsOneReadyForQuery() throws Exception {
+        TestPostgres.execute(DB, "delete from items where note = 'xcopy-fail'");
+        try (GatewayHarness gw = Txn.gateway(1);
+             WireSession a = WireSession.login(gw.port(), DB);
+             WireSession b = WireSession.login(gw.port(), DB)) {
+            a.send(parse("", "copy items from stdin"), bind("", ""), execute("", 0), sync());
+            assertThat(types(List.of(a.read(), a.read(), a.read()))).isEqualTo("12G");
+            a.send(WireSession.copyData("1\txcopy-fail\n"), WireSession.copyFail("client gave up"), sync());
+            List<Message> failed = a.readUntilReady();
+            assertThat(types(failed)).isEqualTo("EZ");
+            assertThat(failed.get(0).sqlState()).isEqualTo("57014");
+            assertThat(status(last(failed))).isEqualTo('I');
+            assertThat(firstColumn(b.query("select count(*) from items where note = 'xcopy-fail'"))).containsExactly("0");
+            assertThat(firstColumn(a.query("select 'a after'"))).containsExactly("a after");
         }
     }
 
