@@ -53,6 +53,12 @@ public final class ServerMessages {
         return error(alloc, new ErrorFields(severity, code, message, null));
     }
 
+    /** The server's answer to any command but a transaction end in a failed transaction (25P02). */
+    public static ByteBuf inFailedTransaction(ByteBufAllocator alloc) {
+        return error(alloc, "ERROR", SqlState.IN_FAILED_SQL_TRANSACTION,
+                "current transaction is aborted, commands ignored until end of transaction block");
+    }
+
     public static ByteBuf fatal(ByteBufAllocator alloc, String code, String message) {
         return error(alloc, "FATAL", code, message);
     }

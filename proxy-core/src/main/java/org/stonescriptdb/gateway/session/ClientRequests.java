@@ -291,8 +291,7 @@ final class ClientRequests {
      */
     private boolean refusedInFailedTransaction() {
         if (wire.backend().transactionStatus() != TransactionStatus.FAILED) return false;
-        expect(Expected.synthetic(ServerMessages.error(alloc, "ERROR", SqlState.IN_FAILED_SQL_TRANSACTION,
-                "current transaction is aborted, commands ignored until end of transaction block")));
+        expect(Expected.synthetic(ServerMessages.inFailedTransaction(alloc)));
         return true;
     }
 

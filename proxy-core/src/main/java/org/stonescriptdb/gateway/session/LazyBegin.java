@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import org.stonescriptdb.gateway.protocol.FrontendMessages;
 import org.stonescriptdb.gateway.protocol.FrontendType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
-import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.protocol.TransactionStatus;
 
 import java.nio.charset.StandardCharsets;
@@ -101,7 +100,9 @@ final class LazyBegin {
             releaseCollected();
             return answerInFailedTransaction(type, message, client);
         }
-        if (type == FrontendType.PARSE && message.readableBytes() <= LONGEST) {
+        // Between transactions this sees the first message of every one: only what may start with BEGIN or START is
+        // decoded and matched; a pgbench SELECT costs a look at one byte.
+        if (type == FrontendType.PARSE && message.readableBytes() <= LONGEST && mayBeAnswerable(message, 6)) {
             String text = unnamedParseText(message);
             if (text != null && answerable(text)) {
                 collectedSql = text;
@@ -109,7 +110,7 @@ final class LazyBegin {
                 return true;
             }
         }
-        if (type == FrontendType.QUERY && message.readableBytes() <= LONGEST) {
+        if (type == FrontendType.QUERY && message.readableBytes() <= LONGEST && mayBeAnswerable(message, 5)) {
             String text = queryText(message);
             if (text != null && answerable(text)) {
                 message.release();
@@ -118,6 +119,21 @@ final class LazyBegin {
             }
         }
         return state == State.FAILED && answerInFailedTransaction(type, message, client);
+    }
+
+    /**
+     * Whether the SQL at {@code offset} in the message may be {@link #answerable}: between transactions its first letter
+     * (after blanks) must begin BEGIN or START. Once a BEGIN is deferred or has failed, any SQL is looked at.
+     */
+    private boolean mayBeAnswerable(ByteBuf message, int offset) {
+        if (state != State.NONE) return true;
+        int end = message.readerIndex() + message.readableBytes();
+        for (int i = message.readerIndex() + offset; i < end; i++) {
+            byte b = message.getByte(i);
+            if (b == ' ' || b == '\t' || b == '\n' || b == '\r') continue;
+            return b == 'b' || b == 'B' || b == 's' || b == 'S';
+        }
+        return false;
     }
 
     /** A transaction start between transactions, or an end of the transaction the gateway began. */
@@ -223,8 +239,7 @@ final class LazyBegin {
     private boolean refusedInBatch;
 
     private static ByteBuf refusal(Channel client) {
-        return ServerMessages.error(client.alloc(), "ERROR", SqlState.IN_FAILED_SQL_TRANSACTION,
-                "current transaction is aborted, commands ignored until end of transaction block");
+        return ServerMessages.inFailedTransaction(client.alloc());
     }
 
     private static void reply(Channel client, String tag, TransactionStatus status) {

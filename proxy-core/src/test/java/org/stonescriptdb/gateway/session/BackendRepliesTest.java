@@ -1,8 +1,5 @@
 package org.stonescriptdb.gateway.session;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -10,7 +7,6 @@ import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.TransactionStatus;
 import org.stonescriptdb.gateway.session.Expected.Kind;
-import org.stonescriptdb.gateway.testing.LogCapture;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -50,30 +46,7 @@ import static org.stonescriptdb.gateway.testing.RawFrontend.sync;
  * replies in their place among the server's, the replies to the gateway's own messages swallowed, an error's skipped
  * rest forgotten — and whether the flow could give the backend back after each ReadyForQuery.
  */
-class BackendRepliesTest {
-
-    private static LogCapture log;
-    private final FlowParts.Fixture fixture = new FlowParts.Fixture();
-
-    @BeforeAll
-    static void captureLeakReports() {
-        log = new LogCapture();
-    }
-
-    @AfterEach
-    void everyBufferIsReleased() {
-        assertThat(fixture.close()).as("messages the gateway never released").isEmpty();
-    }
-
-    @AfterAll
-    static void noBufferLeaked() throws InterruptedException {
-        try {
-            LogCapture.provokeLeakReports();
-            assertThat(log.leaks()).as("Netty's leak reports").isEmpty();
-        } finally {
-            log.close();
-        }
-    }
+class BackendRepliesTest extends FlowPartsTest {
 
     // ---- named statements on a backend that lacks them ----
 

@@ -1,8 +1,5 @@
 package org.stonescriptdb.gateway.session;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -10,7 +7,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.session.Expected.Kind;
-import org.stonescriptdb.gateway.testing.LogCapture;
 
 import java.util.List;
 import java.util.Map;
@@ -41,30 +37,7 @@ import static org.stonescriptdb.gateway.testing.RawFrontend.sync;
  * their extended forms; what reaches the backend of pipelined and mixed messages; and which SQL pins the client to its
  * backend — session state the gateway cannot carry — and which does not.
  */
-class ProtocolEdgesTest {
-
-    private static LogCapture log;
-    private final FlowParts.Fixture fixture = new FlowParts.Fixture();
-
-    @BeforeAll
-    static void captureLeakReports() {
-        log = new LogCapture();
-    }
-
-    @AfterEach
-    void everyBufferIsReleased() {
-        assertThat(fixture.close()).as("messages the gateway never released").isEmpty();
-    }
-
-    @AfterAll
-    static void noBufferLeaked() throws InterruptedException {
-        try {
-            LogCapture.provokeLeakReports();
-            assertThat(log.leaks()).as("Netty's leak reports").isEmpty();
-        } finally {
-            log.close();
-        }
-    }
+class ProtocolEdgesTest extends FlowPartsTest {
 
     // ---- the client's statement map ----
 
