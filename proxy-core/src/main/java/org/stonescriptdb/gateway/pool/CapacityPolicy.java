@@ -16,8 +16,8 @@ final class CapacityPolicy {
     enum Limit { PER_POOL, TOTAL, POOLS }
 
     /**
-     * The counts the policy weighs, for one asking pool. {@link #activePools()} and the two looks at other pools cost a
-     * scan of every pool, so the policy asks for them only when the cheaper counts do not settle the question.
+     * The counts the policy weighs, for one asking pool. Each is at hand without a look at every pool ({@link PoolTotals}):
+     * the policy is asked once per waiting database at each release.
      */
     interface Load {
         /** The asking pool's connections, open or being opened. */
@@ -88,7 +88,7 @@ final class CapacityPolicy {
         int size = load.size();
         boolean roomInPool = size < limits.perPool();
         boolean roomInTotal = load.total() < limits.total();
-        // Only a pool without connections adds to the active pools (and only then is the scan worth it).
+        // Only a pool without connections adds to the active pools.
         boolean roomForPool = size > 0 || load.activePools() < limits.pools();
         if (roomInPool && roomInTotal && roomForPool) return OPEN;
         if (load.idle() > 0) return REUSE_IDLE;

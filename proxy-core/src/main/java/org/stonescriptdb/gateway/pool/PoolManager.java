@@ -138,7 +138,7 @@ public final class PoolManager {
                 // A previous client may have paused reading for back-pressure; idle connections must hear a FATAL.
                 connection.channel().config().setAutoRead(true);
                 connection.idleSinceNanos = now;
-                connection.pool().idle.addFirst(connection);
+                connection.pool().addIdle(connection);
             }
             serveWaiters(actions);
         } finally {
@@ -178,7 +178,7 @@ public final class PoolManager {
         lock.lock();
         try {
             if (!connection.counted) return;
-            connection.pool().idle.remove(connection);
+            connection.pool().removeIdle(connection);
             pools.uncount(connection);
             serveWaiters(actions);
         } finally {

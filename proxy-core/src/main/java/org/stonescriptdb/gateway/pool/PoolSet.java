@@ -19,14 +19,14 @@ import java.util.function.Predicate;
 final class PoolSet {
 
     private final Map<PoolKey, BackendPool> pools = new HashMap<>();
-    /** Connections of all pools, open or being opened. */
-    private int total;
+    /** Counts across the pools, kept by each pool as it changes (also for a dropped pool until its last connection goes). */
+    private final PoolTotals totals = new PoolTotals();
     /** The counts of one pool, as the policy reads them (one instance, used under the lock). */
     private final PoolLoad load = new PoolLoad();
 
     /** The pool of {@code key}, created (empty) at its first request. */
     BackendPool pool(PoolKey key) {
-        return pools.computeIfAbsent(key, BackendPool::new);
+        return pools.computeIfAbsent(key, k -> new BackendPool(k, totals));
     }
 
     /** Forgets the pool of {@code key}, returning it (null if there was none). */
@@ -36,7 +36,7 @@ final class PoolSet {
 
     /** Connections of all pools, open or being opened. */
     int total() {
-        return total;
+        return totals.connections;
     }
 
     /** The counts of {@code pool}, and of all pools, for {@link CapacityPolicy}. */
@@ -46,31 +46,30 @@ final class PoolSet {
 
     /** A connection is being opened for {@code pool}: it counts from now, so no other request takes its room meanwhile. */
     void opening(BackendPool pool) {
-        pool.size++;
-        total++;
+        pool.countOne();
     }
 
     /** A connection counted by {@link #opening} could not be opened. */
     void openFailed(BackendPool pool) {
-        pool.size--;
-        total--;
+        pool.uncountOne();
     }
 
     /** Takes {@code c} out of the counts, once (it may be closed and discarded both). */
     void uncount(BackendConnection c) {
         if (!c.counted) return;
         c.counted = false;
-        c.pool().size--;
-        total--;
+        c.pool().uncountOne();
     }
 
     /** Takes every idle connection of {@code pool} out of the counts; they are closed after the lock is released. */
     void closeIdle(BackendPool pool, List<Runnable> actions) {
-        for (BackendConnection c : pool.idle) {
-            uncount(c);
-            actions.add(c::close);
-        }
-        pool.idle.clear();
+        pool.takeIdleWhere(c -> true, c -> close(c, actions));
+    }
+
+    /** Takes an idle connection that is out of its pool's idle ones out of the counts, and closes it after the lock. */
+    private void close(BackendConnection c, List<Runnable> actions) {
+        uncount(c);
+        actions.add(c::close);
     }
 
     /** Closes the idle connections of every pool (the manager is closing). */
@@ -82,7 +81,7 @@ final class PoolSet {
     void closeIdlePool(BackendPool except, List<Runnable> actions) {
         BackendPool victim = null;
         for (BackendPool p : pools.values()) {
-            if (p != except && p.size > 0 && p.busy() == 0 && (victim == null || p.lastUsedNanos < victim.lastUsedNanos)) victim = p;
+            if (p != except && p.size() > 0 && p.busy() == 0 && (victim == null || p.lastUsedNanos < victim.lastUsedNanos)) victim = p;
         }
         closeIdle(victim, actions);
     }
@@ -92,12 +91,11 @@ final class PoolSet {
         BackendConnection victim = null;
         for (BackendPool p : pools.values()) {
             if (p == except) continue;
-            BackendConnection oldest = p.idle.peekLast();
+            BackendConnection oldest = p.longestIdle();
             if (oldest != null && (victim == null || oldest.idleSinceNanos < victim.idleSinceNanos)) victim = oldest;
         }
-        victim.pool().idle.remove(victim);
-        uncount(victim);
-        actions.add(victim::close);
+        victim.pool().removeIdle(victim);
+        close(victim, actions);
     }
 
     /**
@@ -107,32 +105,21 @@ final class PoolSet {
     void closeStale(long now, long idleTimeout, Predicate<BackendPool> waitedFor, List<Runnable> actions) {
         for (Iterator<BackendPool> pit = pools.values().iterator(); pit.hasNext(); ) {
             BackendPool pool = pit.next();
-            for (Iterator<BackendConnection> it = pool.idle.iterator(); it.hasNext(); ) {
-                BackendConnection c = it.next();
-                if (now - c.idleSinceNanos > idleTimeout || c.dueForRetirement(now) || !c.isActive()) {
-                    it.remove();
-                    uncount(c);
-                    actions.add(c::close);
-                }
-            }
-            if (pool.size == 0 && now - pool.lastUsedNanos > idleTimeout && !waitedFor.test(pool)) pit.remove();
+            pool.takeIdleWhere(c -> now - c.idleSinceNanos > idleTimeout || c.dueForRetirement(now) || !c.isActive(),
+                    c -> close(c, actions));
+            if (pool.size() == 0 && now - pool.lastUsedNanos > idleTimeout && !waitedFor.test(pool)) pit.remove();
         }
     }
 
     /** The totals, with {@code waiting} clients. */
     PoolManager.Stats stats(int waiting) {
-        int active = 0, idle = 0;
-        for (BackendPool p : pools.values()) {
-            if (p.size > 0) active++;
-            idle += p.idle.size();
-        }
-        return new PoolManager.Stats(active, total, idle, waiting);
+        return new PoolManager.Stats(totals.activePools, totals.connections, totals.idleConnections, waiting);
     }
 
     /** Per-pool numbers for metrics, named by database (each server's pool of a database has its own entry). */
     List<PoolManager.PoolStats> poolStats() {
         List<PoolManager.PoolStats> out = new ArrayList<>(pools.size());
-        for (BackendPool p : pools.values()) out.add(new PoolManager.PoolStats(p.database, p.size, p.idle.size(), p.hits, p.misses));
+        for (BackendPool p : pools.values()) out.add(new PoolManager.PoolStats(p.database, p.size(), p.idleCount(), p.hits, p.misses));
         return out;
     }
 
@@ -147,36 +134,33 @@ final class PoolSet {
 
         @Override
         public int size() {
-            return pool.size;
+            return pool.size();
         }
 
         @Override
         public int idle() {
-            return pool.idle.size();
+            return pool.idleCount();
         }
 
         @Override
         public int total() {
-            return total;
+            return totals.connections;
         }
 
         @Override
         public int activePools() {
-            int n = 0;
-            for (BackendPool p : pools.values()) if (p.size > 0) n++;
-            return n;
+            return totals.activePools;
         }
 
         @Override
         public boolean idlePoolElsewhere() {
-            for (BackendPool p : pools.values()) if (p != pool && p.size > 0 && p.busy() == 0) return true;
-            return false;
+            boolean selfIdle = pool.size() > 0 && pool.busy() == 0;
+            return totals.idlePools - (selfIdle ? 1 : 0) > 0;
         }
 
         @Override
         public boolean idleConnectionElsewhere() {
-            for (BackendPool p : pools.values()) if (p != pool && !p.idle.isEmpty()) return true;
-            return false;
+            return totals.idleConnections - pool.idleCount() > 0;
         }
     }
 }

@@ -31,16 +31,19 @@ class BackendPoolTest {
         Object bob = new Object();
         a.stateOwner(alice);
         b.stateOwner(bob);
-        pool.idle.addFirst(a);
-        pool.idle.addFirst(b); // most recently used first: b
+        pool.countOne();
+        pool.countOne();
+        pool.addIdle(a);
+        pool.addIdle(b); // most recently used first: b
         assertThat(pool.takeIdleFor(alice, elsewhere)).as("alice's own, though not the most recent").isSameAs(a);
         assertThat(pool.takeIdleFor(alice, b.eventLoop())).as("then one on the asking thread").isSameAs(b);
-        assertThat(pool.idle).isEmpty();
+        assertThat(pool.idleCount()).isZero();
     }
 
     @Test
     void withNoOwnConnectionOneOnTheAskingThreadOrNone() {
-        pool.idle.addFirst(a);
+        pool.countOne();
+        pool.addIdle(a);
         assertThat(pool.takeIdleFor(new Object(), elsewhere)).as("none on that thread: the caller decides").isNull();
         assertThat(pool.takeIdleFor(null, a.eventLoop())).isSameAs(a);
     }
