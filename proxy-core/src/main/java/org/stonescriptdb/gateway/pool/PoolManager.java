@@ -33,6 +33,11 @@ public final class PoolManager {
 
     /** How long the oldest waiter of a pool may be passed over by a waiter on the connection's own loop. */
     private static final Duration SAME_LOOP_GRACE = Duration.ofMillis(1);
+    /**
+     * How long the longest-waiting client may wait for a pool of its own while {@code MAX_POOLS} pools are open before
+     * the others stop being served, so that one of those pools drains, is closed, and makes room (see {@link #drainingFor}).
+     */
+    private static final Duration DRAIN_AFTER = Duration.ofMillis(50);
 
     private final GatewayConfig config;
     private final BackendConnector connector;
@@ -42,6 +47,7 @@ public final class PoolManager {
     private final WaiterQueue waiters = new WaiterQueue(SAME_LOOP_GRACE);
     private final Predicate<BackendPool> servable = this::servable;
     private boolean closed;
+    private long drainAfterNanos = DRAIN_AFTER.toNanos();
     private final WaiterTimeouts timeouts;
     private final ProxyCounters counters;
 
@@ -63,6 +69,16 @@ public final class PoolManager {
         lock.lock();
         try {
             waiters.sameLoopGrace(grace);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** For tests: how long a client waiting for a pool of its own waits before the open pools are drained for it. */
+    void drainAfter(Duration wait) {
+        lock.lock();
+        try {
+            drainAfterNanos = wait.toNanos();
         } finally {
             lock.unlock();
         }
@@ -104,7 +120,7 @@ public final class PoolManager {
             Waiter waiter = new Waiter(pool, loop, promise, applicationName, owner);
             // Served right now, the requester gets its answer inline: it called us on its own loop.
             waiter.inline = loop.inEventLoop();
-            if (!tryServe(waiter, actions)) {
+            if (drainingFor(System.nanoTime()) != null || !tryServe(waiter, actions)) {
                 waiter.inline = false;
                 pool.misses++;
                 waiters.add(waiter, System.nanoTime());
@@ -309,7 +325,8 @@ public final class PoolManager {
     private void serveWaiters(List<Runnable> actions) {
         while (waiters.size() > 0) {
             long now = System.nanoTime();
-            Waiter chosen = waiters.next(now, servable, BackendPool::hasIdleOn);
+            Waiter draining = drainingFor(now);
+            Waiter chosen = draining != null ? draining : waiters.next(now, servable, BackendPool::hasIdleOn);
             if (chosen == null || !tryServe(chosen, actions)) return; // tryServe decides as servable did: never a mismatch
             waiters.remove(chosen);
             counters.clientWaited(now - chosen.queuedAt);
@@ -318,6 +335,22 @@ public final class PoolManager {
 
     private boolean servable(BackendPool pool) {
         return policy.servable(pools.load(pool));
+    }
+
+    /**
+     * The client the open pools are being drained for, or null. With {@code MAX_POOLS} pools open and every one of them
+     * in use, a client of another database is served only once some pool has no connection in use; but serving the
+     * clients of the open pools keeps them in use, so with more busy databases than {@code MAX_POOLS} the others would
+     * wait until they time out. So once the longest-waiting client has waited {@link #DRAIN_AFTER} for a pool of its
+     * own, no one else is served: the first pool whose connections all come back is closed for it (the least recently
+     * used, if several), and serving resumes. Each database waits its turn, as in arrival order; {@code MAX_TOTAL_CONNECTIONS}
+     * needs no such drain, since any idle connection makes room.
+     */
+    private Waiter drainingFor(long now) {
+        if (waiters.size() == 0) return null;
+        Waiter oldest = waiters.oldest();
+        if (oldest == null || now - oldest.queuedAt < drainAfterNanos) return null;
+        return policy.decide(pools.load(oldest.pool)) == CapacityPolicy.WAIT_POOLS ? oldest : null;
     }
 
     // ---- outside the lock ----

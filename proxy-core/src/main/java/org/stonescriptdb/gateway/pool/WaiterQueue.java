@@ -82,6 +82,20 @@ final class WaiterQueue {
         return best == null ? null : sameLoopStandIn(best, now, idleOn);
     }
 
+    /** The longest-waiting client of all pools, left queued; null if none waits. */
+    Waiter oldest() {
+        Waiter best = null;
+        for (Iterator<BackendPool> it = poolsWithWaiters.iterator(); it.hasNext(); ) {
+            Waiter head = firstLive(it.next());
+            if (head == null) {
+                it.remove();
+                continue;
+            }
+            if (best == null || head.arrival < best.arrival) best = head;
+        }
+        return best;
+    }
+
     /**
      * Takes out the clients that have waited {@code timeout} or longer, oldest of each pool first, and hands each to
      * {@code expired} as it leaves (so {@link #size} then counts the ones still waiting).

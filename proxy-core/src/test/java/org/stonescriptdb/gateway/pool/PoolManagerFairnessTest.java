@@ -177,6 +177,58 @@ class PoolManagerFairnessTest {
         }
     }
 
+    /**
+     * More busy databases than MAX_POOLS: a database without a pool is not starved by the open pools' own clients. Its
+     * client, once it has waited long enough, stops the others being served until an open pool drains, which is then
+     * closed for it; the next in line waits its turn the same way.
+     */
+    @Test
+    void aDatabaseWaitingForAPoolIsServedThoughTheOpenPoolsClientsKeepComing() throws Exception {
+        PoolManager pools = manager(2, 10, 1);
+        pools.drainAfter(Duration.ZERO);
+        try {
+            BackendConnection a1 = get(pools.acquire("fair_a", loop));
+            Future<BackendConnection> b = pools.acquire("fair_b", loop);
+            assertThat(pools.stats().waiting()).as("no room for a second pool").isEqualTo(1);
+
+            // fair_a's pool has room for a second connection, but serving it would keep the pool in use forever.
+            Future<BackendConnection> a2 = pools.acquire("fair_a", loop);
+            assertThat(pools.stats().waiting()).as("the open pool's new client waits behind fair_b's").isEqualTo(2);
+
+            pools.release(a1);
+            BackendConnection b1 = get(b);
+            assertThat(b1.database()).isEqualTo("fair_b");
+            assertThat(pools.poolStats()).filteredOn(p -> p.database().equals("fair_a")).allSatisfy(p -> assertThat(p.size()).isZero());
+            assertThat(a2.isDone()).isFalse();
+
+            pools.release(b1);
+            BackendConnection a3 = get(a2);
+            assertThat(a3.database()).isEqualTo("fair_a");
+            pools.release(a3);
+        } finally {
+            pools.close();
+        }
+    }
+
+    @Test
+    void withoutAClientWaitingLongForAPoolTheOpenPoolsServeAsUsual() throws Exception {
+        PoolManager pools = manager(2, 10, 1);
+        pools.drainAfter(Duration.ofMinutes(5));
+        try {
+            BackendConnection a1 = get(pools.acquire("fair_a", loop));
+            Future<BackendConnection> b = pools.acquire("fair_b", loop);
+            BackendConnection a2 = get(pools.acquire("fair_a", loop));
+            assertThat(a2).as("a second connection of the open pool, fair_b's client not yet waiting long").isNotSameAs(a1);
+            pools.release(a1);
+            assertThat(b.isDone()).as("fair_a still has a connection in use").isFalse();
+            pools.release(a2);
+            assertThat(get(b).database()).isEqualTo("fair_b");
+            pools.release(b.getNow());
+        } finally {
+            pools.close();
+        }
+    }
+
     /** A busy pool is not an error: the wait is QUERY_WAIT_TIMEOUT_SECS (120 s by default), not CONNECTION_TIMEOUT_SECS. */
     @Test
     void aWaiterOutlastsTheConnectionTimeoutAndIsServedWhenABackendFrees() throws Exception {
