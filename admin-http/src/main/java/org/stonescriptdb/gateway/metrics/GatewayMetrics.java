@@ -64,6 +64,10 @@ public final class GatewayMetrics {
                 .description("Backends reset as they passed from one client to another, by the form of the reset").register(registry);
         FunctionCounter.builder(PREFIX + "cancel_requests", counters, ProxyCounters::cancelRequests)
                 .description("Cancel requests received").register(registry);
+        FunctionCounter.builder(PREFIX + "tls_handshakes", counters, ProxyCounters::tlsHandshakes).tag("result", "ok")
+                .description("TLS handshakes of wire clients, by result").register(registry);
+        FunctionCounter.builder(PREFIX + "tls_handshakes", counters, ProxyCounters::tlsHandshakeFailures).tag("result", "failed")
+                .description("TLS handshakes of wire clients, by result").register(registry);
     }
 
     /** The HTTP port's connections: open now, and closed at accept for passing {@code HTTP_MAX_CONNECTIONS}. */

@@ -61,6 +61,15 @@ public final class StartupDecoder extends ByteToMessageDecoder {
     }
 
     /**
+     * Whether bytes the client sent after the packet being handled are held here, not yet decoded. After an SSLRequest
+     * the client must wait for the answer: bytes sent before it would be taken as if they had come through TLS
+     * (CVE-2021-23214), so the handler refuses them.
+     */
+    public boolean hasBufferedInput() {
+        return actualReadableBytes() > 0;
+    }
+
+    /**
      * Once the StartupMessage is out, reads nothing more on its own: the handler has turned auto-read off, and
      * the session asks for input when it is ready. (The base class would request another read after every read
      * that decoded nothing, buffering whatever the client sends for as long as the login takes.)

@@ -39,7 +39,7 @@ public final class ConfigLoader {
 
         GatewayConfig read() {
             return new GatewayConfig(backend(), Path.of(string("DATA_DIR", "./data")), listeners(), pooling(), io(), limits(),
-                    logLevel(), apiKeys());
+                    tls(), logLevel(), apiKeys());
         }
 
         private Listeners listeners() {
@@ -65,6 +65,22 @@ public final class ConfigLoader {
                     integer("IO_THREADS", IoSettings.defaultThreads(Runtime.getRuntime().availableProcessors()), 1, 1024),
                     ioTransport(),
                     integer("IO_SPIN_MICROS", 0, 0, 1_000_000));
+        }
+
+        private TlsSettings tls() {
+            String v = string("TLS_MODE", "off").toLowerCase(Locale.ROOT);
+            TlsMode mode = switch (v) {
+                case "off", "disable", "disabled" -> TlsMode.OFF;
+                case "allow", "allowed", "prefer" -> TlsMode.ALLOW;
+                case "require", "required" -> TlsMode.REQUIRE;
+                default -> throw new ConfigException("TLS_MODE must be off, allow or require, got '" + v + "'");
+            };
+            return new TlsSettings(mode, file("TLS_CERT_FILE"), file("TLS_KEY_FILE"), file("TLS_CLIENT_CA_FILE"));
+        }
+
+        private Path file(String name) {
+            String v = value(name);
+            return v == null ? null : Path.of(v);
         }
 
         private Linger linger() {

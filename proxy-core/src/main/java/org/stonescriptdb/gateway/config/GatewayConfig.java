@@ -19,6 +19,7 @@ import java.util.TreeSet;
  * @param pooling   the pools of backend connections
  * @param io        the event loops
  * @param limits    what one client, address or HTTP request may take
+ * @param tls       TLS for the proxy port's clients
  * @param logLevel  {@code LOG_LEVEL} (or what {@code RUST_LOG} gives)
  * @param apiKeys   {@code API_KEY_*} values keyed by the lower-cased suffix ({@code admin}, a platform name)
  */
@@ -29,6 +30,7 @@ public record GatewayConfig(
         PoolSettings pooling,
         IoSettings io,
         Limits limits,
+        TlsSettings tls,
         String logLevel,
         Map<String, String> apiKeys) {
 
@@ -37,6 +39,7 @@ public record GatewayConfig(
         Objects.requireNonNull(pooling, "pooling");
         Objects.requireNonNull(io, "io");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(tls, "tls");
         apiKeys = Map.copyOf(apiKeys);
     }
 
@@ -58,33 +61,37 @@ public record GatewayConfig(
         StringJoiner keys = new StringJoiner(", ", "{", "}");
         new TreeSet<>(apiKeys.keySet()).forEach(name -> keys.add(name + "=<redacted>"));
         return "GatewayConfig[backend=" + backend + ", dataDir=" + dataDir + ", listeners=" + listeners + ", pooling=" + pooling
-                + ", io=" + io + ", limits=" + limits + ", logLevel=" + logLevel + ", apiKeys=" + keys + "]";
+                + ", io=" + io + ", limits=" + limits + ", tls=" + tls + ", logLevel=" + logLevel + ", apiKeys=" + keys + "]";
     }
 
     // ---- one part replaced ----
 
     public GatewayConfig withBackend(BackendTarget b) {
-        return new GatewayConfig(b, dataDir, listeners, pooling, io, limits, logLevel, apiKeys);
+        return new GatewayConfig(b, dataDir, listeners, pooling, io, limits, tls, logLevel, apiKeys);
     }
 
     public GatewayConfig withDataDir(Path dir) {
-        return new GatewayConfig(backend, dir, listeners, pooling, io, limits, logLevel, apiKeys);
+        return new GatewayConfig(backend, dir, listeners, pooling, io, limits, tls, logLevel, apiKeys);
     }
 
     public GatewayConfig withListeners(Listeners l) {
-        return new GatewayConfig(backend, dataDir, l, pooling, io, limits, logLevel, apiKeys);
+        return new GatewayConfig(backend, dataDir, l, pooling, io, limits, tls, logLevel, apiKeys);
     }
 
     public GatewayConfig withPooling(PoolSettings p) {
-        return new GatewayConfig(backend, dataDir, listeners, p, io, limits, logLevel, apiKeys);
+        return new GatewayConfig(backend, dataDir, listeners, p, io, limits, tls, logLevel, apiKeys);
     }
 
     public GatewayConfig withIo(IoSettings i) {
-        return new GatewayConfig(backend, dataDir, listeners, pooling, i, limits, logLevel, apiKeys);
+        return new GatewayConfig(backend, dataDir, listeners, pooling, i, limits, tls, logLevel, apiKeys);
     }
 
     public GatewayConfig withLimits(Limits newLimits) {
-        return new GatewayConfig(backend, dataDir, listeners, pooling, io, newLimits, logLevel, apiKeys);
+        return new GatewayConfig(backend, dataDir, listeners, pooling, io, newLimits, tls, logLevel, apiKeys);
+    }
+
+    public GatewayConfig withTls(TlsSettings t) {
+        return new GatewayConfig(backend, dataDir, listeners, pooling, io, limits, t, logLevel, apiKeys);
     }
 
     // ---- a value within a part replaced ----

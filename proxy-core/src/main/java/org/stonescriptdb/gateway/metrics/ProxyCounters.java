@@ -13,6 +13,21 @@ public final class ProxyCounters {
     private final LongAdder waitNanos = new LongAdder();
     private final LongAdder resetsDiscardAll = new LongAdder();
     private final LongAdder resetsStatements = new LongAdder();
+    private final LongAdder tlsHandshakes = new LongAdder();
+    private final LongAdder tlsHandshakeFailures = new LongAdder();
+
+    /** A client's TLS handshake ended: completed, or failed (a wrong certificate, protocol, or a client that left). */
+    public void tlsHandshake(boolean completed) {
+        (completed ? tlsHandshakes : tlsHandshakeFailures).increment();
+    }
+
+    public long tlsHandshakes() {
+        return tlsHandshakes.sum();
+    }
+
+    public long tlsHandshakeFailures() {
+        return tlsHandshakeFailures.sum();
+    }
 
     public void clientConnected() {
         clientConnections.increment();

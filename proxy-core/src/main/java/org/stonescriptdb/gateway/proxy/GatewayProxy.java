@@ -24,6 +24,8 @@ import org.stonescriptdb.gateway.session.LoginDeadline;
 import org.stonescriptdb.gateway.session.SessionServices;
 import org.stonescriptdb.gateway.session.StartupHandler;
 import org.stonescriptdb.gateway.session.StatementRegistry;
+import org.stonescriptdb.gateway.tls.DirectTlsDetector;
+import org.stonescriptdb.gateway.tls.ServerTls;
 import org.stonescriptdb.gateway.transport.Transport;
 
 import java.net.InetSocketAddress;
@@ -33,6 +35,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -52,6 +56,8 @@ public final class GatewayProxy implements AutoCloseable {
     private static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
     /** A loop silent this long serves no one: well beyond a GC pause or a burst of work, well within a probe's patience. */
     private static final Duration STALL_AFTER = Duration.ofSeconds(5);
+    /** How often the TLS files are looked at for a renewed certificate. */
+    private static final Duration TLS_RELOAD_INTERVAL = Duration.ofSeconds(10);
 
     private final GatewayConfig config;
     private final Transport transport;
@@ -64,6 +70,10 @@ public final class GatewayProxy implements AutoCloseable {
     private volatile Channel server;
     private ScheduledFuture<?> housekeeping;
     private volatile boolean stopped;
+    /** The proxy port's TLS; null when {@code TLS_MODE=off}. */
+    private final ServerTls tls;
+    /** Looks for renewed TLS files: blocking file I/O, so a thread of its own, never an event loop. */
+    private ScheduledExecutorService tlsReloader;
 
     /** @param backend the resolved backend (configured, or the embedded server's address) */
     public GatewayProxy(GatewayConfig config, BackendTarget backend) {
@@ -100,6 +110,7 @@ public final class GatewayProxy implements AutoCloseable {
                 new DatabaseRegistry(connector, workers), new CancelRegistry(), ConcurrentHashMap.newKeySet(), new StatementRegistry(),
                 counters);
         this.admission = new ClientAdmission(config);
+        this.tls = config.tls().enabled() ? new ServerTls(config.tls()) : null;
     }
 
     /** Loads the database registry and binds {@code GATEWAY_HOST:PROXY_PORT}; returns when listening. */
@@ -120,7 +131,8 @@ public final class GatewayProxy implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (!admission.admit(ch)) return;
-                        ch.pipeline().addLast(new LoginDeadline(config.limits().clientLoginTimeout()), new StartupDecoder(), new StartupHandler(services));
+                        if (tls != null) ch.pipeline().addLast(new DirectTlsDetector(tls, services.counters()));
+                        ch.pipeline().addLast(new LoginDeadline(config.limits().clientLoginTimeout()), new StartupDecoder(), new StartupHandler(services, tls));
                     }
                 });
         server = bootstrap.bind(config.gatewayHost(), config.proxyPort()).sync().channel();
@@ -128,9 +140,23 @@ public final class GatewayProxy implements AutoCloseable {
         ioWatch.start();
         housekeeping = workers.next().scheduleAtFixedRate(services.pools()::housekeep,
                 HOUSEKEEPING_INTERVAL.toMillis(), HOUSEKEEPING_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        if (tls != null) {
+            tlsReloader = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "gateway-tls-reload");
+                t.setDaemon(true);
+                return t;
+            });
+            tlsReloader.scheduleWithFixedDelay(tls::reloadIfChanged, TLS_RELOAD_INTERVAL.toMillis(), TLS_RELOAD_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        }
         LOG.info("proxy listening on " + config.gatewayHost() + ":" + port() + " (" + config.poolMode().name().toLowerCase() + " pooling, "
                 + config.ioThreads() + " event loop" + (config.ioThreads() == 1 ? "" : "s") + " on " + transport.name()
-                + (config.ioSpinMicros() > 0 ? ", polling " + config.ioSpinMicros() + " µs before sleeping" : "") + ")");
+                + (config.ioSpinMicros() > 0 ? ", polling " + config.ioSpinMicros() + " µs before sleeping" : "")
+                + (tls != null ? ", TLS " + config.tls().mode().name().toLowerCase() : "") + ")");
+    }
+
+    /** Rebuilds the TLS context now if its files changed (what the reload thread does every few seconds); false when off. */
+    public boolean reloadTls() {
+        return tls != null && tls.reloadIfChanged();
     }
 
     /** The event loops serving client and backend connections (tests watch their threads). */
@@ -259,6 +285,7 @@ public final class GatewayProxy implements AutoCloseable {
         }
         for (ClientSession session : services.sessions()) session.terminate("terminating connection because the gateway is shutting down");
         if (housekeeping != null) housekeeping.cancel(false);
+        if (tlsReloader != null) tlsReloader.shutdownNow();
         services.pools().close();
         awaitStopped(workers.shutdownGracefully(100, 2_000, TimeUnit.MILLISECONDS), "I/O");
         awaitStopped(acceptors.shutdownGracefully(0, 1_000, TimeUnit.MILLISECONDS), "accepting");

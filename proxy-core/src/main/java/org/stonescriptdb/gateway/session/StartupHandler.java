@@ -10,9 +10,12 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.ReferenceCountUtil;
 import org.stonescriptdb.gateway.codec.StartupDecoder;
 import org.stonescriptdb.gateway.codec.StartupPacket;
+import org.stonescriptdb.gateway.config.TlsMode;
 import org.stonescriptdb.gateway.process.FatalErrors;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
+import org.stonescriptdb.gateway.tls.ClientTlsUpgrade;
+import org.stonescriptdb.gateway.tls.ServerTls;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +23,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The client's first packets: answers SSL/GSS requests with 'N', forwards cancel requests, and for a
+ * The client's first packets: answers an SSLRequest with 'S' and begins TLS when it is on ('N' when off), a GSSENCRequest
+ * with 'N', forwards cancel requests, and for a
  * StartupMessage checks the packet and the database, so nothing reaches a backend before the client is admitted,
  * then hands the connection to a {@link ClientSession}. (The client's address was admitted at accept, before anything
  * was read: {@code proxy.ClientAdmission}.)
@@ -30,16 +34,25 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
     private static final Logger LOG = Logger.getLogger(StartupHandler.class.getName());
     private static final byte[] NOT_SUPPORTED = {'N'};
 
+    private static final byte[] WILL_ENCRYPT = {'S'};
+
     private final SessionServices services;
+    /** The proxy port's TLS; null when {@code TLS_MODE=off}. */
+    private final ServerTls tls;
 
     public StartupHandler(SessionServices services) {
+        this(services, null);
+    }
+
+    public StartupHandler(SessionServices services, ServerTls tls) {
         this.services = services;
+        this.tls = tls;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, StartupPacket packet) {
         switch (packet) {
-            case StartupPacket.SslRequest r -> ctx.writeAndFlush(Unpooled.wrappedBuffer(NOT_SUPPORTED));
+            case StartupPacket.SslRequest r -> answerSslRequest(ctx);
             case StartupPacket.GssEncRequest r -> ctx.writeAndFlush(Unpooled.wrappedBuffer(NOT_SUPPORTED));
             case StartupPacket.CancelRequest c -> {
                 services.counters().cancelRequested();
@@ -50,8 +63,27 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
         }
     }
 
+    private void answerSslRequest(ChannelHandlerContext ctx) {
+        if (tls == null) {
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(NOT_SUPPORTED));
+        } else if (ClientTlsUpgrade.active(ctx.pipeline())) {
+            fatal(ctx, SqlState.PROTOCOL_VIOLATION, "SSLRequest received on a connection already using TLS");
+        } else if (ctx.pipeline().get(StartupDecoder.class).hasBufferedInput()) {
+            fatal(ctx, SqlState.PROTOCOL_VIOLATION, "received unencrypted data after SSL request");
+        } else {
+            // 'S' is in the channel's outbound buffer before the TLS handler exists, so it goes out in plaintext.
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(WILL_ENCRYPT));
+            ClientTlsUpgrade.afterSslRequest(ctx.pipeline(), tls, services.counters());
+        }
+    }
+
     private void start(ChannelHandlerContext ctx, StartupPacket.StartupMessage message) {
         ctx.channel().config().setAutoRead(false);
+        if (tls != null && services.config().tls().mode() == TlsMode.REQUIRE && !ClientTlsUpgrade.active(ctx.pipeline())) {
+            fatal(ctx, SqlState.INVALID_AUTHORIZATION, "the gateway accepts only TLS connections (TLS_MODE=require): "
+                    + "connect with sslmode=require or stronger");
+            return;
+        }
         StartupParameters params = StartupParameters.from(message.parameters(), message.minorVersion());
         if (params.user() == null || params.user().isEmpty()) {
             fatal(ctx, SqlState.PROTOCOL_VIOLATION, "no PostgreSQL user name specified in startup packet");

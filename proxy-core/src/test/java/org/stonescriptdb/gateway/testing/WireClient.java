@@ -75,6 +75,31 @@ public final class WireClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** Speaks over {@code socket}, which is already connected (a TLS socket, say). */
+    public WireClient(Socket socket) throws IOException {
+        this.socket = socket;
+        socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
+        in = new DataInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
+    /**
+     * TLS over this connection from here on (after an SSLRequest answered 'S'), the handshake done: a client for the
+     * encrypted stream. {@code configure} may set ALPN and the like before the handshake.
+     */
+    public WireClient startTls(javax.net.ssl.SSLSocketFactory factory, String host,
+                               java.util.function.Consumer<javax.net.ssl.SSLSocket> configure) throws IOException {
+        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) factory.createSocket(socket, host, socket.getPort(), true);
+        tls.setUseClientMode(true);
+        configure.accept(tls);
+        tls.startHandshake();
+        return new WireClient(tls);
+    }
+
+    public Socket socket() {
+        return socket;
+    }
+
     public void send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();

@@ -1,0 +1,122 @@
+package org.stonescriptdb.gateway.tls;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import org.stonescriptdb.gateway.config.ConfigException;
+import org.stonescriptdb.gateway.config.TlsSettings;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The proxy port's TLS: the server context built from the PEM files of {@link TlsSettings}, TLS 1.2 and 1.3 only, ALPN
+ * {@code postgresql} (what PostgreSQL 17's direct TLS requires of a client, and accepts in the negotiated kind), and
+ * client certificates required when a CA file is given. {@link #reloadIfChanged()} rebuilds it when a file changed, so
+ * a renewed certificate is served to new connections without a restart; a broken renewal keeps the previous one (and
+ * says so in the log). Connections already open keep the context they began with.
+ */
+public final class ServerTls {
+
+    /** The ALPN protocol name PostgreSQL uses. */
+    public static final String ALPN_POSTGRESQL = "postgresql";
+
+    private static final Logger LOG = Logger.getLogger(ServerTls.class.getName());
+    private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    private final TlsSettings settings;
+    private volatile SslContext context;
+    private List<FileTime> loadedStamps;
+
+    /** @throws ConfigException when a file is missing or unreadable, or the key does not belong to the certificate */
+    public ServerTls(TlsSettings settings) {
+        if (!settings.enabled()) throw new IllegalArgumentException("TLS is off");
+        this.settings = settings;
+        this.loadedStamps = stamps();
+        this.context = build(settings);
+    }
+
+    /** A handler for one new connection, from the current certificate. */
+    public SslHandler newHandler(ByteBufAllocator alloc) {
+        return context.newHandler(alloc);
+    }
+
+    /**
+     * Rebuilds the context if any of the files changed since it was built (their modification times). Blocking file I/O:
+     * never on an event loop.
+     *
+     * @return whether a new certificate is now served
+     */
+    public synchronized boolean reloadIfChanged() {
+        List<FileTime> now = stamps();
+        if (now.equals(loadedStamps)) return false;
+        try {
+            context = build(settings);
+            loadedStamps = now;
+            LOG.info("TLS certificate reloaded from " + settings.certFile());
+            return true;
+        } catch (ConfigException e) {
+            // Keep serving the previous certificate; a half-written renewal is often completed a moment later.
+            loadedStamps = now;
+            LOG.log(Level.WARNING, "TLS files changed but could not be loaded; the previous certificate stays in use: " + e.getMessage());
+            return false;
+        }
+    }
+
+    private List<FileTime> stamps() {
+        List<FileTime> out = new ArrayList<>(3);
+        for (Path p : new Path[] {settings.certFile(), settings.keyFile(), settings.clientCaFile()}) {
+            if (p == null) continue;
+            try {
+                out.add(Files.getLastModifiedTime(p));
+            } catch (IOException e) {
+                out.add(null);
+            }
+        }
+        return out;
+    }
+
+    private static SslContext build(TlsSettings settings) {
+        requireReadable("TLS_CERT_FILE", settings.certFile());
+        requireReadable("TLS_KEY_FILE", settings.keyFile());
+        try {
+            SslContextBuilder builder = SslContextBuilder.forServer(settings.certFile().toFile(), settings.keyFile().toFile())
+                    .sslProvider(SslProvider.JDK)
+                    .protocols(PROTOCOLS)
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.FATAL_ALERT,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_POSTGRESQL));
+            if (settings.clientCaFile() != null) {
+                requireReadable("TLS_CLIENT_CA_FILE", settings.clientCaFile());
+                builder.trustManager(settings.clientCaFile().toFile()).clientAuth(ClientAuth.REQUIRE);
+            }
+            return builder.build();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("cannot use TLS_CERT_FILE " + settings.certFile() + " with TLS_KEY_FILE " + settings.keyFile()
+                    + (settings.clientCaFile() != null ? " and TLS_CLIENT_CA_FILE " + settings.clientCaFile() : "")
+                    + ": " + Objects.requireNonNullElse(rootMessage(e), e.toString())
+                    + " (PEM files are needed: the certificate chain, leaf first, and an unencrypted PKCS#8 key, BEGIN PRIVATE KEY)");
+        }
+    }
+
+    private static void requireReadable(String name, Path file) {
+        if (!Files.isReadable(file)) throw new ConfigException(name + " " + file + " does not exist or cannot be read");
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t.getMessage();
+    }
+}
