@@ -21,6 +21,11 @@ final class PoolSet {
     private final Map<PoolKey, BackendPool> pools = new HashMap<>();
     /** Counts across the pools, kept by each pool as it changes (also for a dropped pool until its last connection goes). */
     private final PoolTotals totals = new PoolTotals();
+    /** The longest-idle connection's idle-since time (System.nanoTime) per pool, or Long.MAX_VALUE: worked out at most once per change. */
+    private long[] longestIdleMemo = new long[0];
+    /** {@link PoolTotals#changes} when the memo was worked out, -1: never. */
+    private long memoAt = -1;
+    private BackendPool[] memoPools = new BackendPool[0];
     /** The counts of one pool, as the policy reads them (one instance, used under the lock). */
     private final PoolLoad load = new PoolLoad();
 
@@ -86,11 +91,15 @@ final class PoolSet {
         closeIdle(victim, actions);
     }
 
-    /** Closes the longest-idle connection of another pool, to stay within MAX_TOTAL_CONNECTIONS. */
+    /**
+     * Closes the longest-idle connection of another pool, to stay within MAX_TOTAL_CONNECTIONS: for a pool that has
+     * connections of its own, of a pool that keeps one after (see {@link CapacityPolicy.Load#longIdleConnectionElsewhere}).
+     */
     void closeIdleConnectionElsewhere(BackendPool except, List<Runnable> actions) {
+        boolean keepLast = except.size() > 0;
         BackendConnection victim = null;
         for (BackendPool p : pools.values()) {
-            if (p == except) continue;
+            if (p == except || (keepLast && p.size() < 2)) continue;
             BackendConnection oldest = p.longestIdle();
             if (oldest != null && (victim == null || oldest.idleSinceNanos < victim.idleSinceNanos)) victim = oldest;
         }
@@ -121,6 +130,20 @@ final class PoolSet {
         List<PoolManager.PoolStats> out = new ArrayList<>(pools.size());
         for (BackendPool p : pools.values()) out.add(new PoolManager.PoolStats(p.database, p.size(), p.idleCount(), p.hits, p.misses));
         return out;
+    }
+
+    /**
+     * The pools with idle connections and when each one's longest-idle connection went idle, worked out again only if a
+     * pool changed since: releases with many databases waiting ask once per waiting database.
+     */
+    private void refreshMemo() {
+        if (memoAt == totals.changes) return;
+        List<BackendPool> withIdle = new ArrayList<>();
+        for (BackendPool p : pools.values()) if (p.longestIdle() != null) withIdle.add(p);
+        memoPools = withIdle.toArray(BackendPool[]::new);
+        longestIdleMemo = new long[memoPools.length];
+        for (int i = 0; i < memoPools.length; i++) longestIdleMemo[i] = memoPools[i].longestIdle().idleSinceNanos;
+        memoAt = totals.changes;
     }
 
     /** The counts of one pool and of all, for {@link CapacityPolicy}; the looks at every pool only when it asks. */
@@ -156,6 +179,16 @@ final class PoolSet {
         public boolean idlePoolElsewhere() {
             boolean selfIdle = pool.size() > 0 && pool.busy() == 0;
             return totals.idlePools - (selfIdle ? 1 : 0) > 0;
+        }
+
+        @Override
+        public boolean longIdleConnectionElsewhere() {
+            long cutoff = System.nanoTime() - CapacityPolicy.STEAL_IDLE_AFTER.toNanos();
+            refreshMemo();
+            for (int i = 0; i < memoPools.length; i++) {
+                if (memoPools[i] != pool && memoPools[i].size() > 1 && longestIdleMemo[i] <= cutoff) return true;
+            }
+            return false;
         }
 
         @Override

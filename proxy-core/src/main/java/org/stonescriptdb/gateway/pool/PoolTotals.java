@@ -16,9 +16,12 @@ final class PoolTotals {
     int activePools;
     /** Pools holding at least one connection, all of them idle. */
     int idlePools;
+    /** Counts each change of any pool, so a figure worked out from the pools can be kept until the next. */
+    long changes;
 
     /** Adds ({@code sign} 1) or takes away ({@code sign} -1) what one pool of {@code size} and {@code idle} counts for. */
     void account(int size, int idle, int sign) {
+        changes++;
         connections += sign * size;
         idleConnections += sign * idle;
         if (size > 0) {

@@ -21,12 +21,18 @@ class CapacityPolicyTest {
 
     /** The asking pool's size and idle count, the total, the active pools, and what other pools hold idle. */
     private record Counts(int size, int idle, int total, int activePools, boolean idlePoolElsewhere,
-                          boolean idleConnectionElsewhere) implements Load {
+                          boolean idleConnectionElsewhere, boolean longIdleConnectionElsewhere) implements Load {
+    }
+
+    /** Every idle connection elsewhere idle long. */
+    private static Decision decide(int size, int idle, int total, int activePools, boolean idlePoolElsewhere,
+                                   boolean idleConnectionElsewhere) {
+        return decide(size, idle, total, activePools, idlePoolElsewhere, idleConnectionElsewhere, idleConnectionElsewhere);
     }
 
     private static Decision decide(int size, int idle, int total, int activePools, boolean idlePoolElsewhere,
-                                   boolean idleConnectionElsewhere) {
-        Counts counts = new Counts(size, idle, total, activePools, idlePoolElsewhere, idleConnectionElsewhere);
+                                   boolean idleConnectionElsewhere, boolean longIdleConnectionElsewhere) {
+        Counts counts = new Counts(size, idle, total, activePools, idlePoolElsewhere, idleConnectionElsewhere, longIdleConnectionElsewhere);
         Decision d = POLICY.decide(counts);
         assertThat(POLICY.servable(counts)).as("servable agrees with decide").isEqualTo(!(d instanceof Wait));
         return d;
@@ -50,6 +56,15 @@ class CapacityPolicyTest {
     void atTheTotalLimitAnIdleConnectionOfAnotherDatabaseIsClosedToMakeRoom() {
         assertThat(decide(1, 0, 10, 3, false, true)).isEqualTo(CapacityPolicy.CLOSE_IDLE_CONNECTION);
         assertThat(decide(1, 1, 10, 3, false, true)).as("its own idle connection first").isEqualTo(CapacityPolicy.REUSE_IDLE);
+    }
+
+    @Test
+    void atTheTotalLimitAPoolWithConnectionsTakesOnlyTheRoomOfOneIdleLong() {
+        assertThat(decide(1, 0, 10, 3, false, true, false)).as("another database is about to use its idle connection again: "
+                + "this pool waits for one of its own").isEqualTo(new Wait(Limit.TOTAL));
+        assertThat(decide(1, 0, 10, 3, false, true, true)).isEqualTo(CapacityPolicy.CLOSE_IDLE_CONNECTION);
+        assertThat(decide(0, 0, 10, 3, false, true, false)).as("a pool without connections has none to wait for")
+                .isEqualTo(CapacityPolicy.CLOSE_IDLE_CONNECTION);
     }
 
     @Test
@@ -83,6 +98,7 @@ class CapacityPolicyTest {
             public int activePools() { asked.add("activePools"); return 4; }
             public boolean idlePoolElsewhere() { asked.add("idlePoolElsewhere"); return false; }
             public boolean idleConnectionElsewhere() { asked.add("idleConnectionElsewhere"); return false; }
+            public boolean longIdleConnectionElsewhere() { asked.add("longIdleConnectionElsewhere"); return false; }
         };
         assertThat(POLICY.decide(load)).isEqualTo(CapacityPolicy.OPEN);
         assertThat(asked).isEmpty();
@@ -181,6 +197,11 @@ class CapacityPolicyTest {
 
         public boolean idleConnectionElsewhere() {
             return anyIdleConnectionElsewhere() >= 0;
+        }
+
+        /** The walk has no clock: every idle connection counts as idle long. */
+        public boolean longIdleConnectionElsewhere() {
+            return idleConnectionElsewhere();
         }
 
         int anyIdlePoolElsewhere() {
