@@ -64,7 +64,7 @@ final class AdoptionAtStart {
         try (HikariDataSource ownerPool = separateOwner ? ControlPool.create(owner) : null) {
             BackendDatabases asOwner = ownerPool != null ? new BackendDatabases(ownerPool) : databases;
             PlatformAdoption.Result result = PlatformAdoption.run(asOwner, roles,
-                    ConnectionSource.jdbc(owner.host(), owner.port(), owner.user(), owner.password()));
+                    ConnectionSource.jdbc(owner::jdbcUrl, owner.user(), owner.password()));
             int adopted = result.adopted();
             if (adopted > 0) LOG.info("adopted " + adopted + " database" + (adopted == 1 ? "" : "s") + " for their platforms' roles");
         }

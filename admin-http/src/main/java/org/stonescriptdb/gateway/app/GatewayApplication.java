@@ -124,7 +124,7 @@ public final class GatewayApplication implements AutoCloseable {
         return database -> {
             BackendLogin login = roles.forDatabase(database);
             if (login == null) throw new java.sql.SQLException("database " + database + " has no platform role", "3D000");
-            return ConnectionSource.jdbc(backend.host(), backend.port(), login.user(), login.password()).open(database);
+            return ConnectionSource.jdbc(backend::jdbcUrl, login.user(), login.password()).open(database);
         };
     }
 
@@ -137,7 +137,7 @@ public final class GatewayApplication implements AutoCloseable {
         LOG.info(() -> "UNTRUSTED_EXTENSIONS: " + String.join(", ", settings.untrustedExtensions())
                 + " installed as " + administrator.user() + " when a deployed bundle needs them");
         return UntrustedExtensions.installedAs(administrator.user(), settings.untrustedExtensions(), ConnectionSource.jdbc(
-                administrator.host(), administrator.port(), administrator.user(), administrator.password()));
+                administrator::jdbcUrl, administrator.user(), administrator.password()));
     }
 
     public int proxyPort() {

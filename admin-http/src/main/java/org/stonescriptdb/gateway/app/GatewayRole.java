@@ -47,11 +47,11 @@ final class GatewayRole {
                 s.execute("ALTER ROLE " + NAME + " LOGIN CREATEDB CREATEROLE NOSUPERUSER NOREPLICATION NOBYPASSRLS");
             }
         }
-        BackendTarget gateway = new BackendTarget(superuser.host(), superuser.port(), superuser.maintenanceDatabase(), NAME, "");
+        BackendTarget gateway = superuser.withLogin(NAME, "");
         try (HikariDataSource pool = ControlPool.create(superuser)) {
             BackendDatabases asSuperuser = new BackendDatabases(pool);
             if (asSuperuser.exists(ControlDatabase.NAME) && !NAME.equals(asSuperuser.owner(ControlDatabase.NAME))) {
-                PlatformAdoption.adopt(asSuperuser, ConnectionSource.jdbc(superuser.host(), superuser.port(), superuser.user(),
+                PlatformAdoption.adopt(asSuperuser, ConnectionSource.jdbc(superuser::jdbcUrl, superuser.user(),
                         superuser.password()), ControlDatabase.NAME, NAME);
                 LOG.info("the control database " + ControlDatabase.NAME + " now belongs to " + NAME);
             }

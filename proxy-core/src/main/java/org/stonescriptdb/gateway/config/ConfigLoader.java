@@ -222,7 +222,27 @@ public final class ConfigLoader {
             if (value("DB_HOST") == null) return null;
             // Port 0 means "any free port" only for the gateway's own listeners, never for the backend.
             return new BackendTarget(value("DB_HOST"), integer("DB_PORT", 5432, 1, 65535), string("DB_NAME", "postgres"),
-                    string("DB_USER", "postgres"), string("DB_PASSWORD", ""));
+                    string("DB_USER", "postgres"), string("DB_PASSWORD", ""), backendSsl(null, null));
+        }
+
+        /**
+         * TLS to the backend: {@code sslmode} and {@code sslrootcert} of DATABASE_URL when it has them, else
+         * DB_SSLMODE and DB_SSLROOTCERT; libpq's default (prefer) when neither says.
+         */
+        private BackendSsl backendSsl(String urlMode, String urlRootCert) {
+            String name = urlMode != null ? "sslmode of DATABASE_URL" : "DB_SSLMODE";
+            String v = urlMode != null ? urlMode : value("DB_SSLMODE");
+            BackendSsl.Mode mode = v == null ? BackendSsl.Mode.PREFER : BackendSsl.Mode.parse(v);
+            if (mode == null) {
+                throw new ConfigException(name + " must be disable, prefer, require, verify-ca or verify-full, got '" + v + "'");
+            }
+            String root = urlRootCert != null ? urlRootCert : value("DB_SSLROOTCERT");
+            Path rootCert = root == null ? null : Path.of(root);
+            if (rootCert != null && !java.nio.file.Files.isReadable(rootCert)) {
+                throw new ConfigException((urlRootCert != null ? "sslrootcert of DATABASE_URL " : "DB_SSLROOTCERT ") + root
+                        + " does not exist or cannot be read");
+            }
+            return new BackendSsl(mode, rootCert);
         }
 
         private BackendTarget fromUrl(String url) {
@@ -248,8 +268,16 @@ public final class ConfigLoader {
             String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
             int port = uri.getPort() < 0 ? 5432 : uri.getPort();
             String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+            Map<String, String> query = new java.util.HashMap<>();
+            if (uri.getRawQuery() != null) {
+                for (String pair : uri.getRawQuery().split("&")) {
+                    int eq = pair.indexOf('=');
+                    if (eq > 0) query.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));
+                }
+            }
+            BackendSsl ssl = backendSsl(query.get("sslmode"), query.get("sslrootcert"));
             try {
-                return new BackendTarget(host, port, path.isEmpty() ? "postgres" : path, user, password);
+                return new BackendTarget(host, port, path.isEmpty() ? "postgres" : path, user, password, ssl);
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(form + "; " + e.getMessage());
             }

@@ -7,14 +7,17 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.auth.BackendLogins;
 import org.stonescriptdb.gateway.config.BackendTarget;
-import org.stonescriptdb.gateway.routing.BackendRouter;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
+import org.stonescriptdb.gateway.routing.BackendRouter;
+import org.stonescriptdb.gateway.tls.BackendTlsContexts;
+import org.stonescriptdb.gateway.tls.BackendTlsNegotiation;
 import org.stonescriptdb.gateway.transport.Transport;
 
 import java.time.Duration;
@@ -33,6 +36,7 @@ public final class BackendConnector {
     private final Transport transport;
     private final Duration connectTimeout;
     private final Duration maxLifetime;
+    private final BackendTlsContexts tls;
 
     public BackendConnector(BackendTarget target, Transport transport, Duration connectTimeout, Duration maxLifetime) {
         this(BackendRouter.single(target), BackendLogins.shared(target.login()), transport, connectTimeout, maxLifetime);
@@ -49,6 +53,7 @@ public final class BackendConnector {
         this.transport = transport;
         this.connectTimeout = connectTimeout;
         this.maxLifetime = maxLifetime;
+        this.tls = new BackendTlsContexts(router.targets().stream().map(BackendTarget::ssl).toList());
     }
 
     public BackendRouter router() {
@@ -97,6 +102,8 @@ public final class BackendConnector {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         BackendConnection connection = new BackendConnection(ch, database, pool, retireAt);
+                        SslContext context = tls.forSettings(target.ssl());
+                        if (context != null) ch.pipeline().addLast(new BackendTlsNegotiation(context, target.ssl(), target.host(), target.port()));
                         ch.pipeline().addLast(new BackendHandler(connection, credentials, applicationName, login, onClosed));
                     }
                 });

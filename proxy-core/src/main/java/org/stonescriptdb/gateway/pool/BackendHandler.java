@@ -9,6 +9,7 @@ import org.stonescriptdb.gateway.auth.ScramClient;
 import org.stonescriptdb.gateway.codec.MessageStreamHandler;
 import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.process.FatalErrors;
+import org.stonescriptdb.gateway.tls.BackendTlsNegotiation;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
 import org.stonescriptdb.gateway.protocol.BackendType;
@@ -144,7 +145,8 @@ final class BackendHandler extends MessageStreamHandler {
         } else {
             LOG.log(Level.FINE, connection + " failed", cause);
         }
-        login.tryFailure(new BackendException(null, "connection error: " + cause.getMessage()));
+        login.tryFailure(new BackendException(null, cause instanceof BackendTlsNegotiation.BackendTlsException
+                ? cause.getMessage() : "connection error: " + cause.getMessage()));
         ctx.close();
     }
 

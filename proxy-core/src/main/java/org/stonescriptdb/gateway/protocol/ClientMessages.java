@@ -31,6 +31,11 @@ public final class ClientMessages {
         return buf;
     }
 
+    /** Asks the server for TLS; it answers one byte, 'S' or 'N'. */
+    public static ByteBuf sslRequest(ByteBufAllocator alloc) {
+        return alloc.buffer(8).writeInt(8).writeInt(SSL_REQUEST_CODE);
+    }
+
     public static ByteBuf cancelRequest(ByteBufAllocator alloc, int processId, int secret) {
         return alloc.buffer(16).writeInt(16).writeInt(CANCEL_REQUEST_CODE).writeInt(processId).writeInt(secret);
     }

@@ -252,7 +252,7 @@ class ConfigLoaderTest {
     @Test
     void databaseUrlWithEverything() {
         BackendTarget b = load("DATABASE_URL", "postgres://gw:pw@db.example.com:6543/maint?sslmode=require").backend();
-        assertEquals(new BackendTarget("db.example.com", 6543, "maint", "gw", "pw"), b);
+        assertEquals(new BackendTarget("db.example.com", 6543, "maint", "gw", "pw", new BackendSsl(BackendSsl.Mode.REQUIRE, null)), b);
     }
 
     @Test
@@ -267,8 +267,35 @@ class ConfigLoaderTest {
         BackendTarget b = load("DATABASE_URL", "postgres://gw@[::1]:5432/postgres").backend();
         assertEquals("::1", b.host());
         assertEquals(5432, b.port());
-        assertEquals("jdbc:postgresql://[::1]:5432/demo_main", b.jdbcUrl("demo_main"));
+        assertEquals("jdbc:postgresql://[::1]:5432/demo_main?sslmode=prefer", b.jdbcUrl("demo_main"));
         assertEquals("fe80::1", load("DATABASE_URL", "postgres://gw@[fe80::1]/x").backend().host());
+    }
+
+    @Test
+    void backendTlsFromTheUrlOrDbSslmodeDefaultingToPrefer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path root = java.nio.file.Files.writeString(tmp.resolve("root.crt"), "pem");
+        assertEquals(new BackendSsl(BackendSsl.Mode.PREFER, null), load("DATABASE_URL", "postgres://gw@h/db").backend().ssl());
+        BackendTarget fromUrl = load("DATABASE_URL", "postgres://gw@h/db?sslmode=verify-full&sslrootcert=" + root,
+                "DB_SSLMODE", "disable").backend();
+        assertEquals(new BackendSsl(BackendSsl.Mode.VERIFY_FULL, root), fromUrl.ssl(), "the URL's own parameters win");
+        assertEquals(BackendSsl.Mode.REQUIRE, load("DB_HOST", "h", "DB_SSLMODE", "require").backend().ssl().mode());
+        assertEquals(BackendSsl.Mode.VERIFY_CA, load("DATABASE_URL", "postgres://gw@h/db", "DB_SSLMODE", "verify-ca",
+                "DB_SSLROOTCERT", root.toString()).backend().ssl().mode());
+        assertThatThrownBy(() -> load("DB_HOST", "h", "DB_SSLMODE", "sometimes"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("DB_SSLMODE must be disable, prefer, require, verify-ca or verify-full");
+        assertThatThrownBy(() -> load("DB_HOST", "h", "DB_SSLMODE", "verify-ca", "DB_SSLROOTCERT", tmp.resolve("missing.crt").toString()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void clientTlsSettings(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        assertEquals(TlsSettings.off(), load().tls());
+        TlsSettings t = load("TLS_MODE", "require", "TLS_CERT_FILE", tmp.resolve("c.pem").toString(), "TLS_KEY_FILE", tmp.resolve("k.pem").toString()).tls();
+        assertEquals(TlsMode.REQUIRE, t.mode());
+        assertThatThrownBy(() -> load("TLS_MODE", "allow")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("TLS_MODE=allow needs TLS_CERT_FILE and TLS_KEY_FILE");
+        assertThatThrownBy(() -> load("TLS_MODE", "maybe")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("TLS_MODE must be off, allow or require");
     }
 
     @Test

@@ -25,7 +25,7 @@ class GatewayConfigTest {
         String s = c.toString();
         assertThat(s).doesNotContain("admin-secret-123", "demo-secret-456", "db-secret-789")
                 .contains("apiKeys={admin=<redacted>, demo=<redacted>}")
-                .contains("backend=BackendTarget[gw@db.internal:5433/maint]")
+                .contains("backend=BackendTarget[gw@db.internal:5433/maint, sslmode=prefer]")
                 .contains("proxyPort=6432", "poolMode=", "logLevel=info", "allowedNetworks=[127.0.0.0/8, ::1/128]");
         // The keys themselves are still there for the code that checks them.
         assertThat(c.apiKeys()).containsEntry("admin", "admin-secret-123");
@@ -141,7 +141,7 @@ class GatewayConfigTest {
     @Test
     void backendTargetToStringHidesThePassword() {
         BackendTarget b = new BackendTarget("h", 5432, "postgres", "u", "hunter2");
-        assertThat(b.toString()).doesNotContain("hunter2").isEqualTo("BackendTarget[u@h:5432/postgres]");
+        assertThat(b.toString()).doesNotContain("hunter2").isEqualTo("BackendTarget[u@h:5432/postgres, sslmode=prefer]");
         assertThat(b.withPort(6000).toString()).doesNotContain("hunter2");
     }
 }

@@ -23,11 +23,16 @@ public interface ConnectionSource {
 
     /** Plain DriverManager connections to databases on one server (CLI, tests). */
     static ConnectionSource jdbc(String host, int port, String user, String password) {
+        return jdbc(database -> "jdbc:postgresql://" + host + ":" + port + "/" + database, user, password);
+    }
+
+    /** Plain DriverManager connections at the JDBC URL {@code urlOf} gives each database (with its TLS parameters, say). */
+    static ConnectionSource jdbc(Function<String, String> urlOf, String user, String password) {
         return database -> {
             Properties p = new Properties();
             p.setProperty("user", user);
             if (password != null && !password.isEmpty()) p.setProperty("password", password);
-            return DriverManager.getConnection("jdbc:postgresql://" + host + ":" + port + "/" + database, p);
+            return DriverManager.getConnection(urlOf.apply(database), p);
         };
     }
 }
