@@ -92,17 +92,25 @@ final class PoolSet {
     }
 
     /**
-     * Closes the longest-idle connection of another pool, to stay within MAX_TOTAL_CONNECTIONS: for a pool that has
-     * connections of its own, of a pool that keeps one after (see {@link CapacityPolicy.Load#longIdleConnectionElsewhere}).
+     * Closes the longest-idle connection of another pool, to stay within MAX_TOTAL_CONNECTIONS: one of a pool that keeps
+     * a connection after, if there is one — a pool's last connection taken makes its next client take another's, and
+     * connections go round the databases; a pool's last only for a pool that has none (and so nothing to wait for) when
+     * no other is idle. (For a pool with connections of its own the policy has checked that a long-idle one exists.)
      */
     void closeIdleConnectionElsewhere(BackendPool except, List<Runnable> actions) {
-        boolean keepLast = except.size() > 0;
         BackendConnection victim = null;
+        BackendConnection last = null;
         for (BackendPool p : pools.values()) {
-            if (p == except || (keepLast && p.size() < 2)) continue;
+            if (p == except) continue;
             BackendConnection oldest = p.longestIdle();
-            if (oldest != null && (victim == null || oldest.idleSinceNanos < victim.idleSinceNanos)) victim = oldest;
+            if (oldest == null) continue;
+            if (p.size() >= 2) {
+                if (victim == null || oldest.idleSinceNanos < victim.idleSinceNanos) victim = oldest;
+            } else if (last == null || oldest.idleSinceNanos < last.idleSinceNanos) {
+                last = oldest;
+            }
         }
+        if (victim == null) victim = last;
         victim.pool().removeIdle(victim);
         close(victim, actions);
     }

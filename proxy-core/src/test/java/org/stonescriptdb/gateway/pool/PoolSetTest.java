@@ -58,6 +58,19 @@ class PoolSetTest {
     }
 
     @Test
+    void aPoolWithoutConnectionsTakesOneOfAPoolWithTwoBeforeAnotherPoolsLast() {
+        BackendPool quiet = set.pool(new PoolKey(null, "quiet"));
+        BackendPool pair = set.pool(new PoolKey(null, "pair"));
+        idle(quiet, longAgo - 1_000_000); // idle longer, but quiet's last
+        idle(pair, System.nanoTime());
+        busy(pair);
+        List<Runnable> actions = new ArrayList<>();
+        set.closeIdleConnectionElsewhere(set.pool(new PoolKey(null, "empty")), actions);
+        assertThat(quiet.size()).isEqualTo(1);
+        assertThat(pair.size()).isEqualTo(1);
+    }
+
+    @Test
     void aPoolWithConnectionsTakesTheRoomOfOneIdleLongOfAPoolWithTwo() {
         BackendPool quiet = set.pool(new PoolKey(null, "quiet"));
         BackendPool pair = set.pool(new PoolKey(null, "pair"));
