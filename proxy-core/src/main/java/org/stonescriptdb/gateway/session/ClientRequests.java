@@ -106,6 +106,19 @@ final class ClientRequests {
         return true;
     }
 
+    /**
+     * Keeps a named statement whose Parse the gateway answered itself (a transaction end, see {@link LazyBegin}), as if
+     * the server had prepared it: false if the name is in use or the client's statement limits are reached (then the
+     * server is asked, and says so). The message stays the caller's.
+     */
+    boolean keepPreparedWithoutBackend(ByteBuf parseMessage) {
+        if (FrontendMessageFormat.problem(FrontendType.PARSE, parseMessage) != null) return false;
+        FrontendMessages.Parse parse = FrontendMessages.parse(parseMessage);
+        if (parse.name().isEmpty() || statements.contains(parse.name()) || statements.refusal(parse.tail()) != null) return false;
+        statements.add(parse.name(), parse.tail(), null);
+        return true;
+    }
+
     private static boolean mayAnswerWithoutBackend(byte type, ByteBuf message) {
         return switch (type) {
             case FrontendType.PARSE -> message.readableBytes() > 5 && message.getByte(message.readerIndex() + 5) != 0; // named

@@ -49,6 +49,21 @@ final class LazyBegin {
     private String sql;
     /** An extended batch of one transaction start or end, collected up to its Sync to be answered here. */
     private final List<ByteBuf> collected = new ArrayList<>();
+    /** The name of the statement {@link #collected} parses, if it has one; null for the unnamed statement. */
+    private String collectedName;
+    /** Keeps a named statement the gateway answered the Parse of; false if the client may not have it (limits, name in use). */
+    private final java.util.function.Predicate<ByteBuf> namedStatements;
+
+    /** @param namedStatements keeps a named statement whose Parse is answered here, as the server would have prepared it */
+    LazyBegin(java.util.function.Predicate<ByteBuf> namedStatements) {
+        this.namedStatements = namedStatements;
+    }
+
+    /** For tests that prepare no named statement. */
+    LazyBegin() {
+        this(parse -> false);
+    }
+
     /** The text of the statement {@link #collected} parses. */
     private String collectedSql;
 
@@ -118,7 +133,46 @@ final class LazyBegin {
                 return true;
             }
         }
+        if (state != State.NONE && type == FrontendType.PARSE && message.readableBytes() <= LONGEST) {
+            // A transaction end prepared under a name (pgjdbc's ROLLBACK and COMMIT, after a few uses): answered here as
+            // well, the statement kept for the client's later Binds as if the server had prepared it.
+            String name = parseName(message);
+            String text = name == null ? null : namedParseText(message);
+            if (endsTransaction(text)) {
+                collectedSql = text;
+                collectedName = name;
+                collected.add(message);
+                return true;
+            }
+        }
         return state == State.FAILED && answerInFailedTransaction(type, message, client);
+    }
+
+    private static boolean endsTransaction(String text) {
+        return text != null && END.matcher(text).matches();
+    }
+
+    private static boolean bytesAt(ByteBuf message, int at, byte[] expected) {
+        for (int i = 0; i < expected.length; i++) if (message.getByte(at + i) != expected[i]) return false;
+        return true;
+    }
+
+    /** The name of a Parse's statement, or null for the unnamed one or a malformed message. */
+    private static String parseName(ByteBuf message) {
+        int at = message.readerIndex() + 5;
+        int nul = message.indexOf(at, message.readerIndex() + message.readableBytes(), (byte) 0);
+        return nul <= at ? null : message.toString(at, nul - at, StandardCharsets.UTF_8);
+    }
+
+    /** The text of a Parse of a named statement without parameter types, or null. */
+    private static String namedParseText(ByteBuf message) {
+        int at = message.readerIndex();
+        int end = at + message.readableBytes();
+        int nameEnd = message.indexOf(at + 5, end, (byte) 0);
+        if (nameEnd <= at + 5) return null;
+        int nul = message.indexOf(nameEnd + 1, end, (byte) 0);
+        if (nul < 0 || nul + 3 != end || message.getShort(nul + 1) != 0) return null;
+        return message.toString(nameEnd + 1, nul - nameEnd - 1, StandardCharsets.UTF_8);
     }
 
     /**
@@ -149,7 +203,7 @@ final class LazyBegin {
     private boolean collect(byte type, ByteBuf message, Channel client) {
         byte last = collected.getLast().getByte(collected.getLast().readerIndex());
         boolean fits = switch (type) {
-            case FrontendType.BIND -> last == FrontendType.PARSE && isPlainBind(message);
+            case FrontendType.BIND -> last == FrontendType.PARSE && isPlainBind(message, collectedName);
             case FrontendType.DESCRIBE -> last == FrontendType.BIND && message.readableBytes() == 7
                     && message.getByte(message.readerIndex() + 5) == 'P' && message.getByte(message.readerIndex() + 6) == 0;
             case FrontendType.EXECUTE -> (last == FrontendType.BIND || last == FrontendType.DESCRIBE)
@@ -162,6 +216,8 @@ final class LazyBegin {
             collected.add(message);
             return true;
         }
+        if (collectedName != null && !namedStatements.test(collected.getFirst())) return false; // the server will say why
+        collectedName = null;
         message.release();
         boolean described = false;
         for (ByteBuf m : collected) {
@@ -202,6 +258,7 @@ final class LazyBegin {
         if (collected.isEmpty()) return List.of();
         List<ByteBuf> out = new ArrayList<>(collected);
         collected.clear();
+        collectedName = null;
         return out;
     }
 
@@ -209,6 +266,7 @@ final class LazyBegin {
     void releaseCollected() {
         collected.forEach(ByteBuf::release);
         collected.clear();
+        collectedName = null;
     }
 
     /**
@@ -258,12 +316,19 @@ final class LazyBegin {
     }
 
     /** A Bind of the unnamed portal to the unnamed statement, with no parameters. */
-    private static boolean isPlainBind(ByteBuf message) {
+    private static boolean isPlainBind(ByteBuf message, String statement) {
         int at = message.readerIndex();
         int end = at + message.readableBytes();
-        if (end - at < 11 || message.getByte(at + 5) != 0 || message.getByte(at + 6) != 0) return false;
-        int formats = message.getUnsignedShort(at + 7);
-        int params = at + 9 + 2 * formats;
+        if (end - at < 11 || message.getByte(at + 5) != 0) return false;
+        int afterName = at + 6;
+        if (statement != null) {
+            byte[] name = statement.getBytes(StandardCharsets.UTF_8);
+            if (afterName + name.length >= end || !bytesAt(message, afterName, name)) return false;
+            afterName += name.length;
+        }
+        if (message.getByte(afterName) != 0) return false;
+        int formats = message.getUnsignedShort(afterName + 1);
+        int params = afterName + 3 + 2 * formats;
         return params + 2 <= end && message.getShort(params) == 0;
     }
 

@@ -50,7 +50,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     /** Where the client's current batch stands, shared with {@link #requests}. */
     private final BatchState batch = new BatchState();
     /** A BEGIN answered without a backend, while it waits for the transaction's first statement ({@link LazyBegin}). */
-    private final LazyBegin lazyBegin = new LazyBegin();
+    private final LazyBegin lazyBegin;
     /** The client's messages on their way to the backend. */
     private final ClientRequests requests;
     /** The backend's replies on their way to the client. */
@@ -68,6 +68,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         this.statements = new ClientStatements(services.statements(), services.config().limits().maxStatementsPerClient(),
                 services.config().limits().maxStatementBytesPerClient());
         this.requests = new ClientRequests(session, statements, expected, batch, this::backend);
+        this.lazyBegin = new LazyBegin(requests::keepPreparedWithoutBackend);
         this.handOver = new PipelinedHandOver(this, session, expected, this::backend, new PipelinedHandOver.Outcome() {
             @Override
             public void failed() {

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.stonescriptdb.gateway.testing.WireSession.firstColumn;
 import static org.stonescriptdb.gateway.testing.WireSession.status;
 import static org.stonescriptdb.gateway.testing.WireSession.types;
@@ -163,6 +164,38 @@ class TxnLazyBeginTest {
             } finally {
                 p.destroyForcibly();
             }
+        }
+    }
+
+    /**
+     * pgjdbc with autocommit off sends its BEGIN in one batch with the transaction's first statement, so the pool-wait
+     * timeout fails that statement; the application's rollback leaves the connection usable for the next transaction.
+     */
+    @Test
+    void aPoolWaitTimeoutLeavesAPgjdbcConnectionUsable() throws Exception {
+        try (GatewayHarness gw = gateway(Duration.ofSeconds(1));
+             java.sql.Connection c = gw.connect(DB)) {
+            c.setAutoCommit(false);
+            WireSession holder = holdTheBackend(gw);
+            try (java.sql.Statement s = c.createStatement()) {
+                assertThatThrownBy(() -> s.executeUpdate("insert into marks values ('lost by pgjdbc')"))
+                        .isInstanceOfSatisfying(java.sql.SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("53300"));
+                c.rollback();
+                holder.query("commit");
+                try (java.sql.ResultSet rs = s.executeQuery("select 42")) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getInt(1)).isEqualTo(42);
+                }
+                s.executeUpdate("insert into marks values ('kept by pgjdbc')");
+                c.commit();
+                // The ROLLBACK the gateway kept for pgjdbc, reused by name on a backend in a transaction of the server's.
+                s.executeUpdate("insert into marks values ('rolled back by pgjdbc')");
+                c.rollback();
+            }
+            assertThat(TestPostgres.queryOne(DB, "select count(*) from marks where who = 'rolled back by pgjdbc'")).isEqualTo("0");
+            assertThat(TestPostgres.queryOne(DB, "select count(*) from marks where who = 'lost by pgjdbc'")).isEqualTo("0");
+            assertThat(TestPostgres.queryOne(DB, "select count(*) from marks where who = 'kept by pgjdbc'")).isEqualTo("1");
+            holder.close();
         }
     }
 
