@@ -5,6 +5,7 @@ import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.http.AdminApi;
 import org.stonescriptdb.gateway.http.AdminServer;
+import org.stonescriptdb.gateway.tls.ServerTls;
 import org.stonescriptdb.gateway.http.HealthHandler;
 import org.stonescriptdb.gateway.metrics.GatewayMetrics;
 import org.stonescriptdb.gateway.proxy.GatewayProxy;
@@ -106,9 +107,11 @@ public final class GatewayApplication implements AutoCloseable {
         var routes = AdminApi.routes(config.apiKeys(), new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats(), proxy::liveness),
                 databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), roles, proxy, connections, metrics, engine,
                 config.limits().httpMaxResultBytes(), settings.deployOptions());
+        // Read before the port is bound, so a bad file is a configuration error (exit status 2), as the proxy's are.
+        javax.net.ssl.SSLContext https = config.tls().https() == null ? null : ServerTls.forHttps(config.tls().https());
         try {
             http = AdminServer.start(config.gatewayHost(), config.gatewayPort(),
-                    new AdminServer.Settings(config.allowedNetworks(), settings.maxUploadBytes(), config.limits(), metrics::error), routes);
+                    new AdminServer.Settings(config.allowedNetworks(), settings.maxUploadBytes(), config.limits(), metrics::error, https), routes);
         } catch (RuntimeException e) {
             throw new IllegalStateException(e.getMessage() + " (GATEWAY_HOST:GATEWAY_PORT)", e);
         }

@@ -10,6 +10,7 @@ import org.stonescriptdb.gateway.config.Limits;
 import org.stonescriptdb.gateway.schema.bundle.BundleException;
 
 import java.net.InetAddress;
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +43,13 @@ public final class AdminServer implements AutoCloseable {
      *                        connection may take
      * @param errors          told the {@code error} code of every error answer (for the errors metric)
      */
-    public record Settings(List<Cidr> allowedNetworks, long maxUploadBytes, Limits limits, Consumer<String> errors) {
+    /** @param tls the HTTPS context ({@code HTTP_TLS=on}); null for plain HTTP */
+    public record Settings(List<Cidr> allowedNetworks, long maxUploadBytes, Limits limits, Consumer<String> errors, SSLContext tls) {
+
+        /** Plain HTTP. */
+        public Settings(List<Cidr> allowedNetworks, long maxUploadBytes, Limits limits, Consumer<String> errors) {
+            this(allowedNetworks, maxUploadBytes, limits, errors, null);
+        }
     }
 
     private final HttpListener listener;
@@ -72,7 +79,7 @@ public final class AdminServer implements AutoCloseable {
                         exchange.getRequestMethod() + " is not allowed on " + exchange.getRequestPath()))));
         HttpListener listener;
         try {
-            listener = HttpListener.start(host, port, new RequestDeadline(router, settings.limits().httpRequestTimeout()), settings.limits());
+            listener = HttpListener.start(host, port, new RequestDeadline(router, settings.limits().httpRequestTimeout()), settings.limits(), settings.tls());
         } catch (IOException | RuntimeException e) {
             blocking.close();
             throw new IllegalStateException("cannot listen for HTTP on " + host + ":" + port + ": " + rootMessage(e), e);

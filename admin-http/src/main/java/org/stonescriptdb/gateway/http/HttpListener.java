@@ -6,7 +6,10 @@ import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import org.stonescriptdb.gateway.config.Limits;
+import io.undertow.protocols.ssl.UndertowXnioSsl;
+import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
+import org.xnio.Sequence;
 import org.xnio.OptionMap;
 import org.xnio.Options;
 import org.xnio.StreamConnection;
@@ -14,6 +17,7 @@ import org.xnio.Xnio;
 import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -48,7 +52,8 @@ final class HttpListener implements AutoCloseable {
         this.cap = cap;
     }
 
-    static HttpListener start(String host, int port, HttpHandler root, Limits limits) throws IOException {
+    /** @param tls the HTTPS context; null for plain HTTP */
+    static HttpListener start(String host, int port, HttpHandler root, Limits limits, SSLContext tls) throws IOException {
         int idleMillis = millis(limits.httpIdleTimeout().toMillis());
         XnioWorker worker = Xnio.getInstance(Undertow.class.getClassLoader()).createWorker(OptionMap.builder()
                 .set(Options.WORKER_NAME, "http")
@@ -65,7 +70,14 @@ final class HttpListener implements AutoCloseable {
                     .set(UndertowOptions.NO_REQUEST_TIMEOUT, idleMillis)
                     .getMap());
             http.setRootHandler(root);
-            ConnectionCap cap = new ConnectionCap(limits.httpMaxConnections(), http);
+            ChannelListener<StreamConnection> open = http;
+            if (tls != null) {
+                // Counted and capped as accepted, before any byte of the handshake is read; TLS wraps each one after.
+                UndertowXnioSsl ssl = new UndertowXnioSsl(Xnio.getInstance(Undertow.class.getClassLoader()), OptionMap.EMPTY, tls);
+                OptionMap protocols = OptionMap.create(Options.SSL_ENABLED_PROTOCOLS, Sequence.of("TLSv1.3", "TLSv1.2"));
+                open = connection -> http.handleEvent(ssl.wrapExistingConnection(connection, protocols, false));
+            }
+            ConnectionCap cap = new ConnectionCap(limits.httpMaxConnections(), open);
             AcceptingChannel<StreamConnection> server = worker.createStreamConnectionServer(
                     new InetSocketAddress(InetAddress.getByName(host), port), cap, OptionMap.builder()
                             .set(Options.WORKER_IO_THREADS, IO_THREADS)

@@ -75,7 +75,16 @@ public final class ConfigLoader {
                 case "require", "required" -> TlsMode.REQUIRE;
                 default -> throw new ConfigException("TLS_MODE must be off, allow or require, got '" + v + "'");
             };
-            return new TlsSettings(mode, file("TLS_CERT_FILE"), file("TLS_KEY_FILE"), file("TLS_CLIENT_CA_FILE"));
+            Path cert = file("TLS_CERT_FILE");
+            Path key = file("TLS_KEY_FILE");
+            TlsSettings.Https https = onOff("HTTP_TLS", false)
+                    ? new TlsSettings.Https(orElse(file("HTTP_TLS_CERT_FILE"), cert), orElse(file("HTTP_TLS_KEY_FILE"), key))
+                    : null;
+            return new TlsSettings(mode, cert, key, file("TLS_CLIENT_CA_FILE"), https);
+        }
+
+        private static Path orElse(Path p, Path fallback) {
+            return p != null ? p : fallback;
         }
 
         private Path file(String name) {

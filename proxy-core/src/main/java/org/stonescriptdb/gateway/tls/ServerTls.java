@@ -110,6 +110,25 @@ public final class ServerTls {
         }
     }
 
+    /**
+     * A JDK TLS context for the HTTP side-port from PEM files (TLS 1.2 and 1.3), read once at start.
+     *
+     * @throws ConfigException when a file is missing or unreadable, or the key does not belong to the certificate
+     */
+    public static javax.net.ssl.SSLContext forHttps(TlsSettings.Https https) {
+        requireReadable("HTTP_TLS_CERT_FILE", https.certFile());
+        requireReadable("HTTP_TLS_KEY_FILE", https.keyFile());
+        try {
+            SslContext built = SslContextBuilder.forServer(https.certFile().toFile(), https.keyFile().toFile())
+                    .sslProvider(SslProvider.JDK).protocols(PROTOCOLS).build();
+            return ((io.netty.handler.ssl.JdkSslContext) built).context();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("cannot use " + https.certFile() + " with " + https.keyFile() + " for HTTPS: "
+                    + Objects.requireNonNullElse(rootMessage(e), e.toString())
+                    + " (PEM files are needed: the certificate chain, leaf first, and an unencrypted PKCS#8 key)");
+        }
+    }
+
     private static void requireReadable(String name, Path file) {
         if (!Files.isReadable(file)) throw new ConfigException(name + " " + file + " does not exist or cannot be read");
     }

@@ -296,6 +296,14 @@ class ConfigLoaderTest {
                 .hasMessageContaining("TLS_MODE=allow needs TLS_CERT_FILE and TLS_KEY_FILE");
         assertThatThrownBy(() -> load("TLS_MODE", "maybe")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("TLS_MODE must be off, allow or require");
+        assertEquals(null, load().tls().https(), "plain HTTP unless asked");
+        assertEquals(new TlsSettings.Https(tmp.resolve("c.pem"), tmp.resolve("k.pem")), load("HTTP_TLS", "on",
+                "TLS_CERT_FILE", tmp.resolve("c.pem").toString(), "TLS_KEY_FILE", tmp.resolve("k.pem").toString()).tls().https(),
+                "the proxy's certificate unless the side-port has its own");
+        assertEquals(new TlsSettings.Https(tmp.resolve("h.pem"), tmp.resolve("hk.pem")), load("HTTP_TLS", "on",
+                "HTTP_TLS_CERT_FILE", tmp.resolve("h.pem").toString(), "HTTP_TLS_KEY_FILE", tmp.resolve("hk.pem").toString()).tls().https());
+        assertThatThrownBy(() -> load("HTTP_TLS", "on")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("HTTP_TLS=on needs a certificate and key");
     }
 
     @Test

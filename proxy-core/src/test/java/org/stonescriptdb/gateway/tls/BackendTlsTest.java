@@ -13,6 +13,7 @@ import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.config.IoTransport;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendConnector;
+import org.stonescriptdb.gateway.testsupport.TestCertificates;
 import org.stonescriptdb.gateway.testsupport.TestPostgres;
 import org.stonescriptdb.gateway.transport.Transport;
 

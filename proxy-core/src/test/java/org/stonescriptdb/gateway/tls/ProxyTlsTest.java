@@ -9,6 +9,7 @@ import org.stonescriptdb.gateway.config.TlsSettings;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
 import org.stonescriptdb.gateway.testing.WireClient;
 import org.stonescriptdb.gateway.testing.WireClient.Message;
+import org.stonescriptdb.gateway.testsupport.TestCertificates;
 import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
 import javax.net.ssl.SSLContext;

@@ -1,4 +1,4 @@
-package org.stonescriptdb.gateway.tls;
+package org.stonescriptdb.gateway.testsupport;
 
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -136,7 +136,7 @@ public final class TestCertificates {
         }
     }
 
-    static void writePem(Path file, String type, byte[] der) {
+    public static void writePem(Path file, String type, byte[] der) {
         String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
         try {
             Files.writeString(file, "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n");
