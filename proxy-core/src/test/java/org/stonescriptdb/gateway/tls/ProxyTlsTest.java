@@ -12,16 +12,13 @@ import org.stonescriptdb.gateway.testing.WireClient.Message;
 import org.stonescriptdb.gateway.testsupport.TestCertificates;
 import org.stonescriptdb.gateway.testsupport.TestPostgres;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManagerFactory;
 import java.math.BigInteger;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -95,15 +92,8 @@ class ProxyTlsTest {
     }
 
     /** A client that trusts only the test authority. */
-    private static SSLSocketFactory trustingTheAuthority() throws Exception {
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", authority.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        return context.getSocketFactory();
+    private static SSLSocketFactory trustingTheAuthority() {
+        return authority.clientContext().getSocketFactory();
     }
 
     private static WireClient negotiated(GatewayHarness gw) throws Exception {

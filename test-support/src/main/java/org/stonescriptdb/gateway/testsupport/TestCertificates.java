@@ -80,6 +80,23 @@ public final class TestCertificates {
             return file;
         }
 
+        /** A client TLS context that trusts this authority alone. */
+        public javax.net.ssl.SSLContext clientContext() {
+            try {
+                java.security.KeyStore trust = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+                trust.load(null, null);
+                trust.setCertificateEntry("ca", certificate());
+                javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(trust);
+                javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+                context.init(null, tmf.getTrustManagers(), null);
+                return context;
+            } catch (Exception e) {
+                throw new IllegalStateException("could not make a client TLS context", e);
+            }
+        }
+
         /** A certificate valid now for a month, for {@code commonName} and the given DNS names and IP addresses. */
         public Issued issue(String commonName, List<String> dnsNames, List<String> ipAddresses) {
             Instant now = Instant.now();
