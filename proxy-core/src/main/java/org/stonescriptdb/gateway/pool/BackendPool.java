@@ -125,16 +125,17 @@ final class BackendPool {
      * totals are in step again by then).
      */
     void takeIdleWhere(Predicate<BackendConnection> which, Consumer<BackendConnection> taken) {
-        List<BackendConnection> out = new ArrayList<>();
+        List<BackendConnection> out = null; // the housekeeping asks every pool each second, and most have nothing to close
         totals.account(size, idle.size(), -1);
         for (Iterator<BackendConnection> it = idle.iterator(); it.hasNext(); ) {
             BackendConnection c = it.next();
             if (which.test(c)) {
                 it.remove();
+                if (out == null) out = new ArrayList<>(2);
                 out.add(c);
             }
         }
         totals.account(size, idle.size(), 1);
-        out.forEach(taken);
+        if (out != null) out.forEach(taken);
     }
 }

@@ -347,7 +347,8 @@ public final class PoolManager {
      * needs no such drain, since any idle connection makes room.
      */
     private Waiter drainingFor(long now) {
-        if (waiters.size() == 0) return null;
+        // Both counts are at hand: the look for the oldest waiter is paid only when MAX_POOLS pools are open.
+        if (waiters.size() == 0 || pools.activePools() < config.maxPools()) return null;
         Waiter oldest = waiters.oldest();
         if (oldest == null || now - oldest.queuedAt < drainAfterNanos) return null;
         return policy.decide(pools.load(oldest.pool)) == CapacityPolicy.WAIT_POOLS ? oldest : null;

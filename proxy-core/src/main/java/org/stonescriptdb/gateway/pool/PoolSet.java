@@ -21,11 +21,12 @@ final class PoolSet {
     private final Map<PoolKey, BackendPool> pools = new HashMap<>();
     /** Counts across the pools, kept by each pool as it changes (also for a dropped pool until its last connection goes). */
     private final PoolTotals totals = new PoolTotals();
-    /** The longest-idle connection's idle-since time (System.nanoTime) per pool, or Long.MAX_VALUE: worked out at most once per change. */
+    /** The pools that have idle connections ({@link #refreshMemo}), worked out at most once per change of any pool. */
+    private BackendPool[] memoPools = new BackendPool[0];
+    /** For each of {@link #memoPools}, when its longest-idle connection went idle (System.nanoTime). */
     private long[] longestIdleMemo = new long[0];
     /** {@link PoolTotals#changes} when the memo was worked out, -1: never. */
     private long memoAt = -1;
-    private BackendPool[] memoPools = new BackendPool[0];
     /** The counts of one pool, as the policy reads them (one instance, used under the lock). */
     private final PoolLoad load = new PoolLoad();
 
@@ -37,6 +38,11 @@ final class PoolSet {
     /** Forgets the pool of {@code key}, returning it (null if there was none). */
     BackendPool remove(PoolKey key) {
         return pools.remove(key);
+    }
+
+    /** Pools holding at least one connection. */
+    int activePools() {
+        return totals.activePools;
     }
 
     /** Connections of all pools, open or being opened. */

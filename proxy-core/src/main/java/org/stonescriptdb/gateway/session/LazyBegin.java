@@ -1,6 +1,7 @@
 package org.stonescriptdb.gateway.session;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import org.stonescriptdb.gateway.protocol.FrontendMessages;
@@ -49,8 +50,6 @@ final class LazyBegin {
     private String sql;
     /** An extended batch of one transaction start or end, collected up to its Sync to be answered here. */
     private final List<ByteBuf> collected = new ArrayList<>();
-    /** The name of the statement {@link #collected} parses, if it has one; null for the unnamed statement. */
-    private String collectedName;
     /** Keeps a named statement the gateway answered the Parse of; false if the client may not have it (limits, name in use). */
     private final java.util.function.Predicate<ByteBuf> namedStatements;
 
@@ -117,12 +116,18 @@ final class LazyBegin {
         }
         // Between transactions this sees the first message of every one: only what may start with BEGIN or START is
         // decoded and matched; a pgbench SELECT costs a look at one byte.
-        if (type == FrontendType.PARSE && message.readableBytes() <= LONGEST && mayBeAnswerable(message, 6)) {
-            String text = unnamedParseText(message);
-            if (text != null && answerable(text)) {
-                collectedSql = text;
-                collected.add(message);
-                return true;
+        if (type == FrontendType.PARSE && message.readableBytes() <= LONGEST) {
+            // A named statement is answered here only as a transaction end inside a deferred or failed transaction: pgjdbc
+            // prepares its ROLLBACK and COMMIT so. The statement is then kept for the client's later Binds, as if the
+            // server had prepared it.
+            boolean unnamed = message.readableBytes() > 5 && message.getByte(message.readerIndex() + 5) == 0;
+            if (unnamed ? mayBeAnswerable(message, 6) : state != State.NONE) {
+                String text = parseText(message);
+                if (text != null && answerable(text)) {
+                    collectedSql = text;
+                    collected.add(message);
+                    return true;
+                }
             }
         }
         if (type == FrontendType.QUERY && message.readableBytes() <= LONGEST && mayBeAnswerable(message, 5)) {
@@ -133,46 +138,7 @@ final class LazyBegin {
                 return true;
             }
         }
-        if (state != State.NONE && type == FrontendType.PARSE && message.readableBytes() <= LONGEST) {
-            // A transaction end prepared under a name (pgjdbc's ROLLBACK and COMMIT, after a few uses): answered here as
-            // well, the statement kept for the client's later Binds as if the server had prepared it.
-            String name = parseName(message);
-            String text = name == null ? null : namedParseText(message);
-            if (endsTransaction(text)) {
-                collectedSql = text;
-                collectedName = name;
-                collected.add(message);
-                return true;
-            }
-        }
         return state == State.FAILED && answerInFailedTransaction(type, message, client);
-    }
-
-    private static boolean endsTransaction(String text) {
-        return text != null && END.matcher(text).matches();
-    }
-
-    private static boolean bytesAt(ByteBuf message, int at, byte[] expected) {
-        for (int i = 0; i < expected.length; i++) if (message.getByte(at + i) != expected[i]) return false;
-        return true;
-    }
-
-    /** The name of a Parse's statement, or null for the unnamed one or a malformed message. */
-    private static String parseName(ByteBuf message) {
-        int at = message.readerIndex() + 5;
-        int nul = message.indexOf(at, message.readerIndex() + message.readableBytes(), (byte) 0);
-        return nul <= at ? null : message.toString(at, nul - at, StandardCharsets.UTF_8);
-    }
-
-    /** The text of a Parse of a named statement without parameter types, or null. */
-    private static String namedParseText(ByteBuf message) {
-        int at = message.readerIndex();
-        int end = at + message.readableBytes();
-        int nameEnd = message.indexOf(at + 5, end, (byte) 0);
-        if (nameEnd <= at + 5) return null;
-        int nul = message.indexOf(nameEnd + 1, end, (byte) 0);
-        if (nul < 0 || nul + 3 != end || message.getShort(nul + 1) != 0) return null;
-        return message.toString(nameEnd + 1, nul - nameEnd - 1, StandardCharsets.UTF_8);
     }
 
     /**
@@ -203,7 +169,7 @@ final class LazyBegin {
     private boolean collect(byte type, ByteBuf message, Channel client) {
         byte last = collected.getLast().getByte(collected.getLast().readerIndex());
         boolean fits = switch (type) {
-            case FrontendType.BIND -> last == FrontendType.PARSE && isPlainBind(message, collectedName);
+            case FrontendType.BIND -> last == FrontendType.PARSE && isPlainBind(message, collected.getFirst());
             case FrontendType.DESCRIBE -> last == FrontendType.BIND && message.readableBytes() == 7
                     && message.getByte(message.readerIndex() + 5) == 'P' && message.getByte(message.readerIndex() + 6) == 0;
             case FrontendType.EXECUTE -> (last == FrontendType.BIND || last == FrontendType.DESCRIBE)
@@ -216,8 +182,9 @@ final class LazyBegin {
             collected.add(message);
             return true;
         }
-        if (collectedName != null && !namedStatements.test(collected.getFirst())) return false; // the server will say why
-        collectedName = null;
+        ByteBuf parse = collected.getFirst();
+        boolean named = parse.getByte(parse.readerIndex() + 5) != 0;
+        if (named && !namedStatements.test(parse)) return false; // the server will say why
         message.release();
         boolean described = false;
         for (ByteBuf m : collected) {
@@ -258,7 +225,6 @@ final class LazyBegin {
         if (collected.isEmpty()) return List.of();
         List<ByteBuf> out = new ArrayList<>(collected);
         collected.clear();
-        collectedName = null;
         return out;
     }
 
@@ -266,7 +232,6 @@ final class LazyBegin {
     void releaseCollected() {
         collected.forEach(ByteBuf::release);
         collected.clear();
-        collectedName = null;
     }
 
     /**
@@ -305,28 +270,29 @@ final class LazyBegin {
         client.write(ServerMessages.readyForQuery(client.alloc(), status), client.voidPromise());
     }
 
-    /** The query of a Parse of the unnamed statement without parameter types, or null. */
-    private static String unnamedParseText(ByteBuf message) {
+    /** The text of a Parse (of any statement name) that declares no parameter types, or null if it is not such a one. */
+    private static String parseText(ByteBuf message) {
         int at = message.readerIndex();
         int end = at + message.readableBytes();
-        if (end - at < 9 || message.getByte(at + 5) != 0) return null;
-        int nul = message.indexOf(at + 6, end, (byte) 0);
+        if (end - at < 9) return null;
+        int nameEnd = message.indexOf(at + 5, end, (byte) 0);
+        if (nameEnd < 0) return null;
+        int nul = message.indexOf(nameEnd + 1, end, (byte) 0);
         if (nul < 0 || nul + 3 != end || message.getShort(nul + 1) != 0) return null;
-        return message.toString(at + 6, nul - at - 6, StandardCharsets.UTF_8);
+        return message.toString(nameEnd + 1, nul - nameEnd - 1, StandardCharsets.UTF_8);
     }
 
-    /** A Bind of the unnamed portal to the unnamed statement, with no parameters. */
-    private static boolean isPlainBind(ByteBuf message, String statement) {
+    /** A Bind of the unnamed portal to the statement {@code parse} prepares (named or not), with no parameters. */
+    private static boolean isPlainBind(ByteBuf message, ByteBuf parse) {
         int at = message.readerIndex();
         int end = at + message.readableBytes();
-        if (end - at < 11 || message.getByte(at + 5) != 0) return false;
-        int afterName = at + 6;
-        if (statement != null) {
-            byte[] name = statement.getBytes(StandardCharsets.UTF_8);
-            if (afterName + name.length >= end || !bytesAt(message, afterName, name)) return false;
-            afterName += name.length;
+        int nameAt = parse.readerIndex() + 5;
+        int nameLength = parse.indexOf(nameAt, parse.readerIndex() + parse.readableBytes(), (byte) 0) - nameAt;
+        int afterName = at + 6 + nameLength;
+        if (end - at < 11 + nameLength || message.getByte(at + 5) != 0 || message.getByte(afterName) != 0
+                || !ByteBufUtil.equals(message, at + 6, parse, nameAt, nameLength)) {
+            return false;
         }
-        if (message.getByte(afterName) != 0) return false;
         int formats = message.getUnsignedShort(afterName + 1);
         int params = afterName + 3 + 2 * formats;
         return params + 2 <= end && message.getShort(params) == 0;

@@ -3,6 +3,7 @@ package org.stonescriptdb.gateway.tls;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -88,26 +89,21 @@ public final class ServerTls {
     }
 
     private static SslContext build(TlsSettings settings) {
-        requireReadable("TLS_CERT_FILE", settings.certFile());
-        requireReadable("TLS_KEY_FILE", settings.keyFile());
-        try {
-            SslContextBuilder builder = SslContextBuilder.forServer(settings.certFile().toFile(), settings.keyFile().toFile())
-                    .sslProvider(SslProvider.JDK)
-                    .protocols(PROTOCOLS)
-                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                            ApplicationProtocolConfig.SelectorFailureBehavior.FATAL_ALERT,
-                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_POSTGRESQL));
-            if (settings.clientCaFile() != null) {
-                requireReadable("TLS_CLIENT_CA_FILE", settings.clientCaFile());
+        String files = "TLS_CERT_FILE " + settings.certFile() + " with TLS_KEY_FILE " + settings.keyFile()
+                + (settings.clientCaFile() != null ? " and TLS_CLIENT_CA_FILE " + settings.clientCaFile() : "");
+        SslContextBuilder builder = serverBuilder("TLS_CERT_FILE", settings.certFile(), "TLS_KEY_FILE", settings.keyFile())
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.FATAL_ALERT,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_POSTGRESQL));
+        if (settings.clientCaFile() != null) {
+            requireReadable("TLS_CLIENT_CA_FILE", settings.clientCaFile());
+            try {
                 builder.trustManager(settings.clientCaFile().toFile()).clientAuth(ClientAuth.REQUIRE);
+            } catch (IllegalArgumentException e) {
+                throw unusable(files, e);
             }
-            return builder.build();
-        } catch (IOException | IllegalArgumentException e) {
-            throw new ConfigException("cannot use TLS_CERT_FILE " + settings.certFile() + " with TLS_KEY_FILE " + settings.keyFile()
-                    + (settings.clientCaFile() != null ? " and TLS_CLIENT_CA_FILE " + settings.clientCaFile() : "")
-                    + ": " + Objects.requireNonNullElse(rootMessage(e), e.toString())
-                    + " (PEM files are needed: the certificate chain, leaf first, and an unencrypted PKCS#8 key, BEGIN PRIVATE KEY)");
         }
+        return built(builder, files);
     }
 
     /**
@@ -116,17 +112,32 @@ public final class ServerTls {
      * @throws ConfigException when a file is missing or unreadable, or the key does not belong to the certificate
      */
     public static javax.net.ssl.SSLContext forHttps(TlsSettings.Https https) {
-        requireReadable("HTTP_TLS_CERT_FILE", https.certFile());
-        requireReadable("HTTP_TLS_KEY_FILE", https.keyFile());
+        SslContextBuilder builder = serverBuilder("HTTP_TLS_CERT_FILE", https.certFile(), "HTTP_TLS_KEY_FILE", https.keyFile());
+        return ((JdkSslContext) built(builder, https.certFile() + " with " + https.keyFile() + " for HTTPS")).context();
+    }
+
+    /** A server context from a PEM certificate chain and key, on the JDK's TLS, 1.2 and 1.3 only. */
+    private static SslContextBuilder serverBuilder(String certName, Path cert, String keyName, Path key) {
+        requireReadable(certName, cert);
+        requireReadable(keyName, key);
         try {
-            SslContext built = SslContextBuilder.forServer(https.certFile().toFile(), https.keyFile().toFile())
-                    .sslProvider(SslProvider.JDK).protocols(PROTOCOLS).build();
-            return ((io.netty.handler.ssl.JdkSslContext) built).context();
-        } catch (IOException | IllegalArgumentException e) {
-            throw new ConfigException("cannot use " + https.certFile() + " with " + https.keyFile() + " for HTTPS: "
-                    + Objects.requireNonNullElse(rootMessage(e), e.toString())
-                    + " (PEM files are needed: the certificate chain, leaf first, and an unencrypted PKCS#8 key)");
+            return SslContextBuilder.forServer(cert.toFile(), key.toFile()).sslProvider(SslProvider.JDK).protocols(PROTOCOLS);
+        } catch (IllegalArgumentException e) {
+            throw unusable(certName + " " + cert + " with " + keyName + " " + key, e);
         }
+    }
+
+    private static SslContext built(SslContextBuilder builder, String files) {
+        try {
+            return builder.build();
+        } catch (IOException | IllegalArgumentException e) {
+            throw unusable(files, e);
+        }
+    }
+
+    private static ConfigException unusable(String files, Exception e) {
+        return new ConfigException("cannot use " + files + ": " + Objects.requireNonNullElse(rootMessage(e), e.toString())
+                + " (PEM files are needed: the certificate chain, leaf first, and an unencrypted PKCS#8 key, BEGIN PRIVATE KEY)");
     }
 
     private static void requireReadable(String name, Path file) {

@@ -175,6 +175,44 @@ class LazyBeginTest {
         assertThat(answered()).isEmpty();
     }
 
+    /** pgjdbc's way: its ROLLBACK and COMMIT prepared under a name, Parse S_1, Bind S_1, Execute, Sync. */
+    @Test
+    void aNamedRollbackEndsAFailedTransactionAndTheStatementIsKept() {
+        List<String> kept = new ArrayList<>();
+        LazyBegin named = new LazyBegin(parse -> kept.add(org.stonescriptdb.gateway.protocol.FrontendMessages.parse(parse).name()));
+        ByteBuf beginQuery = Unpooled.wrappedBuffer(RawFrontend.query("BEGIN"));
+        assertThat(named.answers(beginQuery.getByte(0), beginQuery, client)).isTrue();
+        answeredMessages.add(beginQuery);
+        named.failed();
+        answered();
+        for (byte[] m : List.of(RawFrontend.parse("S_1", "ROLLBACK"), RawFrontend.bind("", "S_1"), RawFrontend.execute("", 1), RawFrontend.sync())) {
+            ByteBuf b = Unpooled.wrappedBuffer(m);
+            assertThat(named.answers(b.getByte(0), b, client)).isTrue();
+            answeredMessages.add(b);
+        }
+        assertThat(answered()).isEqualTo("12CZI");
+        assertThat(kept).containsExactly("S_1");
+        assertThat(named.active()).isFalse();
+    }
+
+    @Test
+    void aNamedEndTheClientMayNotKeepOrBoundToAnotherNameIsNotAnswered() {
+        send(RawFrontend.query("begin"));
+        answered();
+        // The hook of this LazyBegin keeps nothing (the name in use, the client's limits): the server is asked instead.
+        assertThat(send(RawFrontend.parse("S_2", "COMMIT"))).isTrue();
+        assertThat(send(RawFrontend.bind("", "S_2"))).isTrue();
+        assertThat(send(RawFrontend.execute("", 1))).isTrue();
+        assertThat(send(RawFrontend.sync())).as("handed back, with the deferred BEGIN").isFalse();
+        begin.takeCollected().forEach(ByteBuf::release);
+        assertThat(send(RawFrontend.parse("S_3", "COMMIT"))).isTrue();
+        assertThat(send(RawFrontend.bind("", "S_4"))).as("a Bind of another statement").isFalse();
+        begin.takeCollected().forEach(ByteBuf::release);
+        assertThat(send(RawFrontend.parse("S_5", "select 1"))).as("not an end").isFalse();
+        assertThat(answered()).isEmpty();
+        assertThat(begin.deferred()).isEqualTo("begin");
+    }
+
     @Test
     void anExtendedRollbackEndsAFailedTransaction() {
         send(RawFrontend.query("begin"));
