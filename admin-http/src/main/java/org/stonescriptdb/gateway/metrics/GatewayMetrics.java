@@ -68,6 +68,10 @@ public final class GatewayMetrics {
                 .description("TLS handshakes of wire clients, by result").register(registry);
         FunctionCounter.builder(PREFIX + "tls_handshakes", counters, ProxyCounters::tlsHandshakeFailures).tag("result", "failed")
                 .description("TLS handshakes of wire clients, by result").register(registry);
+        for (AuthFailure reason : AuthFailure.values()) {
+            FunctionCounter.builder(PREFIX + "auth_failures", counters, c -> c.authFailures(reason)).tag("reason", reason.label())
+                    .description("Wire clients refused before they logged in, by reason").register(registry);
+        }
     }
 
     /** The HTTP port's connections: open now, and closed at accept for passing {@code HTTP_MAX_CONNECTIONS}. */

@@ -1,9 +1,5 @@
 package org.stonescriptdb.gateway.auth;
 
-import javax.crypto.Mac;
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -12,6 +8,10 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import static org.stonescriptdb.gateway.auth.ScramPrimitives.hi;
+import static org.stonescriptdb.gateway.auth.ScramPrimitives.hmac;
+import static org.stonescriptdb.gateway.auth.ScramPrimitives.sha256;
 
 /**
  * The client side of SCRAM-SHA-256 (RFC 5802/7677, without channel binding) for the gateway's own login to
@@ -93,8 +93,7 @@ public final class ScramClient {
         byte[] clientKey = hmac(saltedPassword, "Client Key");
         byte[] storedKey = sha256(clientKey);
         byte[] clientSignature = hmac(storedKey, authMessage);
-        byte[] proof = new byte[clientKey.length];
-        for (int i = 0; i < proof.length; i++) proof[i] = (byte) (clientKey[i] ^ clientSignature[i]);
+        byte[] proof = ScramPrimitives.xor(clientKey, clientSignature);
         byte[] serverKey = hmac(saltedPassword, "Server Key");
         expectedServerSignature = hmac(serverKey, authMessage);
         return (clientFinalWithoutProof + ",p=" + Base64.getEncoder().encodeToString(proof)).getBytes(StandardCharsets.UTF_8);
@@ -166,43 +165,13 @@ public final class ScramClient {
     }
 
     static String verifier(String password, byte[] salt, int iterations) {
-        byte[] salted = hi(password, salt, iterations);
-        Base64.Encoder b64 = Base64.getEncoder();
-        return MECHANISM + "$" + iterations + ":" + b64.encodeToString(salt) + "$"
-                + b64.encodeToString(sha256(hmac(salted, "Client Key"))) + ":" + b64.encodeToString(hmac(salted, "Server Key"));
+        return ScramVerifier.of(password, salt, iterations).text();
     }
 
     private static String randomNonce() {
         byte[] b = new byte[18];
         RANDOM.nextBytes(b);
         return Base64.getEncoder().encodeToString(b);
-    }
-
-    private static byte[] hi(String password, byte[] salt, int iterations) {
-        try {
-            SecretKeyFactory f = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
-            return f.generateSecret(new PBEKeySpec(password.toCharArray(), salt, iterations, 256)).getEncoded();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("PBKDF2WithHmacSHA256 unavailable", e);
-        }
-    }
-
-    private static byte[] hmac(byte[] key, String data) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
-    }
-
-    private static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
-        }
     }
 
     /** The backend's SCRAM exchange could not be completed. */

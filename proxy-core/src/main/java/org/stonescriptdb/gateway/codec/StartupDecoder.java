@@ -25,13 +25,44 @@ public final class StartupDecoder extends ByteToMessageDecoder {
 
     /** PostgreSQL's own limit (MAX_STARTUP_PACKET_LENGTH) is 10,000 bytes. */
     public static final int MAX_STARTUP_LENGTH = 10_000;
+    /** A SCRAM message is a few hundred bytes; PostgreSQL allows an authentication message up to 65,535. */
+    public static final int MAX_PASSWORD_MESSAGE_LENGTH = 8_192;
 
     private boolean failed;
     /** A StartupMessage was decoded: the rest of the stream belongs to whatever replaces this decoder. */
     private boolean started;
+    /** The handler asked for one password message ({@link #expectPasswordMessage}) and it has not come yet. */
+    private boolean awaitingPassword;
+
+    /**
+     * Decodes the next typed message, which must be a {@code 'p'} of at most {@value #MAX_PASSWORD_MESSAGE_LENGTH}
+     * bytes, and asks the channel for it (auto-read is off after the StartupMessage). Bytes already held are decoded
+     * in a task of their own, never inside the caller (who may be handling this decoder's last output). Call on the
+     * event loop, with this decoder's context.
+     */
+    public void expectPasswordMessage(ChannelHandlerContext ctx) {
+        awaitingPassword = true;
+        ctx.executor().execute(() -> {
+            if (ctx.isRemoved() || !awaitingPassword) return;
+            if (actualReadableBytes() > 0) {
+                try {
+                    channelRead(ctx, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+                    channelReadComplete(ctx);
+                } catch (Exception e) {
+                    ctx.fireExceptionCaught(e);
+                }
+            } else {
+                ctx.read();
+            }
+        });
+    }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (awaitingPassword && !failed) {
+            decodePasswordMessage(in, out);
+            return;
+        }
         if (started) return;
         if (failed) {
             in.skipBytes(in.readableBytes());
@@ -60,6 +91,26 @@ public final class StartupDecoder extends ByteToMessageDecoder {
         out.add(decoded);
     }
 
+    private void decodePasswordMessage(ByteBuf in, List<Object> out) {
+        if (in.readableBytes() < 5) return;
+        byte type = in.getByte(in.readerIndex());
+        int length = in.getInt(in.readerIndex() + 1);
+        if (type != 'p') {
+            fail(in, out, "expected SASL response, got message type " + (type >= 0x20 && type < 0x7f ? "'" + (char) type + "'" : Integer.toString(type & 0xff)));
+            return;
+        }
+        if (length < 4 || length > MAX_PASSWORD_MESSAGE_LENGTH) {
+            fail(in, out, "invalid length of SASL response: " + length);
+            return;
+        }
+        if (in.readableBytes() < 1 + length) return;
+        in.skipBytes(5);
+        byte[] body = new byte[length - 4];
+        in.readBytes(body);
+        awaitingPassword = false;
+        out.add(new StartupPacket.PasswordMessage(body));
+    }
+
     /**
      * Whether bytes the client sent after the packet being handled are held here, not yet decoded. After an SSLRequest
      * the client must wait for the answer: bytes sent before it would be taken as if they had come through TLS
@@ -76,7 +127,7 @@ public final class StartupDecoder extends ByteToMessageDecoder {
      */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        if (started) {
+        if (started && !awaitingPassword) {
             ctx.fireChannelReadComplete();
             return;
         }

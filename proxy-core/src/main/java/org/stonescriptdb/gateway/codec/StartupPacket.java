@@ -20,6 +20,13 @@ public sealed interface StartupPacket {
     record StartupMessage(int majorVersion, int minorVersion, Map<String, String> parameters) implements StartupPacket {
     }
 
+    /**
+     * A typed {@code 'p'} message (SASLInitialResponse or SASLResponse) during the login's authentication exchange:
+     * the decoder reads one only when asked ({@link StartupDecoder#expectPasswordMessage}).
+     */
+    record PasswordMessage(byte[] body) implements StartupPacket {
+    }
+
     /** A packet the decoder refused; the handler answers with FATAL 08P01 and closes. */
     record Malformed(String reason) implements StartupPacket {
     }

@@ -20,6 +20,7 @@ import java.util.TreeMap;
 public final class ConfigLoader {
 
     private static final String API_KEY_PREFIX = "API_KEY_";
+    private static final String PLATFORM_NETWORKS_PREFIX = "ALLOWED_NETWORKS_";
     private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error", "off");
 
     private ConfigLoader() {
@@ -39,7 +40,7 @@ public final class ConfigLoader {
 
         GatewayConfig read() {
             return new GatewayConfig(backend(), Path.of(string("DATA_DIR", "./data")), listeners(), pooling(), io(), limits(),
-                    tls(), logLevel(), apiKeys());
+                    tls(), logLevel(), apiKeys(), clientAuth());
         }
 
         private Listeners listeners() {
@@ -213,6 +214,26 @@ public final class ConfigLoader {
             }
             throw new ConfigException("RUST_LOG must be one of " + String.join(", ", LOG_LEVELS)
                     + ", or a filter with such a level in it, such as info,hyper=warn (or set LOG_LEVEL instead); got '" + rust + "'");
+        }
+
+        private ClientAuth clientAuth() {
+            String v = string("CLIENT_AUTH", "address").toLowerCase(Locale.ROOT);
+            ClientAuth.Mode mode = switch (v) {
+                case "address" -> ClientAuth.Mode.ADDRESS;
+                case "password", "scram", "scram-sha-256" -> ClientAuth.Mode.PASSWORD;
+                default -> throw new ConfigException("CLIENT_AUTH must be address or password, got '" + v + "'");
+            };
+            Map<String, List<Cidr>> networks = new TreeMap<>();
+            for (String name : vars.keySet()) {
+                if (!name.startsWith(PLATFORM_NETWORKS_PREFIX) || value(name) == null) continue;
+                String platform = name.substring(PLATFORM_NETWORKS_PREFIX.length()).toLowerCase(Locale.ROOT);
+                if (!platform.matches("[a-z][a-z0-9]{1,30}")) {
+                    throw new ConfigException(name + " names no platform: the part after ALLOWED_NETWORKS_ must be a platform name"
+                            + " (a letter, then 1 to 30 letters or digits)");
+                }
+                networks.put(platform, networks(name, null));
+            }
+            return new ClientAuth(mode, networks);
         }
 
         private Map<String, String> apiKeys() {

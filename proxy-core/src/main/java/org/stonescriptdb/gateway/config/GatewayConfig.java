@@ -22,6 +22,7 @@ import java.util.TreeSet;
  * @param tls       TLS for the proxy port's clients
  * @param logLevel  {@code LOG_LEVEL} (or what {@code RUST_LOG} gives)
  * @param apiKeys   {@code API_KEY_*} values keyed by the lower-cased suffix ({@code admin}, a platform name)
+ * @param clientAuth what admits a wire client beyond its address being allowed: a password, a platform's own networks
  */
 public record GatewayConfig(
         BackendTarget backend,
@@ -32,7 +33,8 @@ public record GatewayConfig(
         Limits limits,
         TlsSettings tls,
         String logLevel,
-        Map<String, String> apiKeys) {
+        Map<String, String> apiKeys,
+        ClientAuth clientAuth) {
 
     public GatewayConfig {
         Objects.requireNonNull(listeners, "listeners");
@@ -40,6 +42,7 @@ public record GatewayConfig(
         Objects.requireNonNull(io, "io");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(clientAuth, "clientAuth");
         apiKeys = Map.copyOf(apiKeys);
     }
 
@@ -61,37 +64,42 @@ public record GatewayConfig(
         StringJoiner keys = new StringJoiner(", ", "{", "}");
         new TreeSet<>(apiKeys.keySet()).forEach(name -> keys.add(name + "=<redacted>"));
         return "GatewayConfig[backend=" + backend + ", dataDir=" + dataDir + ", listeners=" + listeners + ", pooling=" + pooling
-                + ", io=" + io + ", limits=" + limits + ", tls=" + tls + ", logLevel=" + logLevel + ", apiKeys=" + keys + "]";
+                + ", io=" + io + ", limits=" + limits + ", tls=" + tls + ", logLevel=" + logLevel + ", apiKeys=" + keys
+                + ", clientAuth=" + clientAuth + "]";
     }
 
     // ---- one part replaced ----
 
     public GatewayConfig withBackend(BackendTarget b) {
-        return new GatewayConfig(b, dataDir, listeners, pooling, io, limits, tls, logLevel, apiKeys);
+        return new GatewayConfig(b, dataDir, listeners, pooling, io, limits, tls, logLevel, apiKeys, clientAuth);
     }
 
     public GatewayConfig withDataDir(Path dir) {
-        return new GatewayConfig(backend, dir, listeners, pooling, io, limits, tls, logLevel, apiKeys);
+        return new GatewayConfig(backend, dir, listeners, pooling, io, limits, tls, logLevel, apiKeys, clientAuth);
     }
 
     public GatewayConfig withListeners(Listeners l) {
-        return new GatewayConfig(backend, dataDir, l, pooling, io, limits, tls, logLevel, apiKeys);
+        return new GatewayConfig(backend, dataDir, l, pooling, io, limits, tls, logLevel, apiKeys, clientAuth);
     }
 
     public GatewayConfig withPooling(PoolSettings p) {
-        return new GatewayConfig(backend, dataDir, listeners, p, io, limits, tls, logLevel, apiKeys);
+        return new GatewayConfig(backend, dataDir, listeners, p, io, limits, tls, logLevel, apiKeys, clientAuth);
     }
 
     public GatewayConfig withIo(IoSettings i) {
-        return new GatewayConfig(backend, dataDir, listeners, pooling, i, limits, tls, logLevel, apiKeys);
+        return new GatewayConfig(backend, dataDir, listeners, pooling, i, limits, tls, logLevel, apiKeys, clientAuth);
     }
 
     public GatewayConfig withLimits(Limits newLimits) {
-        return new GatewayConfig(backend, dataDir, listeners, pooling, io, newLimits, tls, logLevel, apiKeys);
+        return new GatewayConfig(backend, dataDir, listeners, pooling, io, newLimits, tls, logLevel, apiKeys, clientAuth);
     }
 
     public GatewayConfig withTls(TlsSettings t) {
-        return new GatewayConfig(backend, dataDir, listeners, pooling, io, limits, t, logLevel, apiKeys);
+        return new GatewayConfig(backend, dataDir, listeners, pooling, io, limits, t, logLevel, apiKeys, clientAuth);
+    }
+
+    public GatewayConfig withClientAuth(ClientAuth c) {
+        return new GatewayConfig(backend, dataDir, listeners, pooling, io, limits, tls, logLevel, apiKeys, c);
     }
 
     // ---- a value within a part replaced ----

@@ -1,5 +1,7 @@
 package org.stonescriptdb.gateway.metrics;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Monotonic counters the proxy keeps for /metrics; cheap to bump from any event loop. */
@@ -15,6 +17,20 @@ public final class ProxyCounters {
     private final LongAdder resetsStatements = new LongAdder();
     private final LongAdder tlsHandshakes = new LongAdder();
     private final LongAdder tlsHandshakeFailures = new LongAdder();
+    private final Map<AuthFailure, LongAdder> authFailures = new EnumMap<>(AuthFailure.class);
+
+    public ProxyCounters() {
+        for (AuthFailure reason : AuthFailure.values()) authFailures.put(reason, new LongAdder());
+    }
+
+    /** A wire client was refused before it logged in. */
+    public void authFailed(AuthFailure reason) {
+        authFailures.get(reason).increment();
+    }
+
+    public long authFailures(AuthFailure reason) {
+        return authFailures.get(reason).sum();
+    }
 
     /** A client's TLS handshake ended: completed, or failed (a wrong certificate, protocol, or a client that left). */
     public void tlsHandshake(boolean completed) {

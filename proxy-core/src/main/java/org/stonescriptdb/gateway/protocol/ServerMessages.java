@@ -16,6 +16,23 @@ public final class ServerMessages {
         return alloc.buffer(9).writeByte(BackendType.AUTHENTICATION).writeInt(8).writeInt(0);
     }
 
+    /** AuthenticationSASL: the mechanisms the client may choose from. */
+    public static ByteBuf authenticationSasl(ByteBufAllocator alloc, List<String> mechanisms) {
+        ByteBuf buf = alloc.buffer(64);
+        int at = Wire.begin(buf, BackendType.AUTHENTICATION);
+        buf.writeInt(10);
+        for (String mechanism : mechanisms) Wire.writeCString(buf, mechanism);
+        buf.writeByte(0);
+        Wire.finish(buf, at);
+        return buf;
+    }
+
+    /** AuthenticationSASLContinue (11) or AuthenticationSASLFinal (12) with the mechanism's data. */
+    public static ByteBuf authenticationSaslData(ByteBufAllocator alloc, boolean last, byte[] data) {
+        return alloc.buffer(9 + data.length).writeByte(BackendType.AUTHENTICATION).writeInt(8 + data.length)
+                .writeInt(last ? 12 : 11).writeBytes(data);
+    }
+
     public static ByteBuf parameterStatus(ByteBufAllocator alloc, Map<String, String> params) {
         ByteBuf buf = alloc.buffer(32 * Math.max(1, params.size()));
         params.forEach((name, value) -> {

@@ -5,6 +5,7 @@ public final class SqlState {
     public static final String PROTOCOL_VIOLATION = "08P01";
     public static final String CONNECTION_FAILURE = "08006";
     public static final String INVALID_AUTHORIZATION = "28000";
+    public static final String INVALID_PASSWORD = "28P01";
     public static final String INSUFFICIENT_PRIVILEGE = "42501";
     public static final String INVALID_SQL_STATEMENT_NAME = "26000";
     public static final String INVALID_CATALOG_NAME = "3D000";

@@ -5,6 +5,8 @@ import io.netty.channel.socket.SocketChannel;
 import org.stonescriptdb.gateway.config.Cidr;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.log.ThrottledLog;
+import org.stonescriptdb.gateway.metrics.AuthFailure;
+import org.stonescriptdb.gateway.metrics.ProxyCounters;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 
@@ -28,9 +30,11 @@ final class ClientAdmission {
 
     private final List<Cidr> allowed;
     private final ClientConnectionLimits limits;
+    private final ProxyCounters counters;
 
-    ClientAdmission(GatewayConfig config) {
+    ClientAdmission(GatewayConfig config, ProxyCounters counters) {
         this.allowed = config.allowedNetworks();
+        this.counters = counters;
         this.limits = new ClientConnectionLimits(config.limits().maxClientConnections(), config.limits().maxClientConnectionsPerAddress());
     }
 
@@ -39,6 +43,7 @@ final class ClientAdmission {
         InetAddress address = ch.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
         if (address == null || !isAllowed(address)) {
             String host = address == null ? "unknown" : address.getHostAddress();
+            counters.authFailed(AuthFailure.ADDRESS);
             THROTTLED.log(Level.WARNING, "refused address", "refused a connection from " + host + ": not in ALLOWED_NETWORKS");
             refuse(ch, SqlState.INVALID_AUTHORIZATION, "no gateway access for host \"" + host + "\"");
             return false;

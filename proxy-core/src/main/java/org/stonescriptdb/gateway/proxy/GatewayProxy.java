@@ -9,6 +9,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.codec.StartupDecoder;
 import org.stonescriptdb.gateway.auth.BackendLogins;
+import org.stonescriptdb.gateway.auth.ClientCredentials;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.config.IoTransport;
@@ -85,6 +86,13 @@ public final class GatewayProxy implements AutoCloseable {
      * @param logins  the login each platform database is served with
      */
     public GatewayProxy(GatewayConfig config, BackendTarget backend, BackendLogins logins) {
+        this(config, backend, logins, ClientCredentials.none());
+    }
+
+    /**
+     * @param credentials each platform's wire credentials, checked when {@code CLIENT_AUTH=password}
+     */
+    public GatewayProxy(GatewayConfig config, BackendTarget backend, BackendLogins logins, ClientCredentials credentials) {
         this.config = config;
         Transport chosen = Transport.of(config.ioTransport());
         EventLoopGroup accepting;
@@ -108,8 +116,8 @@ public final class GatewayProxy implements AutoCloseable {
         ProxyCounters counters = new ProxyCounters();
         this.services = new SessionServices(config, new PoolManager(config, connector, counters), connector,
                 new DatabaseRegistry(connector, workers), new CancelRegistry(), ConcurrentHashMap.newKeySet(), new StatementRegistry(),
-                counters);
-        this.admission = new ClientAdmission(config);
+                counters, credentials);
+        this.admission = new ClientAdmission(config, counters);
         this.tls = config.tls().enabled() ? new ServerTls(config.tls()) : null;
     }
 

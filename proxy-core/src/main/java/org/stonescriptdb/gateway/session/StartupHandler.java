@@ -10,13 +10,17 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.ReferenceCountUtil;
 import org.stonescriptdb.gateway.codec.StartupDecoder;
 import org.stonescriptdb.gateway.codec.StartupPacket;
+import org.stonescriptdb.gateway.config.ClientAuth;
 import org.stonescriptdb.gateway.config.TlsMode;
+import org.stonescriptdb.gateway.metrics.AuthFailure;
+import org.stonescriptdb.gateway.routing.DatabaseName;
 import org.stonescriptdb.gateway.process.FatalErrors;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.tls.ClientTlsUpgrade;
 import org.stonescriptdb.gateway.tls.ServerTls;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Level;
@@ -39,6 +43,8 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
     private final SessionServices services;
     /** The proxy port's TLS; null when {@code TLS_MODE=off}. */
     private final ServerTls tls;
+    /** The password exchange under way ({@code CLIENT_AUTH=password}), once the StartupMessage has been accepted. */
+    private PasswordLogin passwordLogin;
 
     public StartupHandler(SessionServices services) {
         this(services, null);
@@ -58,8 +64,15 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
                 services.counters().cancelRequested();
                 services.cancels().cancel(c.processId(), c.secret(), () -> ctx.channel().close());
             }
-            case StartupPacket.Malformed m -> fatal(ctx, SqlState.PROTOCOL_VIOLATION, m.reason());
+            case StartupPacket.Malformed m -> {
+                if (passwordLogin != null) passwordLogin.onMalformed(ctx, m.reason());
+                else fatal(ctx, SqlState.PROTOCOL_VIOLATION, m.reason());
+            }
             case StartupPacket.StartupMessage m -> start(ctx, m);
+            case StartupPacket.PasswordMessage p -> {
+                if (passwordLogin != null) passwordLogin.onMessage(ctx, p.body());
+                else fatal(ctx, SqlState.PROTOCOL_VIOLATION, "unexpected SASL response");
+            }
         }
     }
 
@@ -80,6 +93,7 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
     private void start(ChannelHandlerContext ctx, StartupPacket.StartupMessage message) {
         ctx.channel().config().setAutoRead(false);
         if (tls != null && services.config().tls().mode() == TlsMode.REQUIRE && !ClientTlsUpgrade.active(ctx.pipeline())) {
+            services.counters().authFailed(AuthFailure.TLS_REQUIRED);
             fatal(ctx, SqlState.INVALID_AUTHORIZATION, "the gateway accepts only TLS connections (TLS_MODE=require): "
                     + "connect with sslmode=require or stronger");
             return;
@@ -99,6 +113,26 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
                     + "\" at start-up through the gateway; docs/security.md lists the settings a start-up packet may carry");
             return;
         }
+        String database = params.database();
+        ClientAuth auth = services.config().clientAuth();
+        String platform = DatabaseName.parse(database).map(DatabaseName::platform).orElse(null);
+        if (platform != null && ctx.channel().remoteAddress() instanceof InetSocketAddress a && !auth.admits(platform, a.getAddress())) {
+            services.counters().authFailed(AuthFailure.PLATFORM_NETWORK);
+            fatal(ctx, SqlState.INVALID_AUTHORIZATION, "no gateway access for host \"" + a.getAddress().getHostAddress()
+                    + "\" to database \"" + database + "\"");
+            return;
+        }
+        if (auth.passwordRequired()) {
+            // As PostgreSQL does, the password comes first: whether the database exists is told only to a client that proved it.
+            passwordLogin = new PasswordLogin(services, params.user(), database, () -> admitDatabase(ctx, params));
+            passwordLogin.begin(ctx);
+        } else {
+            admitDatabase(ctx, params);
+        }
+    }
+
+    /** Refuses a database that does not exist or that the gateway does not serve; otherwise hands the client to its session. */
+    private void admitDatabase(ChannelHandlerContext ctx, StartupParameters params) {
         String database = params.database();
         services.registry().exists(database).whenComplete((exists, error) -> ctx.executor().execute(() -> {
             if (!ctx.channel().isActive()) return;

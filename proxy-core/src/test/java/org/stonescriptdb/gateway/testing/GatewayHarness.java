@@ -1,5 +1,7 @@
 package org.stonescriptdb.gateway.testing;
 
+import org.stonescriptdb.gateway.auth.BackendLogins;
+import org.stonescriptdb.gateway.auth.ClientCredentials;
 import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.config.Cidr;
 import org.stonescriptdb.gateway.config.GatewayConfig;
@@ -31,9 +33,9 @@ public final class GatewayHarness implements AutoCloseable {
     private final GatewayConfig config;
     private final GatewayProxy proxy;
 
-    private GatewayHarness(GatewayConfig config) throws InterruptedException {
+    private GatewayHarness(GatewayConfig config, ClientCredentials credentials) throws InterruptedException {
         this.config = config;
-        this.proxy = new GatewayProxy(config, config.backend());
+        this.proxy = new GatewayProxy(config, config.backend(), BackendLogins.shared(config.backend().login()), credentials);
         boolean started = false;
         try {
             proxy.start();
@@ -75,7 +77,12 @@ public final class GatewayHarness implements AutoCloseable {
     }
 
     public static GatewayHarness start(GatewayConfig config) throws InterruptedException {
-        return new GatewayHarness(config);
+        return new GatewayHarness(config, ClientCredentials.none());
+    }
+
+    /** A gateway whose platforms have these wire credentials (they matter with {@code CLIENT_AUTH=password}). */
+    public static GatewayHarness start(UnaryOperator<GatewayConfig> customize, ClientCredentials credentials) throws InterruptedException {
+        return new GatewayHarness(customize.apply(baseConfig()), credentials);
     }
 
     public GatewayProxy proxy() {
