@@ -14,6 +14,7 @@ import org.stonescriptdb.gateway.registry.ControlDatabase;
 import org.stonescriptdb.gateway.registry.DatabaseConnections;
 import org.stonescriptdb.gateway.registry.PlatformRegistry;
 import org.stonescriptdb.gateway.registry.PlatformRoles;
+import org.stonescriptdb.gateway.registry.WireCredentials;
 import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.deploy.ConnectionSource;
@@ -92,7 +93,8 @@ public final class GatewayApplication implements AutoCloseable {
         BackendTarget administrator = superuser != null ? superuser : backend;
         adoption = new AdoptionAtStart(administrator, databases, roles);
         adoption.runOrRetry();
-        proxy = new GatewayProxy(config, backend, roles);
+        WireCredentials wireCredentials = new WireCredentials(controlDatabase);
+        proxy = new GatewayProxy(config, backend, roles, wireCredentials);
         try {
             proxy.start();
         } catch (Exception e) {
@@ -106,7 +108,7 @@ public final class GatewayApplication implements AutoCloseable {
         SchemaEngine engine = new SchemaEngine(platformConnections(backend, roles), untrustedExtensions(administrator));
         var routes = AdminApi.routes(config.apiKeys(), new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats(), proxy::liveness),
                 databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), roles, proxy, connections, metrics, engine,
-                config.limits().httpMaxResultBytes(), settings.deployOptions());
+                config.limits().httpMaxResultBytes(), settings.deployOptions(), wireCredentials, config.clientAuth());
         // Read before the port is bound, so a bad file is a configuration error (exit status 2), as the proxy's are.
         javax.net.ssl.SSLContext https = config.tls().https() == null ? null : ServerTls.forHttps(config.tls().https());
         try {

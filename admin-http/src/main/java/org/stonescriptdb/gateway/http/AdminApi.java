@@ -1,11 +1,13 @@
 package org.stonescriptdb.gateway.http;
 
+import org.stonescriptdb.gateway.config.ClientAuth;
 import org.stonescriptdb.gateway.metrics.GatewayMetrics;
 import org.stonescriptdb.gateway.proxy.GatewayProxy;
 import org.stonescriptdb.gateway.registry.BackendDatabases;
 import org.stonescriptdb.gateway.registry.DatabaseConnections;
 import org.stonescriptdb.gateway.registry.PlatformRegistry;
 import org.stonescriptdb.gateway.registry.PlatformRoles;
+import org.stonescriptdb.gateway.registry.WireCredentials;
 import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.deploy.DeployOptions;
 
@@ -22,7 +24,8 @@ public final class AdminApi {
     public static List<Endpoint.Route> routes(Map<String, String> apiKeys, HealthHandler health, BackendDatabases backend,
                                               PlatformRegistry registry, PlatformRoles roles, GatewayProxy proxy,
                                               DatabaseConnections connections, GatewayMetrics metrics, SchemaEngine engine,
-                                              long maxResultBytes, DeployOptions deployOptions) {
+                                              long maxResultBytes, DeployOptions deployOptions, WireCredentials wireCredentials,
+                                              ClientAuth clientAuth) {
         ApiKeys keys = new ApiKeys(apiKeys);
         Deployments deployments = new Deployments(keys, backend, registry, roles, proxy, connections, metrics, engine, deployOptions);
         List<Endpoint.Route> routes = new ArrayList<>();
@@ -33,6 +36,7 @@ public final class AdminApi {
         routes.addAll(new DeployEndpoints(deployments).routes());
         routes.addAll(new RegistryEndpoints(deployments).routes());
         routes.addAll(new VersionEndpoints(deployments).routes());
+        routes.addAll(new WireCredentialEndpoints(deployments, wireCredentials, clientAuth).routes());
         return routes;
     }
 }

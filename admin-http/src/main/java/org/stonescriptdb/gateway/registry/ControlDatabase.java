@@ -71,6 +71,16 @@ public final class ControlDatabase implements AutoCloseable {
             """, """
             -- A retry (retry_deployment) looks a deployment up by its id.
             CREATE INDEX IF NOT EXISTS deployments_deployment_id ON deployments (deployment_id);
+            """, """
+            -- Wire clients' passwords per platform (CLIENT_AUTH=password), as SCRAM verifiers: never the passwords.
+            -- valid_until is set on the one a rotation retired: the end of its grace period.
+            CREATE TABLE IF NOT EXISTS wire_credentials (
+                id bigserial PRIMARY KEY,
+                platform text NOT NULL,
+                verifier text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                valid_until timestamptz);
+            CREATE INDEX IF NOT EXISTS wire_credentials_platform ON wire_credentials (platform);
             """);
 
     private final BackendDatabases backend;

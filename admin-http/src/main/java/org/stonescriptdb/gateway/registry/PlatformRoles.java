@@ -217,7 +217,8 @@ public final class PlatformRoles implements BackendLogins {
         }
     }
 
-    private static String newPassword() {
+    /** 256 random bits, URL-safe: a password no one has to type. */
+    static String newPassword() {
         byte[] b = new byte[32];
         RANDOM.nextBytes(b);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);

@@ -11,7 +11,7 @@ public final class ChildJvm {
 
     /** Every variable ConfigLoader (and AdminSettings) reads, removed so the developer's own environment cannot leak in. */
     public static final List<String> GATEWAY_VARIABLES = List.of("DATABASE_URL", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER",
-            "DB_PASSWORD", "DATA_DIR", "GATEWAY_HOST", "GATEWAY_PORT", "PROXY_PORT", "ALLOWED_NETWORKS",
+            "DB_PASSWORD", "DATA_DIR", "GATEWAY_HOST", "GATEWAY_PORT", "PROXY_PORT", "ALLOWED_NETWORKS", "CLIENT_AUTH",
             "MAX_CONNECTIONS_PER_POOL", "MAX_TOTAL_CONNECTIONS", "MAX_POOLS", "POOL_IDLE_TIMEOUT_SECS",
             "POOL_MAX_LIFETIME_SECS", "CONNECTION_TIMEOUT_SECS", "POOL_MODE", "SESSION_RESET", "POOL_LINGER_MICROS", "POOL_LINGER_MAX_TRANSACTIONS", "IO_THREADS", "IO_TRANSPORT",
             "IO_SPIN_MICROS", "LOG_LEVEL", "RUST_LOG", "MAX_UPLOAD_MB", "MAX_CLIENT_CONNECTIONS", "MAX_CLIENT_CONNECTIONS_PER_ADDRESS",
@@ -37,7 +37,7 @@ public final class ChildJvm {
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile())
                 .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
-        builder.environment().keySet().removeIf(k -> GATEWAY_VARIABLES.contains(k) || k.startsWith("API_KEY_"));
+        builder.environment().keySet().removeIf(k -> GATEWAY_VARIABLES.contains(k) || k.startsWith("API_KEY_") || k.startsWith("ALLOWED_NETWORKS_"));
         builder.environment().putAll(environment);
         return builder.start();
     }

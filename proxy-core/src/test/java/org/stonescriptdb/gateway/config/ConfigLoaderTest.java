@@ -288,6 +288,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void clientAuthenticationAndPlatformNetworks() throws Exception {
+        assertEquals(ClientAuth.addressOnly(), load().clientAuth(), "the address alone by default");
+        assertEquals(ClientAuth.Mode.PASSWORD, load("CLIENT_AUTH", "password").clientAuth().mode());
+        assertEquals(ClientAuth.Mode.PASSWORD, load("CLIENT_AUTH", "SCRAM-SHA-256").clientAuth().mode());
+        assertThatThrownBy(() -> load("CLIENT_AUTH", "md5")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("CLIENT_AUTH must be address or password, got 'md5'");
+        ClientAuth fenced = load("ALLOWED_NETWORKS_ACME", "10.0.0.0/8, 192.168.1.5", "ALLOWED_NETWORKS", "0.0.0.0/0").clientAuth();
+        assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("192.168.1.5")), fenced.platformNetworks().get("acme"));
+        assertEquals(true, fenced.admits("acme", java.net.InetAddress.getByName("10.1.2.3")));
+        assertEquals(false, fenced.admits("acme", java.net.InetAddress.getByName("127.0.0.1")));
+        assertEquals(true, fenced.admits("other", java.net.InetAddress.getByName("127.0.0.1")), "a platform without networks of its own");
+        assertThatThrownBy(() -> load("ALLOWED_NETWORKS_ACME", "10.0.0.0/99")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("ALLOWED_NETWORKS_ACME must be a comma-separated list of CIDRs");
+        assertThatThrownBy(() -> load("ALLOWED_NETWORKS_A_B", "10.0.0.0/8")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("ALLOWED_NETWORKS_A_B names no platform");
+        assertEquals(Map.of(), load("ALLOWED_NETWORKS_ACME", " ").clientAuth().platformNetworks(), "a blank value is no value");
+    }
+
+    @Test
     void clientTlsSettings(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
         assertEquals(TlsSettings.off(), load().tls());
         TlsSettings t = load("TLS_MODE", "require", "TLS_CERT_FILE", tmp.resolve("c.pem").toString(), "TLS_KEY_FILE", tmp.resolve("k.pem").toString()).tls();
