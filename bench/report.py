@@ -10,7 +10,8 @@ import statistics
 import sys
 
 TARGETS = ["direct", "gateway", "pgbouncer"]
-MODES = ["simple", "extended", "prepared"]
+# "tls": -M extended with client TLS (sslmode=require) to each target.
+MODES = ["simple", "extended", "prepared", "tls"]
 
 
 def load(path):
@@ -200,6 +201,15 @@ def main(out):
             if g["errors"]:
                 detail += ", gateway errors %d" % g["errors"]
             check("gateway >= 1.0x PgBouncer TPS, -M %s, %d clients" % (m, c), ok, detail)
+
+    for c in sorted(k[2] for k in res if k[0] == "gateway" and k[1] == "tls"):
+        g, p = res.get(("gateway", "tls", c)), res.get(("pgbouncer", "tls", c))
+        name = "gateway >= 1.0x PgBouncer TPS, client TLS (-M extended), %d clients" % c
+        if not p or not p["tps"]:
+            check(name, None, "PgBouncer not run or no TPS")
+            continue
+        check(name, g["status"] == "ok" and g["errors"] == 0 and g["tps"] is not None and g["tps"] >= p["tps"],
+              "%.0f vs %.0f TPS = %.2fx" % (g["tps"] or 0, p["tps"], (g["tps"] or 0) / p["tps"]))
 
     prep = [res.get(("gateway", "prepared", c)) for c in clients]
     if all(prep):

@@ -5,6 +5,7 @@ import org.stonescriptdb.gateway.config.BackendTarget;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.http.AdminApi;
 import org.stonescriptdb.gateway.http.AdminServer;
+import org.stonescriptdb.gateway.tls.ReloadingContext;
 import org.stonescriptdb.gateway.tls.ServerTls;
 import org.stonescriptdb.gateway.http.HealthHandler;
 import org.stonescriptdb.gateway.metrics.GatewayMetrics;
@@ -22,6 +23,9 @@ import org.stonescriptdb.gateway.schema.deploy.UntrustedExtensions;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -50,6 +54,8 @@ public final class GatewayApplication implements AutoCloseable {
     private GatewayMetrics metrics;
     private GatewayProxy proxy;
     private AdminServer http;
+    /** Looks for renewed HTTPS files ({@code HTTP_TLS=on}); null otherwise. */
+    private ScheduledExecutorService httpsReloader;
     private boolean stopping;
 
     private GatewayApplication(GatewayConfig config, AdminSettings settings) {
@@ -110,14 +116,25 @@ public final class GatewayApplication implements AutoCloseable {
                 databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), roles, proxy, connections, metrics, engine,
                 config.limits().httpMaxResultBytes(), settings.deployOptions(), wireCredentials, config.clientAuth());
         // Read before the port is bound, so a bad file is a configuration error (exit status 2), as the proxy's are.
-        javax.net.ssl.SSLContext https = config.tls().https() == null ? null : ServerTls.forHttps(config.tls().https());
+        ReloadingContext<javax.net.ssl.SSLContext> https = config.tls().https() == null ? null : ServerTls.forHttps(config.tls().https());
         try {
             http = AdminServer.start(config.gatewayHost(), config.gatewayPort(),
-                    new AdminServer.Settings(config.allowedNetworks(), settings.maxUploadBytes(), config.limits(), metrics::error, https), routes);
+                    new AdminServer.Settings(config.allowedNetworks(), settings.maxUploadBytes(), config.limits(), metrics::error,
+                    https == null ? null : https::current), routes);
         } catch (RuntimeException e) {
             throw new IllegalStateException(e.getMessage() + " (GATEWAY_HOST:GATEWAY_PORT)", e);
         }
         metrics.httpConnections(http::openConnections, http::refusedConnections);
+        if (https != null) {
+            // As the proxy's: renewed files are served to new connections within the interval, without a restart.
+            httpsReloader = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "gateway-https-reload");
+                t.setDaemon(true);
+                return t;
+            });
+            long every = GatewayProxy.TLS_RELOAD_INTERVAL.toMillis();
+            httpsReloader.scheduleWithFixedDelay(https::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
+        }
         LOG.info(() -> "gateway ready: PostgreSQL protocol on " + config.gatewayHost() + ":" + proxy.port()
                 + ", HTTP on " + config.gatewayHost() + ":" + http.port()
                 + ", backend " + (embedded != null ? "embedded " : "") + backend.host() + ":" + backend.port()
@@ -187,6 +204,7 @@ public final class GatewayApplication implements AutoCloseable {
         LOG.info(() -> grace.isZero() ? "stopping" : "stopping; running queries get up to " + grace.toSeconds() + " s");
         if (adoption != null) adoption.stop();
         if (proxy != null) quietly("proxy", () -> proxy.shutdown(grace));
+        if (httpsReloader != null) httpsReloader.shutdownNow();
         if (http != null) quietly("HTTP side-port", http::close);
         if (connections != null) quietly("HTTP database pools", connections::close);
         if (controlDatabase != null) quietly("control database pool", controlDatabase::close);

@@ -26,7 +26,7 @@ public final class AdminApi {
                                               DatabaseConnections connections, GatewayMetrics metrics, SchemaEngine engine,
                                               long maxResultBytes, DeployOptions deployOptions, WireCredentials wireCredentials,
                                               ClientAuth clientAuth) {
-        ApiKeys keys = new ApiKeys(apiKeys);
+        ApiKeys keys = new ApiKeys(apiKeys, clientAuth);
         Deployments deployments = new Deployments(keys, backend, registry, roles, proxy, connections, metrics, engine, deployOptions);
         List<Endpoint.Route> routes = new ArrayList<>();
         routes.add(new Endpoint.Route("GET", "/health", health));

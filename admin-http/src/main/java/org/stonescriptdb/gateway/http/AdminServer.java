@@ -11,6 +11,7 @@ import org.stonescriptdb.gateway.schema.bundle.BundleException;
 
 import java.net.InetAddress;
 import javax.net.ssl.SSLContext;
+import java.util.function.Supplier;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -43,8 +44,8 @@ public final class AdminServer implements AutoCloseable {
      *                        connection may take
      * @param errors          told the {@code error} code of every error answer (for the errors metric)
      */
-    /** @param tls the HTTPS context ({@code HTTP_TLS=on}); null for plain HTTP */
-    public record Settings(List<Cidr> allowedNetworks, long maxUploadBytes, Limits limits, Consumer<String> errors, SSLContext tls) {
+    /** @param tls the HTTPS context ({@code HTTP_TLS=on}), asked for each new connection (it may be renewed); null for plain HTTP */
+    public record Settings(List<Cidr> allowedNetworks, long maxUploadBytes, Limits limits, Consumer<String> errors, Supplier<SSLContext> tls) {
 
         /** Plain HTTP. */
         public Settings(List<Cidr> allowedNetworks, long maxUploadBytes, Limits limits, Consumer<String> errors) {

@@ -1,5 +1,7 @@
 package org.stonescriptdb.gateway.http;
 
+import org.stonescriptdb.gateway.config.ClientAuth;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,10 +20,17 @@ public final class ApiKeys {
     private static final String ADMIN = "admin";
 
     private final Map<String, byte[]> digests;
+    private final ClientAuth networks;
 
     /** @param keys lower-cased suffix of {@code API_KEY_*} → key, as {@code GatewayConfig.apiKeys()} */
     public ApiKeys(Map<String, String> keys) {
+        this(keys, ClientAuth.addressOnly());
+    }
+
+    /** @param networks whose {@code ALLOWED_NETWORKS_<PLATFORM>} also bound the platform's /call and /query */
+    public ApiKeys(Map<String, String> keys, ClientAuth networks) {
         this.digests = keys.entrySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> digest(e.getValue())));
+        this.networks = networks;
     }
 
     public void requireAdmin(Request request) {
@@ -33,6 +42,11 @@ public final class ApiKeys {
      * there, so a platform's key holder and the operator stay apart), else the admin key when that is set.
      */
     public void requirePlatform(Request request, String platform) {
+        var source = networks.platformNetworks().containsKey(platform) ? request.exchange().getSourceAddress() : null;
+        if (source != null && !networks.admits(platform, source.getAddress())) {
+            throw new ApiException(403, "forbidden", "no gateway access for host \"" + source.getAddress().getHostAddress() + "\" to platform "
+                    + platform + " (ALLOWED_NETWORKS_" + platform.toUpperCase(java.util.Locale.ROOT) + ")", platform, null, Map.of());
+        }
         String variable = "API_KEY_" + platform.toUpperCase(java.util.Locale.ROOT);
         if (digests.containsKey(platform)) {
             require(request, platform, variable, platform);

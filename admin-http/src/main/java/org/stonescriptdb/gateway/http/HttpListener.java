@@ -18,6 +18,7 @@ import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
 
 import javax.net.ssl.SSLContext;
+import java.util.function.Supplier;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -52,8 +53,8 @@ final class HttpListener implements AutoCloseable {
         this.cap = cap;
     }
 
-    /** @param tls the HTTPS context; null for plain HTTP */
-    static HttpListener start(String host, int port, HttpHandler root, Limits limits, SSLContext tls) throws IOException {
+    /** @param tls the HTTPS context, looked at anew for each connection (it may be renewed); null for plain HTTP */
+    static HttpListener start(String host, int port, HttpHandler root, Limits limits, Supplier<SSLContext> tls) throws IOException {
         int idleMillis = millis(limits.httpIdleTimeout().toMillis());
         XnioWorker worker = Xnio.getInstance(Undertow.class.getClassLoader()).createWorker(OptionMap.builder()
                 .set(Options.WORKER_NAME, "http")
@@ -73,9 +74,9 @@ final class HttpListener implements AutoCloseable {
             ChannelListener<StreamConnection> open = http;
             if (tls != null) {
                 // Counted and capped as accepted, before any byte of the handshake is read; TLS wraps each one after.
-                UndertowXnioSsl ssl = new UndertowXnioSsl(Xnio.getInstance(Undertow.class.getClassLoader()), OptionMap.EMPTY, tls);
+                TlsWrapping wrapping = new TlsWrapping(tls);
                 OptionMap protocols = OptionMap.create(Options.SSL_ENABLED_PROTOCOLS, Sequence.of("TLSv1.3", "TLSv1.2"));
-                open = connection -> http.handleEvent(ssl.wrapExistingConnection(connection, protocols, false));
+                open = connection -> http.handleEvent(wrapping.current().wrapExistingConnection(connection, protocols, false));
             }
             ConnectionCap cap = new ConnectionCap(limits.httpMaxConnections(), open);
             AcceptingChannel<StreamConnection> server = worker.createStreamConnectionServer(
@@ -118,6 +119,26 @@ final class HttpListener implements AutoCloseable {
         } catch (InterruptedException e) {
             worker.shutdownNow();
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Undertow's TLS for the context served now: made again only when a renewal replaced the context. */
+    private static final class TlsWrapping {
+        private final Supplier<SSLContext> contexts;
+        private SSLContext wrapped;
+        private UndertowXnioSsl ssl;
+
+        TlsWrapping(Supplier<SSLContext> contexts) {
+            this.contexts = contexts;
+        }
+
+        synchronized UndertowXnioSsl current() {
+            SSLContext now = contexts.get();
+            if (now != wrapped) {
+                ssl = new UndertowXnioSsl(Xnio.getInstance(Undertow.class.getClassLoader()), OptionMap.EMPTY, now);
+                wrapped = now;
+            }
+            return ssl;
         }
     }
 

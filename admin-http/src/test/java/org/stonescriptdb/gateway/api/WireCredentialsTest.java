@@ -43,10 +43,10 @@ class WireCredentialsTest {
     @BeforeAll
     static void start() throws Exception {
         GatewayConfig config = ConfigLoader.load(Map.of("GATEWAY_PORT", "0", "PROXY_PORT", "0", "API_KEY_ADMIN", ADMIN_KEY,
-                "CLIENT_AUTH", "password"), null).withBackend(TestBackend.target());
+                "CLIENT_AUTH", "password", "ALLOWED_NETWORKS_WCE", "10.0.0.0/8"), null).withBackend(TestBackend.target());
         app = GatewayApplication.start(config);
         admin = new Http(app.httpPort(), ADMIN_KEY);
-        for (String platform : new String[]{"wca", "wcb", "wcc", "wcd"}) {
+        for (String platform : new String[]{"wca", "wcb", "wcc", "wcd", "wce"}) {
             Http.Response registered = admin.postMultipart("/register", Map.of("platform", platform, "schema", Bundles.tarGz(Bundles.clinicV1())));
             assertThat(registered.status()).as(registered.toString()).isEqualTo(200);
         }
@@ -155,6 +155,20 @@ class WireCredentialsTest {
         assertThat(admin.get("/platform/Bad_Name/credentials").status()).isEqualTo(400);
         assertThat(admin.withKey("wrong").postJson("/platform/wca/credentials", Map.of()).status()).isEqualTo(403);
         assertThat(admin.withKey("wrong").get("/platform/wca/credentials").status()).isEqualTo(403);
+    }
+
+    @Test
+    void aPlatformsOwnNetworksBoundItsWireClientsAndItsQueries() {
+        String password = create("wce");
+        assertThatThrownBy(() -> login("wce", password, "wce_main").close()).isInstanceOfSatisfying(SQLException.class, e -> {
+            assertThat(e.getSQLState()).isEqualTo("28000");
+            assertThat(e.getMessage()).contains("no gateway access for host \"127.0.0.1\" to database \"wce_main\"");
+        });
+        Http.Response query = admin.postJson("/query", Map.of("platform", "wce", "query", "select 1"));
+        assertThat(query.status()).as(query.toString()).isEqualTo(403);
+        assertThat(query.json().path("message").asText()).contains("ALLOWED_NETWORKS_WCE");
+        Http.Response other = admin.postJson("/query", Map.of("platform", "wca", "query", "select 1 as one"));
+        assertThat(other.status()).as("a platform without networks of its own: " + other).isEqualTo(200);
     }
 
     @Test

@@ -9,6 +9,7 @@ import org.stonescriptdb.gateway.config.ConfigException;
 import org.stonescriptdb.gateway.config.Limits;
 import org.stonescriptdb.gateway.config.TlsSettings;
 import org.stonescriptdb.gateway.testsupport.TestCertificates;
+import org.stonescriptdb.gateway.tls.ReloadingContext;
 import org.stonescriptdb.gateway.tls.ServerTls;
 
 import javax.net.ssl.SSLContext;
@@ -41,15 +42,16 @@ class HttpsSidePortTest {
     private static TestCertificates.Authority authority;
     private static TestCertificates.PemFiles server;
     private static AdminServer https;
+    private static ReloadingContext<SSLContext> contexts;
 
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory("gateway-https");
         authority = TestCertificates.authority("side-port test CA");
         server = authority.issue("localhost", List.of("localhost"), List.of("127.0.0.1")).written(dir, "side-port");
-        SSLContext context = ServerTls.forHttps(new TlsSettings.Https(server.certificate(), server.key()));
+        contexts = ServerTls.forHttps(new TlsSettings.Https(server.certificate(), server.key()));
         https = AdminServer.start("127.0.0.1", 0,
-                new AdminServer.Settings(List.of(Cidr.parse("127.0.0.0/8")), 1024, Limits.defaults(), code -> { }, context),
+                new AdminServer.Settings(List.of(Cidr.parse("127.0.0.0/8")), 1024, Limits.defaults(), code -> { }, contexts::current),
                 List.of(new Endpoint.Route("GET", "/hello", request -> Endpoint.Reply.json(200, Map.of("over", "tls")))));
     }
 
@@ -71,6 +73,31 @@ class HttpsSidePortTest {
             assertThat(answer.body()).contains("\"over\":\"tls\"");
             assertThat(answer.sslSession()).isPresent();
         }
+    }
+
+    /** The serial number of the certificate the side-port serves a new connection now. */
+    private static java.math.BigInteger servedSerial() throws Exception {
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) authority.clientContext().getSocketFactory().createSocket("127.0.0.1", https.port())) {
+            s.setSoTimeout(10_000);
+            s.startHandshake();
+            return ((java.security.cert.X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber();
+        }
+    }
+
+    @Test
+    void aRenewedCertificateIsServedToNewConnectionsAndABrokenRenewalKeepsThePrevious() throws Exception {
+        java.math.BigInteger before = servedSerial();
+        assertThat(contexts.reloadIfChanged()).as("nothing changed yet").isFalse();
+        TestCertificates.Issued renewed = authority.issue("localhost", List.of("localhost"), List.of("127.0.0.1"));
+        TestCertificates.PemFiles written = renewed.written(dir, "side-port");
+        // File times may be coarse: make the change visible however quickly the renewal followed.
+        Files.setLastModifiedTime(written.certificate(), java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(5)));
+        assertThat(contexts.reloadIfChanged()).isTrue();
+        assertThat(servedSerial()).isEqualTo(renewed.certificate().getSerialNumber()).isNotEqualTo(before);
+        Files.writeString(written.key(), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        Files.setLastModifiedTime(written.key(), java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(10)));
+        assertThat(contexts.reloadIfChanged()).as("a broken renewal").isFalse();
+        assertThat(servedSerial()).isEqualTo(renewed.certificate().getSerialNumber());
     }
 
     @Test

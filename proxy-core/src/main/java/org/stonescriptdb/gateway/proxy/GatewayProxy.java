@@ -58,7 +58,8 @@ public final class GatewayProxy implements AutoCloseable {
     /** A loop silent this long serves no one: well beyond a GC pause or a burst of work, well within a probe's patience. */
     private static final Duration STALL_AFTER = Duration.ofSeconds(5);
     /** How often the TLS files are looked at for a renewed certificate. */
-    private static final Duration TLS_RELOAD_INTERVAL = Duration.ofSeconds(10);
+    /** How often renewed TLS files are looked for (the side-port's HTTPS too). */
+    public static final Duration TLS_RELOAD_INTERVAL = Duration.ofSeconds(10);
 
     private final GatewayConfig config;
     private final Transport transport;

@@ -14,12 +14,8 @@ import org.stonescriptdb.gateway.config.TlsSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The proxy port's TLS: the server context built from the PEM files of {@link TlsSettings}, TLS 1.2 and 1.3 only, ALPN
@@ -33,24 +29,20 @@ public final class ServerTls {
     /** The ALPN protocol name PostgreSQL uses. */
     public static final String ALPN_POSTGRESQL = "postgresql";
 
-    private static final Logger LOG = Logger.getLogger(ServerTls.class.getName());
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
-    private final TlsSettings settings;
-    private volatile SslContext context;
-    private List<FileTime> loadedStamps;
+    private final ReloadingContext<SslContext> context;
 
     /** @throws ConfigException when a file is missing or unreadable, or the key does not belong to the certificate */
     public ServerTls(TlsSettings settings) {
         if (!settings.enabled()) throw new IllegalArgumentException("TLS is off");
-        this.settings = settings;
-        this.loadedStamps = stamps();
-        this.context = build(settings);
+        this.context = new ReloadingContext<>("TLS certificate", java.util.Arrays.asList(settings.certFile(), settings.keyFile(),
+                settings.clientCaFile()), () -> build(settings));
     }
 
     /** A handler for one new connection, from the current certificate. */
     public SslHandler newHandler(ByteBufAllocator alloc) {
-        return context.newHandler(alloc);
+        return context.current().newHandler(alloc);
     }
 
     /**
@@ -59,33 +51,8 @@ public final class ServerTls {
      *
      * @return whether a new certificate is now served
      */
-    public synchronized boolean reloadIfChanged() {
-        List<FileTime> now = stamps();
-        if (now.equals(loadedStamps)) return false;
-        try {
-            context = build(settings);
-            loadedStamps = now;
-            LOG.info("TLS certificate reloaded from " + settings.certFile());
-            return true;
-        } catch (ConfigException e) {
-            // Keep serving the previous certificate; a half-written renewal is often completed a moment later.
-            loadedStamps = now;
-            LOG.log(Level.WARNING, "TLS files changed but could not be loaded; the previous certificate stays in use: " + e.getMessage());
-            return false;
-        }
-    }
-
-    private List<FileTime> stamps() {
-        List<FileTime> out = new ArrayList<>(3);
-        for (Path p : new Path[] {settings.certFile(), settings.keyFile(), settings.clientCaFile()}) {
-            if (p == null) continue;
-            try {
-                out.add(Files.getLastModifiedTime(p));
-            } catch (IOException e) {
-                out.add(null);
-            }
-        }
-        return out;
+    public boolean reloadIfChanged() {
+        return context.reloadIfChanged();
     }
 
     private static SslContext build(TlsSettings settings) {
@@ -107,13 +74,15 @@ public final class ServerTls {
     }
 
     /**
-     * A JDK TLS context for the HTTP side-port from PEM files (TLS 1.2 and 1.3), read once at start.
+     * A JDK TLS context for the HTTP side-port from PEM files (TLS 1.2 and 1.3), rebuilt when they change.
      *
      * @throws ConfigException when a file is missing or unreadable, or the key does not belong to the certificate
      */
-    public static javax.net.ssl.SSLContext forHttps(TlsSettings.Https https) {
-        SslContextBuilder builder = serverBuilder("HTTP_TLS_CERT_FILE", https.certFile(), "HTTP_TLS_KEY_FILE", https.keyFile());
-        return ((JdkSslContext) built(builder, https.certFile() + " with " + https.keyFile() + " for HTTPS")).context();
+    public static ReloadingContext<javax.net.ssl.SSLContext> forHttps(TlsSettings.Https https) {
+        return new ReloadingContext<>("HTTPS certificate", List.of(https.certFile(), https.keyFile()), () -> {
+            SslContextBuilder builder = serverBuilder("HTTP_TLS_CERT_FILE", https.certFile(), "HTTP_TLS_KEY_FILE", https.keyFile());
+            return ((JdkSslContext) built(builder, https.certFile() + " with " + https.keyFile() + " for HTTPS")).context();
+        });
     }
 
     /** A server context from a PEM certificate chain and key, on the JDK's TLS, 1.2 and 1.3 only. */

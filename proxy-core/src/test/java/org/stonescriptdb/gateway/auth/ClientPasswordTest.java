@@ -39,7 +39,7 @@ import static org.stonescriptdb.gateway.testing.WireClient.PROTOCOL_3_0;
 
 /**
  * {@code CLIENT_AUTH=password}: wire clients prove a password of their database's platform with SCRAM-SHA-256 (and
- * SCRAM-SHA-256-PLUS over TLS), through pgjdbc, psql and Debian's Python clients; a wrong password, another user name,
+ * SCRAM-SHA-256-PLUS over TLS), through pgjdbc, psql, Debian's Python clients and node-postgres; a wrong password, another user name,
  * another platform's password and a platform without credentials all get the same 28P01; a platform's own networks;
  * hostile exchanges.
  */
@@ -255,6 +255,25 @@ class ClientPasswordTest {
                 """, String.valueOf(tls.port()), caFile.toString(), A_PASSWORD);
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(r.stdout()).contains("db pwa_main");
+    }
+
+    /** node-postgres from {@code src/test/node} ({@code .ci/run} runs {@code npm ci} there). */
+    private static CommandLine.Result node(GatewayHarness gw, String ca, String password, String bind) {
+        Path script = Path.of("src/test/node/scram_login.js").toAbsolutePath();
+        Assumptions.assumeTrue(CommandLine.available("node"), "node is not installed");
+        Assumptions.assumeTrue(Files.isDirectory(script.resolveSibling("node_modules").resolve("pg")),
+                "node-postgres is not installed (npm ci in proxy-core/src/test/node)");
+        return CommandLine.run(RUN, Map.of(), "node", script.toString(), String.valueOf(gw.port()), ca, A, password, A + "_main", bind);
+    }
+
+    @Test
+    void nodePostgresLogsInWithAndWithoutChannelBindingAndIsRefusedAWrongPassword() {
+        CommandLine.Result bound = node(tls, caFile.toString(), A_PASSWORD, "bind");
+        assertThat(bound.stdout()).as(bound.toString()).contains("db pwa_main");
+        CommandLine.Result plainText = node(plain, "-", A_PASSWORD, "no");
+        assertThat(plainText.stdout()).as(plainText.toString()).contains("db pwa_main");
+        CommandLine.Result wrong = node(tls, caFile.toString(), "wrong", "bind");
+        assertThat(wrong.stdout()).as(wrong.toString()).contains("refused 28P01");
     }
 
     // ---- hostile exchanges, by hand ----
