@@ -59,11 +59,13 @@ public final class GatewayMain {
         }
         GatewayConfig config;
         AdminSettings settings;
+        LoggingSetup.Format logFormat;
         try {
             // One reading of the environment and .env for both.
             Map<String, String> vars = DotEnv.withEnvironment(System.getenv(), Path.of(".env"));
             config = ConfigLoader.load(vars);
             settings = AdminSettings.load(vars);
+            logFormat = LoggingSetup.Format.parse(vars.get("LOG_FORMAT"));
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
             System.exit(EXIT_BAD_CONFIG);
@@ -74,7 +76,7 @@ public final class GatewayMain {
             System.exit(EXIT_BAD_CONFIG);
             return null;
         }
-        LoggingSetup.configure(config.logLevel());
+        LoggingSetup.configure(config.logLevel(), logFormat);
         FatalErrorGuard.install();
 
         try {

@@ -28,7 +28,26 @@ public final class LoggingSetup {
     private LoggingSetup() {
     }
 
+    /** {@code LOG_FORMAT}: lines for people, or one JSON object per line for a log pipeline. */
+    public enum Format {
+        TEXT, JSON;
+
+        /** From {@code LOG_FORMAT}; null or blank is text. */
+        public static Format parse(String value) {
+            if (value == null || value.isBlank()) return TEXT;
+            return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "text" -> TEXT;
+                case "json" -> JSON;
+                default -> throw new org.stonescriptdb.gateway.config.ConfigException("LOG_FORMAT must be text or json, got '" + value.strip() + "'");
+            };
+        }
+    }
+
     public static synchronized void configure(String logLevel) {
+        configure(logLevel, Format.TEXT);
+    }
+
+    public static synchronized void configure(String logLevel, Format format) {
         Level level = toJul(logLevel);
         LogManager.getLogManager().reset();
         CONFIGURED.clear();
@@ -37,7 +56,7 @@ public final class LoggingSetup {
         // The console shows what LOG_LEVEL asks for; the loggers let warnings and errors through whatever it says, so
         // FatalErrorGuard sees the out-of-memory error a library caught and logged even at LOG_LEVEL=error or off.
         handler.setLevel(level);
-        handler.setFormatter(new OneLine());
+        handler.setFormatter(format == Format.JSON ? new JsonLine() : new OneLine());
         root.addHandler(handler);
         root.setLevel(atMostWarning(level));
         CONFIGURED.add(root);
@@ -66,9 +85,38 @@ public final class LoggingSetup {
         };
     }
 
+    /**
+     * One JSON object per line: {@code time}, {@code level}, {@code logger} (the full name), {@code thread},
+     * {@code message}, and {@code error} (the stack trace) when one was logged. A message's own line breaks stay
+     * inside its string, so a line is always one record.
+     */
+    static final class JsonLine extends Formatter {
+        private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
+
+        @Override
+        public String format(LogRecord r) {
+            java.util.Map<String, Object> line = new java.util.LinkedHashMap<>();
+            line.put("time", OneLine.TIME.format(Instant.ofEpochMilli(r.getMillis())));
+            line.put("level", OneLine.label(r.getLevel()));
+            line.put("logger", r.getLoggerName() == null ? "" : r.getLoggerName());
+            line.put("thread", Thread.currentThread().getName());
+            line.put("message", formatMessage(r).strip());
+            if (r.getThrown() != null) {
+                StringWriter trace = new StringWriter();
+                r.getThrown().printStackTrace(new PrintWriter(trace));
+                line.put("error", trace.toString());
+            }
+            try {
+                return MAPPER.writeValueAsString(line) + System.lineSeparator();
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return "{\"level\":\"ERROR\",\"message\":\"a log record could not be written as JSON\"}" + System.lineSeparator();
+            }
+        }
+    }
+
     /** {@code 2026-01-31T12:00:00.123Z INFO  GatewayApplication - message}, then a stack trace if one was logged. */
     static final class OneLine extends Formatter {
-        private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+        static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
         @Override
         public String format(LogRecord r) {
@@ -86,7 +134,7 @@ public final class LoggingSetup {
             return b.toString();
         }
 
-        private static String label(Level level) {
+        static String label(Level level) {
             int v = level.intValue();
             if (v >= Level.SEVERE.intValue()) return "ERROR";
             if (v >= Level.WARNING.intValue()) return "WARN";

@@ -30,6 +30,7 @@ public final class AdminApi {
         Deployments deployments = new Deployments(keys, backend, registry, roles, proxy, connections, metrics, engine, deployOptions);
         List<Endpoint.Route> routes = new ArrayList<>();
         routes.add(new Endpoint.Route("GET", "/health", health));
+        routes.add(new Endpoint.Route("GET", "/health/live", health.liveness()));
         routes.add(new Endpoint.Route("GET", "/metrics",
                 request -> Endpoint.Reply.text(metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8")));
         routes.addAll(new CallEndpoints(keys, backend, connections, metrics, maxResultBytes).routes());

@@ -63,6 +63,21 @@ public final class HealthHandler implements Endpoint {
         return Reply.json("unhealthy".equals(health.get("status")) ? 503 : 200, health);
     }
 
+    /**
+     * {@code GET /health/live}: whether this process can still serve clients (its event loops run, its listener is
+     * open, it is not stopping), without asking the backend: a liveness probe that restarts the gateway when
+     * PostgreSQL is down would only add a restart to the outage. Never blocks.
+     */
+    public Endpoint liveness() {
+        return request -> {
+            Liveness proxy = proxyLiveness.get();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", proxy.serving() ? "alive" : "not_serving");
+            if (!proxy.serving()) body.put("issues", proxy.problems());
+            return Reply.json(proxy.serving() ? 200 : 503, body);
+        };
+    }
+
     public Map<String, Object> check() {
         long started = System.nanoTime();
         boolean reachable = backendReachable();

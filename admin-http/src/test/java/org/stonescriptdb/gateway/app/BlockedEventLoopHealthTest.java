@@ -58,10 +58,17 @@ class BlockedEventLoopHealthTest {
             assertThat(issues).hasSize(2);
             assertThat(issues.get(0)).startsWith("gateway-accept event loop 1 of 1 has not run for ").endsWith("(blocked or overloaded)");
             assertThat(issues.get(1)).startsWith("gateway-io event loop 2 of 2 has not run for ").endsWith("(blocked or overloaded)");
+            // The liveness probe says the same, without asking PostgreSQL.
+            Http.Response live = http.get("/health/live");
+            assertThat(live.status()).as(live.toString()).isEqualTo(503);
+            assertThat(live.json().get("status").asText()).isEqualTo("not_serving");
+            assertThat(live.text()).contains("gateway-io event loop 2 of 2");
 
             release.countDown();
             Http.Response healthy = awaitHealth(http, r -> r.status() == 200);
             assertThat(healthy.json().get("status").asText()).isEqualTo("healthy");
+            assertThat(http.get("/health/live").status()).isEqualTo(200);
+            assertThat(http.get("/health/live").json().get("status").asText()).isEqualTo("alive");
             // Accepted and answered again: a database that does not exist is refused by the gateway itself.
             assertThatThrownBy(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + app.proxyPort()
                     + "/nosuch_main?user=app&connectTimeout=10&loginTimeout=10&socketTimeout=10").close())

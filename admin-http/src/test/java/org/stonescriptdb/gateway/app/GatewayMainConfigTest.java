@@ -46,6 +46,13 @@ class GatewayMainConfigTest {
     }
 
     @Test
+    void aBadLogFormatIsOneLineAndExitTwo() throws Exception {
+        Result r = run(Map.of("LOG_FORMAT", "xml"));
+        assertThat(r.exit).isEqualTo(2);
+        assertThat(r.stderr).containsExactly("LOG_FORMAT must be text or json, got 'xml'");
+    }
+
+    @Test
     void aBadUntrustedExtensionIsOneLineAndExitTwo() throws Exception {
         Result r = run(Map.of("UNTRUSTED_EXTENSIONS", "dblink, Bad Name"));
         assertThat(r.exit).isEqualTo(2);
