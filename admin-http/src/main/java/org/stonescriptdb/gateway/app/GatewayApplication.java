@@ -125,6 +125,7 @@ public final class GatewayApplication implements AutoCloseable {
             throw new IllegalStateException(e.getMessage() + " (GATEWAY_HOST:GATEWAY_PORT)", e);
         }
         metrics.httpConnections(http::openConnections, http::refusedConnections);
+        if (config.tls().enabled()) metrics.tlsCertificate(proxy::tlsCertificateNotAfter);
         if (https != null) {
             // As the proxy's: renewed files are served to new connections within the interval, without a restart.
             httpsReloader = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -74,6 +74,15 @@ public final class GatewayMetrics {
         }
     }
 
+    /** When the proxy port's TLS certificate expires, as Unix time: what the expiry alert watches. */
+    public void tlsCertificate(Supplier<java.time.Instant> notAfter) {
+        Gauge.builder(PREFIX + "tls_certificate_expiry_timestamp_seconds", () -> {
+                    java.time.Instant at = notAfter.get();
+                    return at == null ? Double.NaN : at.getEpochSecond();
+                })
+                .description("When the TLS certificate the proxy port serves now expires (Unix time)").register(registry);
+    }
+
     /** The HTTP port's connections: open now, and closed at accept for passing {@code HTTP_MAX_CONNECTIONS}. */
     public void httpConnections(IntSupplier open, LongSupplier refused) {
         Gauge.builder(PREFIX + "http_connections", open::getAsInt)

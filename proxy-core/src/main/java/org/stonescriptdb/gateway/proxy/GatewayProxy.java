@@ -122,6 +122,11 @@ public final class GatewayProxy implements AutoCloseable {
         this.tls = config.tls().enabled() ? new ServerTls(config.tls()) : null;
     }
 
+    /** When the proxy port's TLS certificate expires; null when TLS is off. */
+    public java.time.Instant tlsCertificateNotAfter() {
+        return tls == null ? null : tls.notAfter();
+    }
+
     /** Loads the database registry and binds {@code GATEWAY_HOST:PROXY_PORT}; returns when listening. */
     public void start() throws InterruptedException {
         try {
@@ -160,7 +165,7 @@ public final class GatewayProxy implements AutoCloseable {
         LOG.info("proxy listening on " + config.gatewayHost() + ":" + port() + " (" + config.poolMode().name().toLowerCase() + " pooling, "
                 + config.ioThreads() + " event loop" + (config.ioThreads() == 1 ? "" : "s") + " on " + transport.name()
                 + (config.ioSpinMicros() > 0 ? ", polling " + config.ioSpinMicros() + " µs before sleeping" : "")
-                + (tls != null ? ", TLS " + config.tls().mode().name().toLowerCase() : "") + ")");
+                + (tls != null ? ", TLS " + config.tls().mode().name().toLowerCase() + " on " + ServerTls.implementation() : "") + ")");
     }
 
     /** Rebuilds the TLS context now if its files changed (what the reload thread does every few seconds); false when off. */

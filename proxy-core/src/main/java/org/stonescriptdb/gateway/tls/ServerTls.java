@@ -30,14 +30,46 @@ public final class ServerTls {
     public static final String ALPN_POSTGRESQL = "postgresql";
 
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+    /**
+     * BoringSSL (netty-tcnative) where its native library loads — Linux on x86-64, which the build ships — else the
+     * JDK's TLS (also with {@code -Dgateway.tls.provider=jdk}, to compare the two in bench/run).
+     */
+    static final SslProvider PROXY_PROVIDER = !"jdk".equals(System.getProperty("gateway.tls.provider"))
+            && io.netty.handler.ssl.OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+
+    /** Which TLS implementation serves the proxy port: for the start-up log line. */
+    public static String implementation() {
+        return PROXY_PROVIDER == SslProvider.OPENSSL ? io.netty.handler.ssl.OpenSsl.versionString() : "JDK " + Runtime.version().feature();
+    }
 
     private final ReloadingContext<SslContext> context;
+    /** When the certificate served now stops being valid (its leaf's notAfter); for the expiry metric and alert. */
+    private volatile java.time.Instant notAfter;
 
     /** @throws ConfigException when a file is missing or unreadable, or the key does not belong to the certificate */
     public ServerTls(TlsSettings settings) {
         if (!settings.enabled()) throw new IllegalArgumentException("TLS is off");
         this.context = new ReloadingContext<>("TLS certificate", java.util.Arrays.asList(settings.certFile(), settings.keyFile(),
-                settings.clientCaFile()), () -> build(settings));
+                settings.clientCaFile()), () -> {
+            SslContext built = build(settings);
+            notAfter = leafNotAfter(settings.certFile());
+            return built;
+        });
+    }
+
+    /** The served certificate's end of validity. */
+    public java.time.Instant notAfter() {
+        return notAfter;
+    }
+
+    /** The first certificate of a PEM chain that has just been loaded successfully. */
+    private static java.time.Instant leafNotAfter(Path certFile) {
+        try (var in = java.nio.file.Files.newInputStream(certFile)) {
+            var leaf = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+            return leaf.getNotAfter().toInstant();
+        } catch (IOException | java.security.cert.CertificateException e) {
+            throw new ConfigException("cannot read the certificate's validity from TLS_CERT_FILE " + certFile + ": " + e.getMessage());
+        }
     }
 
     /** A handler for one new connection, from the current certificate. */
@@ -58,9 +90,12 @@ public final class ServerTls {
     private static SslContext build(TlsSettings settings) {
         String files = "TLS_CERT_FILE " + settings.certFile() + " with TLS_KEY_FILE " + settings.keyFile()
                 + (settings.clientCaFile() != null ? " and TLS_CLIENT_CA_FILE " + settings.clientCaFile() : "");
-        SslContextBuilder builder = serverBuilder("TLS_CERT_FILE", settings.certFile(), "TLS_KEY_FILE", settings.keyFile())
+        SslContextBuilder builder = serverBuilder("TLS_CERT_FILE", settings.certFile(), "TLS_KEY_FILE", settings.keyFile(), PROXY_PROVIDER)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                        ApplicationProtocolConfig.SelectorFailureBehavior.FATAL_ALERT,
+                        // OpenSSL cannot fail the handshake here; a direct-TLS client without "postgresql" is refused
+                        // after it (DirectTlsDetector), as the JDK's alert would.
+                        PROXY_PROVIDER == SslProvider.OPENSSL ? ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE
+                                : ApplicationProtocolConfig.SelectorFailureBehavior.FATAL_ALERT,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_POSTGRESQL));
         if (settings.clientCaFile() != null) {
             requireReadable("TLS_CLIENT_CA_FILE", settings.clientCaFile());
@@ -80,17 +115,18 @@ public final class ServerTls {
      */
     public static ReloadingContext<javax.net.ssl.SSLContext> forHttps(TlsSettings.Https https) {
         return new ReloadingContext<>("HTTPS certificate", List.of(https.certFile(), https.keyFile()), () -> {
-            SslContextBuilder builder = serverBuilder("HTTP_TLS_CERT_FILE", https.certFile(), "HTTP_TLS_KEY_FILE", https.keyFile());
+            // Undertow takes a JDK SSLContext.
+            SslContextBuilder builder = serverBuilder("HTTP_TLS_CERT_FILE", https.certFile(), "HTTP_TLS_KEY_FILE", https.keyFile(), SslProvider.JDK);
             return ((JdkSslContext) built(builder, https.certFile() + " with " + https.keyFile() + " for HTTPS")).context();
         });
     }
 
     /** A server context from a PEM certificate chain and key, on the JDK's TLS, 1.2 and 1.3 only. */
-    private static SslContextBuilder serverBuilder(String certName, Path cert, String keyName, Path key) {
+    private static SslContextBuilder serverBuilder(String certName, Path cert, String keyName, Path key, SslProvider provider) {
         requireReadable(certName, cert);
         requireReadable(keyName, key);
         try {
-            return SslContextBuilder.forServer(cert.toFile(), key.toFile()).sslProvider(SslProvider.JDK).protocols(PROTOCOLS);
+            return SslContextBuilder.forServer(cert.toFile(), key.toFile()).sslProvider(provider).protocols(PROTOCOLS);
         } catch (IllegalArgumentException e) {
             throw unusable(certName + " " + cert + " with " + keyName + " " + key, e);
         }

@@ -112,6 +112,13 @@ class ProxyTlsTest {
     }
 
     @Test
+    void linuxOnX8664ServesTlsWithBoringSsl() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
+                && System.getProperty("os.arch").matches("amd64|x86_64"), "the build ships BoringSSL for Linux x86-64 only");
+        assertThat(ServerTls.implementation()).startsWith("BoringSSL");
+    }
+
+    @Test
     void pgjdbcWithVerifyFullWorksThroughTheGatewayAndTheHandshakeIsCounted() throws Exception {
         try (GatewayHarness gw = gateway(TlsMode.ALLOW, localhostCertificate("verify-full"))) {
             long before = gw.proxy().counters().tlsHandshakes();
@@ -251,6 +258,8 @@ class ProxyTlsTest {
             assertThat(gw.proxy().reloadTls()).isTrue();
             BigInteger after = servedSerial(gw);
             assertThat(after).isEqualTo(renewed.certificate().getSerialNumber()).isNotEqualTo(before);
+            assertThat(gw.proxy().tlsCertificateNotAfter()).as("the expiry metric follows the renewal")
+                    .isEqualTo(renewed.certificate().getNotAfter().toInstant());
 
             // A broken renewal keeps the previous certificate in service.
             Files.writeString(written.key(), "not a key");
