@@ -53,6 +53,8 @@ public final class GatewayApplication implements AutoCloseable {
     private AdoptionAtStart adoption;
     private GatewayMetrics metrics;
     private GatewayProxy proxy;
+    /** How long running queries get when the admin console says SHUTDOWN. */
+    private static final Duration CONSOLE_SHUTDOWN_GRACE = Duration.ofSeconds(30);
     private AdminServer http;
     /** Looks for renewed HTTPS files ({@code HTTP_TLS=on}); null otherwise. */
     private ScheduledExecutorService httpsReloader;
@@ -101,6 +103,8 @@ public final class GatewayApplication implements AutoCloseable {
         adoption.runOrRetry();
         WireCredentials wireCredentials = new WireCredentials(controlDatabase);
         proxy = new GatewayProxy(config, backend, roles, wireCredentials);
+        // The admin console's SHUTDOWN: the same graceful stop as SIGTERM, after which the process ends.
+        proxy.onConsoleShutdown(() -> stop(CONSOLE_SHUTDOWN_GRACE));
         try {
             proxy.start();
         } catch (Exception e) {

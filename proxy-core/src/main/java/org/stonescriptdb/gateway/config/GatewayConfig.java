@@ -98,6 +98,10 @@ public record GatewayConfig(
         return new GatewayConfig(backend, dataDir, listeners, pooling, io, limits, t, logLevel, apiKeys, clientAuth);
     }
 
+    public GatewayConfig withApiKeys(Map<String, String> keys) {
+        return new GatewayConfig(backend, dataDir, listeners, pooling, io, limits, tls, logLevel, keys, clientAuth);
+    }
+
     public GatewayConfig withClientAuth(ClientAuth c) {
         return new GatewayConfig(backend, dataDir, listeners, pooling, io, limits, tls, logLevel, apiKeys, c);
     }

@@ -22,6 +22,7 @@ public final class SqlState {
     public static final String UNDEFINED_TABLE = "42P01";
     public static final String UNDEFINED_FUNCTION = "42883";
     public static final String SYNTAX_ERROR = "42601";
+    public static final String UNDEFINED_OBJECT = "42704";
     public static final String OBJECT_IN_USE = "55006";
 
     private SqlState() {

@@ -11,6 +11,7 @@ import org.stonescriptdb.gateway.codec.StartupDecoder;
 import org.stonescriptdb.gateway.auth.BackendLogins;
 import org.stonescriptdb.gateway.auth.ClientCredentials;
 import org.stonescriptdb.gateway.config.BackendTarget;
+import org.stonescriptdb.gateway.console.AdminConsole;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.config.IoTransport;
 import org.stonescriptdb.gateway.metrics.ProxyCounters;
@@ -74,6 +75,8 @@ public final class GatewayProxy implements AutoCloseable {
     private volatile boolean stopped;
     /** The proxy port's TLS; null when {@code TLS_MODE=off}. */
     private final ServerTls tls;
+    private final AdminConsole console;
+    private volatile Runnable consoleShutdown;
     /** Looks for renewed TLS files: blocking file I/O, so a thread of its own, never an event loop. */
     private ScheduledExecutorService tlsReloader;
 
@@ -120,6 +123,12 @@ public final class GatewayProxy implements AutoCloseable {
                 counters, credentials);
         this.admission = new ClientAdmission(config, counters);
         this.tls = config.tls().enabled() ? new ServerTls(config.tls()) : null;
+        this.console = new AdminConsole(services, tls != null, AdminConsole.actions(this::reloadTls, () -> consoleShutdown));
+    }
+
+    /** What the admin console's SHUTDOWN runs (the application's graceful stop); without it the console cannot stop the gateway. */
+    public void onConsoleShutdown(Runnable stop) {
+        this.consoleShutdown = stop;
     }
 
     /** When the proxy port's TLS certificate expires; null when TLS is off. */
@@ -146,7 +155,7 @@ public final class GatewayProxy implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         if (!admission.admit(ch)) return;
                         if (tls != null) ch.pipeline().addLast(new DirectTlsDetector(tls, services.counters()));
-                        ch.pipeline().addLast(new LoginDeadline(config.limits().clientLoginTimeout()), new StartupDecoder(), new StartupHandler(services, tls));
+                        ch.pipeline().addLast(new LoginDeadline(config.limits().clientLoginTimeout()), new StartupDecoder(), new StartupHandler(services, tls, console));
                     }
                 });
         server = bootstrap.bind(config.gatewayHost(), config.proxyPort()).sync().channel();

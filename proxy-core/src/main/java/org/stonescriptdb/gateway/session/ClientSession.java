@@ -44,6 +44,7 @@ public final class ClientSession extends MessageStreamHandler {
     private final ClientParameters parameters;
     private final PoolMode mode;
     private Channel client;
+    private final java.time.Instant connectedAt = java.time.Instant.now();
     private int processId;
     private int secretKey;
     private volatile boolean closed;
@@ -85,6 +86,36 @@ public final class ClientSession extends MessageStreamHandler {
 
     public String database() {
         return startup.database();
+    }
+
+    public String user() {
+        return startup.user();
+    }
+
+    /** The id the client got in BackendKeyData; the admin console's {@code KILL_CLIENT} takes it. */
+    public int processId() {
+        return processId;
+    }
+
+    /** Where the client connects from; null before the session is in its pipeline. */
+    public java.net.SocketAddress remoteAddress() {
+        Channel c = client;
+        return c == null ? null : c.remoteAddress();
+    }
+
+    /** When the session began (its login had been accepted). */
+    public java.time.Instant connectedAt() {
+        return connectedAt;
+    }
+
+    /** Whether the client speaks TLS with the gateway. */
+    public boolean overTls() {
+        Channel c = client;
+        return c != null && org.stonescriptdb.gateway.tls.ClientTlsUpgrade.active(c.pipeline());
+    }
+
+    public String applicationName() {
+        return startup.settings().getOrDefault("application_name", "");
     }
 
     int secretKey() {

@@ -21,6 +21,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -42,40 +44,53 @@ final class PasswordLogin {
     private final SessionServices services;
     private final String user;
     private final String database;
+    /** Where the verifiers come from; null when the login cannot succeed whatever the password (a mock runs). */
+    private final Supplier<CompletableFuture<List<WireCredential>>> credentials;
+    /** What the verifiers belong to, for the log: a platform, or the admin console. */
+    private final String owner;
     private final Runnable onAuthenticated;
     private ScramServer scram;
-    /** Why a mock exchange stands in for a real one; null when the platform's verifiers are checked. */
+    /** Why a mock exchange stands in for a real one; null when real verifiers are checked. */
     private AuthFailure mockedBecause;
     private boolean initialResponse = true;
     private boolean over;
 
-    PasswordLogin(SessionServices services, String user, String database, Runnable onAuthenticated) {
+    PasswordLogin(SessionServices services, String user, String database, String owner,
+                  Supplier<CompletableFuture<List<WireCredential>>> credentials, Runnable onAuthenticated) {
         this.services = services;
         this.user = user;
         this.database = database;
+        this.owner = owner;
+        this.credentials = credentials;
         this.onAuthenticated = onAuthenticated;
     }
 
-    /** Looks the platform's credentials up, then sends AuthenticationSASL. */
+    /** A login to a platform database: the platform's verifiers when the user name is the platform's, else a mock. */
+    static PasswordLogin toPlatform(SessionServices services, String user, String database, Runnable onAuthenticated) {
+        Optional<String> platform = DatabaseName.parse(database).map(DatabaseName::platform).filter(user::equals);
+        return new PasswordLogin(services, user, database, platform.map(p -> "platform " + p).orElse(null),
+                platform.<Supplier<CompletableFuture<List<WireCredential>>>>map(p -> () -> services.credentials().lookup(p)).orElse(null),
+                onAuthenticated);
+    }
+
+    /** Looks the verifiers up, then sends AuthenticationSASL. */
     void begin(ChannelHandlerContext ctx) {
         byte[] binding = channelBinding(ctx);
-        Optional<String> platform = DatabaseName.parse(database).map(DatabaseName::platform).filter(user::equals);
-        if (platform.isEmpty()) {
+        if (credentials == null) {
             challenge(ctx, ScramServer.mock(user, binding), AuthFailure.USER);
             return;
         }
-        services.credentials().lookup(platform.get()).whenComplete((credentials, error) -> ctx.executor().execute(() -> {
+        credentials.get().whenComplete((found, error) -> ctx.executor().execute(() -> {
             if (!ctx.channel().isActive()) return;
             if (error != null) {
-                LOG.log(Level.WARNING, "could not read the wire credentials of platform " + platform.get(), error);
-                fatal(ctx, SqlState.CONNECTION_FAILURE, "the gateway could not read the credentials of platform \"" + platform.get()
-                        + "\"; try again later");
+                LOG.log(Level.WARNING, "could not read the wire credentials of " + owner, error);
+                fatal(ctx, SqlState.CONNECTION_FAILURE, "the gateway could not read the credentials of " + owner + "; try again later");
                 return;
             }
-            List<WireCredential> list = credentials == null ? List.of() : credentials;
+            List<WireCredential> list = found == null ? List.of() : found;
             ScramServer real = ScramServer.forCredentials(list, Instant.now(), binding);
             if (real == null) {
-                THROTTLED.log(Level.WARNING, "no credential " + platform.get(), "platform " + platform.get()
+                THROTTLED.log(Level.WARNING, "no credential " + owner, owner
                         + " has no wire credential: with CLIENT_AUTH=password its clients are refused until one is created");
                 challenge(ctx, ScramServer.mock(user, binding), AuthFailure.NO_CREDENTIAL);
             } else {

@@ -43,6 +43,7 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
     private final SessionServices services;
     /** The proxy port's TLS; null when {@code TLS_MODE=off}. */
     private final ServerTls tls;
+    private final ConsoleAccess console;
     /** The password exchange under way ({@code CLIENT_AUTH=password}), once the StartupMessage has been accepted. */
     private PasswordLogin passwordLogin;
 
@@ -51,8 +52,13 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
     }
 
     public StartupHandler(SessionServices services, ServerTls tls) {
+        this(services, tls, ConsoleAccess.none());
+    }
+
+    public StartupHandler(SessionServices services, ServerTls tls, ConsoleAccess console) {
         this.services = services;
         this.tls = tls;
+        this.console = console;
     }
 
     @Override
@@ -114,6 +120,10 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
             return;
         }
         String database = params.database();
+        if (console.names(database)) {
+            openConsole(ctx, params);
+            return;
+        }
         ClientAuth auth = services.config().clientAuth();
         String platform = DatabaseName.parse(database).map(DatabaseName::platform).orElse(null);
         if (platform != null && ctx.channel().remoteAddress() instanceof InetSocketAddress a && !auth.admits(platform, a.getAddress())) {
@@ -124,11 +134,28 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
         }
         if (auth.passwordRequired()) {
             // As PostgreSQL does, the password comes first: whether the database exists is told only to a client that proved it.
-            passwordLogin = new PasswordLogin(services, params.user(), database, () -> admitDatabase(ctx, params));
+            passwordLogin = PasswordLogin.toPlatform(services, params.user(), database, () -> admitDatabase(ctx, params));
             passwordLogin.begin(ctx);
         } else {
             admitDatabase(ctx, params);
         }
+    }
+
+    /**
+     * The admin console: user {@code admin} with the admin key as its password (SCRAM, as any password login), from an
+     * allowed address, over TLS when TLS is on.
+     */
+    private void openConsole(ChannelHandlerContext ctx, StartupParameters params) {
+        String refusal = console.refusal(ClientTlsUpgrade.active(ctx.pipeline()));
+        if (refusal != null) {
+            fatal(ctx, SqlState.INVALID_AUTHORIZATION, refusal);
+            return;
+        }
+        boolean admin = ConsoleAccess.USER.equals(params.user());
+        passwordLogin = new PasswordLogin(services, params.user(), params.database(), "the admin console",
+                admin ? () -> java.util.concurrent.CompletableFuture.completedFuture(console.credentials()) : null,
+                () -> handOver(ctx, console.open(params)));
+        passwordLogin.begin(ctx);
     }
 
     /** Refuses a database that does not exist or that the gateway does not serve; otherwise hands the client to its session. */
