@@ -36,6 +36,10 @@ public final class AdminGateway implements AutoCloseable {
         return new AdminGateway(GatewayApplication.start(config), backend);
     }
 
+    public int httpPort() {
+        return app.httpPort();
+    }
+
     /** The HTTP side-port with the admin key. */
     public Http admin() {
         return new Http(app.httpPort(), ADMIN_KEY);
