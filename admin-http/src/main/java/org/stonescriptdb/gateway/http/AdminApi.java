@@ -21,12 +21,11 @@ public final class AdminApi {
     private AdminApi() {
     }
 
-    public static List<Endpoint.Route> routes(Map<String, String> apiKeys, HealthHandler health, BackendDatabases backend,
+    public static List<Endpoint.Route> routes(ApiKeys keys, HealthHandler health, BackendDatabases backend,
                                               PlatformRegistry registry, PlatformRoles roles, GatewayProxy proxy,
                                               DatabaseConnections connections, GatewayMetrics metrics, SchemaEngine engine,
                                               long maxResultBytes, DeployOptions deployOptions, WireCredentials wireCredentials,
                                               ClientAuth clientAuth) {
-        ApiKeys keys = new ApiKeys(apiKeys, clientAuth);
         Deployments deployments = new Deployments(keys, backend, registry, roles, proxy, connections, metrics, engine, deployOptions);
         List<Endpoint.Route> routes = new ArrayList<>();
         routes.add(new Endpoint.Route("GET", "/health", health));

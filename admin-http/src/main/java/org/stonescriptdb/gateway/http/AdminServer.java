@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
@@ -55,10 +56,18 @@ public final class AdminServer implements AutoCloseable {
 
     private final HttpListener listener;
     private final ExecutorService blocking;
+    /** {@code ALLOWED_NETWORKS} as served now: a reload replaces it. */
+    private final AtomicReference<List<Cidr>> allowed;
 
-    private AdminServer(HttpListener listener, ExecutorService blocking) {
+    private AdminServer(HttpListener listener, ExecutorService blocking, AtomicReference<List<Cidr>> allowed) {
         this.listener = listener;
         this.blocking = blocking;
+        this.allowed = allowed;
+    }
+
+    /** Admits requests from these networks from now on (a reload of {@code ALLOWED_NETWORKS}). */
+    public void allowedNetworks(List<Cidr> networks) {
+        allowed.set(List.copyOf(networks));
     }
 
     /** Only {@code GET /health}, open to every address, with the default limits (tests of the probe alone). */
@@ -70,13 +79,14 @@ public final class AdminServer implements AutoCloseable {
     /** Binds and starts; {@code port} 0 picks a free port (see {@link #port()}). */
     public static AdminServer start(String host, int port, Settings settings, List<Endpoint.Route> routes) {
         ExecutorService blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-", 0).factory());
+        AtomicReference<List<Cidr>> allowed = new AtomicReference<>(List.copyOf(settings.allowedNetworks()));
         RoutingHandler router = Handlers.routing();
         for (Endpoint.Route route : routes) {
-            router.add(route.method(), route.path(), dispatched(blocking, settings, route.endpoint()));
+            router.add(route.method(), route.path(), dispatched(blocking, allowed, settings, route.endpoint()));
         }
-        router.setFallbackHandler(admitted(settings, exchange -> send(exchange, settings, new ApiException(404, "not_found",
+        router.setFallbackHandler(admitted(allowed, settings, exchange -> send(exchange, settings, new ApiException(404, "not_found",
                         "no endpoint " + exchange.getRequestMethod() + " " + exchange.getRequestPath()))))
-                .setInvalidMethodHandler(admitted(settings, exchange -> send(exchange, settings, new ApiException(405, "method_not_allowed",
+                .setInvalidMethodHandler(admitted(allowed, settings, exchange -> send(exchange, settings, new ApiException(405, "method_not_allowed",
                         exchange.getRequestMethod() + " is not allowed on " + exchange.getRequestPath()))));
         HttpListener listener;
         try {
@@ -85,7 +95,7 @@ public final class AdminServer implements AutoCloseable {
             blocking.close();
             throw new IllegalStateException("cannot listen for HTTP on " + host + ":" + port + ": " + rootMessage(e), e);
         }
-        return new AdminServer(listener, blocking);
+        return new AdminServer(listener, blocking, allowed);
     }
 
     public int port() {
@@ -108,10 +118,10 @@ public final class AdminServer implements AutoCloseable {
         blocking.shutdownNow();
     }
 
-    private static HttpHandler admitted(Settings settings, HttpHandler next) {
+    private static HttpHandler admitted(AtomicReference<List<Cidr>> allowed, Settings settings, HttpHandler next) {
         return exchange -> {
             InetAddress source = exchange.getSourceAddress() == null ? null : exchange.getSourceAddress().getAddress();
-            if (source == null || settings.allowedNetworks().stream().noneMatch(n -> n.contains(source))) {
+            if (source == null || allowed.get().stream().noneMatch(n -> n.contains(source))) {
                 send(exchange, settings, new ApiException(403, "forbidden", "no gateway access for host \""
                         + (source == null ? "unknown" : source.getHostAddress()) + "\" (not in ALLOWED_NETWORKS)"));
                 return;
@@ -121,7 +131,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** Admission on the IO thread (cheap), then the endpoint on a virtual thread. */
-    private static HttpHandler dispatched(ExecutorService executor, Settings settings, Endpoint endpoint) {
+    private static HttpHandler dispatched(ExecutorService executor, AtomicReference<List<Cidr>> allowed, Settings settings, Endpoint endpoint) {
         HttpHandler run = exchange -> {
             Endpoint.Reply reply;
             try {
@@ -152,7 +162,7 @@ public final class AdminServer implements AutoCloseable {
             }
             send(exchange, reply);
         };
-        return admitted(settings, exchange -> exchange.dispatch(executor, () -> {
+        return admitted(allowed, settings, exchange -> exchange.dispatch(executor, () -> {
             try {
                 run.handleRequest(exchange);
             } catch (Throwable t) {

@@ -19,7 +19,8 @@ public final class ApiKeys {
     public static final String HEADER = "X-API-Key";
     private static final String ADMIN = "admin";
 
-    private final Map<String, byte[]> digests;
+    /** Replaced whole by a reload; read once per check. */
+    private volatile Map<String, byte[]> digests;
     private final ClientAuth networks;
 
     /** @param keys lower-cased suffix of {@code API_KEY_*} → key, as {@code GatewayConfig.apiKeys()} */
@@ -33,8 +34,13 @@ public final class ApiKeys {
         this.networks = networks;
     }
 
+    /** Serves these keys from now on (a reload of {@code API_KEY_*}). */
+    public void replace(Map<String, String> keys) {
+        this.digests = keys.entrySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> digest(e.getValue())));
+    }
+
     public void requireAdmin(Request request) {
-        require(request, ADMIN, "API_KEY_ADMIN", null);
+        require(digests, request, ADMIN, "API_KEY_ADMIN", null, "");
     }
 
     /**
@@ -48,19 +54,17 @@ public final class ApiKeys {
                     + platform + " (ALLOWED_NETWORKS_" + platform.toUpperCase(java.util.Locale.ROOT) + ")", platform, null, Map.of());
         }
         String variable = "API_KEY_" + platform.toUpperCase(java.util.Locale.ROOT);
-        if (digests.containsKey(platform)) {
-            require(request, platform, variable, platform);
+        // One set of keys for the whole check: a reload between its two looks must not leave it with neither.
+        Map<String, byte[]> keys = digests;
+        if (keys.containsKey(platform)) {
+            require(keys, request, platform, variable, platform, "");
         } else {
-            require(request, ADMIN, "API_KEY_ADMIN", platform, " (platform " + platform + " has no " + variable + " of its own)");
+            require(keys, request, ADMIN, "API_KEY_ADMIN", platform, " (platform " + platform + " has no " + variable + " of its own)");
         }
     }
 
-    private void require(Request request, String name, String variable, String platform) {
-        require(request, name, variable, platform, "");
-    }
-
-    private void require(Request request, String name, String variable, String platform, String why) {
-        byte[] expected = digests.get(name);
+    private static void require(Map<String, byte[]> keys, Request request, String name, String variable, String platform, String why) {
+        byte[] expected = keys.get(name);
         if (expected == null) return;
         String presented = request.header(HEADER);
         if (presented == null || presented.isEmpty()) {

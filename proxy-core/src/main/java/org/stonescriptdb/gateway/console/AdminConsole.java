@@ -26,14 +26,18 @@ public final class AdminConsole implements ConsoleAccess {
     private final SessionServices services;
     private final ConsoleActions actions;
     private final boolean tlsOn;
-    /** The admin key's verifier (made at start; the key itself is not kept here); empty without one. */
-    private final List<WireCredential> adminKey;
+    /** The admin key's verifier (the key itself is not kept here); empty without one. Replaced when the key is reloaded. */
+    private volatile List<WireCredential> adminKey;
 
     public AdminConsole(SessionServices services, boolean tlsOn, ConsoleActions actions) {
         this.services = services;
         this.actions = actions;
         this.tlsOn = tlsOn;
-        String key = services.config().apiKeys().get("admin");
+        adminKey(services.config().apiKeys().get("admin"));
+    }
+
+    /** The console's password from now on: the admin key (null: the console admits no one). */
+    public void adminKey(String key) {
         if (key == null) {
             this.adminKey = List.of();
         } else {
@@ -43,13 +47,12 @@ public final class AdminConsole implements ConsoleAccess {
         }
     }
 
-    /** The console's actions for a proxy: reload its TLS files; a stop only where the application offers one. */
-    public static ConsoleActions actions(java.util.function.BooleanSupplier reloadTls, java.util.function.Supplier<Runnable> shutdown) {
+    /** The console's actions for a proxy: what {@code RELOAD} runs; a stop only where the application offers one. */
+    public static ConsoleActions actions(java.util.function.Supplier<String> reload, java.util.function.Supplier<Runnable> shutdown) {
         return new ConsoleActions() {
             @Override
             public String reload() {
-                return (reloadTls.getAsBoolean() ? "TLS certificate reloaded" : "TLS files unchanged (or TLS off)")
-                        + "; other settings need a restart";
+                return reload.get();
             }
 
             @Override

@@ -28,7 +28,8 @@ final class ClientAdmission {
     private static final Logger LOG = Logger.getLogger(ClientAdmission.class.getName());
     private static final ThrottledLog THROTTLED = new ThrottledLog(LOG, Duration.ofMinutes(1));
 
-    private final List<Cidr> allowed;
+    /** {@code ALLOWED_NETWORKS} as served now: a reload replaces it. */
+    private volatile List<Cidr> allowed;
     private final ClientConnectionLimits limits;
     private final ProxyCounters counters;
 
@@ -67,6 +68,11 @@ final class ClientAdmission {
             }
         }
         throw new AssertionError();
+    }
+
+    /** Admits connections from these networks from now on (a reload); connections already open stay. */
+    void allowedNetworks(List<Cidr> networks) {
+        this.allowed = List.copyOf(networks);
     }
 
     /** Client connections open now (admitted, not yet closed). */

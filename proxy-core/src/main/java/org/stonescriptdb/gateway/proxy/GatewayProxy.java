@@ -77,6 +77,7 @@ public final class GatewayProxy implements AutoCloseable {
     private final ServerTls tls;
     private final AdminConsole console;
     private volatile Runnable consoleShutdown;
+    private volatile java.util.function.Supplier<String> consoleReload;
     /** Looks for renewed TLS files: blocking file I/O, so a thread of its own, never an event loop. */
     private ScheduledExecutorService tlsReloader;
 
@@ -123,7 +124,26 @@ public final class GatewayProxy implements AutoCloseable {
                 counters, credentials);
         this.admission = new ClientAdmission(config, counters);
         this.tls = config.tls().enabled() ? new ServerTls(config.tls()) : null;
-        this.console = new AdminConsole(services, tls != null, AdminConsole.actions(this::reloadTls, () -> consoleShutdown));
+        this.console = new AdminConsole(services, tls != null, AdminConsole.actions(() -> {
+            java.util.function.Supplier<String> reload = consoleReload;
+            return reload != null ? reload.get() : (reloadTls() ? "TLS certificate reloaded" : "TLS files unchanged (or TLS off)")
+                    + "; other settings need a restart";
+        }, () -> consoleShutdown));
+    }
+
+    /** Admits wire clients from these networks from now on ({@code ALLOWED_NETWORKS} reloaded); open connections stay. */
+    public void allowedNetworks(java.util.List<org.stonescriptdb.gateway.config.Cidr> networks) {
+        admission.allowedNetworks(networks);
+    }
+
+    /** The admin console's password from now on ({@code API_KEY_ADMIN} reloaded; null closes the console). */
+    public void consoleAdminKey(String key) {
+        console.adminKey(key);
+    }
+
+    /** What the admin console's RELOAD runs (the application's reload, which says what it did); without it, TLS files only. */
+    public void onConsoleReload(java.util.function.Supplier<String> reload) {
+        this.consoleReload = reload;
     }
 
     /** What the admin console's SHUTDOWN runs (the application's graceful stop); without it the console cannot stop the gateway. */
