@@ -144,6 +144,7 @@ public final class GatewayApplication implements AutoCloseable {
         }
         metrics.httpConnections(http::openConnections, http::refusedConnections);
         if (config.tls().enabled()) metrics.tlsCertificate(proxy::tlsCertificateNotAfter);
+        metrics.platformClients(proxy::clientsByPlatform);
         if (https != null) {
             // As the proxy's: renewed files are served to new connections within the interval, without a restart.
             httpsReloader = Executors.newSingleThreadScheduledExecutor(r -> {

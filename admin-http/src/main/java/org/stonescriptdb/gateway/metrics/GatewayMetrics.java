@@ -32,13 +32,19 @@ public final class GatewayMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Supplier<List<PoolManager.PoolStats>> pools;
+    private final ProxyCounters counters;
     private final Map<String, PoolManager.PoolStats> lastPoolStats = new ConcurrentHashMap<>();
     private final Map<String, List<Meter>> poolMeters = new ConcurrentHashMap<>();
     /** Micrometer holds a function counter's state object weakly: without this, the first GC took the supplier. */
     private volatile LongSupplier httpRefused;
 
+    private final Map<String, Map<String, Long>> platformValues = new ConcurrentHashMap<>();
+    private final Map<String, Meter> platformMeters = new ConcurrentHashMap<>();
+    private volatile Supplier<Map<String, Long>> platformClients = Map::of;
+
     public GatewayMetrics(Supplier<ProxyStats> stats, ProxyCounters counters, Supplier<List<PoolManager.PoolStats>> pools) {
         this.pools = pools;
+        this.counters = counters;
         Gauge.builder(PREFIX + "active_pools", () -> stats.get().activePools())
                 .description("Databases with an open backend pool").register(registry);
         Gauge.builder(PREFIX + "total_connections", () -> stats.get().totalConnections())
@@ -123,8 +129,58 @@ public final class GatewayMetrics {
         return registry;
     }
 
+    /** Wire clients per platform now (the proxy counts them at each scrape). */
+    public void platformClients(Supplier<Map<String, Long>> clients) {
+        this.platformClients = clients;
+    }
+
+    /**
+     * Per-platform series, at most {@link ProxyCounters#MAX_PLATFORM_LABELS} platforms (the rest summed as
+     * {@code other}): transactions, wire clients and backend connections.
+     */
+    private void refreshPlatforms(List<PoolManager.PoolStats> now) {
+        Map<String, Long> connections = new java.util.TreeMap<>();
+        for (PoolManager.PoolStats p : now) connections.merge(ProxyCounters.platformLabel(p.database()), (long) p.size(), Long::sum);
+        platformValues.put("connections", bounded(connections));
+        platformValues.put("clients", bounded(platformClients.get()));
+        platformValues.put("transactions", counters.platformTransactions());
+        // Every platform seen in any of the three gets all three series (0 when it has none of that now).
+        Set<String> platforms = new java.util.TreeSet<>();
+        platformValues.values().forEach(m -> platforms.addAll(m.keySet()));
+        for (String kind : List.of("connections", "clients", "transactions")) {
+            for (String platform : platforms) {
+                String key = kind + "\u0000" + platform;
+                if (platformMeters.containsKey(key)) continue;
+                Meter meter = switch (kind) {
+                    case "transactions" -> FunctionCounter.builder(PREFIX + "platform_transactions", platformValues, m -> value(m, kind, platform))
+                            .description("Transactions (or Sync batches) served, by platform").tag("platform", platform).register(registry);
+                    case "clients" -> Gauge.builder(PREFIX + "platform_client_connections", platformValues, m -> value(m, kind, platform))
+                            .description("Wire clients connected now, by platform").tag("platform", platform).register(registry);
+                    default -> Gauge.builder(PREFIX + "platform_backend_connections", platformValues, m -> value(m, kind, platform))
+                            .description("Backend connections of the proxy now, by platform").tag("platform", platform).register(registry);
+                };
+                platformMeters.put(key, meter);
+            }
+        }
+    }
+
+    private static double value(Map<String, Map<String, Long>> values, String kind, String platform) {
+        return values.getOrDefault(kind, Map.of()).getOrDefault(platform, 0L);
+    }
+
+    /** The first {@link ProxyCounters#MAX_PLATFORM_LABELS} platforms by name with their own label, the rest as {@code other}. */
+    static Map<String, Long> bounded(Map<String, Long> byPlatform) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        new java.util.TreeMap<>(byPlatform).forEach((platform, n) -> {
+            String label = out.size() < ProxyCounters.MAX_PLATFORM_LABELS || out.containsKey(platform) ? platform : ProxyCounters.OTHER;
+            out.merge(label, n, Long::sum);
+        });
+        return out;
+    }
+
     private synchronized void refreshPools() {
         List<PoolManager.PoolStats> now = pools.get();
+        refreshPlatforms(now);
         Set<String> open = now.stream().map(PoolManager.PoolStats::database).collect(Collectors.toSet());
         for (PoolManager.PoolStats p : now) {
             lastPoolStats.put(p.database(), p);

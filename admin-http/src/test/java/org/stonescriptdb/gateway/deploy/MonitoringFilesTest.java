@@ -41,6 +41,7 @@ class MonitoringFilesTest {
     private static Path dir;
     private static GatewayApplication app;
     private static Set<String> exported;
+    private static String scrape;
 
     @BeforeAll
     static void scrapeAGatewayThatDidSomething() throws Exception {
@@ -61,7 +62,8 @@ class MonitoringFilesTest {
                 + "/monitored_main?user=app&sslmode=disable&connectTimeout=5"); java.sql.Statement st = c.createStatement()) {
             st.execute("select 1");
         }
-        exported = http.get("/metrics").text().lines()
+        scrape = http.get("/metrics").text();
+        exported = scrape.lines()
                 .filter(line -> !line.startsWith("#") && !line.isBlank())
                 .map(line -> line.split("[{ ]", 2)[0])
                 .collect(Collectors.toCollection(TreeSet::new));
@@ -95,6 +97,13 @@ class MonitoringFilesTest {
         Set<String> named = metricsNamedIn(DEPLOY.resolve("grafana/dashboard.json"));
         assertThat(named).hasSizeGreaterThanOrEqualTo(10);
         assertThat(exported).as("/metrics of a running gateway").containsAll(named);
+    }
+
+    @Test
+    void theProxysSeriesPerPlatformCountTheWireClientsTransactions() {
+        assertThat(exported).contains("db_gateway_platform_transactions_total", "db_gateway_platform_backend_connections",
+                "db_gateway_platform_client_connections");
+        assertThat(scrape).containsPattern("db_gateway_platform_transactions_total\\{platform=\"monitored\",?\\} [1-9]");
     }
 
     @Test

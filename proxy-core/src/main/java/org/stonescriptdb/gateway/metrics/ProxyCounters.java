@@ -19,6 +19,41 @@ public final class ProxyCounters {
     private final LongAdder tlsHandshakeFailures = new LongAdder();
     private final Map<AuthFailure, LongAdder> authFailures = new EnumMap<>(AuthFailure.class);
 
+    /**
+     * Platforms that get series of their own; the ones after are counted under {@value #OTHER}, so a gateway with
+     * thousands of platforms (or a client naming made-up ones) cannot grow the metrics without bound.
+     */
+    public static final int MAX_PLATFORM_LABELS = 200;
+    public static final String OTHER = "other";
+    private final java.util.concurrent.ConcurrentHashMap<String, LongAdder> platformTransactions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The counter of transactions of {@code database}'s platform, to be looked up once per session and bumped per
+     * transaction. Only databases the gateway serves (platform databases that exist) reach here.
+     */
+    public LongAdder platformTransactions(String database) {
+        String platform = platformLabel(database);
+        LongAdder known = platformTransactions.get(platform);
+        if (known != null) return known;
+        synchronized (platformTransactions) {
+            String label = platformTransactions.size() < MAX_PLATFORM_LABELS ? platform : OTHER;
+            return platformTransactions.computeIfAbsent(label, k -> new LongAdder());
+        }
+    }
+
+    /** Transactions per platform label since start. */
+    public java.util.Map<String, Long> platformTransactions() {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        platformTransactions.forEach((platform, n) -> out.put(platform, n.sum()));
+        return out;
+    }
+
+    /** The platform part of a platform database's name ({@code acme} of {@code acme_main}). */
+    public static String platformLabel(String database) {
+        int underscore = database.indexOf('_');
+        return underscore > 0 ? database.substring(0, underscore) : database;
+    }
+
     public ProxyCounters() {
         for (AuthFailure reason : AuthFailure.values()) authFailures.put(reason, new LongAdder());
     }

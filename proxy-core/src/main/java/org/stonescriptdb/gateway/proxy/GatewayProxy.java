@@ -131,6 +131,13 @@ public final class GatewayProxy implements AutoCloseable {
         }, () -> consoleShutdown));
     }
 
+    /** Wire clients connected now, by platform (for the per-platform metrics; counted when asked). */
+    public java.util.Map<String, Long> clientsByPlatform() {
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        for (var session : services.sessions()) out.merge(org.stonescriptdb.gateway.metrics.ProxyCounters.platformLabel(session.database()), 1L, Long::sum);
+        return out;
+    }
+
     /** Admits wire clients from these networks from now on ({@code ALLOWED_NETWORKS} reloaded); open connections stay. */
     public void allowedNetworks(java.util.List<org.stonescriptdb.gateway.config.Cidr> networks) {
         admission.allowedNetworks(networks);

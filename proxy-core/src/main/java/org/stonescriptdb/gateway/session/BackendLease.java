@@ -37,6 +37,8 @@ final class BackendLease {
     /** The flow this lease serves: the attached backend's owner, and the lock everything here runs under. */
     private final BackendOwner flow;
     private final ClientSession session;
+    /** This session's platform's transaction counter, looked up once. */
+    private final java.util.concurrent.atomic.LongAdder platformTransactions;
     private final Channel client;
     private final ByteBufAllocator alloc;
     private final SessionServices services;
@@ -70,6 +72,7 @@ final class BackendLease {
         this.client = session.client();
         this.alloc = client.alloc();
         this.services = session.services();
+        this.platformTransactions = services.counters().platformTransactions(session.database());
         this.expected = expected;
         this.waiting = waiting;
         this.batch = batch;
@@ -140,6 +143,7 @@ final class BackendLease {
             acquiring = null;
             backend = b;
             services.counters().transactionStarted();
+            platformTransactions.increment();
             BackendHandOver plan = BackendHandOver.plan(b, session, session.parameters()::syncFor,
                     b.statements().takeToClose(BackendStatements.DEFAULT_CAPACITY));
             String begin = lazyBegin.deferred();
@@ -342,6 +346,7 @@ final class BackendLease {
         if (!cancelLinger()) return;
         linger.nextTransaction(System.nanoTime());
         services.counters().transactionStarted(); // on the backend it kept, with no hand-over
+        platformTransactions.increment();
     }
 
     /** Ends a linger (the backend serves the client again, or is about to go): false if the client was not lingering. */
