@@ -203,6 +203,6 @@ public final class GatewayMetrics {
 
     private static PoolManager.PoolStats stat(Map<String, PoolManager.PoolStats> m, String db) {
         PoolManager.PoolStats p = m.get(db);
-        return p == null ? new PoolManager.PoolStats(db, 0, 0, 0, 0) : p;
+        return p == null ? new PoolManager.PoolStats(db, 0, 0, 0, 0, 0) : p;
     }
 }

@@ -94,14 +94,14 @@ final class ConsoleCommands {
             clients.merge(s.database(), 1, Integer::sum);
             if (s.busy()) active.merge(s.database(), 1, Integer::sum);
         }
-        RowSet rows = RowSet.of("SHOW", "database", "user", "cl_active", "cl_idle", "sv_active", "sv_idle", "sv_total", "hits", "misses", "pool_mode");
+        RowSet rows = RowSet.of("SHOW", "database", "user", "cl_active", "cl_waiting", "cl_idle", "sv_active", "sv_idle", "sv_total", "hits", "misses", "pool_mode");
         List<PoolManager.PoolStats> pools = new ArrayList<>(services.pools().poolStats());
         pools.sort(Comparator.comparing(PoolManager.PoolStats::database));
         String mode = services.config().poolMode().name().toLowerCase(Locale.ROOT);
         for (PoolManager.PoolStats p : pools) {
             int all = clients.getOrDefault(p.database(), 0);
             int busy = active.getOrDefault(p.database(), 0);
-            rows.add(p.database(), platformRole(p.database()), (long) busy, (long) (all - busy), (long) (p.size() - p.idle()), (long) p.idle(),
+            rows.add(p.database(), platformRole(p.database()), (long) Math.max(0, busy - p.waiting()), (long) p.waiting(), (long) (all - busy), (long) (p.size() - p.idle()), (long) p.idle(),
                     (long) p.size(), p.hits(), p.misses(), mode);
         }
         return rows;

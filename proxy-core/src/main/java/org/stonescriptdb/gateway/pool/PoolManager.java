@@ -274,7 +274,8 @@ public final class PoolManager {
     public record Stats(int activePools, int totalConnections, int idleConnections, int waiting) {
     }
 
-    public record PoolStats(String database, int size, int idle, long hits, long misses) {
+    /** @param waiting clients queued for a connection of this pool now (one that gave up may count until it is dropped) */
+    public record PoolStats(String database, int size, int idle, long hits, long misses, int waiting) {
     }
 
     /** The pool for {@code database}: on the server the routing step names for it. */

@@ -142,7 +142,7 @@ final class PoolSet {
     /** Per-pool numbers for metrics, named by database (each server's pool of a database has its own entry). */
     List<PoolManager.PoolStats> poolStats() {
         List<PoolManager.PoolStats> out = new ArrayList<>(pools.size());
-        for (BackendPool p : pools.values()) out.add(new PoolManager.PoolStats(p.database, p.size(), p.idleCount(), p.hits, p.misses));
+        for (BackendPool p : pools.values()) out.add(new PoolManager.PoolStats(p.database, p.size(), p.idleCount(), p.hits, p.misses, p.waiters.size()));
         return out;
     }
 

@@ -102,6 +102,40 @@ class AdminConsoleTest {
     }
 
     @Test
+    void aClientQueuedForTheOnlyConnectionIsCountedAsWaiting() throws Exception {
+        try (GatewayHarness one = GatewayHarness.start(c -> c.withApiKeys(Map.of("admin", KEY)).withPoolLimits(1, 10, 10)
+                .withPoolMode(org.stonescriptdb.gateway.config.PoolMode.SESSION));
+             Connection holder = one.connect(DB)) {
+            holder.createStatement().execute("select 1");
+            var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (Connection c = one.connect(DB); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select 2")) {
+                    rs.next();
+                    return rs.getInt(1);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Properties p = new Properties();
+            p.setProperty("user", "admin");
+            p.setProperty("password", KEY);
+            p.setProperty("preferQueryMode", "simple");
+            p.setProperty("sslmode", "disable");
+            try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + one.port() + "/gateway", p);
+                 Statement s = admin.createStatement()) {
+                Await.until(Duration.ofSeconds(10), () -> {
+                    try {
+                        return rows(s, "SHOW POOLS").stream().anyMatch(r -> DB.equals(r.get("database")) && "1".equals(r.get("cl_waiting")));
+                    } catch (SQLException e) {
+                        return false;
+                    }
+                }, "the second client queued in SHOW POOLS");
+            }
+            holder.close();
+            assertThat(second.get(15, TimeUnit.SECONDS)).isEqualTo(2);
+        }
+    }
+
+    @Test
     void reconnectClosesAPoolsConnectionsAndTheClientsGoOn() throws Exception {
         try (Connection app = gateway.connect(DB); Statement appStatement = app.createStatement();
              Connection admin = console("pgbouncer", "admin", KEY); Statement s = admin.createStatement()) {
