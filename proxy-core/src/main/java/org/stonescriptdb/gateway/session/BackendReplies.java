@@ -171,6 +171,8 @@ final class BackendReplies {
                 invalidate(head);
             }
             if (SqlState.INVALID_SQL_STATEMENT_NAME.equals(error.code())) forgetLostStatement(error.message());
+            // A client's Parse the server refused created nothing: its name is free again, as on the server.
+            if (head.kind == Kind.PARSE) forgetClientName(head);
             boolean syncQueued = expected.dropUntilSync(this::forgetUnanswered);
             batch.skippingUntilSync = !syncQueued;
             // The server skips up to the client's next Sync: until then the backend is no one else's.
@@ -206,10 +208,19 @@ final class BackendReplies {
         switch (x.kind) {
             case PARSE, PARSE_HIDDEN -> {
                 if (x.statement != null) backend.get().statements().forget(x.statement.name());
+                // A client's Parse the server skipped (after an error, up to the Sync) did not create its name either.
+                if (x.kind == Kind.PARSE) forgetClientName(x);
             }
             case CLOSE_HIDDEN -> backend.get().statements().stale(x.name);
             default -> x.discard();
         }
+    }
+
+    /** Frees the client's name of a Parse that created nothing, unless the client has prepared it again since. */
+    private void forgetClientName(Expected parse) {
+        if (parse.name == null || parse.name.isEmpty() || parse.statement == null) return;
+        ClientStatement mine = statements.get(parse.name);
+        if (mine != null && mine.def() == parse.statement) statements.remove(parse.name);
     }
 
     /**

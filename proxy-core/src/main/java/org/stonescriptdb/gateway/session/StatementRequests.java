@@ -53,7 +53,7 @@ final class StatementRequests {
         if (wire.backend().statements().generation(def.name()) == def.generation()) {
             wire.expect(Expected.synthetic(FrontendMessages.parseComplete(alloc)));
         } else {
-            prepareOnBackend(def, Kind.PARSE);
+            prepareOnBackend(def, Kind.PARSE, parse.name());
         }
     }
 
@@ -165,10 +165,11 @@ final class StatementRequests {
 
     /** Makes sure the attached backend has {@code def} at its current generation, adding a hidden Parse if not. */
     private void ensurePrepared(StatementDef def) {
-        if (wire.backend().statements().generation(def.name()) != def.generation()) prepareOnBackend(def, Kind.PARSE_HIDDEN);
+        if (wire.backend().statements().generation(def.name()) != def.generation()) prepareOnBackend(def, Kind.PARSE_HIDDEN, null);
     }
 
-    private void prepareOnBackend(StatementDef def, Kind kind) {
+    /** @param clientName the client's name for a Parse it sent (freed again if the server refuses it), else null */
+    private void prepareOnBackend(StatementDef def, Kind kind, String clientName) {
         BackendStatements prepared = wire.backend().statements();
         if (prepared.generation(def.name()) >= 0) prepared.stale(def.name());
         if (prepared.mustClose(def.name())) {
@@ -179,7 +180,7 @@ final class StatementRequests {
         int generation = def.generation();
         // Counted as prepared at once, so a Bind later in this batch does not parse it again.
         prepared.prepared(def.name(), generation);
-        wire.expect(Expected.parse(kind, def, generation));
+        wire.expect(clientName == null ? Expected.parse(kind, def, generation) : Expected.renamed(kind, def, clientName));
         wire.send(FrontendMessages.encodeParse(alloc, def.name(), def.parseTail()));
     }
 }

@@ -530,6 +530,36 @@ class TxnWireProtocolTest {
         }
     }
 
+    /**
+     * libpq's PQprepare with a mistake, then again with the mistake fixed, under the same name: the server never
+     * created the first, so the name is free, and the gateway must not keep it.
+     */
+    @Test
+    void aNamedParseTheServerRejectedLeavesTheNameFree() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(parse("fixme", "select from where"), sync());
+            List<Message> refused = a.readUntilReady();
+            assertThat(types(refused)).as(refused.toString()).isEqualTo("EZ");
+            assertThat(refused.get(0).sqlState()).isEqualTo("42601");
+            a.send(parse("fixme", "select 'fixed'"), bind("", "fixme"), execute("", 0), sync());
+            List<Message> fixed = a.readUntilReady();
+            assertThat(types(fixed)).as(fixed.toString()).isEqualTo("12DCZ");
+            assertThat(firstColumn(fixed)).containsExactly("fixed");
+            // In one batch too: the failed Parse, the rest skipped to the Sync, then the name used again.
+            a.send(parse("again", "select nonsense from"), bind("", "again"), execute("", 0), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("EZ");
+            a.send(parse("again", "select 'again'"), bind("", "again"), execute("", 0), sync());
+            assertThat(firstColumn(a.readUntilReady())).containsExactly("again");
+            // A Parse before the error was made; one after it was skipped by the server and made nothing.
+            a.send(parse("before", "select 'before'"), parse("broken", "select from where"), parse("skipped", "select 2"), sync());
+            assertThat(types(a.readUntilReady())).isEqualTo("1EZ");
+            a.send(parse("skipped", "select 'skipped'"), bind("", "skipped"), execute("", 0), sync());
+            assertThat(firstColumn(a.readUntilReady())).containsExactly("skipped");
+            a.send(parse("before", "select 'twice'"), sync());
+            assertThat(a.readUntilReady().get(0).sqlState()).isEqualTo("42P05");
+        }
+    }
+
     @Test
     void aPinnedClientsDeallocateAllThenTheSameStatementAgain() throws Exception {
         try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
