@@ -164,6 +164,9 @@ final class BackendReplies {
         Expected head = expected.peek();
         if (head != null && head.kind == Kind.QUERY) {
             head.failed = true;
+            if (head.name != null) {
+                message = ServerMessages.replaceInFields(alloc, message, quoted(head.name + Expected.REFUSED_NAME_SUFFIX), quoted(head.name));
+            }
         } else if (head != null) {
             // Extended protocol: the message at the head failed and the server skips the rest up to the Sync.
             if (SqlState.FEATURE_NOT_SUPPORTED.equals(error.code()) && error.message() != null

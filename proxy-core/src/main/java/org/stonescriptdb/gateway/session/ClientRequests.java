@@ -284,6 +284,15 @@ final class ClientRequests {
             // Plain SQL naming a gateway statement: refused here. (Other paths reach the server; a statement lost that
             // way is prepared again there before its next use.)
             message.release();
+            if (wire.backend().transactionStatus() == TransactionStatus.IN_TRANSACTION) {
+                // Inside a transaction the server's refusal aborts it: the server refuses a name no statement has
+                // (the client hears its own), so the transaction fails there too and the two states stay one.
+                expect(Expected.refusedStatementName(d.name()));
+                byte[] refusal = ("DEALLOCATE \"" + d.name() + Expected.REFUSED_NAME_SUFFIX + "\"").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                ByteBuf query = alloc.buffer(refusal.length + 6).writeByte(FrontendType.QUERY).writeInt(refusal.length + 5).writeBytes(refusal).writeByte(0);
+                send(query);
+                return;
+            }
             if (!refusedInFailedTransaction()) {
                 expect(Expected.synthetic(ServerMessages.error(alloc, "ERROR", SqlState.INVALID_SQL_STATEMENT_NAME,
                         "prepared statement \"" + d.name() + "\" does not exist")));

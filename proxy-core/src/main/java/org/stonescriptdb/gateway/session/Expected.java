@@ -91,6 +91,17 @@ final class Expected {
         return shared != null ? shared : new Expected(kind, null, 0, null, null);
     }
 
+    /** Appended to a statement name to make one no statement has ({@link #refusedStatementName}). */
+    static final String REFUSED_NAME_SUFFIX = "-refused";
+
+    /**
+     * A simple query the server is to refuse for a statement name it must not touch (a gateway statement's): sent
+     * under that name with {@link #REFUSED_NAME_SUFFIX}, its error names {@code clientName} again on its way back.
+     */
+    static Expected refusedStatementName(String clientName) {
+        return new Expected(Kind.QUERY, null, 0, clientName, null);
+    }
+
     static Expected parse(Kind kind, StatementDef statement, int generation) {
         if (statement == null) return of(kind);
         return new Expected(kind, statement, generation, null, null);

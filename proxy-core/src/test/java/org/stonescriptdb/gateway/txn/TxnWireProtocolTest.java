@@ -560,6 +560,29 @@ class TxnWireProtocolTest {
         }
     }
 
+    /** As the server: a refused DEALLOCATE inside a transaction aborts it (status E) until the client rolls back. */
+    @Test
+    void deallocateOfAGatewayNameInATransactionAbortsItAsOnTheServer() throws Exception {
+        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+            a.send(parse("held", "select 'held'"), bind("", "held"), execute("", 0), sync());
+            assertThat(firstColumn(a.readUntilReady())).containsExactly("held");
+            assertThat(types(a.query("begin"))).isEqualTo("CZ");
+            List<Message> refused = a.query("deallocate _ssg_1");
+            assertThat(types(refused)).as(refused.toString()).isEqualTo("EZ");
+            assertThat(refused.get(0).sqlState()).isEqualTo("26000");
+            assertThat(refused.get(0).fields().get('M')).isEqualTo("prepared statement \"_ssg_1\" does not exist");
+            assertThat(status(refused.getLast())).isEqualTo('E');
+            List<Message> after = a.query("select 1");
+            assertThat(after.get(0).sqlState()).isEqualTo("25P02");
+            assertThat(status(after.getLast())).isEqualTo('E');
+            List<Message> rolledBack = a.query("rollback");
+            assertThat(types(rolledBack)).isEqualTo("CZ");
+            assertThat(status(rolledBack.getLast())).isEqualTo('I');
+            a.send(bind("", "held"), execute("", 0), sync());
+            assertThat(firstColumn(a.readUntilReady())).as("the client's statement is untouched").containsExactly("held");
+        }
+    }
+
     @Test
     void aPinnedClientsDeallocateAllThenTheSameStatementAgain() throws Exception {
         try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
