@@ -23,7 +23,7 @@ import java.util.TreeSet;
  */
 final class ConsoleCommands {
 
-    static final String HELP = "SHOW POOLS|CLIENTS|DATABASES|PLATFORMS|STATS|CONFIG|VERSION, RECONNECT [db], KILL db, KILL_CLIENT id, RELOAD, SHUTDOWN";
+    static final String HELP = "SHOW POOLS|CLIENTS|SERVERS|DATABASES|PLATFORMS|STATS|CONFIG|VERSION, RECONNECT [db], KILL db, KILL_CLIENT id, RELOAD, SHUTDOWN";
 
     /** A command the console refuses: the SQLSTATE and message of the ErrorResponse. */
     static final class ConsoleError extends Exception {
@@ -76,6 +76,7 @@ final class ConsoleCommands {
         return switch (what) {
             case "POOLS" -> pools();
             case "CLIENTS" -> clients();
+            case "SERVERS" -> servers();
             case "DATABASES" -> databases();
             case "PLATFORMS" -> platforms();
             case "STATS" -> stats();
@@ -126,6 +127,36 @@ final class ConsoleCommands {
                     s.applicationName(), s.overTls() ? "yes" : "no");
         }
         return rows;
+    }
+
+    /**
+     * One row per backend connection: those serving a client now (from the clients' side: in transaction pooling a
+     * client holds one only within a transaction or while it lingers), then the idle ones of every pool.
+     */
+    private RowSet servers() {
+        RowSet rows = RowSet.of("SHOW", "type", "user", "database", "state", "addr", "port", "local_port", "pid", "client_id", "tls");
+        List<ClientSession> sessions = new ArrayList<>(services.sessions());
+        sessions.sort(Comparator.comparingInt(ClientSession::processId));
+        java.util.Set<org.stonescriptdb.gateway.pool.BackendConnection> listed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (ClientSession s : sessions) {
+            var backend = s.backend();
+            if (backend != null && listed.add(backend)) server(rows, backend, "active", Long.toString(s.processId()));
+        }
+        for (var backend : services.pools().idleConnections()) {
+            if (listed.add(backend)) server(rows, backend, "idle", "");
+        }
+        return rows;
+    }
+
+    private static void server(RowSet rows, org.stonescriptdb.gateway.pool.BackendConnection b, String state, String clientId) {
+        String addr = "", port = "", localPort = "";
+        if (b.channel().remoteAddress() instanceof InetSocketAddress remote) {
+            addr = remote.getAddress().getHostAddress();
+            port = Integer.toString(remote.getPort());
+        }
+        if (b.channel().localAddress() instanceof InetSocketAddress local) localPort = Integer.toString(local.getPort());
+        boolean tls = b.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+        rows.add("S", platformRole(b.database()), b.database(), state, addr, port, localPort, (long) b.processId(), clientId, tls ? "yes" : "no");
     }
 
     /** Every platform database the gateway knows, with its pool if one is open. */

@@ -57,6 +57,11 @@ final class BackendPool {
     }
 
     /** A connection is being opened: it counts from now. */
+    /** The idle connections now (a copy; under the manager's lock). */
+    List<BackendConnection> idleConnections() {
+        return List.copyOf(idle);
+    }
+
     void countOne() {
         totals.account(size, idle.size(), -1);
         size++;

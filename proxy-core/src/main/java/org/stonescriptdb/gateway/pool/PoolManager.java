@@ -271,6 +271,16 @@ public final class PoolManager {
         }
     }
 
+    /** Every idle connection of every pool now (the admin console's SHOW SERVERS; busy ones are their clients'). */
+    public List<BackendConnection> idleConnections() {
+        lock.lock();
+        try {
+            return pools.idleConnections();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public record Stats(int activePools, int totalConnections, int idleConnections, int waiting) {
     }
 

@@ -140,6 +140,12 @@ final class PoolSet {
     }
 
     /** Per-pool numbers for metrics, named by database (each server's pool of a database has its own entry). */
+    List<BackendConnection> idleConnections() {
+        List<BackendConnection> out = new ArrayList<>();
+        for (BackendPool p : pools.values()) out.addAll(p.idleConnections());
+        return out;
+    }
+
     List<PoolManager.PoolStats> poolStats() {
         List<PoolManager.PoolStats> out = new ArrayList<>(pools.size());
         for (BackendPool p : pools.values()) out.add(new PoolManager.PoolStats(p.database, p.size(), p.idleCount(), p.hits, p.misses, p.waiters.size()));

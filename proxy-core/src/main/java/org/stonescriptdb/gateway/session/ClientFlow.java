@@ -1,6 +1,7 @@
 package org.stonescriptdb.gateway.session;
 
 import io.netty.buffer.ByteBuf;
+import org.stonescriptdb.gateway.pool.BackendConnection;
 
 /**
  * How a client's messages reach a backend once the session has started: {@link SessionFlow} keeps one
@@ -19,6 +20,9 @@ interface ClientFlow {
     default boolean passWholeThrough(byte type, ByteBuf message) {
         return false;
     }
+
+    /** The backend serving the client now, or null (for the admin console's view; may be a moment old). */
+    BackendConnection currentBackend();
 
     /** Raw client bytes, whole messages or pieces, that {@link #passThrough} let through. */
     void forward(ByteBuf run);

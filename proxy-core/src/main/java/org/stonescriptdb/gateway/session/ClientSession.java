@@ -114,6 +114,12 @@ public final class ClientSession extends MessageStreamHandler {
         return c != null && org.stonescriptdb.gateway.tls.ClientTlsUpgrade.active(c.pipeline());
     }
 
+    /** The backend serving this client now (in transaction pooling, only within a transaction or while it lingers), or null. */
+    public org.stonescriptdb.gateway.pool.BackendConnection backend() {
+        ClientFlow f = flow;
+        return f == null ? null : f.currentBackend();
+    }
+
     public String applicationName() {
         return startup.settings().getOrDefault("application_name", "");
     }

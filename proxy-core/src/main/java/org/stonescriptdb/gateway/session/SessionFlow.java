@@ -162,4 +162,9 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
         }
         SessionReset.resetAndRelease(session.services(), b, true);
     }
+
+    @Override
+    public BackendConnection currentBackend() {
+        return backend;
+    }
 }

@@ -96,6 +96,11 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     @Override
+    public BackendConnection currentBackend() {
+        return lease.backend();
+    }
+
+    @Override
     public synchronized boolean busy() {
         return !expected.isEmpty() || !waiting.isEmpty() || lease.pending();
     }

@@ -83,6 +83,13 @@ class AdminConsoleTest {
                 assertThat(Long.parseLong(p.get("sv_total"))).isGreaterThanOrEqualTo(1);
                 assertThat(p).containsKeys("cl_active", "cl_idle", "sv_active", "sv_idle", "pool_mode");
             });
+            List<Map<String, String>> servers = rows(s, "SHOW SERVERS");
+            assertThat(servers).anySatisfy(r -> {
+                assertThat(r.get("database")).isEqualTo(DB);
+                assertThat(r.get("user")).isEqualTo("ssdb_consoletest");
+                assertThat(Long.parseLong(r.get("pid"))).isPositive();
+                assertThat(r.get("state")).isIn("active", "idle");
+            });
             List<Map<String, String>> clients = rows(s, "show clients;");
             Map<String, String> mine = clients.stream().filter(c -> DB.equals(c.get("database"))).findFirst().orElseThrow();
             assertThat(mine.get("user")).isEqualTo(GatewayHarness.CLIENT_USER);
