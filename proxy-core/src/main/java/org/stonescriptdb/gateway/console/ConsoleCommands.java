@@ -23,7 +23,7 @@ import java.util.TreeSet;
  */
 final class ConsoleCommands {
 
-    static final String HELP = "SHOW POOLS|CLIENTS|SERVERS|DATABASES|PLATFORMS|STATS|CONFIG|VERSION, RECONNECT [db], KILL db, KILL_CLIENT id, RELOAD, SHUTDOWN";
+    static final String HELP = "SHOW POOLS|CLIENTS|SERVERS|DATABASES|PLATFORMS|STATS|CONFIG|VERSION, RECONNECT [db], KILL db, KILL_CLIENT id, PAUSE [db], RESUME [db], RELOAD, SHUTDOWN";
 
     /** A command the console refuses: the SQLSTATE and message of the ErrorResponse. */
     static final class ConsoleError extends Exception {
@@ -66,7 +66,17 @@ final class ConsoleCommands {
             }
             // Drivers set session parameters as they connect (pgjdbc: application_name); the console has none to set.
             case "SET" -> RowSet.done("SET");
-            case "PAUSE", "RESUME", "SUSPEND", "DISABLE", "ENABLE", "WAIT_CLOSE" -> throw new ConsoleError(SqlState.FEATURE_NOT_SUPPORTED,
+            case "PAUSE" -> {
+                if (words.length > 2) throw syntax(command);
+                int busy = services.pools().pause(words.length == 2 ? database(words[1]) : null);
+                yield RowSet.of("PAUSE", "busy_connections").add((long) busy);
+            }
+            case "RESUME" -> {
+                if (words.length > 2) throw syntax(command);
+                services.pools().resume(words.length == 2 ? database(words[1]) : null);
+                yield RowSet.done("RESUME");
+            }
+            case "SUSPEND", "DISABLE", "ENABLE", "WAIT_CLOSE" -> throw new ConsoleError(SqlState.FEATURE_NOT_SUPPORTED,
                     verb + " is not supported by the gateway's console yet; the console knows " + HELP);
             default -> throw syntax(command);
         };
@@ -95,15 +105,16 @@ final class ConsoleCommands {
             clients.merge(s.database(), 1, Integer::sum);
             if (s.busy()) active.merge(s.database(), 1, Integer::sum);
         }
-        RowSet rows = RowSet.of("SHOW", "database", "user", "cl_active", "cl_waiting", "cl_idle", "sv_active", "sv_idle", "sv_total", "hits", "misses", "pool_mode");
+        RowSet rows = RowSet.of("SHOW", "database", "user", "cl_active", "cl_waiting", "cl_idle", "sv_active", "sv_idle", "sv_total", "hits", "misses", "pool_mode", "paused");
         List<PoolManager.PoolStats> pools = new ArrayList<>(services.pools().poolStats());
         pools.sort(Comparator.comparing(PoolManager.PoolStats::database));
         String mode = services.config().poolMode().name().toLowerCase(Locale.ROOT);
+        java.util.Set<String> paused = services.pools().paused();
         for (PoolManager.PoolStats p : pools) {
             int all = clients.getOrDefault(p.database(), 0);
             int busy = active.getOrDefault(p.database(), 0);
             rows.add(p.database(), platformRole(p.database()), (long) Math.max(0, busy - p.waiting()), (long) p.waiting(), (long) (all - busy), (long) (p.size() - p.idle()), (long) p.idle(),
-                    (long) p.size(), p.hits(), p.misses(), mode);
+                    (long) p.size(), p.hits(), p.misses(), mode, paused.contains("*") || paused.contains(p.database()) ? "yes" : "no");
         }
         return rows;
     }

@@ -44,6 +44,9 @@ public final class PoolManager {
     private final CapacityPolicy policy;
     private final ReentrantLock lock = new ReentrantLock();
     private final PoolSet pools = new PoolSet();
+    /** Databases the admin console paused (PAUSE db), and whether it paused all of them (PAUSE); under the lock. */
+    private final java.util.Set<String> paused = new java.util.HashSet<>();
+    private boolean pausedAll;
     private final WaiterQueue waiters = new WaiterQueue(SAME_LOOP_GRACE);
     private final Predicate<BackendPool> servable = this::servable;
     private boolean closed;
@@ -147,7 +150,8 @@ public final class PoolManager {
             if (!connection.counted) {
                 return;
             }
-            if (closed || !connection.isActive() || connection.dueForRetirement(now) || connection.pool().retired) {
+            if (closed || !connection.isActive() || connection.dueForRetirement(now) || connection.pool().retired
+                    || isPaused(connection.pool())) {
                 pools.uncount(connection);
                 actions.add(connection::close);
             } else {
@@ -271,6 +275,61 @@ public final class PoolManager {
         }
     }
 
+    /**
+     * Pauses {@code database} (null: every database), as PgBouncer's PAUSE: its clients' requests wait in line (up to
+     * {@code QUERY_WAIT_TIMEOUT_SECS}, as any wait), its idle connections close now and its busy ones as they are
+     * released, so the server sees no connection of it once the running transactions end. Returns how many of its
+     * connections are still busy.
+     */
+    public int pause(String database) {
+        List<Runnable> actions = new ArrayList<>();
+        int busy = 0;
+        lock.lock();
+        try {
+            if (database == null) pausedAll = true;
+            else paused.add(database);
+            for (BackendPool pool : pools.all()) {
+                if (!isPaused(pool)) continue;
+                pools.closeIdle(pool, actions);
+                busy += pool.size();
+            }
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
+        return busy;
+    }
+
+    /** Ends a pause of {@code database} (null: every pause) and serves its waiting clients. */
+    public void resume(String database) {
+        List<Runnable> actions = new ArrayList<>();
+        lock.lock();
+        try {
+            if (database == null) {
+                pausedAll = false;
+                paused.clear();
+            } else {
+                paused.remove(database);
+            }
+            serveWaiters(actions);
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
+    }
+
+    /** The databases paused now ("*" for a pause of every database). */
+    public java.util.Set<String> paused() {
+        lock.lock();
+        try {
+            java.util.Set<String> out = new java.util.TreeSet<>(paused);
+            if (pausedAll) out.add("*");
+            return out;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Every idle connection of every pool now (the admin console's SHOW SERVERS; busy ones are their clients'). */
     public List<BackendConnection> idleConnections() {
         lock.lock();
@@ -301,6 +360,7 @@ public final class PoolManager {
      */
     private boolean tryServe(Waiter waiter, List<Runnable> actions) {
         BackendPool pool = waiter.pool;
+        if (isPaused(pool)) return false;
         BackendConnection local = pool.takeIdleFor(waiter.owner, waiter.loop);
         if (local != null) {
             reuse(waiter, local, actions);
@@ -345,7 +405,12 @@ public final class PoolManager {
     }
 
     private boolean servable(BackendPool pool) {
-        return policy.servable(pools.load(pool));
+        return !isPaused(pool) && policy.servable(pools.load(pool));
+    }
+
+    /** Whether the admin console paused this pool's database (or every database). */
+    private boolean isPaused(BackendPool pool) {
+        return pausedAll || (!paused.isEmpty() && paused.contains(pool.database));
     }
 
     /**
@@ -361,7 +426,7 @@ public final class PoolManager {
         // Both counts are at hand: the look for the oldest waiter is paid only when MAX_POOLS pools are open.
         if (waiters.size() == 0 || pools.activePools() < config.maxPools()) return null;
         Waiter oldest = waiters.oldest();
-        if (oldest == null || now - oldest.queuedAt < drainAfterNanos) return null;
+        if (oldest == null || now - oldest.queuedAt < drainAfterNanos || isPaused(oldest.pool)) return null;
         return policy.decide(pools.load(oldest.pool)) == CapacityPolicy.WAIT_POOLS ? oldest : null;
     }
 

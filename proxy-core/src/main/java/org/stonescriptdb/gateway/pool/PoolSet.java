@@ -140,6 +140,11 @@ final class PoolSet {
     }
 
     /** Per-pool numbers for metrics, named by database (each server's pool of a database has its own entry). */
+    /** The open pools (a copy). */
+    List<BackendPool> all() {
+        return List.copyOf(pools.values());
+    }
+
     List<BackendConnection> idleConnections() {
         List<BackendConnection> out = new ArrayList<>();
         for (BackendPool p : pools.values()) out.addAll(p.idleConnections());

@@ -143,6 +143,47 @@ class AdminConsoleTest {
     }
 
     @Test
+    void pauseHoldsADatabasesRequestsWithNoServerConnectionUntilResume() throws Exception {
+        try (GatewayHarness tx = GatewayHarness.start(c -> c.withApiKeys(Map.of("admin", KEY))
+                .withPoolMode(org.stonescriptdb.gateway.config.PoolMode.TRANSACTION));
+             Connection app = tx.connect(DB); Statement appStatement = app.createStatement()) {
+            appStatement.execute("select 1");
+            Properties p = new Properties();
+            p.setProperty("user", "admin");
+            p.setProperty("password", KEY);
+            p.setProperty("preferQueryMode", "simple");
+            p.setProperty("sslmode", "disable");
+            try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + tx.port() + "/gateway", p);
+                 Statement s = admin.createStatement()) {
+                assertThat(rows(s, "PAUSE " + DB).getFirst().get("busy_connections")).isEqualTo("0");
+                var held = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try (ResultSet rs = appStatement.executeQuery("select 2")) {
+                        rs.next();
+                        return rs.getInt(1);
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Await.until(Duration.ofSeconds(10), () -> {
+                    try {
+                        return rows(s, "SHOW POOLS").stream().anyMatch(r -> DB.equals(r.get("database")) && "1".equals(r.get("cl_waiting"))
+                                && "0".equals(r.get("sv_total")) && "yes".equals(r.get("paused")));
+                    } catch (SQLException e) {
+                        return false;
+                    }
+                }, "the request held with no server connection");
+                assertThat(held).isNotDone();
+                s.execute("RESUME " + DB);
+                assertThat(held.get(15, TimeUnit.SECONDS)).isEqualTo(2);
+                assertThat(rows(s, "SHOW POOLS")).anySatisfy(r -> {
+                    assertThat(r.get("database")).isEqualTo(DB);
+                    assertThat(r.get("paused")).isEqualTo("no");
+                });
+            }
+        }
+    }
+
+    @Test
     void reconnectClosesAPoolsConnectionsAndTheClientsGoOn() throws Exception {
         try (Connection app = gateway.connect(DB); Statement appStatement = app.createStatement();
              Connection admin = console("pgbouncer", "admin", KEY); Statement s = admin.createStatement()) {
@@ -166,7 +207,8 @@ class AdminConsoleTest {
             assertThat(rows(s, "SHOW DATABASES")).anySatisfy(r -> assertThat(r.get("name")).isEqualTo(DB));
             assertThat(rows(s, "SHOW PLATFORMS")).anySatisfy(r -> assertThat(r.get("platform")).isEqualTo("consoletest"));
             assertThat(rows(s, "SHOW STATS").getFirst()).containsKeys("total_xact_count", "total_wait_time");
-            for (String bad : List.of("SELECT 1", "SHOW NOTHING", "KILL", "KILL_CLIENT abc", "KILL_CLIENT 999999", "PAUSE", "SHUTDOWN",
+            for (String bad : List.of("SELECT 1", "SHOW NOTHING", "KILL", "KILL_CLIENT abc", "KILL_CLIENT 999999", "SUSPEND", "SHUTDOWN",
+                    "PAUSE not a database", "PAUSE a b",
                     "RECONNECT not a database")) {
                 assertThatThrownBy(() -> s.execute(bad)).as(bad).isInstanceOf(SQLException.class);
             }
