@@ -1,6 +1,7 @@
 package org.stonescriptdb.gateway.app;
 
 import org.stonescriptdb.gateway.config.GatewayConfig;
+import org.stonescriptdb.gateway.config.PoolTimeouts;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,8 +9,9 @@ import java.util.Objects;
 
 /**
  * What a reload may change while the gateway runs, and what only a restart changes. Applied at once: the log level and
- * format, {@code ALLOWED_NETWORKS}, the API keys (and so the console's password), renewed certificates. Everything else
- * is compared and named, so the log says which changed settings still wait for a restart.
+ * format, {@code ALLOWED_NETWORKS}, the API keys (and so the console's password), the pool limits and the waits for a
+ * pool, the client connection limits, renewed certificates. Everything else is compared and named, so the log says
+ * which changed settings still wait for a restart.
  */
 final class ConfigReload {
 
@@ -18,8 +20,20 @@ final class ConfigReload {
 
     /** The configuration that runs after the reload: the loaded one's reloadable parts, the running one's others. */
     static GatewayConfig running(GatewayConfig was, GatewayConfig loaded) {
-        return new GatewayConfig(was.backend(), was.dataDir(), was.listeners().withAllowedNetworks(loaded.allowedNetworks()), was.pooling(),
-                was.io(), was.limits(), was.tls(), loaded.logLevel(), loaded.apiKeys(), was.clientAuth());
+        PoolTimeouts t = was.pooling().timeouts();
+        PoolTimeouts reloadedTimeouts = new PoolTimeouts(loaded.poolIdleTimeout(), t.maxLifetime(), t.connectionTimeout(), loaded.queryWaitTimeout());
+        return new GatewayConfig(was.backend(), was.dataDir(), was.listeners().withAllowedNetworks(loaded.allowedNetworks()),
+                was.pooling().withSizes(loaded.pooling().sizes()).withTimeouts(reloadedTimeouts), was.io(),
+                was.limits().withClientConnections(loaded.limits().maxClientConnections(), loaded.limits().maxClientConnectionsPerAddress()),
+                was.tls(), loaded.logLevel(), loaded.apiKeys(), was.clientAuth());
+    }
+
+    /** Whether the pool limits, the pool waits or the client connection limits changed: the proxy takes them. */
+    static boolean poolsOrClientLimitsChanged(GatewayConfig was, GatewayConfig loaded) {
+        return !was.pooling().sizes().equals(loaded.pooling().sizes()) || !was.poolIdleTimeout().equals(loaded.poolIdleTimeout())
+                || !was.queryWaitTimeout().equals(loaded.queryWaitTimeout())
+                || was.limits().maxClientConnections() != loaded.limits().maxClientConnections()
+                || was.limits().maxClientConnectionsPerAddress() != loaded.limits().maxClientConnectionsPerAddress();
     }
 
     /** The groups of settings that changed in the file but take effect only at the next start. */
@@ -30,9 +44,14 @@ final class ConfigReload {
         if (!was.gatewayHost().equals(loaded.gatewayHost()) || was.gatewayPort() != loaded.gatewayPort() || was.proxyPort() != loaded.proxyPort()) {
             out.add("GATEWAY_HOST, GATEWAY_PORT, PROXY_PORT");
         }
-        if (!was.pooling().equals(loaded.pooling())) out.add("pool settings (POOL_MODE, MAX_CONNECTIONS_PER_POOL, MAX_TOTAL_CONNECTIONS, MAX_POOLS, timeouts, SESSION_RESET, linger)");
+        GatewayConfig applied = running(was, loaded);
+        if (!applied.pooling().equals(loaded.pooling())) {
+            out.add("pool settings (POOL_MODE, SESSION_RESET, POOL_LINGER_*, POOL_MAX_LIFETIME_SECS, CONNECTION_TIMEOUT_SECS)");
+        }
         if (!was.io().equals(loaded.io())) out.add("IO_THREADS, IO_TRANSPORT, IO_SPIN_MICROS");
-        if (!was.limits().equals(loaded.limits())) out.add("client and HTTP limits (MAX_CLIENT_*, CLIENT_LOGIN_TIMEOUT_SECS, MAX_MESSAGE_BYTES, HTTP_*)");
+        if (!applied.limits().equals(loaded.limits())) {
+            out.add("limits (CLIENT_LOGIN_TIMEOUT_SECS, MAX_MESSAGE_BYTES, MAX_CLIENT_STATEMENT*, HTTP_*)");
+        }
         if (!was.tls().equals(loaded.tls())) out.add("TLS settings (TLS_MODE and the file names; renewed files are picked up without one)");
         if (!was.clientAuth().equals(loaded.clientAuth())) out.add("CLIENT_AUTH, ALLOWED_NETWORKS_<PLATFORM>");
         return out;
@@ -44,6 +63,10 @@ final class ConfigReload {
         if (!was.logLevel().equals(loaded.logLevel()) || logFormatChanged) out.add("LOG_LEVEL, LOG_FORMAT");
         if (!was.allowedNetworks().equals(loaded.allowedNetworks())) out.add("ALLOWED_NETWORKS");
         if (!was.apiKeys().equals(loaded.apiKeys())) out.add("API_KEY_*");
+        if (poolsOrClientLimitsChanged(was, loaded)) {
+            out.add("pool limits and waits (MAX_CONNECTIONS_PER_POOL, MAX_TOTAL_CONNECTIONS, MAX_POOLS, POOL_IDLE_TIMEOUT_SECS,"
+                    + " QUERY_WAIT_TIMEOUT_SECS), MAX_CLIENT_CONNECTIONS[_PER_ADDRESS]");
+        }
         return out;
     }
 }

@@ -233,6 +233,8 @@ public final class GatewayApplication implements AutoCloseable {
             apiKeys.replace(loaded.apiKeys());
             proxy.consoleAdminKey(loaded.apiKeys().get("admin"));
         }
+        // Always: the pool limits and client limits that changed, and the console's SHOW CONFIG shows what runs now.
+        proxy.reconfigure(ConfigReload.running(was, loaded));
         if (proxy.reloadTls()) applied.add("the TLS certificate");
         if (https != null && https.reloadIfChanged()) applied.add("the HTTPS certificate");
         config = ConfigReload.running(was, loaded);

@@ -51,11 +51,14 @@ class ReloadTest {
 
             vars.put("API_KEY_ADMIN", "second-key");
             vars.put("MAX_CONNECTIONS_PER_POOL", "7");
+            vars.put("POOL_MODE", "session");
             String summary = app.reload();
-            assertThat(summary).contains("API_KEY_*").contains("applied at the next start: pool settings");
+            assertThat(summary).contains("API_KEY_*").contains("pool limits and waits").contains("applied at the next start: pool settings (POOL_MODE");
             assertThat(new Http(app.httpPort(), "first-key").get("/platforms").status()).isEqualTo(403);
             assertThat(new Http(app.httpPort(), "second-key").get("/platforms").status()).isEqualTo(200);
-            assertThat(app.config().maxConnectionsPerPool()).as("a pool size waits for the restart").isEqualTo(10);
+            assertThat(app.config().maxConnectionsPerPool()).as("a pool size is taken at once").isEqualTo(7);
+            assertThat(app.proxy().pools().config().maxConnectionsPerPool()).isEqualTo(7);
+            assertThat(app.config().poolMode()).as("the pool mode waits for the restart").isEqualTo(org.stonescriptdb.gateway.config.PoolMode.TRANSACTION);
             assertThatThrownBy(() -> console(app, "first-key").close())
                     .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
             try (Connection c = console(app, "second-key"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("RELOAD")) {

@@ -208,9 +208,9 @@ final class ConsoleCommands {
                         counters.cancelRequests(), (long) pools.waiting(), (long) pools.totalConnections(), (long) pools.idleConnections());
     }
 
-    /** The settings that matter to a DBA, never a secret (the API keys show by name only). */
+    /** The settings that matter to a DBA as they run now (after any reload), never a secret (API keys by name only). */
     private RowSet config() {
-        GatewayConfig c = services.config();
+        GatewayConfig c = services.pools().config();
         RowSet rows = RowSet.of("SHOW", "key", "value");
         rows.add("pool_mode", c.poolMode().name().toLowerCase(Locale.ROOT));
         rows.add("max_connections_per_pool", Integer.toString(c.maxConnectionsPerPool()));

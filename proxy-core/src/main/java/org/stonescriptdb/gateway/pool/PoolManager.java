@@ -39,9 +39,11 @@ public final class PoolManager {
      */
     private static final Duration DRAIN_AFTER = Duration.ofMillis(50);
 
-    private final GatewayConfig config;
+    /** Replaced by {@link #reconfigure} (a reload): read under the lock. */
+    private GatewayConfig config;
     private final BackendConnector connector;
-    private final CapacityPolicy policy;
+    /** Replaced by {@link #reconfigure}: read under the lock. */
+    private CapacityPolicy policy;
     private final ReentrantLock lock = new ReentrantLock();
     private final PoolSet pools = new PoolSet();
     /** Databases the admin console paused (PAUSE db), and whether it paused all of them (PAUSE); under the lock. */
@@ -62,9 +64,42 @@ public final class PoolManager {
         this.config = config;
         this.connector = connector;
         this.counters = counters;
-        this.policy = new CapacityPolicy(new CapacityPolicy.Limits(
-                config.maxConnectionsPerPool(), config.maxTotalConnections(), config.maxPools()));
+        this.policy = policyFor(config);
         this.timeouts = new WaiterTimeouts(lock, config, waiters, pools, counters, () -> closed);
+    }
+
+    private static CapacityPolicy policyFor(GatewayConfig config) {
+        return new CapacityPolicy(new CapacityPolicy.Limits(config.maxConnectionsPerPool(), config.maxTotalConnections(), config.maxPools()));
+    }
+
+    /**
+     * Takes new pool limits and timeouts (a reload): {@code MAX_CONNECTIONS_PER_POOL}, {@code MAX_TOTAL_CONNECTIONS},
+     * {@code MAX_POOLS}, {@code POOL_IDLE_TIMEOUT_SECS} and {@code QUERY_WAIT_TIMEOUT_SECS}. Higher limits serve waiting
+     * clients at once; under lower ones, connections beyond them close as they are released.
+     */
+    public void reconfigure(GatewayConfig newConfig) {
+        List<Runnable> actions = new ArrayList<>();
+        lock.lock();
+        try {
+            config = newConfig;
+            policy = policyFor(newConfig);
+            timeouts.reconfigure(newConfig);
+            pools.closeIdleOver(newConfig.maxConnectionsPerPool(), newConfig.maxTotalConnections(), actions);
+            serveWaiters(actions);
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
+    }
+
+    /** The pool limits and timeouts in effect (the start's, or a reload's). */
+    public GatewayConfig config() {
+        lock.lock();
+        try {
+            return config;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** For tests: how long a pool's oldest waiter may be passed over for one on the released connection's loop. */
@@ -151,7 +186,7 @@ public final class PoolManager {
                 return;
             }
             if (closed || !connection.isActive() || connection.dueForRetirement(now) || connection.pool().retired
-                    || isPaused(connection.pool())) {
+                    || isPaused(connection.pool()) || overLimits(connection.pool())) {
                 pools.uncount(connection);
                 actions.add(connection::close);
             } else {
@@ -406,6 +441,11 @@ public final class PoolManager {
 
     private boolean servable(BackendPool pool) {
         return !isPaused(pool) && policy.servable(pools.load(pool));
+    }
+
+    /** More connections than the limits allow now (they were lowered by a reload): a released one closes. */
+    private boolean overLimits(BackendPool pool) {
+        return pool.size() > config.maxConnectionsPerPool() || pools.total() > config.maxTotalConnections();
     }
 
     /** Whether the admin console paused this pool's database (or every database). */

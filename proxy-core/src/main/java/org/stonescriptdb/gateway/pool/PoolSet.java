@@ -83,6 +83,22 @@ final class PoolSet {
         actions.add(c::close);
     }
 
+    /**
+     * Closes idle connections over lowered limits (a reload): a pool's beyond {@code maxPerPool}, then any pool's while
+     * the total is beyond {@code maxTotal}. Busy ones over the limits close as they are released.
+     */
+    void closeIdleOver(int maxPerPool, int maxTotal, List<Runnable> actions) {
+        for (BackendPool pool : pools.values()) {
+            int[] excess = {pool.size() - maxPerPool};
+            if (excess[0] > 0) pool.takeIdleWhere(c -> excess[0]-- > 0, c -> close(c, actions));
+        }
+        for (BackendPool pool : pools.values()) {
+            if (totals.connections <= maxTotal) break;
+            int[] excess = {totals.connections - maxTotal};
+            pool.takeIdleWhere(c -> excess[0]-- > 0, c -> close(c, actions));
+        }
+    }
+
     /** Closes the idle connections of every pool (the manager is closing). */
     void closeAllIdle(List<Runnable> actions) {
         for (BackendPool pool : pools.values()) closeIdle(pool, actions);

@@ -28,7 +28,8 @@ final class WaiterTimeouts {
     private static final ThrottledLog THROTTLED = new ThrottledLog(LOG, Duration.ofMinutes(1));
 
     private final ReentrantLock lock;
-    private final GatewayConfig config;
+    /** Replaced by {@link #reconfigure}; read under the manager's lock. */
+    private GatewayConfig config;
     private final WaiterQueue waiters;
     private final PoolSet pools;
     private final ProxyCounters counters;
@@ -36,6 +37,11 @@ final class WaiterTimeouts {
     private final BooleanSupplier closed;
     /** The one timer, for the oldest waiter; null when none wait. */
     private ScheduledFuture<?> expiry;
+
+    /** A reload's timeouts; waits already armed keep their deadline. Under the manager's lock. */
+    void reconfigure(GatewayConfig newConfig) {
+        this.config = newConfig;
+    }
 
     WaiterTimeouts(ReentrantLock lock, GatewayConfig config, WaiterQueue waiters, PoolSet pools, ProxyCounters counters,
                    BooleanSupplier closed) {

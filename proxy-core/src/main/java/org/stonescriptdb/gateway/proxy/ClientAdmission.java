@@ -70,6 +70,11 @@ final class ClientAdmission {
         throw new AssertionError();
     }
 
+    /** New connections meet these limits from now on (a reload of MAX_CLIENT_CONNECTIONS[_PER_ADDRESS]). */
+    void clientLimits(int maxTotal, int maxPerAddress) {
+        limits.limits(maxTotal, maxPerAddress);
+    }
+
     /** Admits connections from these networks from now on (a reload); connections already open stay. */
     void allowedNetworks(List<Cidr> networks) {
         this.allowed = List.copyOf(networks);

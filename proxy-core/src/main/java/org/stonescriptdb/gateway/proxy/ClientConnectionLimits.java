@@ -14,8 +14,9 @@ final class ClientConnectionLimits {
     /** Why a connection was not admitted, or {@link #ADMITTED}. */
     enum Verdict { ADMITTED, TOO_MANY_IN_ALL, TOO_MANY_FROM_ADDRESS }
 
-    private final int maxTotal;
-    private final int maxPerAddress;
+    /** Replaced by a reload; connections already open stay, new ones meet the new limits. */
+    private volatile int maxTotal;
+    private volatile int maxPerAddress;
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
 
@@ -58,6 +59,11 @@ final class ClientConnectionLimits {
     /** Addresses with an open connection (the map never keeps an address with none). */
     int addresses() {
         return perAddress.size();
+    }
+
+    void limits(int newMaxTotal, int newMaxPerAddress) {
+        this.maxTotal = newMaxTotal;
+        this.maxPerAddress = newMaxPerAddress;
     }
 
     int maxTotal() {

@@ -138,6 +138,15 @@ public final class GatewayProxy implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A reload's pool limits and timeouts ({@link PoolManager#reconfigure}) and client connection limits; the pool
+     * manager keeps {@code reloaded} whole as the configuration in effect (the console's SHOW CONFIG).
+     */
+    public void reconfigure(GatewayConfig reloaded) {
+        services.pools().reconfigure(reloaded);
+        admission.clientLimits(reloaded.limits().maxClientConnections(), reloaded.limits().maxClientConnectionsPerAddress());
+    }
+
     /** Admits wire clients from these networks from now on ({@code ALLOWED_NETWORKS} reloaded); open connections stay. */
     public void allowedNetworks(java.util.List<org.stonescriptdb.gateway.config.Cidr> networks) {
         admission.allowedNetworks(networks);
