@@ -101,6 +101,8 @@ public final class LoggingSetup {
             line.put("logger", r.getLoggerName() == null ? "" : r.getLoggerName());
             line.put("thread", Thread.currentThread().getName());
             line.put("message", formatMessage(r).strip());
+            // What the thread was doing (an HTTP request, a platform, a deployment), where it said.
+            org.stonescriptdb.gateway.log.LogContext.fields().forEach(line::putIfAbsent);
             if (r.getThrown() != null) {
                 StringWriter trace = new StringWriter();
                 r.getThrown().printStackTrace(new PrintWriter(trace));

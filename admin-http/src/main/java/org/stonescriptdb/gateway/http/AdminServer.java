@@ -163,7 +163,7 @@ public final class AdminServer implements AutoCloseable {
             send(exchange, reply);
         };
         return admitted(allowed, settings, exchange -> exchange.dispatch(executor, () -> {
-            try {
+            try (var request = org.stonescriptdb.gateway.log.LogContext.with("request", exchange.getRequestMethod() + " " + exchange.getRequestPath())) {
                 run.handleRequest(exchange);
             } catch (Throwable t) {
                 LOG.log(Level.SEVERE, exchange.getRequestMethod() + " " + exchange.getRequestPath() + " failed", t);

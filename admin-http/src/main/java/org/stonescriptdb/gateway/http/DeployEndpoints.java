@@ -1,5 +1,6 @@
 package org.stonescriptdb.gateway.http;
 
+import org.stonescriptdb.gateway.log.LogContext;
 import org.stonescriptdb.gateway.protocol.SqlState;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -47,6 +48,7 @@ public final class DeployEndpoints {
         d.keys.requireAdmin(request);
         Request.Form form = request.multipart();
         String platform = Names.platform(form.field("platform"));
+        LogContext.put("platform", platform);
         boolean force = Names.flag(form.field("force"), "force");
         byte[] archive = form.file("schema");
         Bundle bundle = Deployments.bundle(archive);
@@ -107,6 +109,7 @@ public final class DeployEndpoints {
         d.keys.requireAdmin(request);
         Request.Form form = request.multipart();
         String platform = Names.platform(form.field("platform"));
+        LogContext.put("platform", platform);
         boolean force = Names.flag(form.field("force"), "force");
         boolean dryRun = Names.flag(form.field("dry_run"), "dry_run");
         String retryField = form.field("retry_deployment");
@@ -139,6 +142,7 @@ public final class DeployEndpoints {
         d.keys.requireAdmin(request);
         ObjectNode body = request.json();
         String platform = Names.platform(Names.text(body, "platform"));
+        LogContext.put("platform", platform);
         String schemaName = Names.schemaName(Names.text(body, "schema_name"));
         boolean force = Names.flag(body, "force");
         boolean dryRun = Names.flag(body, "dry_run");

@@ -48,6 +48,21 @@ class LoggingSetupTest {
     }
 
     @Test
+    void aJsonRecordCarriesTheIdsOfWhatItsThreadWasDoing() throws Exception {
+        LogRecord r = new LogRecord(Level.INFO, "deployed");
+        r.setLoggerName("org.stonescriptdb.gateway.http.Deployments");
+        try (var request = org.stonescriptdb.gateway.log.LogContext.with("request", "POST /migrate")) {
+            org.stonescriptdb.gateway.log.LogContext.put("platform", "clinic");
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(new LoggingSetup.JsonLine().format(r));
+            assertThat(json.path("request").asText()).isEqualTo("POST /migrate");
+            assertThat(json.path("platform").asText()).isEqualTo("clinic");
+        }
+        var after = new com.fasterxml.jackson.databind.ObjectMapper().readTree(new LoggingSetup.JsonLine().format(r));
+        assertThat(after.has("request")).as("gone with its scope").isFalse();
+        assertThat(after.has("platform")).isFalse();
+    }
+
+    @Test
     void theFormatIsTextOrJson() {
         assertThat(LoggingSetup.Format.parse(null)).isEqualTo(LoggingSetup.Format.TEXT);
         assertThat(LoggingSetup.Format.parse(" JSON ")).isEqualTo(LoggingSetup.Format.JSON);
