@@ -128,6 +128,10 @@ class HttpConnectionBoundsTest {
             stalled.connect(new InetSocketAddress("127.0.0.1", port));
             stalled.getOutputStream().write(("POST /query HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
                     + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+            // First the query ran (so its connection was accepted and its answer is being written): the count of open
+            // connections falls to 0 before the stalled one is even accepted otherwise, and the read below would then
+            // take the whole answer as it is written.
+            awaitTrue("the stalled request's query ran", () -> queries("stallapp") >= 2);
             awaitTrue("the stalled answer's connection is closed (and the setup's idle ones)", () -> gauge("db_gateway_http_connections") == 0);
             byte[] all = stalled.getInputStream().readAllBytes();
             assertThat(all.length).as("what reached the client before the close").isLessThan(30_000_000);
@@ -201,6 +205,15 @@ class HttpConnectionBoundsTest {
             if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1).strip());
         }
         return Double.NaN;
+    }
+
+    /** /call and /query statements of {@code platform} so far. */
+    private double queries(String platform) {
+        String prefix = "db_gateway_queries_total{platform=\"" + platform + "\"";
+        for (String line : app.metrics().scrape().lines().toList()) {
+            if (line.startsWith(prefix)) return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).strip());
+        }
+        return 0;
     }
 
     private static void awaitTrue(String what, BooleanSupplier condition) {

@@ -49,6 +49,10 @@ class AdminConsoleTest {
     }
 
     private static Connection console(String database, String user, String password) throws SQLException {
+        return console(gateway, database, user, password);
+    }
+
+    private static Connection console(GatewayHarness gw, String database, String user, String password) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", user);
         p.setProperty("password", password);
@@ -56,7 +60,7 @@ class AdminConsoleTest {
         p.setProperty("sslmode", "disable");
         p.setProperty("connectTimeout", "5");
         p.setProperty("socketTimeout", "30");
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + gateway.port() + "/" + database, p);
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + gw.port() + "/" + database, p);
     }
 
     private static List<Map<String, String>> rows(Statement s, String command) throws SQLException {
@@ -122,12 +126,7 @@ class AdminConsoleTest {
                     throw new IllegalStateException(e);
                 }
             });
-            Properties p = new Properties();
-            p.setProperty("user", "admin");
-            p.setProperty("password", KEY);
-            p.setProperty("preferQueryMode", "simple");
-            p.setProperty("sslmode", "disable");
-            try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + one.port() + "/gateway", p);
+            try (Connection admin = console(one, "gateway", "admin", KEY);
                  Statement s = admin.createStatement()) {
                 Await.until(Duration.ofSeconds(10), () -> {
                     try {
@@ -148,12 +147,7 @@ class AdminConsoleTest {
                 .withPoolMode(org.stonescriptdb.gateway.config.PoolMode.TRANSACTION));
              Connection app = tx.connect(DB); Statement appStatement = app.createStatement()) {
             appStatement.execute("select 1");
-            Properties p = new Properties();
-            p.setProperty("user", "admin");
-            p.setProperty("password", KEY);
-            p.setProperty("preferQueryMode", "simple");
-            p.setProperty("sslmode", "disable");
-            try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + tx.port() + "/gateway", p);
+            try (Connection admin = console(tx, "gateway", "admin", KEY);
                  Statement s = admin.createStatement()) {
                 assertThat(rows(s, "PAUSE " + DB).getFirst().get("busy_connections")).isEqualTo("0");
                 var held = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
