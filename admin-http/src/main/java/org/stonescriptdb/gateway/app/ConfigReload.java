@@ -56,17 +56,4 @@ final class ConfigReload {
         if (!was.clientAuth().equals(loaded.clientAuth())) out.add("CLIENT_AUTH, ALLOWED_NETWORKS_<PLATFORM>");
         return out;
     }
-
-    /** The reloadable settings that changed. */
-    static List<String> applied(GatewayConfig was, GatewayConfig loaded, boolean logFormatChanged) {
-        List<String> out = new ArrayList<>();
-        if (!was.logLevel().equals(loaded.logLevel()) || logFormatChanged) out.add("LOG_LEVEL, LOG_FORMAT");
-        if (!was.allowedNetworks().equals(loaded.allowedNetworks())) out.add("ALLOWED_NETWORKS");
-        if (!was.apiKeys().equals(loaded.apiKeys())) out.add("API_KEY_*");
-        if (poolsOrClientLimitsChanged(was, loaded)) {
-            out.add("pool limits and waits (MAX_CONNECTIONS_PER_POOL, MAX_TOTAL_CONNECTIONS, MAX_POOLS, POOL_IDLE_TIMEOUT_SECS,"
-                    + " QUERY_WAIT_TIMEOUT_SECS), MAX_CLIENT_CONNECTIONS[_PER_ADDRESS]");
-        }
-        return out;
-    }
 }

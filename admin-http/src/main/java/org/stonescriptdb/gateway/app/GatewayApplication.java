@@ -219,25 +219,33 @@ public final class GatewayApplication implements AutoCloseable {
         }
         GatewayConfig was = config;
         if (loaded.backend() == null && !was.embeddedBackend()) loaded = loaded.withBackend(was.backend());
-        List<String> applied = new ArrayList<>(ConfigReload.applied(was, loaded, format != logFormat));
-        List<String> restart = ConfigReload.needingRestart(was, loaded);
-        if (applied.contains("LOG_LEVEL, LOG_FORMAT")) {
+        List<String> applied = new ArrayList<>();
+        if (!was.logLevel().equals(loaded.logLevel()) || format != logFormat) {
             LoggingSetup.configure(loaded.logLevel(), format);
             logFormat = format;
+            applied.add("LOG_LEVEL, LOG_FORMAT");
         }
         if (!was.allowedNetworks().equals(loaded.allowedNetworks())) {
             proxy.allowedNetworks(loaded.allowedNetworks());
             http.allowedNetworks(loaded.allowedNetworks());
+            applied.add("ALLOWED_NETWORKS");
         }
         if (!was.apiKeys().equals(loaded.apiKeys())) {
             apiKeys.replace(loaded.apiKeys());
             proxy.consoleAdminKey(loaded.apiKeys().get("admin"));
+            applied.add("API_KEY_*");
         }
-        // Always: the pool limits and client limits that changed, and the console's SHOW CONFIG shows what runs now.
-        proxy.reconfigure(ConfigReload.running(was, loaded));
+        if (ConfigReload.poolsOrClientLimitsChanged(was, loaded)) {
+            applied.add("pool limits and waits (MAX_CONNECTIONS_PER_POOL, MAX_TOTAL_CONNECTIONS, MAX_POOLS, POOL_IDLE_TIMEOUT_SECS,"
+                    + " QUERY_WAIT_TIMEOUT_SECS), MAX_CLIENT_CONNECTIONS[_PER_ADDRESS]");
+        }
+        GatewayConfig running = ConfigReload.running(was, loaded);
+        // Always: the pool and client limits that changed, and the console's SHOW CONFIG shows what runs now.
+        proxy.reconfigure(running);
         if (proxy.reloadTls()) applied.add("the TLS certificate");
         if (https != null && https.reloadIfChanged()) applied.add("the HTTPS certificate");
-        config = ConfigReload.running(was, loaded);
+        List<String> restart = ConfigReload.needingRestart(was, loaded);
+        config = running;
         String summary = "reloaded: " + (applied.isEmpty() ? "nothing changed that a reload applies" : String.join("; ", applied))
                 + (restart.isEmpty() ? "" : ". Changed, applied at the next start: " + String.join("; ", restart));
         LOG.info(summary);

@@ -67,6 +67,44 @@ class GracefulStopTest {
         }
     }
 
+    /** SIGHUP reloads the settings (systemd's ExecReload): a key changed in ./.env is served, and the process goes on. */
+    @Test
+    void sighupReloadsTheDotEnvAndTheGatewayGoesOn() throws Exception {
+        int httpPort = freePort();
+        Path stderr = dir.resolve("stderr.txt");
+        Files.writeString(dir.resolve(".env"), "API_KEY_ADMIN=before-hup\n");
+        Process gateway = ChildJvm.start(GatewayMain.class, dir, Map.of(
+                "DATA_DIR", dir.resolve("data").toString(),
+                "GATEWAY_PORT", Integer.toString(httpPort),
+                "PROXY_PORT", Integer.toString(freePort())), dir.resolve("stdout.txt"), stderr);
+        try {
+            awaitHealthy(gateway, httpPort, stderr);
+            assertThat(platformsWith(httpPort, "before-hup")).isEqualTo(200);
+            Files.writeString(dir.resolve(".env"), "API_KEY_ADMIN=after-hup\n");
+            Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(gateway.pid())).start();
+            assertThat(hup.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            Await.until(Duration.ofSeconds(20), () -> platformsWith(httpPort, "after-hup") == 200, "the reloaded key served");
+            assertThat(platformsWith(httpPort, "before-hup")).isEqualTo(403);
+            assertThat(gateway.isAlive()).as("SIGHUP does not stop the gateway").isTrue();
+            assertThat(Files.readString(stderr)).contains("SIGHUP received").contains("reloaded: API_KEY_*");
+        } finally {
+            gateway.destroy(); // SIGTERM: the embedded server stops with it
+            if (!gateway.waitFor(30, TimeUnit.SECONDS)) gateway.destroyForcibly();
+        }
+    }
+
+    private static int platformsWith(int httpPort, String key) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/platforms"))
+                    .header("X-API-Key", key).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        } catch (java.io.IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     private static void awaitHealthy(Process gateway, int httpPort, Path stderr) {
         HttpClient client = HttpClient.newHttpClient();
         Await.until(Duration.ofSeconds(60), () -> {

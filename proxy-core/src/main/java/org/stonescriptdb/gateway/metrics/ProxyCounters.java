@@ -1,5 +1,7 @@
 package org.stonescriptdb.gateway.metrics;
 
+import org.stonescriptdb.gateway.routing.DatabaseName;
+
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -50,8 +52,7 @@ public final class ProxyCounters {
 
     /** The platform part of a platform database's name ({@code acme} of {@code acme_main}). */
     public static String platformLabel(String database) {
-        int underscore = database.indexOf('_');
-        return underscore > 0 ? database.substring(0, underscore) : database;
+        return DatabaseName.parse(database).map(DatabaseName::platform).orElse(database);
     }
 
     public ProxyCounters() {

@@ -2,7 +2,6 @@ package org.stonescriptdb.gateway.session;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.SslHandler;
 import org.stonescriptdb.gateway.auth.ChannelBinding;
@@ -84,7 +83,7 @@ final class PasswordLogin {
             if (!ctx.channel().isActive()) return;
             if (error != null) {
                 LOG.log(Level.WARNING, "could not read the wire credentials of " + owner, error);
-                fatal(ctx, SqlState.CONNECTION_FAILURE, "the gateway could not read the credentials of " + owner + "; try again later");
+                StartupHandler.fatal(ctx, SqlState.CONNECTION_FAILURE, "the gateway could not read the credentials of " + owner + "; try again later");
                 return;
             }
             List<WireCredential> list = found == null ? List.of() : found;
@@ -154,7 +153,7 @@ final class PasswordLogin {
         services.counters().authFailed(reason);
         THROTTLED.log(Level.INFO, "auth " + reason, "refused a login to database \"" + database + "\" as user \"" + user
                 + "\" (" + reason.label() + "): " + message);
-        fatal(ctx, code, message);
+        StartupHandler.fatal(ctx, code, message);
     }
 
     private static void expectNext(ChannelHandlerContext ctx) {
@@ -168,10 +167,6 @@ final class PasswordLogin {
         if (tls == null) return null;
         Certificate[] served = tls.engine().getSession().getLocalCertificates();
         return served == null || served.length == 0 ? null : ChannelBinding.tlsServerEndPoint(served[0]);
-    }
-
-    private static void fatal(ChannelHandlerContext ctx, String code, String message) {
-        ctx.writeAndFlush(ServerMessages.fatal(ctx.alloc(), code, message)).addListener(ChannelFutureListener.CLOSE);
     }
 
     private static final class MalformedResponse extends Exception {

@@ -268,7 +268,8 @@ public final class StartupHandler extends SimpleChannelInboundHandler<StartupPac
         }
     }
 
-    private static void fatal(ChannelHandlerContext ctx, String code, String message) {
+    /** Answers one FATAL and closes: every refusal before a session exists (the password exchange's too). */
+    static void fatal(ChannelHandlerContext ctx, String code, String message) {
         ctx.writeAndFlush(ServerMessages.fatal(ctx.alloc(), code, message)).addListener(ChannelFutureListener.CLOSE);
     }
 
