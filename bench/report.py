@@ -240,6 +240,13 @@ def main(out):
             diff_us = (gr["lat_ms"] - dr["lat_ms"]) * 1000
             check(name, diff_us <= 50 and gr["errors"] == 0,
                   "%.3f ms vs %.3f ms = %+.0f us" % (gr["lat_ms"], dr["lat_ms"], diff_us))
+        # Issue 15's target: what the gateway adds to a lone client's latency at most 5 us more than what PgBouncer
+        # adds, both judged by the paired runs (each run against direct PostgreSQL in the same moment).
+        pgb = latency.get(("pgbouncer", m))
+        if lp and lp["runs"] and pgb and pgb["runs"]:
+            check("added latency at 1 client <= PgBouncer's + 5 us, -M %s" % m,
+                  lp["median_us"] <= pgb["median_us"] + 5 and not lp["failed"],
+                  "%+.0f us vs PgBouncer's %+.0f us over direct, medians of paired runs" % (lp["median_us"], pgb["median_us"]))
 
     mem = {r["target"]: r for r in load(os.path.join(out, "memory.tsv"))}
     if mem:

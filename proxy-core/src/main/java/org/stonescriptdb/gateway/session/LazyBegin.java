@@ -142,16 +142,18 @@ final class LazyBegin {
     }
 
     /**
-     * Whether the SQL at {@code offset} in the message may be {@link #answerable}: between transactions its first letter
-     * (after blanks) must begin BEGIN or START. Once a BEGIN is deferred or has failed, any SQL is looked at.
+     * Whether the SQL at {@code offset} in the message may be {@link #answerable}: between transactions its first two
+     * letters (after blanks) must begin BEGIN or START — not SELECT, the first statement of most transactions. Once a
+     * BEGIN is deferred or has failed, any SQL is looked at.
      */
     private boolean mayBeAnswerable(ByteBuf message, int offset) {
         if (state != State.NONE) return true;
         int end = message.readerIndex() + message.readableBytes();
-        for (int i = message.readerIndex() + offset; i < end; i++) {
+        for (int i = message.readerIndex() + offset; i < end - 1; i++) {
             byte b = message.getByte(i);
             if (b == ' ' || b == '\t' || b == '\n' || b == '\r') continue;
-            return b == 'b' || b == 'B' || b == 's' || b == 'S';
+            int first = b | 0x20, second = message.getByte(i + 1) | 0x20; // letters in lower case
+            return first == 'b' && second == 'e' || first == 's' && second == 't';
         }
         return false;
     }

@@ -89,6 +89,23 @@ class LazyBeginTest {
         assertThat(begin.deferred()).isNull();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"begin", "\n\t StArT TRANSACTION", "Begin Work", "BEGIN READ ONLY"})
+    void aTransactionStartIsRecognisedWhateverItsCaseAndBlanks(String sql) {
+        assertThat(send(RawFrontend.query(sql))).isTrue();
+        assertThat(answered()).isEqualTo("CZT");
+    }
+
+    /** Only BE… and ST… are read further: SELECT, SET, SAVEPOINT or SHOW go to a backend undecoded. */
+    @ParameterizedTest
+    @ValueSource(strings = {"SELECT abalance FROM pgbench_accounts WHERE aid = 1", "  select 1", "set x = 1", "savepoint a",
+            "show all", "b", "s", " ", "BEGINX", "STARTX", "stop"})
+    void aStatementThatCannotStartATransactionIsLeftForABackend(String sql) {
+        assertThat(send(RawFrontend.query(sql))).isFalse();
+        assertThat(send(RawFrontend.parse("", sql))).isFalse();
+        assertThat(answered()).isEmpty();
+    }
+
     @Test
     void aTransactionThatEndsBeforeAnyStatementNeverReachesABackend() {
         send(RawFrontend.query("begin"));
