@@ -118,6 +118,21 @@ public final class ClientMessages {
     }
 
     /**
+     * The cheapest reset for sending right in front of a client's messages: {@code DISCARD ALL} as an extended-protocol
+     * Parse/Bind/Execute with no Sync of its own, so the client's messages join its batch. PostgreSQL commits DISCARD ALL
+     * at once (it cannot run inside a transaction, and as a batch's first Execute it need not), so nothing the client
+     * then does can roll it back; and should it fail, the server skips everything up to the next Sync — the client's
+     * messages never run on a session that was not reset. No check behind it is needed, nor a ReadyForQuery of its own.
+     * Only for a reset with nothing to set after it: settings made in the client's batch would be undone if the
+     * client's statement failed.
+     */
+    public static void pipelinedDiscardAll(ByteBuf out) {
+        parseUnnamed(out, "DISCARD ALL");
+        bind(out, List.of());
+        execute(out);
+    }
+
+    /**
      * Goes between a {@link #pipelinedReset} and the client's messages: {@code Describe} of the marker fails (26000)
      * unless the reset ran whole, and the server then skips everything up to the next Sync — the client's messages
      * never run on a session that was not reset. {@code Close} then drops the marker. Neither executes anything, so the

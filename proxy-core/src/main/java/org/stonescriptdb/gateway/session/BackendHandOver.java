@@ -50,12 +50,25 @@ record BackendHandOver(boolean reset, boolean discardAll, ClientParameters.Sync 
     }
 
     /**
-     * For a reset sent in front of the client's messages ({@link ClientMessages#pipelinedReset}): the reset and the
-     * client's settings in one batch, and the check that it ran whole, in one buffer; the client's messages follow.
-     * Answered with one ReadyForQuery.
+     * Whether the pipelined reset is {@code DISCARD ALL} alone with no Sync of its own ({@link
+     * ClientMessages#pipelinedDiscardAll}): nothing is to be set or closed after it. Its replies end at its
+     * CommandComplete (or ErrorResponse), and no check follows.
+     */
+    boolean unsynced() {
+        return discardAll && !hasSync();
+    }
+
+    /**
+     * For a reset sent in front of the client's messages: {@link #unsynced} the reset alone, joining the client's batch;
+     * else ({@link ClientMessages#pipelinedReset}) the reset and the client's settings in one batch, and the check that it
+     * ran whole, in one buffer, answered with one ReadyForQuery. The client's messages follow.
      */
     ByteBuf encodePipelined(ByteBufAllocator alloc, String marker) {
         ByteBuf out = alloc.buffer();
+        if (unsynced()) {
+            ClientMessages.pipelinedDiscardAll(out);
+            return out;
+        }
         ClientMessages.pipelinedReset(out, marker, discardAll, buf -> ClientMessages.appendSessionSync(buf, sync.set(), sync.reset(), close));
         ClientMessages.resetCheck(out, marker);
         return out;

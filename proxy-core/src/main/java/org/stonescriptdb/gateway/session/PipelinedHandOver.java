@@ -74,15 +74,17 @@ final class PipelinedHandOver {
         cancelled = false;
         Expected answer = Expected.handOver();
         expected.add(answer);
-        expected.add(Expected.of(Kind.HANDOVER_CHECK));
+        if (!handOver.unsynced()) expected.add(Expected.of(Kind.HANDOVER_CHECK));
         b.channel().write(handOver.encodePipelined(client.alloc(), RESET_MARKER), b.channel().voidPromise());
         // A reset that hangs (a lock another session holds on a temporary table the last client left) fails closed.
         scheduleDeadline(answer);
     }
 
     /**
-     * A reply to the reset: swallowed (the backend records ParameterStatus itself). At its ReadyForQuery: if any part
-     * failed, the flow is told ({@link Outcome#failed}); else the client's settings are in effect there.
+     * A reply to the reset: swallowed (the backend records ParameterStatus itself). At its end — its ReadyForQuery, or
+     * for an {@link BackendHandOver#unsynced} reset its CommandComplete or error — if any part failed, the flow is told
+     * ({@link Outcome#failed}); else the client's settings are in effect there, and an unsynced reset, which has no
+     * check behind it, is done ({@link Outcome#checked}).
      */
     void reply(Expected answer, byte type, ByteBuf message) {
         if (type == BackendType.ERROR_RESPONSE) {
@@ -91,13 +93,20 @@ final class PipelinedHandOver {
             answer.failed = true;
         }
         message.release();
-        if (type != BackendType.READY_FOR_QUERY) return;
+        boolean unsynced = pending.unsynced();
+        boolean end = unsynced ? type == BackendType.COMMAND_COMPLETE || type == BackendType.ERROR_RESPONSE
+                : type == BackendType.READY_FOR_QUERY;
+        if (!end) return;
         expected.pop();
         cancelDeadline();
         BackendHandOver done = pending;
         pending = null;
-        if (answer.failed) outcome.failed();
-        else session.parameters().synced(backend.get(), done.sync());
+        if (answer.failed) {
+            outcome.failed();
+            return;
+        }
+        session.parameters().synced(backend.get(), done.sync());
+        if (unsynced) outcome.checked();
     }
 
     /** ParameterDescription, RowDescription and CloseComplete of the reset check; an error means the reset did not run. */

@@ -214,4 +214,12 @@ class ClientMessagesTest {
         assertThat(typesAndNames(buf)).containsExactlyElementsOf(expected);
         assertThat(buf.toString(StandardCharsets.UTF_8)).as("no client value in SQL text").doesNotContain("app'");
     }
+
+    @Test
+    void theUnsyncedResetIsDiscardAllAloneWithNoSyncSoTheClientsMessagesJoinItsBatch() {
+        ByteBuf buf = keep(alloc.buffer());
+        ClientMessages.pipelinedDiscardAll(buf);
+        assertThat(typesAndNames(buf)).containsExactly("P:", "B:", "E:");
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("DISCARD ALL");
+    }
 }

@@ -32,4 +32,39 @@ class BackendHandOverTest {
         String request = encoded(new BackendHandOver(true, false, ClientParameters.Sync.NONE, List.of()));
         assertThat(request).contains("RESET ALL").contains("DISCARD TEMP").doesNotContain("DISCARD ALL");
     }
+
+    private static String pipelined(BackendHandOver plan) {
+        ByteBuf b = plan.encodePipelined(UnpooledByteBufAllocator.DEFAULT, "_ssg_reset_m");
+        try {
+            return b.toString(StandardCharsets.UTF_8);
+        } finally {
+            b.release();
+        }
+    }
+
+    /** DISCARD ALL with nothing behind it joins the client's batch: no Sync, no marker, no check. */
+    @Test
+    void aDiscardAllWithNothingToSetGoesUnsyncedAhead() {
+        BackendHandOver plan = new BackendHandOver(true, true, ClientParameters.Sync.NONE, List.of());
+        assertThat(plan.unsynced()).isTrue();
+        String request = pipelined(plan);
+        assertThat(request).contains("DISCARD ALL").doesNotContain("_ssg_reset_m");
+        assertThat(request).as("ends with the Execute, no Sync").endsWith("E\0\0\0\t\0\0\0\0\0");
+    }
+
+    /**
+     * Settings to set, or statements to close, after the reset must commit before the client's messages (a failing
+     * client statement would undo them in one batch): then the reset has its own Sync and the check behind it.
+     */
+    @Test
+    void aResetWithSettingsBehindItKeepsItsSyncAndCheck() {
+        BackendHandOver withSettings = new BackendHandOver(true, true,
+                new ClientParameters.Sync(java.util.Map.of("application_name", "app"), List.of()), List.of());
+        BackendHandOver withCloses = new BackendHandOver(true, true, ClientParameters.Sync.NONE, List.of("_ssg_x_1"));
+        BackendHandOver byStatements = new BackendHandOver(true, false, ClientParameters.Sync.NONE, List.of());
+        for (BackendHandOver plan : List.of(withSettings, withCloses, byStatements)) {
+            assertThat(plan.unsynced()).isFalse();
+            assertThat(pipelined(plan)).contains("_ssg_reset_m");
+        }
+    }
 }
