@@ -45,10 +45,30 @@ public final class BackendStatements {
         prepared.clear();
     }
 
+    /**
+     * A Close the gateway sent was skipped by the server (an error earlier in its batch): the statement is still there,
+     * whether or not it was counted as prepared, and is closed before it is prepared again.
+     */
+    public void closeSkipped(String name) {
+        prepared.remove(name);
+        if (!toClose.contains(name)) toClose.add(name);
+    }
+
     /** Takes the statements to close: stale ones and, beyond {@code capacity}, the least recently used. */
     public List<String> takeToClose(int capacity) {
         List<String> out = new ArrayList<>(toClose);
         toClose.clear();
+        out.addAll(evictBeyond(capacity));
+        return out;
+    }
+
+    /**
+     * Forgets the least recently used statements beyond {@code capacity}, for the caller to close on the server now;
+     * returns their names (none while within it).
+     */
+    public List<String> evictBeyond(int capacity) {
+        if (prepared.size() <= capacity) return List.of();
+        List<String> out = new ArrayList<>();
         for (Iterator<String> it = prepared.keySet().iterator(); prepared.size() > capacity && it.hasNext(); ) {
             out.add(it.next());
             it.remove();

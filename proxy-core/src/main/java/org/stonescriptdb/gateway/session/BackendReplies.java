@@ -43,6 +43,12 @@ final class BackendReplies {
         this.answered = answered;
     }
 
+    /** A ParameterStatus goes to the client only if it changes a value the client has, as on a direct connection. */
+    private void forwardParameterStatus(ByteBuf message) {
+        if (session.parameters().parameterStatus(message)) client.write(message, client.voidPromise());
+        else message.release();
+    }
+
     /** A reply of the client's (not of a hand-over), read whole. */
     void handle(byte type, ByteBuf message) {
         Expected first = expected.peek();
@@ -52,10 +58,7 @@ final class BackendReplies {
         }
         switch (type) {
             case BackendType.READY_FOR_QUERY -> readyForQuery(message);
-            case BackendType.PARAMETER_STATUS -> {
-                session.parameters().parameterStatus(message);
-                client.write(message, client.voidPromise());
-            }
+            case BackendType.PARAMETER_STATUS -> forwardParameterStatus(message);
             case BackendType.ERROR_RESPONSE -> error(message);
             case BackendType.PARSE_COMPLETE -> {
                 Expected head = expected.peek();
@@ -134,10 +137,7 @@ final class BackendReplies {
      */
     private void restoreReply(Expected restore, byte type, ByteBuf message) {
         switch (type) {
-            case BackendType.PARAMETER_STATUS -> {
-                session.parameters().parameterStatus(message);
-                client.write(message, client.voidPromise());
-            }
+            case BackendType.PARAMETER_STATUS -> forwardParameterStatus(message);
             case BackendType.ERROR_RESPONSE -> {
                 restore.failed = true;
                 message.release();
@@ -214,7 +214,7 @@ final class BackendReplies {
                 // A client's Parse the server skipped (after an error, up to the Sync) did not create its name either.
                 if (x.kind == Kind.PARSE) forgetClientName(x);
             }
-            case CLOSE_HIDDEN -> backend.get().statements().stale(x.name);
+            case CLOSE_HIDDEN -> backend.get().statements().closeSkipped(x.name);
             default -> x.discard();
         }
     }

@@ -139,12 +139,19 @@ final class ClientParameters {
         return reported;
     }
 
-    /** A ParameterStatus the client is being sent (whole message): the client now has this value. */
-    void parameterStatus(ByteBuf message) {
+    /**
+     * A ParameterStatus from the client's backend (whole message): true if it tells the client something new, and the
+     * client now has this value. False for the value the client already has — PostgreSQL reports only changes, so a
+     * direct connection never repeats a value; behind the gateway the backend may, for what it had reported to another
+     * client (a reset that joins the client's batch reports at the client's ReadyForQuery what it put back).
+     */
+    boolean parameterStatus(ByteBuf message) {
         ByteBuf body = message.slice(message.readerIndex() + 5, message.readableBytes() - 5);
         String name = Wire.readCString(body);
         String value = Wire.readCString(body);
-        if (!value.equals(reported.put(name, value))) state = null;
+        if (value.equals(reported.put(name, value))) return false;
+        state = null;
+        return true;
     }
 
     /** Lower-case names of reported parameters the gateway replays; SET of any other pins the client. */

@@ -17,8 +17,9 @@ import java.util.logging.Logger;
 
 /**
  * A session reset sent ahead of the client's first messages on a backend, not awaited: the reset
- * ({@code BackendHandOver#encodePipelined}) and a check behind it go out in the same write as the client's messages, and
- * the check keeps those from running unless the reset ran whole. Swallows the replies to both; a reset that hangs is
+ * ({@code BackendHandOver#encodePipelined}) goes out in the same write as the client's messages, which never run unless
+ * the reset ran whole — a lone DISCARD ALL shares their batch, so its failure makes the server skip them; any other reset
+ * is a batch of its own with a check behind it that fails if it did not run. Swallows the replies; a reset that hangs is
  * cancelled, then its backend closed. Runs under the flow's lock ({@code lock}), which its deadline also takes.
  */
 final class PipelinedHandOver {
@@ -67,7 +68,7 @@ final class PipelinedHandOver {
         return java.util.HexFormat.of().formatHex(b);
     }
 
-    /** Sends the reset and its check to {@code b}, expecting their replies before anything the client sends next. */
+    /** Sends the reset (and its check) to {@code b}, expecting their replies before anything the client sends next. */
     void start(BackendConnection b, BackendHandOver handOver) {
         services.counters().sessionReset(handOver.discardAll());
         pending = handOver;

@@ -168,15 +168,22 @@ final class StatementRequests {
         if (wire.backend().statements().generation(def.name()) != def.generation()) prepareOnBackend(def, Kind.PARSE_HIDDEN, null);
     }
 
+    private void closeOnBackend(String name) {
+        wire.expect(Expected.closeHidden(name));
+        wire.send(FrontendMessages.encodeTarget(alloc, FrontendType.CLOSE, (byte) 'S', name));
+    }
+
     /** @param clientName the client's name for a Parse it sent (freed again if the server refuses it), else null */
     private void prepareOnBackend(StatementDef def, Kind kind, String clientName) {
         BackendStatements prepared = wire.backend().statements();
         if (prepared.generation(def.name()) >= 0) prepared.stale(def.name());
         if (prepared.mustClose(def.name())) {
             prepared.closed(def.name());
-            wire.expect(Expected.closeHidden(def.name()));
-            wire.send(FrontendMessages.encodeTarget(alloc, FrontendType.CLOSE, (byte) 'S', def.name()));
+            closeOnBackend(def.name());
         }
+        // The bound holds while a client keeps its backend (linger, pinning) too, not only at the next hand-over: the
+        // least recently used make room now.
+        for (String evicted : prepared.evictBeyond(BackendStatements.DEFAULT_CAPACITY - 1)) closeOnBackend(evicted);
         int generation = def.generation();
         // Counted as prepared at once, so a Bind later in this batch does not parse it again.
         prepared.prepared(def.name(), generation);

@@ -229,7 +229,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
 
     @Override
     public synchronized boolean passBackendThrough(byte type) {
-        if (expected.needsEveryReply() || type == BackendType.ERROR_RESPONSE) return false;
+        // An error and a ParameterStatus are always read whole (the client's view of its settings is kept from them).
+        if (expected.needsEveryReply() || type == BackendType.ERROR_RESPONSE || type == BackendType.PARAMETER_STATUS) return false;
         replies.account(type);
         return true;
     }

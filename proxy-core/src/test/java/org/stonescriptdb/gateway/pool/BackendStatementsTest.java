@@ -42,4 +42,30 @@ class BackendStatementsTest {
         s.closed("d"); // closed in a client's batch (a Close ahead of its re-Parse)
         assertThat(s.takeToClose(512)).isEmpty();
     }
+
+    /** Room made at once, as a Parse adds one more (a client that keeps its backend never reaches a hand-over). */
+    @Test
+    void evictionMakesRoomNowAndLeavesNothingForLater() {
+        BackendStatements s = new BackendStatements();
+        s.prepared("a", 0);
+        s.prepared("b", 0);
+        s.prepared("c", 0);
+        assertThat(s.evictBeyond(3)).isEmpty();
+        assertThat(s.evictBeyond(1)).containsExactly("a", "b");
+        assertThat(s.snapshot()).containsOnlyKeys("c");
+        assertThat(s.takeToClose(1)).isEmpty();
+    }
+
+    /** A Close the server skipped leaves the statement there: it is closed before it is prepared again. */
+    @Test
+    void aSkippedCloseIsClosedLater() {
+        BackendStatements s = new BackendStatements();
+        s.prepared("a", 0);
+        s.prepared("b", 0);
+        assertThat(s.evictBeyond(1)).containsExactly("a"); // its Close goes out, then the batch fails before it
+        s.closeSkipped("a");
+        s.closeSkipped("a");
+        assertThat(s.mustClose("a")).isTrue();
+        assertThat(s.takeToClose(512)).containsExactly("a");
+    }
 }

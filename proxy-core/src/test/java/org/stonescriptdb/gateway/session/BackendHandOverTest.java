@@ -13,7 +13,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BackendHandOverTest {
 
     private static String encoded(BackendHandOver plan) {
-        ByteBuf b = plan.encode(UnpooledByteBufAllocator.DEFAULT);
+        return text(plan.encode(UnpooledByteBufAllocator.DEFAULT));
+    }
+
+    private static String pipelined(BackendHandOver plan) {
+        return text(plan.encodePipelined(UnpooledByteBufAllocator.DEFAULT, "_ssg_reset_m"));
+    }
+
+    private static String text(ByteBuf b) {
         try {
             return b.toString(StandardCharsets.UTF_8);
         } finally {
@@ -31,15 +38,6 @@ class BackendHandOverTest {
     void oneHoldingThemIsResetStatementByStatementSoTheyStay() {
         String request = encoded(new BackendHandOver(true, false, ClientParameters.Sync.NONE, List.of()));
         assertThat(request).contains("RESET ALL").contains("DISCARD TEMP").doesNotContain("DISCARD ALL");
-    }
-
-    private static String pipelined(BackendHandOver plan) {
-        ByteBuf b = plan.encodePipelined(UnpooledByteBufAllocator.DEFAULT, "_ssg_reset_m");
-        try {
-            return b.toString(StandardCharsets.UTF_8);
-        } finally {
-            b.release();
-        }
     }
 
     /** DISCARD ALL with nothing behind it joins the client's batch: no Sync, no marker, no check. */

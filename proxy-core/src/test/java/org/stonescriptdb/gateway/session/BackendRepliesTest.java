@@ -749,4 +749,23 @@ class BackendRepliesTest extends FlowPartsTest {
         assertThat(c.session.parameters().reported()).containsEntry("application_name", "x");
         assertThat(c.backend.transactionStatus()).isEqualTo(TransactionStatus.IDLE);
     }
+
+    /**
+     * A ParameterStatus of the value the client already has is dropped: PostgreSQL reports only changes, but a backend
+     * reports what a reset put back at the next client's ReadyForQuery when the reset joined that client's batch.
+     */
+    @Test
+    void aParameterStatusOfTheValueTheClientHasIsNotRepeated() {
+        FlowParts c = fixture.client(fixture.backend());
+
+        c.send(parse("", "select 1"), bind("", ""), execute("", 0), sync());
+        c.reply(parseComplete(), bindComplete(), dataRow("1"), commandComplete("SELECT 1"), parameterStatus("application_name", "x"),
+                ready('I'));
+        c.send(parse("", "select 1"), bind("", ""), execute("", 0), sync());
+        c.reply(parseComplete(), bindComplete(), dataRow("1"), commandComplete("SELECT 1"), parameterStatus("application_name", "x"),
+                ready('I'));
+
+        assertThat(c.received()).containsExactly("1", "2", "D 1", "C SELECT 1", "S application_name=x", "Z I",
+                "1", "2", "D 1", "C SELECT 1", "Z I");
+    }
 }

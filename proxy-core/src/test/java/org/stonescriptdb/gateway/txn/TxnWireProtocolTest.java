@@ -494,6 +494,10 @@ class TxnWireProtocolTest {
         }
     }
 
+    /**
+     * One client keeps its backend throughout (five quick transactions, linger), so the bound must hold without a
+     * hand-over: the least recently used are closed as new ones are prepared.
+     */
     @Test
     void theStatementsPreparedOnOneBackendAreBoundedAndEvictedOnesComeBack() throws Exception {
         int statements = 530;
