@@ -303,6 +303,28 @@ class SessionIsolationTest {
     }
 
     /**
+     * The reset shares the batch of the client's first messages: when the client's own first statement fails, the error
+     * is the client's (its own SQLSTATE, not the gateway's 08006), the reset still took effect, and the backend serves on.
+     */
+    @ParameterizedTest(name = "simple protocol: {0}")
+    @ValueSource(booleans = {false, true})
+    void aClientsFailingFirstStatementAfterAResetIsItsOwnError(boolean simple) throws Exception {
+        try (Connection next = gateway.connect(DB, protocol(simple)); Connection hostile = gateway.connect(DB)) {
+            tryRun(hostile, "do $$ begin perform set_config('work_mem', '7777kB', false); end $$");
+            SQLException e = catchThrowableOfType(SQLException.class, () -> {
+                try (Statement st = next.createStatement()) {
+                    st.executeQuery("select * from no_such_table_here");
+                }
+            });
+            assertThat((Object) e).isNotNull();
+            assertThat(e.getSQLState()).as("the client's own error").isEqualTo("42P01");
+            assertThat(one(next, "show work_mem")).as("the reset ran before it").isEqualTo("4MB");
+            tryRun(hostile, "do $$ begin perform set_config('work_mem', '7777kB', false); end $$");
+            assertThat(one(next, "show work_mem")).as("and runs again at the next hand-over").isEqualTo("4MB");
+        }
+    }
+
+    /**
      * A reset that cannot finish — another session locks a temporary table the last client left, so DISCARD TEMP
      * waits — ends after CONNECTION_TIMEOUT_SECS: that backend is closed, the waiting client is told nothing of its
      * request ran, and its next request works on a fresh backend. With either protocol: a simple Query behind the reset
