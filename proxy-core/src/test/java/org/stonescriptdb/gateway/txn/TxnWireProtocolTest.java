@@ -3,6 +3,8 @@ package org.stonescriptdb.gateway.txn;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.stonescriptdb.gateway.config.Linger;
+import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.testing.GatewayHarness;
 import org.stonescriptdb.gateway.testing.WireClient;
 import org.stonescriptdb.gateway.testing.WireClient.Message;
@@ -495,13 +497,15 @@ class TxnWireProtocolTest {
     }
 
     /**
-     * One client keeps its backend throughout (five quick transactions, linger), so the bound must hold without a
-     * hand-over: the least recently used are closed as new ones are prepared.
+     * One client keeps its backend throughout (five transactions, each well within a linger window made long for the
+     * test), so the bound must hold without a hand-over: the least recently used are closed as new ones are prepared.
      */
     @Test
     void theStatementsPreparedOnOneBackendAreBoundedAndEvictedOnesComeBack() throws Exception {
         int statements = 530;
-        try (GatewayHarness gw = Txn.gateway(1); WireSession a = WireSession.login(gw.port(), DB)) {
+        try (GatewayHarness gw = GatewayHarness.start(c -> c.withPoolMode(PoolMode.TRANSACTION)
+                .withPoolLimits(1, 200, 50).withLinger(new Linger(Duration.ofSeconds(30), 1000)));
+             WireSession a = WireSession.login(gw.port(), DB)) {
             for (int from = 0; from < statements; from += 106) {
                 List<byte[]> batch = new ArrayList<>();
                 for (int i = from; i < from + 106; i++) {
