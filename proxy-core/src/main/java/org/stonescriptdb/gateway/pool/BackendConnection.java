@@ -26,6 +26,8 @@ public final class BackendConnection {
     private final Map<String, String> parametersView = Collections.unmodifiableMap(parameters);
     /** The reported parameters right after login: what RESET ALL returns them to. */
     private Map<String, String> loginParameters = Map.of();
+    /** {@link #parameters} still equal {@link #loginParameters} (so a reset need not copy them back). */
+    private boolean parametersAsAtLogin = true;
     /**
      * The client whose session state this connection may carry (an opaque token of the session package): whoever
      * held it last, from the moment it was handed to them. Null for a fresh or fully reset connection.
@@ -45,6 +47,11 @@ public final class BackendConnection {
      * next client with the same settings skips comparing them one by one; forgotten whenever a setting changes.
      */
     private Object matchedSettings;
+    /**
+     * The client settings this session was found to match while as it was right after login (nothing reported since,
+     * nothing applied): after a reset it is so again, so a hand-over to a client with those settings compares nothing.
+     */
+    private Object matchedAtLogin;
     /** Cancel requests sent for this connection and not yet acknowledged by the server closing their socket. */
     private int cancelsInFlight;
     private Runnable afterCancels;
@@ -87,6 +94,7 @@ public final class BackendConnection {
     /** Login is over: the parameters reported so far are the session's defaults. */
     void loginComplete() {
         loginParameters = Map.copyOf(parameters);
+        parametersAsAtLogin = true;
     }
 
     /** Who may have left session state here (null: nobody). */
@@ -104,15 +112,20 @@ public final class BackendConnection {
      * applied — so the client's settings can be computed and sent in the same write.
      */
     public void assumeReset() {
-        parameters.clear();
-        parameters.putAll(loginParameters);
+        if (!parametersAsAtLogin) {
+            parameters.clear();
+            parameters.putAll(loginParameters);
+            parametersAsAtLogin = true;
+        }
         appliedSettings.clear();
-        matchedSettings = null;
+        matchedSettings = matchedAtLogin;
     }
 
     /** A ParameterStatus from the server. */
     void parameterReported(String name, String value) {
-        if (!value.equals(parameters.put(name, value))) matchedSettings = null;
+        if (value.equals(parameters.put(name, value))) return;
+        matchedSettings = null;
+        parametersAsAtLogin = value.equals(loginParameters.get(name)) && parameters.equals(loginParameters);
     }
 
     public int processId() {
@@ -156,13 +169,15 @@ public final class BackendConnection {
 
     /** A set_config of settings the server does not report took effect. */
     public void settingsApplied(Map<String, String> settings, Collection<String> reset) {
-        reset.forEach(appliedSettings::remove);
-        appliedSettings.putAll(settings);
-        matchedSettings = null;
+        boolean changed = false;
+        for (String name : reset) changed |= appliedSettings.remove(name) != null;
+        for (Map.Entry<String, String> e : settings.entrySet()) changed |= !e.getValue().equals(appliedSettings.put(e.getKey(), e.getValue()));
+        if (changed) matchedSettings = null;
     }
 
     /** RESET ALL ran: the settings the gateway applied are back at their defaults. */
     public void appliedSettingsReset() {
+        if (appliedSettings.isEmpty()) return;
         appliedSettings.clear();
         matchedSettings = null;
     }
@@ -177,8 +192,10 @@ public final class BackendConnection {
         return matchedSettings;
     }
 
+    /** The session was found to match {@code token}'s settings (it has nothing else the gateway applied). */
     public void matchedSettings(Object token) {
         matchedSettings = token;
+        if (parametersAsAtLogin && appliedSettings.isEmpty()) matchedAtLogin = token;
     }
 
     /**

@@ -17,6 +17,11 @@ public final class TestBackends {
         backend.transactionStatus(status);
     }
 
+    /** What {@code BackendHandler} records at the end of login: the parameters reported so far are the defaults. */
+    public static void loginComplete(BackendConnection backend) {
+        backend.loginComplete();
+    }
+
     /** What {@code BackendHandler} records of a ParameterStatus (during login, or after). */
     public static void reported(BackendConnection backend, String name, String value) {
         backend.parameterReported(name, value);
