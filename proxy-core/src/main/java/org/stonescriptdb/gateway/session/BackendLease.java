@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendException;
 import org.stonescriptdb.gateway.pool.BackendOwner;
@@ -16,7 +15,6 @@ import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.protocol.TransactionStatus;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -63,7 +61,7 @@ final class BackendLease {
     /** {@link #acquire} is under way from within the client's read, whose end flushes ({@code readComplete}). */
     private boolean inClientRead;
     /** While the client keeps its backend after a transaction ({@link BackendLinger}): the end of that wait. */
-    private ScheduledFuture<?> lingering;
+    private final LingerTimer lingering;
 
     BackendLease(BackendOwner flow, ClientSession session, ReplyQueue expected, ClientBacklog waiting, BatchState batch,
                  PipelinedHandOver handOver, LazyBegin lazyBegin, Consumer<ByteBuf> replay) {
@@ -80,6 +78,7 @@ final class BackendLease {
         this.replay = replay;
         this.lazyBegin = lazyBegin;
         this.linger = new BackendLinger(services.config().linger());
+        this.lingering = new LingerTimer(flow, client.eventLoop(), services.config().linger().window().toNanos(), this::lingerOver);
     }
 
     private void moveTo(Lease next) {
@@ -308,8 +307,7 @@ final class BackendLease {
         if (services.config().sessionReset() && linger.keep(System.nanoTime())) {
             client.flush();
             moveTo(Lease.LINGERING);
-            lingering = client.eventLoop().schedule(this::lingerOver, services.config().linger().window().toNanos(),
-                    TimeUnit.NANOSECONDS);
+            lingering.start();
             return;
         }
         giveBack();
@@ -330,15 +328,12 @@ final class BackendLease {
         services.pools().release(b);
     }
 
-    /** The client did not come back within the linger window: its backend goes back to the pool. */
+    /** The client did not come back within the linger window: its backend goes back to the pool (under the flow's lock). */
     private void lingerOver() {
-        synchronized (flow) {
-            if (state != Lease.LINGERING) return;
-            lingering = null;
-            moveTo(Lease.ATTACHED);
-            linger.expired();
-            if (releasable()) giveBack();
-        }
+        if (state != Lease.LINGERING) return;
+        moveTo(Lease.ATTACHED);
+        linger.expired();
+        if (releasable()) giveBack();
     }
 
     /** The client's next message came while it kept its backend: that transaction runs there, with no hand-over. */
@@ -352,8 +347,7 @@ final class BackendLease {
     /** Ends a linger (the backend serves the client again, or is about to go): false if the client was not lingering. */
     private boolean cancelLinger() {
         if (state != Lease.LINGERING) return false;
-        lingering.cancel(false);
-        lingering = null;
+        lingering.stop();
         moveTo(Lease.ATTACHED);
         return true;
     }
