@@ -2,6 +2,7 @@ package org.stonescriptdb.gateway.session;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.protocol.ClientMessages;
 
@@ -20,6 +21,18 @@ import java.util.function.Function;
  * @param close  gateway statements to close
  */
 record BackendHandOver(boolean reset, boolean discardAll, ClientParameters.Sync sync, List<String> close) {
+
+    /**
+     * {@link ClientMessages#pipelinedDiscardAll}, encoded once: read-only, and never freed (releasing a duplicate of it,
+     * as a channel does once it is written, does nothing), so any event loop may write duplicates of it at once.
+     */
+    private static final ByteBuf PIPELINED_DISCARD_ALL = pipelinedDiscardAllBytes();
+
+    private static ByteBuf pipelinedDiscardAllBytes() {
+        ByteBuf bytes = Unpooled.directBuffer(64);
+        ClientMessages.pipelinedDiscardAll(bytes);
+        return Unpooled.unreleasableBuffer(bytes.asReadOnly());
+    }
 
     /**
      * Plans the hand-over (with {@code SESSION_RESET=off}, without the reset: only for clients that are all trusted to
@@ -64,11 +77,9 @@ record BackendHandOver(boolean reset, boolean discardAll, ClientParameters.Sync 
      * ran whole, in one buffer, answered with one ReadyForQuery. The client's messages follow.
      */
     ByteBuf encodePipelined(ByteBufAllocator alloc, String marker) {
+        // The most common hand-over: the same bytes every time, written from one shared buffer.
+        if (unsynced()) return PIPELINED_DISCARD_ALL.duplicate();
         ByteBuf out = alloc.buffer();
-        if (unsynced()) {
-            ClientMessages.pipelinedDiscardAll(out);
-            return out;
-        }
         ClientMessages.pipelinedReset(out, marker, discardAll, buf -> ClientMessages.appendSessionSync(buf, sync.set(), sync.reset(), close));
         ClientMessages.resetCheck(out, marker);
         return out;

@@ -61,7 +61,7 @@ final class BackendLease {
     /** {@link #acquire} is under way from within the client's read, whose end flushes ({@code readComplete}). */
     private boolean inClientRead;
     /** While the client keeps its backend after a transaction ({@link BackendLinger}): the end of that wait. */
-    private final LingerTimer lingering;
+    private final LazyDeadline lingering;
 
     BackendLease(BackendOwner flow, ClientSession session, ReplyQueue expected, ClientBacklog waiting, BatchState batch,
                  PipelinedHandOver handOver, LazyBegin lazyBegin, Consumer<ByteBuf> replay) {
@@ -78,7 +78,7 @@ final class BackendLease {
         this.replay = replay;
         this.lazyBegin = lazyBegin;
         this.linger = new BackendLinger(services.config().linger());
-        this.lingering = new LingerTimer(flow, client.eventLoop(), services.config().linger().window().toNanos(), this::lingerOver);
+        this.lingering = new LazyDeadline(flow, client.eventLoop(), services.config().linger().window().toNanos(), this::lingerOver);
     }
 
     private void moveTo(Lease next) {

@@ -2,7 +2,6 @@ package org.stonescriptdb.gateway.session;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.log.ThrottledLog;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.protocol.ErrorFields;
@@ -10,7 +9,6 @@ import org.stonescriptdb.gateway.protocol.BackendType;
 import org.stonescriptdb.gateway.session.Expected.Kind;
 
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -39,7 +37,6 @@ final class PipelinedHandOver {
         void checked();
     }
 
-    private final Object lock;
     private final ClientSession session;
     private final Channel client;
     private final SessionServices services;
@@ -48,18 +45,19 @@ final class PipelinedHandOver {
     private final Outcome outcome;
     /** The hand-over being answered. */
     private BackendHandOver pending;
-    private ScheduledFuture<?> deadline;
+    /** CONNECTION_TIMEOUT_SECS from the start of the hand-over being answered ({@link #overdue}). */
+    private final LazyDeadline deadline;
     /** The pending hand-over ran past its deadline and was cancelled. */
     private boolean cancelled;
 
     PipelinedHandOver(Object lock, ClientSession session, ReplyQueue expected, Supplier<BackendConnection> backend, Outcome outcome) {
-        this.lock = lock;
         this.session = session;
         this.client = session.client();
         this.services = session.services();
         this.expected = expected;
         this.backend = backend;
         this.outcome = outcome;
+        this.deadline = new LazyDeadline(lock, client.eventLoop(), services.config().connectionTimeout().toNanos(), this::overdue);
     }
 
     private static String randomHex() {
@@ -78,7 +76,7 @@ final class PipelinedHandOver {
         if (!handOver.unsynced()) expected.add(Expected.of(Kind.HANDOVER_CHECK));
         b.channel().write(handOver.encodePipelined(client.alloc(), RESET_MARKER), b.channel().voidPromise());
         // A reset that hangs (a lock another session holds on a temporary table the last client left) fails closed.
-        scheduleDeadline(answer);
+        deadline.start();
     }
 
     /**
@@ -126,15 +124,7 @@ final class PipelinedHandOver {
     }
 
     void cancelDeadline() {
-        if (deadline != null) {
-            deadline.cancel(false);
-            deadline = null;
-        }
-    }
-
-    private void scheduleDeadline(Expected answer) {
-        deadline = client.eventLoop().schedule(() -> overdue(answer), services.config().connectionTimeout().toMillis(),
-                TimeUnit.MILLISECONDS);
+        deadline.stop();
     }
 
     /**
@@ -145,21 +135,21 @@ final class PipelinedHandOver {
      * the server would go on to the client's messages, already in its buffer, once the lock was free. A server that
      * answers nothing for another CONNECTION_TIMEOUT_SECS is closed, and the client learns the connection was lost.
      */
-    private void overdue(Expected answer) {
-        synchronized (lock) {
-            deadline = null;
-            if (expected.peek() != answer) return; // answered meanwhile, or the client left (its queue was cleared)
-            BackendConnection b = backend.get();
-            if (!cancelled) {
-                THROTTLED.log(Level.WARNING, "reset overdue", "a session reset on " + b + " did not finish within "
-                        + services.config().connectionTimeout().toMillis() + " ms; cancelling it");
-                cancelled = true;
-                services.connector().cancel(client.eventLoop(), b, () -> { });
-                scheduleDeadline(answer);
-                return;
-            }
-            THROTTLED.log(Level.WARNING, "reset unanswered", "a cancelled session reset on " + b + " was not answered either; closing that backend");
-            b.close();
+    private void overdue() {
+        // (Under the lock, as the deadline runs it.) Answered meanwhile, or the client left (its queue was cleared):
+        // the deadline would have been stopped; the head is checked all the same.
+        Expected head = expected.peek();
+        if (pending == null || head == null || head.kind != Kind.HANDOVER) return;
+        BackendConnection b = backend.get();
+        if (!cancelled) {
+            THROTTLED.log(Level.WARNING, "reset overdue", "a session reset on " + b + " did not finish within "
+                    + services.config().connectionTimeout().toMillis() + " ms; cancelling it");
+            cancelled = true;
+            services.connector().cancel(client.eventLoop(), b, () -> { });
+            deadline.start();
+            return;
         }
+        THROTTLED.log(Level.WARNING, "reset unanswered", "a cancelled session reset on " + b + " was not answered either; closing that backend");
+        b.close();
     }
 }

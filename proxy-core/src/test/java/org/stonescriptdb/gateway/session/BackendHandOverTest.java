@@ -50,6 +50,24 @@ class BackendHandOverTest {
         assertThat(request).as("ends with the Execute, no Sync").endsWith("E\0\0\0\t\0\0\0\0\0");
     }
 
+    /** The shared bytes of the unsynced reset: every hand-over gets all of them, and writing (releasing) one spends nothing. */
+    @Test
+    void theUnsyncedResetIsTheSameWholeBytesEveryTimeHoweverOftenWrittenAndReleased() {
+        BackendHandOver plan = new BackendHandOver(true, true, ClientParameters.Sync.NONE, List.of());
+        ByteBuf expected = UnpooledByteBufAllocator.DEFAULT.buffer();
+        org.stonescriptdb.gateway.protocol.ClientMessages.pipelinedDiscardAll(expected);
+        try {
+            for (int i = 0; i < 3; i++) {
+                ByteBuf sent = plan.encodePipelined(UnpooledByteBufAllocator.DEFAULT, "_ssg_reset_m");
+                assertThat(io.netty.buffer.ByteBufUtil.equals(sent, expected)).as("write " + i).isTrue();
+                sent.skipBytes(sent.readableBytes()); // as a channel consumes it
+                sent.release();
+            }
+        } finally {
+            expected.release();
+        }
+    }
+
     /**
      * Settings to set, or statements to close, after the reset must commit before the client's messages (a failing
      * client statement would undo them in one batch): then the reset has its own Sync and the check behind it.

@@ -8,14 +8,14 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The linger window's end, on a loop whose clock the test moves ({@link EmbeddedChannel#advanceTimeBy}). */
-class LingerTimerTest {
+/** A deadline set and stopped again and again, on a loop whose clock the test moves ({@link EmbeddedChannel#advanceTimeBy}). */
+class LazyDeadlineTest {
 
     private final EmbeddedChannel channel = new EmbeddedChannel();
     private int expiries;
-    private final LingerTimer timer = new LingerTimer(this, channel.eventLoop(), TimeUnit.MILLISECONDS.toNanos(100), () -> expiries++);
+    private final LazyDeadline timer = new LazyDeadline(this, channel.eventLoop(), TimeUnit.MILLISECONDS.toNanos(100), () -> expiries++);
 
-    LingerTimerTest() {
+    LazyDeadlineTest() {
         channel.freezeTime();
     }
 

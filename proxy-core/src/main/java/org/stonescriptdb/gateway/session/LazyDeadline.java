@@ -1,0 +1,71 @@
+package org.stonescriptdb.gateway.session;
+
+import io.netty.channel.EventLoop;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A deadline set again and again, most often stopped before it passes, with one pending timer task at most: the end of a
+ * client's linger window ({@link BackendLinger}), the time a pipelined reset may take ({@link PipelinedHandOver}). A
+ * busy client lingers after almost every transaction and comes back within microseconds, and a hand-over's reset is
+ * answered within a millisecond; scheduling a task and cancelling it each time (an allocation, a priority-queue insert
+ * and removal) cost more than the rest of the linger. Here, when the task runs before the latest deadline — the deadline
+ * was stopped and set again meanwhile — it waits out the rest; when no deadline is set it does nothing.
+ *
+ * <p>Runs on the client's event loop under {@code lock} (the flow's), which the task takes too.
+ */
+final class LazyDeadline {
+
+    private final Object lock;
+    private final EventLoop loop;
+    private final long windowNanos;
+    private final Runnable expired;
+    /** The latest deadline (the loop's ticker), while {@link #running}. */
+    private long deadline;
+    /** A deadline is set: the task calls {@link #expired} when it passes unless {@link #stop} comes first. */
+    private boolean running;
+    /** A task is scheduled (it may be for an earlier deadline, which it then extends). */
+    private boolean armed;
+
+    LazyDeadline(Object lock, EventLoop loop, long windowNanos, Runnable expired) {
+        this.lock = lock;
+        this.loop = loop;
+        this.windowNanos = windowNanos;
+        this.expired = expired;
+    }
+
+    /** Sets the deadline a window from now: {@code expired} runs once it passes, unless {@link #stop} is called first. */
+    void start() {
+        running = true;
+        deadline = loop.ticker().nanoTime() + windowNanos;
+        if (!armed) schedule(windowNanos);
+    }
+
+    /** No deadline any more (the client came back, the reset was answered): a pending task will find nothing to do. */
+    void stop() {
+        running = false;
+    }
+
+    boolean running() {
+        return running;
+    }
+
+    private void schedule(long delayNanos) {
+        armed = true;
+        loop.schedule(this::due, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void due() {
+        synchronized (lock) {
+            armed = false;
+            if (!running) return;
+            long left = deadline - loop.ticker().nanoTime();
+            if (left > 0) {
+                schedule(left); // stopped and set again meanwhile: the newer deadline counts
+                return;
+            }
+            running = false;
+            expired.run();
+        }
+    }
+}
