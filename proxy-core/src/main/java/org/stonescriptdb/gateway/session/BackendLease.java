@@ -383,9 +383,10 @@ final class BackendLease {
      */
     void clientGone() {
         cancelLinger();
+        lingering.cancel();
         Lease was = state;
         moveTo(Lease.CLOSED);
-        handOver.cancelDeadline();
+        handOver.close();
         if (was == Lease.ACQUIRING) {
             acquiring.cancel(false);
             acquiring = null;

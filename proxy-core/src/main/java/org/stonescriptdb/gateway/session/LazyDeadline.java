@@ -1,6 +1,7 @@
 package org.stonescriptdb.gateway.session;
 
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.concurrent.TimeUnit;
 
@@ -24,8 +25,8 @@ final class LazyDeadline {
     private long deadline;
     /** A deadline is set: the task calls {@link #expired} when it passes unless {@link #stop} comes first. */
     private boolean running;
-    /** A task is scheduled (it may be for an earlier deadline, which it then extends). */
-    private boolean armed;
+    /** The task scheduled (it may be for an earlier deadline, which it then extends); null if none. */
+    private ScheduledFuture<?> task;
 
     LazyDeadline(Object lock, EventLoop loop, long windowNanos, Runnable expired) {
         this.lock = lock;
@@ -38,7 +39,7 @@ final class LazyDeadline {
     void start() {
         running = true;
         deadline = loop.ticker().nanoTime() + windowNanos;
-        if (!armed) schedule(windowNanos);
+        if (task == null) schedule(windowNanos);
     }
 
     /** No deadline any more (the client came back, the reset was answered): a pending task will find nothing to do. */
@@ -46,18 +47,30 @@ final class LazyDeadline {
         running = false;
     }
 
+    /**
+     * For good (the client left): no deadline, and the pending task is removed at once — left to run out, a long
+     * deadline (a reset's, seconds) would keep a departed client's session in memory until then, a whole session per
+     * connection under connection churn.
+     */
+    void cancel() {
+        running = false;
+        if (task != null) {
+            task.cancel(false);
+            task = null;
+        }
+    }
+
     boolean running() {
         return running;
     }
 
     private void schedule(long delayNanos) {
-        armed = true;
-        loop.schedule(this::due, delayNanos, TimeUnit.NANOSECONDS);
+        task = loop.schedule(this::due, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     private void due() {
         synchronized (lock) {
-            armed = false;
+            task = null;
             if (!running) return;
             long left = deadline - loop.ticker().nanoTime();
             if (left > 0) {

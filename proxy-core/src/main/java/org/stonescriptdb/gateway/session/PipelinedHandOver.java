@@ -127,6 +127,11 @@ final class PipelinedHandOver {
         deadline.stop();
     }
 
+    /** The client left: nothing of the deadline stays scheduled. */
+    void close() {
+        deadline.cancel();
+    }
+
     /**
      * The reset has not finished within CONNECTION_TIMEOUT_SECS (it waits for a lock another session holds on a
      * temporary table the last client left, say). It is cancelled, and the server's answer still decides: the cancelled

@@ -66,6 +66,21 @@ class LazyDeadlineTest {
         assertThat(expiries).as("at 190 ms").isEqualTo(1);
     }
 
+    /** A client that left must not stay reachable from the loop's timer queue until a long deadline runs out. */
+    @Test
+    void cancellingRemovesThePendingTaskAtOnce() {
+        timer.start();
+        timer.stop();
+        timer.start();
+        timer.cancel();
+        assertThat(channel.runScheduledPendingTasks()).as("nothing left scheduled").isEqualTo(-1);
+        after(1000);
+        assertThat(expiries).isZero();
+        timer.start(); // (a deadline set again afterwards works as before)
+        after(100);
+        assertThat(expiries).isEqualTo(1);
+    }
+
     @Test
     void manyRenewalsEndInOneExpiryAtTheLastWindowsEnd() {
         for (int i = 0; i < 1000; i++) {
