@@ -11,7 +11,9 @@ the bytes to the reader and waking it), socket reads, sleeping and waking (conte
 other kernel work (io_uring, epoll, timers); in user space, the innermost gateway frame decides (the gateway's code
 and the Netty/JDK code it calls), else Netty's transport, buffers or pipeline, the JVM, or other native code. With
 CPU_US_PER_TX (the proxy's CPU time over the transactions of the same window) each share is also shown in µs per
-transaction. Works for any process (PgBouncer's samples simply have no Java frames).
+transaction. Works for any process (PgBouncer's samples simply have no Java frames) — but on the 2-core machine of
+docs/benchmarks.md PgBouncer 1.18 exited twice, without a word in its log, right after `perf record -g -p` was attached
+to it: check that it still runs before the next round.
 """
 import collections
 import re
