@@ -86,6 +86,17 @@ class ClientParametersSyncTest {
     }
 
     @Test
+    void aSyncThatChangedNothingKeepsTheMatch() {
+        login();
+        ClientParameters plain = client(Map.of(), LOGIN);
+        ClientParameters.Sync none = plain.syncFor(backend);
+        Object matched = backend.matchedSettings();
+        assertThat(matched).isNotNull();
+        plain.synced(backend, none);
+        assertThat(backend.matchedSettings()).isSameAs(matched);
+    }
+
+    @Test
     void aSettingAClientDoesNotHaveIsResetWhenTheBackendStillHasIt() {
         login();
         ClientParameters withTimeout = client(Map.of("statement_timeout", "5s"), LOGIN);
