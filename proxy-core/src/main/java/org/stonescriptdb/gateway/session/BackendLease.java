@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendException;
@@ -68,6 +69,8 @@ final class BackendLease {
      * lone client 3–4 µs of CPU per transaction more: the task ran out every window and woke the idle loop for nothing.)
      */
     private ScheduledFuture<?> lingering;
+    /** The pool's answer, when it is not there at once; one listener for every acquire. */
+    private final GenericFutureListener<Future<? super BackendConnection>> onAcquired = this::acquired;
 
     BackendLease(BackendOwner flow, ClientSession session, ReplyQueue expected, ClientBacklog waiting, BatchState batch,
                  PipelinedHandOver handOver, LazyBegin lazyBegin, Consumer<ByteBuf> replay) {
@@ -126,15 +129,18 @@ final class BackendLease {
         try {
             Future<BackendConnection> f = services.pools().acquire(session.database(), client.eventLoop(), session.parameters().applicationName(), session);
             acquiring = f;
-            moveTo(Lease.ACQUIRING); // before the listener, which runs at once when a backend is idle
-            f.addListener(done -> {
-                if (done.isCancelled()) return;
-                if (done.isSuccess()) attach((BackendConnection) done.getNow());
-                else acquireFailed(done.cause());
-            });
+            moveTo(Lease.ACQUIRING); // before the answer is taken, which is at once when a backend is idle
+            if (f.isDone()) acquired(f); // as a listener would run now, without registering one
+            else f.addListener(onAcquired);
         } finally {
             inClientRead = false;
         }
+    }
+
+    private void acquired(Future<? super BackendConnection> done) {
+        if (done.isCancelled()) return;
+        if (done.isSuccess()) attach((BackendConnection) done.getNow());
+        else acquireFailed(done.cause());
     }
 
     private void attach(BackendConnection b) {
