@@ -144,8 +144,12 @@ public final class PoolManager {
      *              last is preferred, since it needs no session reset; null for no preference
      */
     public Future<BackendConnection> acquire(String database, EventLoop loop, String applicationName, Object owner) {
-        Promise<BackendConnection> promise = loop.newPromise();
         PoolKey key = keyOf(database);
+        if (loop.inEventLoop()) {
+            BackendConnection idle = takeIdleOnLoop(key, loop, owner);
+            if (idle != null) return loop.newSucceededFuture(idle);
+        }
+        Promise<BackendConnection> promise = loop.newPromise();
         List<Runnable> actions = new ArrayList<>(2);
         lock.lock();
         try {
@@ -172,6 +176,26 @@ public final class PoolManager {
         }
         actions.forEach(Runnable::run);
         return promise;
+    }
+
+    /**
+     * The common case of {@link #acquire}, answered with no waiter, promise or deferred action: a requester on its own
+     * event loop and an idle connection of its pool on that loop, which {@link #tryServe} would take first too. Null
+     * when that is not so (nothing idle there, the pool paused, another pool draining, the gateway stopping): the
+     * request then goes the whole way.
+     */
+    private BackendConnection takeIdleOnLoop(PoolKey key, EventLoop loop, Object owner) {
+        lock.lock();
+        try {
+            long now = System.nanoTime();
+            if (closed || drainingFor(now) != null) return null;
+            BackendPool pool = pools.pool(key);
+            BackendConnection idle = takeIdleOn(pool, owner, loop);
+            if (idle != null) pool.lastUsedNanos = now;
+            return idle;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Gives back a clean connection (idle, no transaction, session state reset) for the next client. */
@@ -396,9 +420,9 @@ public final class PoolManager {
     private boolean tryServe(Waiter waiter, List<Runnable> actions) {
         BackendPool pool = waiter.pool;
         if (isPaused(pool)) return false;
-        BackendConnection local = pool.takeIdleFor(waiter.owner, waiter.loop);
+        BackendConnection local = takeIdleOn(pool, waiter.owner, waiter.loop);
         if (local != null) {
-            reuse(waiter, local, actions);
+            actions.add(() -> deliver(waiter, local));
             return true;
         }
         switch (policy.decide(pools.load(pool))) {
@@ -417,6 +441,14 @@ public final class PoolManager {
         pools.opening(pool);
         actions.add(() -> open(pool, waiter));
         return true;
+    }
+
+    /** An idle connection of {@code pool} on {@code loop} (the one {@code owner} used last first), unless the pool is paused. */
+    private BackendConnection takeIdleOn(BackendPool pool, Object owner, EventLoop loop) {
+        if (isPaused(pool)) return null;
+        BackendConnection idle = pool.takeIdleFor(owner, loop);
+        if (idle != null) pool.hits++;
+        return idle;
     }
 
     private void reuse(Waiter waiter, BackendConnection idle, List<Runnable> actions) {

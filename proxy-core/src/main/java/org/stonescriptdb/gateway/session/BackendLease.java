@@ -69,6 +69,8 @@ final class BackendLease {
      * lone client 3–4 µs of CPU per transaction more: the task ran out every window and woke the idle loop for nothing.)
      */
     private ScheduledFuture<?> lingering;
+    /** {@link #lingerOver()} as the linger's task, made once rather than at every linger. */
+    private final Runnable lingerOver = this::lingerOver;
     /** The pool's answer, when it is not there at once; one listener for every acquire. */
     private final GenericFutureListener<Future<? super BackendConnection>> onAcquired = this::acquired;
 
@@ -318,7 +320,7 @@ final class BackendLease {
         if (services.config().sessionReset() && linger.keep(System.nanoTime())) {
             client.flush();
             moveTo(Lease.LINGERING);
-            lingering = client.eventLoop().schedule(this::lingerOver, services.config().linger().window().toNanos(),
+            lingering = client.eventLoop().schedule(lingerOver, services.config().linger().window().toNanos(),
                     TimeUnit.NANOSECONDS);
             return;
         }

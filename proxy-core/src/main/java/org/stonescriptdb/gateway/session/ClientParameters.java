@@ -31,6 +31,8 @@ final class ClientParameters {
     private final Map<String, String> reported = new LinkedHashMap<>();
     /** Startup settings the server does not report: lower-case name → value. */
     private final Map<String, String> unreported = new LinkedHashMap<>();
+    /** A read-only view of {@link #unreported}'s names, made once: the SQL of every query is classified against it. */
+    private final Set<String> unreportedNames = Collections.unmodifiableSet(unreported.keySet());
     private final Map<String, String> requested;
     /**
      * The replayable reported parameters as the client had them right after login: what a RESET returns them to on
@@ -171,7 +173,7 @@ final class ClientParameters {
 
     /** Lower-case names of the client's startup settings the server does not report (the gateway replays them). */
     Set<String> unreportedNames() {
-        return Collections.unmodifiableSet(unreported.keySet());
+        return unreportedNames;
     }
 
     /** The settings to set and reset on {@code backend} so its session matches this client's. */

@@ -12,6 +12,8 @@ import org.stonescriptdb.gateway.protocol.FrontendType;
 import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.session.Expected.Kind;
 
+import java.util.function.Consumer;
+
 /**
  * Transaction pooling. The client borrows a backend at its first message after an idle ReadyForQuery and gives
  * it back at the ReadyForQuery that answers its last outstanding Sync or Query with status {@code I}.
@@ -59,10 +61,13 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     private final PipelinedHandOver handOver;
     /** The client's standing with its backend, and the backend itself. */
     private final BackendLease lease;
+    /** Writes a reply the gateway made up to the client (made once: every ReadyForQuery drains such replies). */
+    private final Consumer<ByteBuf> toClient;
 
     TransactionFlow(ClientSession session) {
         this.session = session;
         this.client = session.client();
+        this.toClient = reply -> client.write(reply, client.voidPromise());
         this.alloc = client.alloc();
         this.services = session.services();
         this.statements = new ClientStatements(services.statements(), services.config().limits().maxStatementsPerClient(),
@@ -222,7 +227,7 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
      * them is a ReadyForQuery (a DEALLOCATE the gateway answered), the transaction may be over.
      */
     private void drainSynthetic() {
-        if (expected.sendDueSynthetic(reply -> client.write(reply, client.voidPromise()))) lease.releaseIfDone();
+        if (expected.sendDueSynthetic(toClient)) lease.releaseIfDone();
     }
 
     // ---- backend → client ----
