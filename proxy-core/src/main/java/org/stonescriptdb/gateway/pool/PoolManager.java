@@ -145,24 +145,28 @@ public final class PoolManager {
      */
     public Future<BackendConnection> acquire(String database, EventLoop loop, String applicationName, Object owner) {
         PoolKey key = keyOf(database);
-        if (loop.inEventLoop()) {
-            BackendConnection idle = takeIdleOnLoop(key, loop, owner);
-            if (idle != null) return loop.newSucceededFuture(idle);
-        }
-        Promise<BackendConnection> promise = loop.newPromise();
-        List<Runnable> actions = new ArrayList<>(2);
+        boolean onItsLoop = loop.inEventLoop();
+        Promise<BackendConnection> promise;
+        List<Runnable> actions;
         lock.lock();
         try {
-            if (closed) {
-                promise.setFailure(new BackendException(null, "the gateway is shutting down"));
-                return promise;
-            }
+            if (closed) return loop.newFailedFuture(new BackendException(null, "the gateway is shutting down"));
             BackendPool pool = pools.pool(key);
-            pool.lastUsedNanos = System.nanoTime();
+            long now = System.nanoTime();
+            pool.lastUsedNanos = now;
+            boolean draining = drainingFor(now) != null;
+            if (onItsLoop && !draining) {
+                // The common case, answered with no waiter, promise or deferred action: an idle connection on the
+                // requester's own loop, which tryServe would take first too.
+                BackendConnection idle = takeIdleOn(pool, owner, loop);
+                if (idle != null) return loop.newSucceededFuture(idle);
+            }
+            promise = loop.newPromise();
+            actions = new ArrayList<>(2);
             Waiter waiter = new Waiter(pool, loop, promise, applicationName, owner);
             // Served right now, the requester gets its answer inline: it called us on its own loop.
-            waiter.inline = loop.inEventLoop();
-            if (drainingFor(System.nanoTime()) != null || !tryServe(waiter, actions)) {
+            waiter.inline = onItsLoop;
+            if (draining || !tryServe(waiter, actions)) {
                 waiter.inline = false;
                 pool.misses++;
                 waiters.add(waiter, System.nanoTime());
@@ -176,26 +180,6 @@ public final class PoolManager {
         }
         actions.forEach(Runnable::run);
         return promise;
-    }
-
-    /**
-     * The common case of {@link #acquire}, answered with no waiter, promise or deferred action: a requester on its own
-     * event loop and an idle connection of its pool on that loop, which {@link #tryServe} would take first too. Null
-     * when that is not so (nothing idle there, the pool paused, another pool draining, the gateway stopping): the
-     * request then goes the whole way.
-     */
-    private BackendConnection takeIdleOnLoop(PoolKey key, EventLoop loop, Object owner) {
-        lock.lock();
-        try {
-            long now = System.nanoTime();
-            if (closed || drainingFor(now) != null) return null;
-            BackendPool pool = pools.pool(key);
-            BackendConnection idle = takeIdleOn(pool, owner, loop);
-            if (idle != null) pool.lastUsedNanos = now;
-            return idle;
-        } finally {
-            lock.unlock();
-        }
     }
 
     /** Gives back a clean connection (idle, no transaction, session state reset) for the next client. */

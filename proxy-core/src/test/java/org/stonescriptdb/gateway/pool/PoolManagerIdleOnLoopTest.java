@@ -116,4 +116,17 @@ class PoolManagerIdleOnLoopTest {
             pools.close();
         }
     }
+
+    @Test
+    void aStoppingGatewayRefusesRequestsOnTheLoopAndOffIt() throws Exception {
+        PoolManager pools = manager(2);
+        pools.release(pools.acquire(DATABASE, loop).get(15, TimeUnit.SECONDS));
+        pools.close();
+
+        for (Future<BackendConnection> answer : java.util.List.of(acquireOnLoop(pools, null), pools.acquire(DATABASE, loop))) {
+            assertThat(answer.await(15, TimeUnit.SECONDS)).isTrue();
+            assertThat(answer.isSuccess()).isFalse();
+            assertThat(answer.cause()).isInstanceOf(BackendException.class).hasMessageContaining("shutting down");
+        }
+    }
 }
