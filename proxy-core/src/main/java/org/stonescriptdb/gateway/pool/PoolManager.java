@@ -406,11 +406,12 @@ public final class PoolManager {
         if (isPaused(pool)) return false;
         BackendConnection local = takeIdleOn(pool, waiter.owner, waiter.loop);
         if (local != null) {
-            actions.add(() -> deliver(waiter, local));
+            reuse(waiter, local, actions);
             return true;
         }
         switch (policy.decide(pools.load(pool))) {
             case ReuseIdle r -> {
+                pool.hits++;
                 reuse(waiter, pool.takeAnyIdle(), actions);
                 return true;
             }
@@ -435,8 +436,8 @@ public final class PoolManager {
         return idle;
     }
 
+    /** Hands {@code idle} (taken, and counted as a hit) to {@code waiter} once the lock is released. */
     private void reuse(Waiter waiter, BackendConnection idle, List<Runnable> actions) {
-        waiter.pool.hits++;
         actions.add(() -> deliver(waiter, idle));
     }
 

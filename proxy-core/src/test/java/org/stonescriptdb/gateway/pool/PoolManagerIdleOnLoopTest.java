@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -15,6 +16,7 @@ import org.stonescriptdb.gateway.testsupport.TestPostgres;
 import org.stonescriptdb.gateway.transport.Transport;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,11 +44,20 @@ class PoolManagerIdleOnLoopTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    private static PoolManager manager(int perPool) {
+    /** The manager the current test made: closed after it, whatever the test did. */
+    private PoolManager current;
+
+    @AfterEach
+    void closeManager() {
+        if (current != null) current.close();
+    }
+
+    private PoolManager manager(int perPool) {
         GatewayConfig config = GatewayHarness.baseConfig().withPoolLimits(perPool, 10, 10)
                 .withTimeouts(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofSeconds(20));
         BackendConnector connector = new BackendConnector(TestBackend.target(), Transport.of(IoTransport.AUTO), Duration.ofSeconds(10), Duration.ofHours(1));
-        return new PoolManager(config, connector);
+        current = new PoolManager(config, connector);
+        return current;
     }
 
     /** Asks on the loop's own thread, as a client session does. */
@@ -61,60 +72,48 @@ class PoolManagerIdleOnLoopTest {
     @Test
     void theOwnersIdleConnectionOnItsLoopIsHandedOverAtOnce() throws Exception {
         PoolManager pools = manager(2);
-        try {
-            BackendConnection mine = pools.acquire(DATABASE, loop).get(15, TimeUnit.SECONDS);
-            BackendConnection theirs = pools.acquire(DATABASE, loop).get(15, TimeUnit.SECONDS);
-            Object me = new Object();
-            mine.stateOwner(me);
-            theirs.stateOwner(new Object());
-            pools.release(mine);
-            pools.release(theirs); // the most recently used: first in line for anyone else
-            long hitsBefore = hits(pools);
+        BackendConnection mine = pools.acquire(DATABASE, loop).get(15, TimeUnit.SECONDS);
+        BackendConnection theirs = pools.acquire(DATABASE, loop).get(15, TimeUnit.SECONDS);
+        Object me = new Object();
+        mine.stateOwner(me);
+        theirs.stateOwner(new Object());
+        pools.release(mine);
+        pools.release(theirs); // the most recently used: first in line for anyone else
+        long hitsBefore = hits(pools);
 
-            Future<BackendConnection> answer = acquireOnLoop(pools, me);
+        Future<BackendConnection> answer = acquireOnLoop(pools, me);
 
-            assertThat(answer.isDone()).as("answered within the call").isTrue();
-            assertThat(answer.getNow()).as("the connection whose session state is the requester's own").isSameAs(mine);
-            assertThat(hits(pools)).isEqualTo(hitsBefore + 1);
-            assertThat(pools.stats().waiting()).isZero();
-            assertThat(pools.stats().totalConnections()).isEqualTo(2);
-        } finally {
-            pools.close();
-        }
+        assertThat(answer.isDone()).as("answered within the call").isTrue();
+        assertThat(answer.getNow()).as("the connection whose session state is the requester's own").isSameAs(mine);
+        assertThat(hits(pools)).isEqualTo(hitsBefore + 1);
+        assertThat(pools.stats().waiting()).isZero();
+        assertThat(pools.stats().totalConnections()).isEqualTo(2);
     }
 
     @Test
     void withNothingIdleTheRequestWaitsForARelease() throws Exception {
         PoolManager pools = manager(1);
-        try {
-            BackendConnection busy = pools.acquire(DATABASE, loop).get(15, TimeUnit.SECONDS);
+        BackendConnection busy = pools.acquire(DATABASE, loop).get(15, TimeUnit.SECONDS);
 
-            Future<BackendConnection> answer = acquireOnLoop(pools, new Object());
-            assertThat(answer.isDone()).isFalse();
-            assertThat(pools.stats().waiting()).isEqualTo(1);
+        Future<BackendConnection> answer = acquireOnLoop(pools, new Object());
+        assertThat(answer.isDone()).isFalse();
+        assertThat(pools.stats().waiting()).isEqualTo(1);
 
-            pools.release(busy);
-            assertThat(answer.get(15, TimeUnit.SECONDS)).isSameAs(busy);
-        } finally {
-            pools.close();
-        }
+        pools.release(busy);
+        assertThat(answer.get(15, TimeUnit.SECONDS)).isSameAs(busy);
     }
 
     @Test
     void aPausedPoolAnswersNobodyFromItsLoopUntilResumed() throws Exception {
         PoolManager pools = manager(2);
-        try {
-            pools.release(pools.acquire(DATABASE, loop).get(15, TimeUnit.SECONDS));
-            pools.pause(DATABASE);
+        pools.release(pools.acquire(DATABASE, loop).get(15, TimeUnit.SECONDS));
+        pools.pause(DATABASE);
 
-            Future<BackendConnection> answer = acquireOnLoop(pools, null);
-            assertThat(answer.isDone()).as("a paused pool's requests wait").isFalse();
+        Future<BackendConnection> answer = acquireOnLoop(pools, null);
+        assertThat(answer.isDone()).as("a paused pool's requests wait").isFalse();
 
-            pools.resume(DATABASE);
-            assertThat(answer.get(15, TimeUnit.SECONDS).database()).isEqualTo(DATABASE);
-        } finally {
-            pools.close();
-        }
+        pools.resume(DATABASE);
+        assertThat(answer.get(15, TimeUnit.SECONDS).database()).isEqualTo(DATABASE);
     }
 
     @Test
@@ -123,7 +122,7 @@ class PoolManagerIdleOnLoopTest {
         pools.release(pools.acquire(DATABASE, loop).get(15, TimeUnit.SECONDS));
         pools.close();
 
-        for (Future<BackendConnection> answer : java.util.List.of(acquireOnLoop(pools, null), pools.acquire(DATABASE, loop))) {
+        for (Future<BackendConnection> answer : List.of(acquireOnLoop(pools, null), pools.acquire(DATABASE, loop))) {
             assertThat(answer.await(15, TimeUnit.SECONDS)).isTrue();
             assertThat(answer.isSuccess()).isFalse();
             assertThat(answer.cause()).isInstanceOf(BackendException.class).hasMessageContaining("shutting down");
