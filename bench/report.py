@@ -44,7 +44,16 @@ def combine(rounds):
     tx = [fnum(r.get("tx")) for r in rounds]
     ok_pairs = [(c, t) for c, t in zip(cpu, tx) if c is not None and t]
     valid = [x for x in tps if x is not None]
+
+    def per_tx(column):
+        """A CPU column over all rounds that have it, in microseconds per transaction."""
+        pairs = [(fnum(r.get(column)), fnum(r.get("tx"))) for r in rounds]
+        pairs = [(c, t) for c, t in pairs if c is not None and t]
+        return sum(c for c, _ in pairs) * 1e6 / sum(t for _, t in pairs) if pairs else None
+
     return {
+        "user_us_tx": per_tx("proxy_user_s"), "sys_us_tx": per_tx("proxy_sys_s"),
+        "postgres_us_tx": per_tx("postgres_cpu_s"), "client_us_tx": per_tx("client_cpu_s"),
         "tps": median(tps), "lat_ms": median([r["lat_ms"] for r in rounds]),
         "range": "%.0f-%.0f" % (min(valid), max(valid)) if len(valid) > 1 else "",
         "errors": sum(r["errors"] for r in rounds), "status": status,
@@ -81,6 +90,27 @@ def paired_latency(rows):
         out[k] = {"median_us": statistics.median(xs) if xs else None, "q1_us": q1, "q3_us": q3, "runs": len(xs),
                   "failed": failed.get(k, 0)}
     return out
+
+
+def us(x):
+    return "-" if x is None else "%.1f" % x
+
+
+def machine_cpu(res, clients):
+    """Where the machine's CPU goes per transaction behind each target: on a machine that PostgreSQL, pgbench and the
+    proxy share, TPS follows the sum, and a proxy can cost PostgreSQL or the client more as well as itself."""
+    rows = [(m, c, t, res[(t, m, c)]) for m in MODES for c in clients for t in TARGETS if (t, m, c) in res]
+    if not any(r["postgres_us_tx"] is not None for *_, r in rows):
+        return
+    print()
+    print("CPU per transaction, all rounds (us): the proxy's in user space and in the kernel, PostgreSQL's (every process"
+          " of its server),\npgbench's, and their sum")
+    print("  %-9s %7s  %-10s %8s %8s %10s %8s %8s" % ("mode", "clients", "target", "user", "kernel", "PostgreSQL",
+                                                     "pgbench", "sum"))
+    for m, c, t, r in rows:
+        parts = [r["user_us_tx"], r["sys_us_tx"], r["postgres_us_tx"], r["client_us_tx"]]
+        total = sum(x for x in parts if x is not None) if r["postgres_us_tx"] is not None else None
+        print("  %-9s %7d  %-10s %8s %8s %10s %8s %8s" % (m, c, t, *(us(x) for x in parts), us(total)))
 
 
 def main(out):
@@ -163,6 +193,8 @@ def main(out):
     print("  (ratios of the median TPS; per-round: median of the ratios within each round, where the two ran back to"
           " back;\n   a ratio in parentheses compares with a target that failed, whose TPS counts only the clients that"
           " were not aborted)")
+
+    machine_cpu(res, clients)
 
     latency = paired_latency(load(os.path.join(out, "latency.tsv")))
     if latency:
@@ -247,6 +279,21 @@ def main(out):
             check("added latency at 1 client <= PgBouncer's + 5 us, -M %s" % m,
                   lp["median_us"] <= pgb["median_us"] + 5 and not lp["failed"],
                   "%+.0f us vs PgBouncer's %+.0f us over direct, medians of paired runs" % (lp["median_us"], pgb["median_us"]))
+
+    # Issue 15's targets for the pooling core: TPS 1.05x PgBouncer's, at no more CPU per transaction.
+    for m in ("simple", "extended"):
+        for c in (50, 500):
+            g, p = res.get(("gateway", m, c)), res.get(("pgbouncer", m, c))
+            if not g or not p or not p["tps"] or g["tps"] is None:
+                continue
+            check("gateway >= 1.05x PgBouncer TPS, -M %s, %d clients" % (m, c),
+                  g["status"] == "ok" and g["errors"] == 0 and g["tps"] >= 1.05 * p["tps"],
+                  "%.2fx" % (g["tps"] / p["tps"]))
+            if g["cpu_us_tx"] is not None and p["cpu_us_tx"] is not None:
+                check("gateway CPU/tx <= PgBouncer's, -M %s, %d clients" % (m, c), g["cpu_us_tx"] <= p["cpu_us_tx"],
+                      "%.1f vs %.1f us (user %s vs %s, system %s vs %s)" % (
+                          g["cpu_us_tx"], p["cpu_us_tx"], us(g["user_us_tx"]), us(p["user_us_tx"]),
+                          us(g["sys_us_tx"]), us(p["sys_us_tx"])))
 
     mem = {r["target"]: r for r in load(os.path.join(out, "memory.tsv"))}
     if mem:
