@@ -41,8 +41,11 @@ public final class GatewayMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        leakDetectionOffUnlessAsked();
+        // Before the start: a signal that comes while the gateway starts is then handled, not fatal (StopSignals).
+        StopSignals signals = StopSignals.install();
         GatewayApplication app = startOrExit(args);
-        StopSignals.install(app);
+        signals.started(app);
         app.awaitStopped();
     }
 
@@ -78,6 +81,8 @@ public final class GatewayMain {
         }
         LoggingSetup.configure(config.logLevel(), logFormat);
         FatalErrorGuard.install();
+        LOG.info(() -> "starting: PostgreSQL protocol on " + config.gatewayHost() + ":" + config.proxyPort()
+                + ", HTTP on " + config.gatewayHost() + ":" + config.gatewayPort());
 
         try {
             GatewayApplication app = GatewayApplication.start(config, settings);

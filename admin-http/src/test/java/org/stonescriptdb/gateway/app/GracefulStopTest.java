@@ -100,6 +100,70 @@ class GracefulStopTest {
         }
     }
 
+    /**
+     * A SIGHUP while the gateway starts (here: while its embedded server initialises) neither ends the process nor is
+     * lost: the settings are reloaded once it runs.
+     */
+    @Test
+    void sighupDuringStartUpReloadsOnceTheGatewayRuns() throws Exception {
+        assumeFalse(sighupIgnoredHere(), "SIGHUP is ignored in this process tree (started under nohup?)");
+        int httpPort = freePort();
+        Path stderr = dir.resolve("stderr.txt");
+        Files.writeString(dir.resolve(".env"), "API_KEY_ADMIN=before-hup\n");
+        Process gateway = ChildJvm.start(GatewayMain.class, dir, Map.of(
+                "DATA_DIR", dir.resolve("data").toString(),
+                "GATEWAY_PORT", Integer.toString(httpPort),
+                "PROXY_PORT", Integer.toString(freePort())), dir.resolve("stdout.txt"), stderr);
+        try {
+            awaitStarting(gateway, stderr);
+            Files.writeString(dir.resolve(".env"), "API_KEY_ADMIN=after-hup\n");
+            signal("HUP", gateway);
+            awaitHealthy(gateway, httpPort, stderr);
+            Await.until(Duration.ofSeconds(20), () -> platformsWith(httpPort, "after-hup") == 200,
+                    () -> "the key of the reload after start-up served; the gateway's log: " + read(stderr));
+            assertThat(platformsWith(httpPort, "before-hup")).isEqualTo(403);
+            assertThat(gateway.isAlive()).isTrue();
+            assertThat(read(stderr)).contains("SIGHUP received during start-up");
+        } finally {
+            gateway.destroy();
+            if (!gateway.waitFor(30, TimeUnit.SECONDS)) gateway.destroyForcibly();
+        }
+    }
+
+    /** A SIGTERM while the gateway starts stops it as soon as it runs: exit status 0, the embedded server stopped. */
+    @Test
+    void sigtermDuringStartUpStopsTheGatewayOnceItRuns() throws Exception {
+        Path stderr = dir.resolve("stderr.txt");
+        Process gateway = ChildJvm.start(GatewayMain.class, dir, Map.of(
+                "DATA_DIR", dir.resolve("data").toString(),
+                "GATEWAY_PORT", Integer.toString(freePort()),
+                "PROXY_PORT", Integer.toString(freePort())), dir.resolve("stdout.txt"), stderr);
+        try {
+            awaitStarting(gateway, stderr);
+            gateway.destroy(); // SIGTERM
+            assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).as(() -> "gateway exited: " + read(stderr)).isTrue();
+            assertThat(gateway.exitValue()).as(() -> read(stderr)).isZero();
+            assertThat(read(stderr)).contains("SIGTERM received during start-up").contains("gateway ready").contains("stopped");
+            assertThat(dir.resolve("data/postgres/postmaster.pid")).as("embedded server stopped").doesNotExist();
+        } finally {
+            gateway.destroyForcibly();
+        }
+    }
+
+    /** Until the gateway logs that it starts: its signal handlers are in place, and the start (embedded server) is ahead. */
+    private static void awaitStarting(Process gateway, Path stderr) {
+        Await.until(Duration.ofSeconds(30), () -> {
+            assertThat(gateway.isAlive()).as(() -> "gateway died: " + read(stderr)).isTrue();
+            return read(stderr).contains("starting: PostgreSQL protocol on");
+        }, () -> "the gateway's 'starting' line: " + read(stderr));
+    }
+
+    private static void signal(String name, Process process) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
+    }
+
     /** Whether this JVM was started with SIGHUP ignored (bit 0 of SigIgn in /proc/self/status; Linux only). */
     private static boolean sighupIgnoredHere() throws java.io.IOException {
         Path status = Path.of("/proc/self/status");

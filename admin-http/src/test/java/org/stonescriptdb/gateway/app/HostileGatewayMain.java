@@ -30,8 +30,9 @@ public final class HostileGatewayMain {
     }
 
     public static void main(String[] args) throws Exception {
+        StopSignals signals = StopSignals.install();
         GatewayApplication app = GatewayMain.startOrExit(new String[0]);
-        StopSignals.install(app);
+        signals.started(app);
         String act = args[0];
         say("hostile: " + act + " begins");
         switch (act) {
