@@ -14,8 +14,11 @@ import org.stonescriptdb.gateway.pool.CapacityPolicy.Wait;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Hands out backend connections: one lazy pool per database and server ({@link PoolKey}: the server is the one the
@@ -46,9 +49,7 @@ public final class PoolManager {
     private CapacityPolicy policy;
     private final ReentrantLock lock = new ReentrantLock();
     private final PoolSet pools = new PoolSet();
-    /** Databases the admin console paused (PAUSE db), and whether it paused all of them (PAUSE); under the lock. */
-    private final java.util.Set<String> paused = new java.util.HashSet<>();
-    private boolean pausedAll;
+    private final PausedDatabases paused = new PausedDatabases();
     private final WaiterQueue waiters = new WaiterQueue(SAME_LOOP_GRACE);
     private final Predicate<BackendPool> servable = this::servable;
     private boolean closed;
@@ -78,48 +79,28 @@ public final class PoolManager {
      * clients at once; under lower ones, connections beyond them close as they are released.
      */
     public void reconfigure(GatewayConfig newConfig) {
-        List<Runnable> actions = new ArrayList<>();
-        lock.lock();
-        try {
+        withActions(actions -> {
             config = newConfig;
             policy = policyFor(newConfig);
             timeouts.reconfigure(newConfig);
             pools.closeIdleOver(newConfig.maxConnectionsPerPool(), newConfig.maxTotalConnections(), actions);
             serveWaiters(actions);
-        } finally {
-            lock.unlock();
-        }
-        actions.forEach(Runnable::run);
+        });
     }
 
     /** The pool limits and timeouts in effect (the start's, or a reload's). */
     public GatewayConfig config() {
-        lock.lock();
-        try {
-            return config;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> config);
     }
 
     /** For tests: how long a pool's oldest waiter may be passed over for one on the released connection's loop. */
     void sameLoopGrace(Duration grace) {
-        lock.lock();
-        try {
-            waiters.sameLoopGrace(grace);
-        } finally {
-            lock.unlock();
-        }
+        withActions(actions -> waiters.sameLoopGrace(grace));
     }
 
     /** For tests: how long a client waiting for a pool of its own waits before the open pools are drained for it. */
     void drainAfter(Duration wait) {
-        lock.lock();
-        try {
-            drainAfterNanos = wait.toNanos();
-        } finally {
-            lock.unlock();
-        }
+        withActions(actions -> drainAfterNanos = wait.toNanos());
     }
 
     /**
@@ -222,45 +203,30 @@ public final class PoolManager {
     /** Closes a connection that must not be reused (dirty, broken, or its client vanished mid-query). */
     public void discard(BackendConnection connection) {
         connection.owner(null);
-        List<Runnable> actions = new ArrayList<>(2);
-        lock.lock();
-        try {
+        withActions(actions -> {
+            actions.add(connection::close); // first, as before serving anyone its slot
             if (connection.counted) {
                 pools.uncount(connection);
                 serveWaiters(actions);
             }
-        } finally {
-            lock.unlock();
-        }
-        connection.close();
-        actions.forEach(Runnable::run);
+        });
     }
 
     private void onClosed(BackendConnection connection) {
-        List<Runnable> actions = new ArrayList<>(2);
-        lock.lock();
-        try {
+        withActions(actions -> {
             if (!connection.counted) return;
             connection.pool().removeIdle(connection);
             pools.uncount(connection);
             serveWaiters(actions);
-        } finally {
-            lock.unlock();
-        }
-        actions.forEach(Runnable::run);
+        });
     }
 
     /** Closes idle connections past the idle timeout or their lifetime, and forgets unused empty pools. */
     public void housekeep() {
-        List<Runnable> actions = new ArrayList<>();
-        lock.lock();
-        try {
+        withActions(actions -> {
             pools.closeStale(System.nanoTime(), config.poolIdleTimeout().toNanos(), waiters::hasWaiters, actions);
             serveWaiters(actions);
-        } finally {
-            lock.unlock();
-        }
-        actions.forEach(Runnable::run);
+        });
     }
 
     /**
@@ -269,53 +235,33 @@ public final class PoolManager {
      */
     public void closeDatabase(String database) {
         PoolKey key = keyOf(database);
-        List<Runnable> actions = new ArrayList<>();
-        lock.lock();
-        try {
+        withActions(actions -> {
             BackendPool pool = pools.remove(key);
             if (pool == null) return;
             pool.retired = true;
             pools.closeIdle(pool, actions);
-        } finally {
-            lock.unlock();
-        }
-        actions.forEach(Runnable::run);
+        });
     }
 
     /** Refuses new requests, fails the waiting ones and closes idle connections. */
     public void close() {
-        List<Runnable> actions = new ArrayList<>();
-        lock.lock();
-        try {
+        withActions(actions -> {
             closed = true;
             timeouts.cancel();
             for (Waiter w : waiters.clear()) {
                 actions.add(() -> w.promise.tryFailure(new BackendException(null, "the gateway is shutting down")));
             }
             pools.closeAllIdle(actions);
-        } finally {
-            lock.unlock();
-        }
-        actions.forEach(Runnable::run);
+        });
     }
 
     public Stats stats() {
-        lock.lock();
-        try {
-            return pools.stats(waiters.size());
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> pools.stats(waiters.size()));
     }
 
     /** Per-database numbers for metrics: size, idle, hits, misses. */
     public List<PoolStats> poolStats() {
-        lock.lock();
-        try {
-            return pools.poolStats();
-        } finally {
-            lock.unlock();
-        }
+        return locked(pools::poolStats);
     }
 
     /**
@@ -325,62 +271,34 @@ public final class PoolManager {
      * connections are still busy.
      */
     public int pause(String database) {
-        List<Runnable> actions = new ArrayList<>();
-        int busy = 0;
-        lock.lock();
-        try {
-            if (database == null) pausedAll = true;
-            else paused.add(database);
+        int[] busy = new int[1];
+        withActions(actions -> {
+            paused.pause(database);
             for (BackendPool pool : pools.all()) {
                 if (!isPaused(pool)) continue;
                 pools.closeIdle(pool, actions);
-                busy += pool.size();
+                busy[0] += pool.size();
             }
-        } finally {
-            lock.unlock();
-        }
-        actions.forEach(Runnable::run);
-        return busy;
+        });
+        return busy[0];
     }
 
     /** Ends a pause of {@code database} (null: every pause) and serves its waiting clients. */
     public void resume(String database) {
-        List<Runnable> actions = new ArrayList<>();
-        lock.lock();
-        try {
-            if (database == null) {
-                pausedAll = false;
-                paused.clear();
-            } else {
-                paused.remove(database);
-            }
+        withActions(actions -> {
+            paused.resume(database);
             serveWaiters(actions);
-        } finally {
-            lock.unlock();
-        }
-        actions.forEach(Runnable::run);
+        });
     }
 
     /** The databases paused now ("*" for a pause of every database). */
-    public java.util.Set<String> paused() {
-        lock.lock();
-        try {
-            java.util.Set<String> out = new java.util.TreeSet<>(paused);
-            if (pausedAll) out.add("*");
-            return out;
-        } finally {
-            lock.unlock();
-        }
+    public Set<String> paused() {
+        return locked(paused::names);
     }
 
     /** Every idle connection of every pool now (the admin console's SHOW SERVERS; busy ones are their clients'). */
     public List<BackendConnection> idleConnections() {
-        lock.lock();
-        try {
-            return pools.idleConnections();
-        } finally {
-            lock.unlock();
-        }
+        return locked(pools::idleConnections);
     }
 
     public record Stats(int activePools, int totalConnections, int idleConnections, int waiting) {
@@ -467,7 +385,7 @@ public final class PoolManager {
 
     /** Whether the admin console paused this pool's database (or every database). */
     private boolean isPaused(BackendPool pool) {
-        return pausedAll || (!paused.isEmpty() && paused.contains(pool.database));
+        return paused.isPaused(pool);
     }
 
     /**
@@ -495,16 +413,11 @@ public final class PoolManager {
                 BackendConnection c = (BackendConnection) f.getNow();
                 deliver(waiter, c);
             } else {
-                List<Runnable> actions = new ArrayList<>(2);
-                lock.lock();
-                try {
+                withActions(actions -> {
                     pools.openFailed(pool);
                     serveWaiters(actions);
-                } finally {
-                    lock.unlock();
-                }
-                waiter.promise.tryFailure(f.cause());
-                actions.forEach(Runnable::run);
+                    actions.add(0, () -> waiter.promise.tryFailure(f.cause())); // the requester hears first, as before
+                });
             }
         });
     }
@@ -530,9 +443,29 @@ public final class PoolManager {
     }
 
     private void withdraw(Waiter waiter) {
+        withActions(actions -> waiters.remove(waiter));
+    }
+
+    // ---- the lock ----
+    // (acquire and release, on every transaction's path, take it themselves: no lambda there.)
+
+    /** Runs {@code body} under the lock, then, with the lock released, the actions it left (completions, closes, opens). */
+    private void withActions(Consumer<List<Runnable>> body) {
+        List<Runnable> actions = new ArrayList<>(2);
         lock.lock();
         try {
-            waiters.remove(waiter);
+            body.accept(actions);
+        } finally {
+            lock.unlock();
+        }
+        actions.forEach(Runnable::run);
+    }
+
+    /** Reads something under the lock. */
+    private <T> T locked(Supplier<T> read) {
+        lock.lock();
+        try {
+            return read.get();
         } finally {
             lock.unlock();
         }
