@@ -4,25 +4,17 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.util.concurrent.Future;
 import org.stonescriptdb.gateway.codec.MessageStreamHandler;
 import org.stonescriptdb.gateway.config.Limits;
 import org.stonescriptdb.gateway.config.PoolMode;
 import org.stonescriptdb.gateway.pool.BackendConnection;
-import org.stonescriptdb.gateway.pool.BackendException;
-import org.stonescriptdb.gateway.pool.GatewayQuery;
-import org.stonescriptdb.gateway.pool.PoolTimeoutException;
 import org.stonescriptdb.gateway.process.FatalErrors;
-import org.stonescriptdb.gateway.protocol.ClientMessages;
-import org.stonescriptdb.gateway.protocol.ErrorFields;
 import org.stonescriptdb.gateway.protocol.FrontendMessageFormat;
 import org.stonescriptdb.gateway.protocol.FrontendType;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
-import org.stonescriptdb.gateway.protocol.TransactionStatus;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,8 +22,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One client connection after start-up. It logs the client in on a backend (applying the startup packet's
- * settings and greeting the client with that backend's real parameters), then hands the message stream to a
+ * One client connection after start-up. {@link SessionLogin} logs the client in (applying the startup packet's
+ * settings and greeting the client with a backend's real parameters); then the message stream goes to a
  * {@link ClientFlow}: session pooling keeps that backend, transaction pooling gives it back between
  * transactions.
  */
@@ -52,13 +44,8 @@ public final class ClientSession extends MessageStreamHandler {
     private final AtomicBoolean fatalSent = new AtomicBoolean();
     /** The client broke the protocol: nothing more it sends is read or forwarded, and the session ends with a FATAL. */
     private boolean refusing;
-    private Future<BackendConnection> acquiring;
     private volatile ClientFlow flow;
-    /** Session resets that failed while logging in (each on a backend then closed); a few are retried. */
-    private int failedResets;
-    /** This login went first for its settings ({@link LoginGreetings#join}); its followers wait to hear how it ended. */
-    private boolean leadsGreeting;
-    private static final int MAX_FAILED_RESETS = 3;
+    private final SessionLogin login;
 
     /** A startup setting (or {@code options=-c gateway.pool_mode=session}) choosing the pool mode per connection. */
     public static final String POOL_MODE_SETTING = "gateway.pool_mode";
@@ -72,6 +59,7 @@ public final class ClientSession extends MessageStreamHandler {
         String requestedMode = settings.remove(POOL_MODE_SETTING);
         this.parameters = new ClientParameters(settings);
         this.mode = poolMode(requestedMode, services.config().poolMode());
+        this.login = new SessionLogin(this, services, startup, parameters, mode);
     }
 
     /** The client's own choice if it made a valid one, else the configured mode. */
@@ -155,141 +143,29 @@ public final class ClientSession extends MessageStreamHandler {
         processId = key[0];
         secretKey = key[1];
         services.sessions().add(this);
-        if (mode == PoolMode.TRANSACTION) greetOrLogIn();
-        else acquireForLogin();
+        login.start();
     }
 
-    /**
-     * In transaction pooling a client holds no backend between transactions, so it need not wait for one to log in
-     * either: when a backend of this server already accepted the same startup settings for this database, the client is
-     * greeted with what that login reported ({@link LoginGreetings}), at once. Otherwise it logs in on a backend — or
-     * follows another client's login with the same settings that is under way.
-     */
-    private void greetOrLogIn() {
-        java.util.concurrent.CompletableFuture<Map<String, String>> greeting = services.greetings().join(database(), parameters.requested());
-        if (greeting == null) {
-            leadsGreeting = true;
-            acquireForLogin();
-            return;
-        }
-        greeting.whenComplete((reported, error) -> client.eventLoop().execute(() -> {
-            if (closed) return;
-            if (reported == null) {
-                acquireForLogin(); // the login it followed failed: this one goes to a backend itself
-                return;
-            }
-            parameters.greetedWith(reported);
-            greet(null);
-        }));
-    }
-
-    /** This login goes first for its settings: it tells those following it how it ended. */
-    private void endLeadingGreeting(boolean greeted) {
-        if (!leadsGreeting) return;
-        leadsGreeting = false;
-        if (greeted) services.greetings().learned(database(), parameters.requested(), parameters.reported());
-        else services.greetings().failed(database(), parameters.requested());
-    }
-
-    private void acquireForLogin() {
-        if (closed) return;
-        acquiring = services.pools().acquire(startup.database(), client.eventLoop(), parameters.applicationName(), this);
-        acquiring.addListener(f -> {
-            if (f.isCancelled()) return;
-            if (f.isSuccess()) login((BackendConnection) f.getNow());
-            else failLogin(f.cause());
-        });
-    }
-
-    private void login(BackendConnection backend) {
-        if (closed) {
-            services.pools().release(backend);
-            return;
-        }
-        BackendHandOver handOver = BackendHandOver.plan(backend, this, parameters::loginSync, List.of());
-        if (handOver.isEmpty()) {
-            parameters.loginSynced(backend, handOver.sync());
-            greet(backend);
-            return;
-        }
-        GatewayQuery.run(backend, handOver.encode(client.alloc()), handOver.replies(), client.eventLoop(),
-                services.config().connectionTimeout()).addListener(f -> {
-            if (!f.isSuccess()) {
-                // Closed (lost, or past the deadline: a reset waiting for a lock another session holds); another
-                // backend may do, if it was the reset that never finished.
-                services.pools().discard(backend);
-                if (handOver.reset() && ++failedResets <= MAX_FAILED_RESETS) {
-                    LOG.fine(() -> "session reset did not finish on " + backend + "; logging in on another backend");
-                    acquireForLogin();
-                    return;
-                }
-                failLogin(f.cause());
-                return;
-            }
-            GatewayQuery.Result result = (GatewayQuery.Result) f.getNow();
-            if (result.failed()) {
-                // Not reused: a failed reset leaves the session unknown, and a refused setting may have been half applied.
-                services.pools().discard(backend);
-                if (handOver.reset() && ++failedResets <= MAX_FAILED_RESETS) {
-                    LOG.fine(() -> "session reset failed on " + backend + "; logging in on another backend");
-                    acquireForLogin();
-                    return;
-                }
-                // The server would have refused such a startup packet itself: same answer, same SQLSTATE.
-                ErrorFields e = result.error();
-                sendFatal(e.code(), e.message());
-                return;
-            }
-            parameters.loginSynced(backend, handOver.sync());
-            greet(backend);
-        });
-    }
-
-    /**
-     * The greeting PostgreSQL gives after a successful login, with the backend's real parameter values ({@code backend}
-     * is null when they come from an earlier login with the same settings).
-     */
-    private void greet(BackendConnection backend) {
-        if (closed) {
-            endLeadingGreeting(false);
-            if (backend != null) services.pools().release(backend);
-            return;
-        }
-        if (backend != null) endLeadingGreeting(true);
-        if (startup.needsProtocolNegotiation()) {
-            client.write(ServerMessages.negotiateProtocolVersion(client.alloc(), ClientMessages.PROTOCOL_3_0, startup.unknownProtocolOptions()));
-        }
-        client.write(ServerMessages.authenticationOk(client.alloc()));
-        client.write(ServerMessages.parameterStatus(client.alloc(), parameters.reported()));
-        client.write(ServerMessages.backendKeyData(client.alloc(), processId, secretKey));
-        client.writeAndFlush(ServerMessages.readyForQuery(client.alloc(), TransactionStatus.IDLE));
+    /** Logged in and greeted ({@link SessionLogin}): the flow of the pool mode takes the client's messages from here. */
+    void loggedIn(BackendConnection backend) {
         LoginDeadline.passed(client);
         if (mode == PoolMode.SESSION) {
             flow = new SessionFlow(this, backend);
         } else {
-            TransactionFlow tf = new TransactionFlow(this);
-            flow = tf;
+            flow = new TransactionFlow(this);
             if (backend != null) services.pools().release(backend);
         }
         client.config().setAutoRead(true);
     }
 
-    private void failLogin(Throwable cause) {
-        endLeadingGreeting(false);
-        if (closed) return;
-        if (cause instanceof PoolTimeoutException) {
-            sendFatal(SqlState.TOO_MANY_CONNECTIONS, cause.getMessage());
-        } else if (cause instanceof BackendException be && be.serverError() != null) {
-            sendFatal(be.serverError().code(), be.serverError().message());
-        } else {
-            LOG.log(Level.FINE, "backend connection failed", cause);
-            sendFatal(SqlState.CONNECTION_FAILURE, "the gateway could not reach the database server: " + cause.getMessage());
-        }
+    /** The client's connection has closed (or is closing). */
+    boolean closed() {
+        return closed;
     }
 
     /** Ends the session with one FATAL: whatever else goes wrong while it closes, the client is told only once. */
     void sendFatal(String code, String message) {
-        endLeadingGreeting(false);
+        login.abandonGreeting();
         if (!fatalSent.compareAndSet(false, true)) return;
         client.writeAndFlush(ServerMessages.fatal(client.alloc(), code, message)).addListener(ChannelFutureListener.CLOSE);
     }
@@ -405,10 +281,9 @@ public final class ClientSession extends MessageStreamHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closed = true;
-        endLeadingGreeting(false);
+        login.clientClosed();
         services.cancels().unregister(processId, this);
         services.sessions().remove(this);
-        if (acquiring != null && !acquiring.isDone()) acquiring.cancel(false);
         ClientFlow f = flow;
         if (f != null) f.clientClosed();
         super.channelInactive(ctx);
