@@ -40,10 +40,7 @@ class GracefulStopTest {
         int httpPort = freePort();
         int proxyPort = freePort();
         Path stderr = dir.resolve("stderr.txt");
-        Process gateway = ChildJvm.start(GatewayMain.class, dir, Map.of(
-                "DATA_DIR", dir.resolve("data").toString(),
-                "GATEWAY_PORT", Integer.toString(httpPort),
-                "PROXY_PORT", Integer.toString(proxyPort)), dir.resolve("stdout.txt"), stderr);
+        Process gateway = startGateway(httpPort, proxyPort, stderr);
         try {
             awaitHealthy(gateway, httpPort, stderr);
             try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxyPort + "/demo_acme?user=app")) {
@@ -76,10 +73,7 @@ class GracefulStopTest {
         int httpPort = freePort();
         Path stderr = dir.resolve("stderr.txt");
         Files.writeString(dir.resolve(".env"), "API_KEY_ADMIN=before-hup\n");
-        Process gateway = ChildJvm.start(GatewayMain.class, dir, Map.of(
-                "DATA_DIR", dir.resolve("data").toString(),
-                "GATEWAY_PORT", Integer.toString(httpPort),
-                "PROXY_PORT", Integer.toString(freePort())), dir.resolve("stdout.txt"), stderr);
+        Process gateway = startGateway(httpPort, freePort(), stderr);
         try {
             awaitHealthy(gateway, httpPort, stderr);
             assertThat(platformsWith(httpPort, "before-hup")).isEqualTo(200);
@@ -110,10 +104,7 @@ class GracefulStopTest {
         int httpPort = freePort();
         Path stderr = dir.resolve("stderr.txt");
         Files.writeString(dir.resolve(".env"), "API_KEY_ADMIN=before-hup\n");
-        Process gateway = ChildJvm.start(GatewayMain.class, dir, Map.of(
-                "DATA_DIR", dir.resolve("data").toString(),
-                "GATEWAY_PORT", Integer.toString(httpPort),
-                "PROXY_PORT", Integer.toString(freePort())), dir.resolve("stdout.txt"), stderr);
+        Process gateway = startGateway(httpPort, freePort(), stderr);
         try {
             awaitStarting(gateway, stderr);
             Files.writeString(dir.resolve(".env"), "API_KEY_ADMIN=after-hup\n");
@@ -134,10 +125,7 @@ class GracefulStopTest {
     @Test
     void sigtermDuringStartUpStopsTheGatewayOnceItRuns() throws Exception {
         Path stderr = dir.resolve("stderr.txt");
-        Process gateway = ChildJvm.start(GatewayMain.class, dir, Map.of(
-                "DATA_DIR", dir.resolve("data").toString(),
-                "GATEWAY_PORT", Integer.toString(freePort()),
-                "PROXY_PORT", Integer.toString(freePort())), dir.resolve("stdout.txt"), stderr);
+        Process gateway = startGateway(freePort(), freePort(), stderr);
         try {
             awaitStarting(gateway, stderr);
             gateway.destroy(); // SIGTERM
@@ -148,6 +136,14 @@ class GracefulStopTest {
         } finally {
             gateway.destroyForcibly();
         }
+    }
+
+    /** The real main in a child JVM, on the embedded server, in this test's directory (its .env is read there). */
+    private Process startGateway(int httpPort, int proxyPort, Path stderr) throws java.io.IOException {
+        return ChildJvm.start(GatewayMain.class, dir, Map.of(
+                "DATA_DIR", dir.resolve("data").toString(),
+                "GATEWAY_PORT", Integer.toString(httpPort),
+                "PROXY_PORT", Integer.toString(proxyPort)), dir.resolve("stdout.txt"), stderr);
     }
 
     /** Until the gateway logs that it starts: its signal handlers are in place, and the start (embedded server) is ahead. */
