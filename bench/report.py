@@ -104,13 +104,21 @@ def machine_cpu(res, clients):
         return
     print()
     print("CPU per transaction, all rounds (us): the proxy's in user space and in the kernel, PostgreSQL's (every process"
-          " of its server),\npgbench's, and their sum")
+          " of its server),\npgbench's, and their sum; 'difference' is the gateway's minus PgBouncer's")
     print("  %-9s %7s  %-10s %8s %8s %10s %8s %8s" % ("mode", "clients", "target", "user", "kernel", "PostgreSQL",
                                                      "pgbench", "sum"))
+
+    def parts(r):
+        p = [r["user_us_tx"], r["sys_us_tx"], r["postgres_us_tx"], r["client_us_tx"]]
+        return p + [sum(x for x in p if x is not None) if r["postgres_us_tx"] is not None else None]
+
     for m, c, t, r in rows:
-        parts = [r["user_us_tx"], r["sys_us_tx"], r["postgres_us_tx"], r["client_us_tx"]]
-        total = sum(x for x in parts if x is not None) if r["postgres_us_tx"] is not None else None
-        print("  %-9s %7d  %-10s %8s %8s %10s %8s %8s" % (m, c, t, *(us(x) for x in parts), us(total)))
+        print("  %-9s %7d  %-10s %8s %8s %10s %8s %8s" % (m, c, t, *(us(x) for x in parts(r))))
+        g, p = res.get(("gateway", m, c)), res.get(("pgbouncer", m, c))
+        if t == TARGETS[-1] and g and p:
+            diff = [None if a is None or b is None else a - b for a, b in zip(parts(g), parts(p))]
+            print("  %-9s %7s  %-10s %8s %8s %10s %8s %8s" % ("", "", "difference", *(
+                "-" if x is None else "%+.1f" % x for x in diff)))
 
 
 def main(out):
