@@ -40,9 +40,6 @@ def combine(rounds):
     status = "ok" if not bad else ("timeout" if any(r["status"] == "timeout" for r in bad) else "failed")
     if bad and len(rounds) > 1:
         status += " in %d of %d rounds" % (len(bad), len(rounds))
-    cpu = [fnum(r.get("proxy_cpu_s")) for r in rounds]
-    tx = [fnum(r.get("tx")) for r in rounds]
-    ok_pairs = [(c, t) for c, t in zip(cpu, tx) if c is not None and t]
     valid = [x for x in tps if x is not None]
 
     def per_tx(column):
@@ -58,7 +55,7 @@ def combine(rounds):
         "range": "%.0f-%.0f" % (min(valid), max(valid)) if len(valid) > 1 else "",
         "errors": sum(r["errors"] for r in rounds), "status": status,
         "note": next((r["note"] for r in rounds if r.get("note")), ""),
-        "cpu_us_tx": sum(c for c, _ in ok_pairs) * 1e6 / sum(t for _, t in ok_pairs) if ok_pairs else None,
+        "cpu_us_tx": per_tx("proxy_cpu_s"),
         "load": median([fnum(r.get("load1")) for r in rounds]), "rounds": len(rounds),
     }
 

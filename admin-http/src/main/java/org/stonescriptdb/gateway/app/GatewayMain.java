@@ -41,8 +41,8 @@ public final class GatewayMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        leakDetectionOffUnlessAsked();
-        // Before the start: a signal that comes while the gateway starts is then handled, not fatal (StopSignals).
+        // Before the start: a signal that comes while the gateway starts is then handled, not fatal (StopSignals). It loads
+        // no Netty class, so startOrExit still turns the leak detector off in time.
         StopSignals signals = StopSignals.install();
         GatewayApplication app = startOrExit(args);
         signals.started(app);

@@ -95,12 +95,12 @@ public final class PoolManager {
 
     /** For tests: how long a pool's oldest waiter may be passed over for one on the released connection's loop. */
     void sameLoopGrace(Duration grace) {
-        withActions(actions -> waiters.sameLoopGrace(grace));
+        underLock(() -> waiters.sameLoopGrace(grace));
     }
 
     /** For tests: how long a client waiting for a pool of its own waits before the open pools are drained for it. */
     void drainAfter(Duration wait) {
-        withActions(actions -> drainAfterNanos = wait.toNanos());
+        underLock(() -> drainAfterNanos = wait.toNanos());
     }
 
     /**
@@ -175,7 +175,7 @@ public final class PoolManager {
                 return;
             }
             if (closed || !connection.isActive() || connection.dueForRetirement(now) || connection.pool().retired
-                    || isPaused(connection.pool()) || overLimits(connection.pool())) {
+                    || paused.isPaused(connection.pool()) || overLimits(connection.pool())) {
                 pools.uncount(connection);
                 actions.add(connection::close);
             } else {
@@ -275,7 +275,7 @@ public final class PoolManager {
         withActions(actions -> {
             paused.pause(database);
             for (BackendPool pool : pools.all()) {
-                if (!isPaused(pool)) continue;
+                if (!paused.isPaused(pool)) continue;
                 pools.closeIdle(pool, actions);
                 busy[0] += pool.size();
             }
@@ -321,7 +321,7 @@ public final class PoolManager {
      */
     private boolean tryServe(Waiter waiter, List<Runnable> actions) {
         BackendPool pool = waiter.pool;
-        if (isPaused(pool)) return false;
+        if (paused.isPaused(pool)) return false;
         BackendConnection local = takeIdleOn(pool, waiter.owner, waiter.loop);
         if (local != null) {
             reuse(waiter, local, actions);
@@ -348,7 +348,7 @@ public final class PoolManager {
 
     /** An idle connection of {@code pool} on {@code loop} (the one {@code owner} used last first), unless the pool is paused. */
     private BackendConnection takeIdleOn(BackendPool pool, Object owner, EventLoop loop) {
-        if (isPaused(pool)) return null;
+        if (paused.isPaused(pool)) return null;
         BackendConnection idle = pool.takeIdleFor(owner, loop);
         if (idle != null) pool.hits++;
         return idle;
@@ -375,17 +375,12 @@ public final class PoolManager {
     }
 
     private boolean servable(BackendPool pool) {
-        return !isPaused(pool) && policy.servable(pools.load(pool));
+        return !paused.isPaused(pool) && policy.servable(pools.load(pool));
     }
 
     /** More connections than the limits allow now (they were lowered by a reload): a released one closes. */
     private boolean overLimits(BackendPool pool) {
         return pool.size() > config.maxConnectionsPerPool() || pools.total() > config.maxTotalConnections();
-    }
-
-    /** Whether the admin console paused this pool's database (or every database). */
-    private boolean isPaused(BackendPool pool) {
-        return paused.isPaused(pool);
     }
 
     /**
@@ -401,7 +396,7 @@ public final class PoolManager {
         // Both counts are at hand: the look for the oldest waiter is paid only when MAX_POOLS pools are open.
         if (waiters.size() == 0 || pools.activePools() < config.maxPools()) return null;
         Waiter oldest = waiters.oldest();
-        if (oldest == null || now - oldest.queuedAt < drainAfterNanos || isPaused(oldest.pool)) return null;
+        if (oldest == null || now - oldest.queuedAt < drainAfterNanos || paused.isPaused(oldest.pool)) return null;
         return policy.decide(pools.load(oldest.pool)) == CapacityPolicy.WAIT_POOLS ? oldest : null;
     }
 
@@ -443,7 +438,7 @@ public final class PoolManager {
     }
 
     private void withdraw(Waiter waiter) {
-        withActions(actions -> waiters.remove(waiter));
+        underLock(() -> waiters.remove(waiter));
     }
 
     // ---- the lock ----
@@ -459,6 +454,16 @@ public final class PoolManager {
             lock.unlock();
         }
         actions.forEach(Runnable::run);
+    }
+
+    /** Changes something under the lock, with nothing to do after it. */
+    private void underLock(Runnable change) {
+        lock.lock();
+        try {
+            change.run();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Reads something under the lock. */
