@@ -12,13 +12,10 @@ import org.stonescriptdb.gateway.pool.CapacityPolicy.ReuseIdle;
 import org.stonescriptdb.gateway.pool.CapacityPolicy.Wait;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * Hands out backend connections: one lazy pool per database and server ({@link PoolKey}: the server is the one the
@@ -27,33 +24,30 @@ import java.util.function.Supplier;
  * be served at once waits; waiters are served in arrival order across all databases, and when the global
  * cap is what stands in the way, an idle connection of another database is closed to make room. What the limits
  * allow is decided in one place, {@link CapacityPolicy}; who waits and who goes next, in {@link WaiterQueue}; the pools,
- * their counts and what is closed across them are {@link PoolSet}'s; a wait too long ends in {@link WaiterTimeouts}.
+ * their counts and what is closed across them are {@link PoolSet}'s; a wait too long ends in {@link WaiterTimeouts};
+ * with {@code MAX_POOLS} pools busy, {@link PoolDrain} says whom the open pools drain for.
  *
- * <p>All bookkeeping happens under one short lock that never spans I/O; promises are completed after it is
- * released, on the requesting client's event loop. Nothing here blocks an event loop.
+ * <p>All bookkeeping happens under one short {@link ActionLock} that never spans I/O; promises are completed after it
+ * is released, on the requesting client's event loop. Nothing here blocks an event loop.
  */
 public final class PoolManager {
 
     /** How long the oldest waiter of a pool may be passed over by a waiter on the connection's own loop. */
     private static final Duration SAME_LOOP_GRACE = Duration.ofMillis(1);
-    /**
-     * How long the longest-waiting client may wait for a pool of its own while {@code MAX_POOLS} pools are open before
-     * the others stop being served, so that one of those pools drains, is closed, and makes room (see {@link #drainingFor}).
-     */
-    private static final Duration DRAIN_AFTER = Duration.ofMillis(50);
 
     /** Replaced by {@link #reconfigure} (a reload): read under the lock. */
     private GatewayConfig config;
     private final BackendConnector connector;
     /** Replaced by {@link #reconfigure}: read under the lock. */
     private CapacityPolicy policy;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final ActionLock lock = new ActionLock();
     private final PoolSet pools = new PoolSet();
     private final PausedDatabases paused = new PausedDatabases();
     private final WaiterQueue waiters = new WaiterQueue(SAME_LOOP_GRACE);
+    private final PoolDrain drain = new PoolDrain(waiters, pools, paused);
     private final Predicate<BackendPool> servable = this::servable;
+    private final Consumer<BackendConnection> release = this::release;
     private boolean closed;
-    private long drainAfterNanos = DRAIN_AFTER.toNanos();
     private final WaiterTimeouts timeouts;
     private final ProxyCounters counters;
 
@@ -79,7 +73,7 @@ public final class PoolManager {
      * clients at once; under lower ones, connections beyond them close as they are released.
      */
     public void reconfigure(GatewayConfig newConfig) {
-        withActions(actions -> {
+        lock.withActions(actions -> {
             config = newConfig;
             policy = policyFor(newConfig);
             timeouts.reconfigure(newConfig);
@@ -90,17 +84,17 @@ public final class PoolManager {
 
     /** The pool limits and timeouts in effect (the start's, or a reload's). */
     public GatewayConfig config() {
-        return locked(() -> config);
+        return lock.read(() -> config);
     }
 
     /** For tests: how long a pool's oldest waiter may be passed over for one on the released connection's loop. */
     void sameLoopGrace(Duration grace) {
-        underLock(() -> waiters.sameLoopGrace(grace));
+        lock.change(() -> waiters.sameLoopGrace(grace));
     }
 
     /** For tests: how long a client waiting for a pool of its own waits before the open pools are drained for it. */
     void drainAfter(Duration wait) {
-        underLock(() -> drainAfterNanos = wait.toNanos());
+        lock.change(() -> drain.after(wait));
     }
 
     /**
@@ -135,7 +129,7 @@ public final class PoolManager {
             BackendPool pool = pools.pool(key);
             long now = System.nanoTime();
             pool.lastUsedNanos = now;
-            boolean draining = drainingFor(now) != null;
+            boolean draining = drain.forWhom(now, config.maxPools(), policy) != null;
             if (onItsLoop && !draining) {
                 // The common case, answered with no waiter, promise or deferred action: an idle connection on the
                 // requester's own loop, which tryServe would take first too.
@@ -143,7 +137,7 @@ public final class PoolManager {
                 if (idle != null) return loop.newSucceededFuture(idle);
             }
             promise = loop.newPromise();
-            actions = new ArrayList<>(2);
+            actions = ActionLock.actions();
             Waiter waiter = new Waiter(pool, loop, promise, applicationName, owner);
             // Served right now, the requester gets its answer inline: it called us on its own loop.
             waiter.inline = onItsLoop;
@@ -159,7 +153,7 @@ public final class PoolManager {
         } finally {
             lock.unlock();
         }
-        actions.forEach(Runnable::run);
+        ActionLock.run(actions);
         return promise;
     }
 
@@ -167,7 +161,7 @@ public final class PoolManager {
     public void release(BackendConnection connection) {
         connection.owner(null);
         if (connection.deferWhileCancelling(() -> release(connection))) return;
-        List<Runnable> actions = new ArrayList<>(2);
+        List<Runnable> actions = ActionLock.actions();
         lock.lock();
         try {
             long now = System.nanoTime();
@@ -188,7 +182,7 @@ public final class PoolManager {
         } finally {
             lock.unlock();
         }
-        actions.forEach(Runnable::run);
+        ActionLock.run(actions);
     }
 
     /**
@@ -203,7 +197,7 @@ public final class PoolManager {
     /** Closes a connection that must not be reused (dirty, broken, or its client vanished mid-query). */
     public void discard(BackendConnection connection) {
         connection.owner(null);
-        withActions(actions -> {
+        lock.withActions(actions -> {
             actions.add(connection::close); // first, as before serving anyone its slot
             if (connection.counted) {
                 pools.uncount(connection);
@@ -213,7 +207,7 @@ public final class PoolManager {
     }
 
     private void onClosed(BackendConnection connection) {
-        withActions(actions -> {
+        lock.withActions(actions -> {
             if (!connection.counted) return;
             connection.pool().removeIdle(connection);
             pools.uncount(connection);
@@ -223,7 +217,7 @@ public final class PoolManager {
 
     /** Closes idle connections past the idle timeout or their lifetime, and forgets unused empty pools. */
     public void housekeep() {
-        withActions(actions -> {
+        lock.withActions(actions -> {
             pools.closeStale(System.nanoTime(), config.poolIdleTimeout().toNanos(), waiters::hasWaiters, actions);
             serveWaiters(actions);
         });
@@ -235,7 +229,7 @@ public final class PoolManager {
      */
     public void closeDatabase(String database) {
         PoolKey key = keyOf(database);
-        withActions(actions -> {
+        lock.withActions(actions -> {
             BackendPool pool = pools.remove(key);
             if (pool == null) return;
             pool.retired = true;
@@ -245,7 +239,7 @@ public final class PoolManager {
 
     /** Refuses new requests, fails the waiting ones and closes idle connections. */
     public void close() {
-        withActions(actions -> {
+        lock.withActions(actions -> {
             closed = true;
             timeouts.cancel();
             for (Waiter w : waiters.clear()) {
@@ -256,12 +250,12 @@ public final class PoolManager {
     }
 
     public Stats stats() {
-        return locked(() -> pools.stats(waiters.size()));
+        return lock.read(() -> pools.stats(waiters.size()));
     }
 
     /** Per-database numbers for metrics: size, idle, hits, misses. */
     public List<PoolStats> poolStats() {
-        return locked(pools::poolStats);
+        return lock.read(pools::poolStats);
     }
 
     /**
@@ -272,7 +266,7 @@ public final class PoolManager {
      */
     public int pause(String database) {
         int[] busy = new int[1];
-        withActions(actions -> {
+        lock.withActions(actions -> {
             paused.pause(database);
             for (BackendPool pool : pools.all()) {
                 if (!paused.isPaused(pool)) continue;
@@ -285,7 +279,7 @@ public final class PoolManager {
 
     /** Ends a pause of {@code database} (null: every pause) and serves its waiting clients. */
     public void resume(String database) {
-        withActions(actions -> {
+        lock.withActions(actions -> {
             paused.resume(database);
             serveWaiters(actions);
         });
@@ -293,12 +287,12 @@ public final class PoolManager {
 
     /** The databases paused now ("*" for a pause of every database). */
     public Set<String> paused() {
-        return locked(paused::names);
+        return lock.read(paused::names);
     }
 
     /** Every idle connection of every pool now (the admin console's SHOW SERVERS; busy ones are their clients'). */
     public List<BackendConnection> idleConnections() {
-        return locked(pools::idleConnections);
+        return lock.read(pools::idleConnections);
     }
 
     public record Stats(int activePools, int totalConnections, int idleConnections, int waiting) {
@@ -324,13 +318,14 @@ public final class PoolManager {
         if (paused.isPaused(pool)) return false;
         BackendConnection local = takeIdleOn(pool, waiter.owner, waiter.loop);
         if (local != null) {
-            reuse(waiter, local, actions);
+            actions.add(() -> waiter.deliver(local, release)); // once the lock is released
             return true;
         }
         switch (policy.decide(pools.load(pool))) {
             case ReuseIdle r -> {
                 pool.hits++;
-                reuse(waiter, pool.takeAnyIdle(), actions);
+                BackendConnection idle = pool.takeAnyIdle();
+                actions.add(() -> waiter.deliver(idle, release));
                 return true;
             }
             case Wait w -> {
@@ -354,11 +349,6 @@ public final class PoolManager {
         return idle;
     }
 
-    /** Hands {@code idle} (taken, and counted as a hit) to {@code waiter} once the lock is released. */
-    private void reuse(Waiter waiter, BackendConnection idle, List<Runnable> actions) {
-        actions.add(() -> deliver(waiter, idle));
-    }
-
     /**
      * Serves waiting clients while anything can be served: each time the one {@link WaiterQueue#next} picks among
      * the pools the policy can serve now.
@@ -366,7 +356,7 @@ public final class PoolManager {
     private void serveWaiters(List<Runnable> actions) {
         while (waiters.size() > 0) {
             long now = System.nanoTime();
-            Waiter draining = drainingFor(now);
+            Waiter draining = drain.forWhom(now, config.maxPools(), policy);
             Waiter chosen = draining != null ? draining : waiters.next(now, servable, BackendPool::hasIdleOn);
             if (chosen == null || !tryServe(chosen, actions)) return; // tryServe decides as servable did: never a mismatch
             waiters.remove(chosen);
@@ -383,22 +373,6 @@ public final class PoolManager {
         return pool.size() > config.maxConnectionsPerPool() || pools.total() > config.maxTotalConnections();
     }
 
-    /**
-     * The client the open pools are being drained for, or null. With {@code MAX_POOLS} pools open and every one of them
-     * in use, a client of another database is served only once some pool has no connection in use; but serving the
-     * clients of the open pools keeps them in use, so with more busy databases than {@code MAX_POOLS} the others would
-     * wait until they time out. So once the longest-waiting client has waited {@link #DRAIN_AFTER} for a pool of its
-     * own, no one else is served: the first pool whose connections all come back is closed for it (the least recently
-     * used, if several), and serving resumes. Each database waits its turn, as in arrival order; {@code MAX_TOTAL_CONNECTIONS}
-     * needs no such drain, since any idle connection makes room.
-     */
-    private Waiter drainingFor(long now) {
-        // Both counts are at hand: the look for the oldest waiter is paid only when MAX_POOLS pools are open.
-        if (waiters.size() == 0 || pools.activePools() < config.maxPools()) return null;
-        Waiter oldest = waiters.oldest();
-        if (oldest == null || now - oldest.queuedAt < drainAfterNanos || paused.isPaused(oldest.pool)) return null;
-        return policy.decide(pools.load(oldest.pool)) == CapacityPolicy.WAIT_POOLS ? oldest : null;
-    }
 
     // ---- outside the lock ----
 
@@ -406,9 +380,9 @@ public final class PoolManager {
         connector.connect(waiter.loop, pool.database, pool, waiter.applicationName, this::onClosed).addListener(f -> {
             if (f.isSuccess()) {
                 BackendConnection c = (BackendConnection) f.getNow();
-                deliver(waiter, c);
+                waiter.deliver(c, release);
             } else {
-                withActions(actions -> {
+                lock.withActions(actions -> {
                     pools.openFailed(pool);
                     serveWaiters(actions);
                     actions.add(0, () -> waiter.promise.tryFailure(f.cause())); // the requester hears first, as before
@@ -417,62 +391,7 @@ public final class PoolManager {
         });
     }
 
-    /**
-     * Completes a request. A waiter served later (by another client's release) is completed on its own event
-     * loop, never inline: the releasing caller may hold its session's lock, and the requester's listener takes
-     * its own session's lock — two sessions on two loops could otherwise deadlock.
-     */
-    private void deliver(Waiter waiter, BackendConnection connection) {
-        if (waiter.inline) {
-            complete(waiter, connection);
-        } else {
-            waiter.loop.execute(() -> complete(waiter, connection));
-        }
-    }
-
-    private void complete(Waiter waiter, BackendConnection connection) {
-        if (!waiter.promise.trySuccess(connection)) {
-            // The client gave up meanwhile; the connection serves the next one.
-            release(connection);
-        }
-    }
-
     private void withdraw(Waiter waiter) {
-        underLock(() -> waiters.remove(waiter));
-    }
-
-    // ---- the lock ----
-    // (acquire and release, on every transaction's path, take it themselves: no lambda there.)
-
-    /** Runs {@code body} under the lock, then, with the lock released, the actions it left (completions, closes, opens). */
-    private void withActions(Consumer<List<Runnable>> body) {
-        List<Runnable> actions = new ArrayList<>(2);
-        lock.lock();
-        try {
-            body.accept(actions);
-        } finally {
-            lock.unlock();
-        }
-        actions.forEach(Runnable::run);
-    }
-
-    /** Changes something under the lock, with nothing to do after it. */
-    private void underLock(Runnable change) {
-        lock.lock();
-        try {
-            change.run();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Reads something under the lock. */
-    private <T> T locked(Supplier<T> read) {
-        lock.lock();
-        try {
-            return read.get();
-        } finally {
-            lock.unlock();
-        }
+        lock.change(() -> waiters.remove(waiter));
     }
 }

@@ -7,10 +7,8 @@ import org.stonescriptdb.gateway.log.ThrottledLog;
 import org.stonescriptdb.gateway.metrics.ProxyCounters;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -27,7 +25,7 @@ final class WaiterTimeouts {
     /** Timeouts come in floods when the database server is slow: one line a minute, with a count of the others. */
     private static final ThrottledLog THROTTLED = new ThrottledLog(LOG, Duration.ofMinutes(1));
 
-    private final ReentrantLock lock;
+    private final ActionLock lock;
     /** Replaced by {@link #reconfigure}; read under the manager's lock. */
     private GatewayConfig config;
     private final WaiterQueue waiters;
@@ -43,7 +41,7 @@ final class WaiterTimeouts {
         this.config = newConfig;
     }
 
-    WaiterTimeouts(ReentrantLock lock, GatewayConfig config, WaiterQueue waiters, PoolSet pools, ProxyCounters counters,
+    WaiterTimeouts(ActionLock lock, GatewayConfig config, WaiterQueue waiters, PoolSet pools, ProxyCounters counters,
                    BooleanSupplier closed) {
         this.lock = lock;
         this.config = config;
@@ -71,7 +69,7 @@ final class WaiterTimeouts {
 
     /** Fails the waiters that waited QUERY_WAIT_TIMEOUT_SECS, with a message naming the limits in the way. */
     private void expire(EventLoop loop) {
-        List<Runnable> actions = new ArrayList<>();
+        List<Runnable> actions = ActionLock.actions();
         lock.lock();
         try {
             expiry = null;
@@ -87,7 +85,7 @@ final class WaiterTimeouts {
         } finally {
             lock.unlock();
         }
-        actions.forEach(Runnable::run);
+        ActionLock.run(actions);
     }
 
     /** Names the wait, the limits in the way, and what an operator may change. */
