@@ -99,4 +99,19 @@ record BackendHandOver(boolean reset, boolean discardAll, ClientParameters.Sync 
         }
         return request;
     }
+
+    /**
+     * The hand-over (nothing, if it is empty) and then {@code begin}, a BEGIN the gateway answered for the client, in
+     * one request answered with {@link #replies()} + 1 ReadyForQuery messages.
+     */
+    ByteBuf encodeThenBegin(ByteBufAllocator alloc, String begin) {
+        ByteBuf request = isEmpty() ? alloc.buffer() : encode(alloc);
+        ByteBuf beginQuery = ClientMessages.query(alloc, begin);
+        try {
+            request.writeBytes(beginQuery);
+        } finally {
+            beginQuery.release();
+        }
+        return request;
+    }
 }

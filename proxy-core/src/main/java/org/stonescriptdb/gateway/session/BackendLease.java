@@ -5,19 +5,16 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.stonescriptdb.gateway.pool.BackendConnection;
 import org.stonescriptdb.gateway.pool.BackendException;
 import org.stonescriptdb.gateway.pool.BackendOwner;
 import org.stonescriptdb.gateway.pool.BackendStatements;
 import org.stonescriptdb.gateway.pool.GatewayQuery;
-import org.stonescriptdb.gateway.pool.PoolTimeoutException;
-import org.stonescriptdb.gateway.protocol.ClientMessages;
 import org.stonescriptdb.gateway.protocol.ServerMessages;
 import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.protocol.TransactionStatus;
 
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
@@ -39,7 +36,7 @@ final class BackendLease {
     private final BackendOwner flow;
     private final ClientSession session;
     /** This session's platform's transaction counter, looked up once. */
-    private final java.util.concurrent.atomic.LongAdder platformTransactions;
+    private final LongAdder platformTransactions;
     private final Channel client;
     private final ByteBufAllocator alloc;
     private final SessionServices services;
@@ -63,12 +60,6 @@ final class BackendLease {
     private Future<BackendConnection> acquiring;
     /** {@link #acquire} is under way from within the client's read, whose end flushes ({@code readComplete}). */
     private boolean inClientRead;
-    /**
-     * While the client keeps its backend after a transaction ({@link BackendLinger}): the end of that wait, scheduled
-     * anew and cancelled at every linger. (A {@link LazyDeadline} here, one pending task renewed by a deadline, cost a
-     * lone client 3–4 µs of CPU per transaction more: the task ran out every window and woke the idle loop for nothing.)
-     */
-    private ScheduledFuture<?> lingering;
     /** {@link #lingerOver()} as the linger's task, made once rather than at every linger. */
     private final Runnable lingerOver = this::lingerOver;
     /** The pool's answer, when it is not there at once; one listener for every acquire. */
@@ -188,19 +179,8 @@ final class BackendLease {
      */
     private void beginFirst(BackendConnection b, BackendHandOver plan, String begin) {
         moveTo(Lease.PREPARING);
-        ByteBuf request = alloc.buffer();
-        int replies = 0;
-        if (!plan.isEmpty()) {
-            if (plan.reset()) services.counters().sessionReset(plan.discardAll());
-            ByteBuf handOverRequest = plan.encode(alloc);
-            request.writeBytes(handOverRequest);
-            handOverRequest.release();
-            replies = plan.replies();
-        }
-        ByteBuf beginQuery = ClientMessages.query(alloc, begin);
-        request.writeBytes(beginQuery);
-        beginQuery.release();
-        GatewayQuery.run(b, request, replies + 1, client.eventLoop(), services.config().connectionTimeout())
+        if (plan.reset()) services.counters().sessionReset(plan.discardAll());
+        GatewayQuery.run(b, plan.encodeThenBegin(alloc, begin), plan.replies() + 1, client.eventLoop(), services.config().connectionTimeout())
                 .addListener(f -> handedOver(b, plan, f));
     }
 
@@ -293,16 +273,8 @@ final class BackendLease {
      * and a ReadyForQuery for each Sync or Query it sent, as if the server had failed the batch.
      */
     private void failWaiting(Throwable cause) {
-        String code = SqlState.CONNECTION_FAILURE;
-        String message = "the gateway could not get a backend connection: " + cause.getMessage();
-        if (cause instanceof PoolTimeoutException) {
-            code = SqlState.TOO_MANY_CONNECTIONS;
-            message = cause.getMessage();
-        } else if (cause instanceof BackendException be && be.serverError() != null) {
-            code = be.serverError().code();
-            message = be.serverError().message();
-        }
-        failWaiting(code, message);
+        BackendUnavailable answer = BackendUnavailable.of(cause);
+        failWaiting(answer.code(), answer.message());
     }
 
     private void failWaiting(String code, String message) {
@@ -320,8 +292,7 @@ final class BackendLease {
         if (services.config().sessionReset() && linger.keep(System.nanoTime())) {
             client.flush();
             moveTo(Lease.LINGERING);
-            lingering = client.eventLoop().schedule(lingerOver, services.config().linger().window().toNanos(),
-                    TimeUnit.NANOSECONDS);
+            linger.started(client.eventLoop(), lingerOver, services.config().linger().window().toNanos());
             return;
         }
         giveBack();
@@ -346,7 +317,6 @@ final class BackendLease {
     private void lingerOver() {
         synchronized (flow) {
             if (state != Lease.LINGERING) return;
-            lingering = null;
             moveTo(Lease.ATTACHED);
             linger.expired();
             if (releasable()) giveBack();
@@ -364,8 +334,7 @@ final class BackendLease {
     /** Ends a linger (the backend serves the client again, or is about to go): false if the client was not lingering. */
     private boolean cancelLinger() {
         if (state != Lease.LINGERING) return false;
-        lingering.cancel(false);
-        lingering = null;
+        linger.stopped();
         moveTo(Lease.ATTACHED);
         return true;
     }
