@@ -56,7 +56,7 @@ public final class DatabaseDeployer {
         for (int attempt = 1; ; attempt++) {
             long attemptStarted = System.nanoTime();
             DatabaseResult r = attempt(source, database, options, deploymentId);
-            boolean lockConflict = r.failure() != null && LockRetry.LOCK_NOT_AVAILABLE.equals(r.failure().sqlState());
+            boolean lockConflict = r.failure() != null && DeploySqlState.LOCK_NOT_AVAILABLE.equals(r.failure().sqlState());
             if (lockConflict) lockWaitNanos += System.nanoTime() - attemptStarted;
             boolean again = options.lockRetry().retries(r.failure(), attempt);
             if (again) {

@@ -48,7 +48,7 @@ final class ExtensionInstaller implements UntrustedExtensions {
     public void install(String database, ExtensionSpec extension, Duration lockTimeout) throws SQLException {
         if (!allowed(extension.name())) {
             // The deploy asks allowed() first; this keeps the promise whoever calls.
-            throw new SQLException("extension '" + extension.name() + "' is not allowed by UNTRUSTED_EXTENSIONS", "42501");
+            throw new SQLException("extension '" + extension.name() + "' is not allowed by UNTRUSTED_EXTENSIONS", DeploySqlState.INSUFFICIENT_PRIVILEGE);
         }
         try (Connection c = connections.open(database)) {
             c.setAutoCommit(false);

@@ -18,8 +18,6 @@ public record LockRetry(int maxAttempts, Duration firstBackoff) {
     /** One attempt: a lock conflict fails the database at once. */
     public static final LockRetry NONE = new LockRetry(1, Duration.ZERO);
 
-    static final String LOCK_NOT_AVAILABLE = "55P03";
-
     public LockRetry {
         if (maxAttempts < 1) throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts);
         if (firstBackoff == null || firstBackoff.isNegative()) {
@@ -29,7 +27,7 @@ public record LockRetry(int maxAttempts, Duration firstBackoff) {
 
     /** Whether attempt number {@code attempt} (from 1), which ended with {@code failure}, is followed by another. */
     boolean retries(DeployFailure failure, int attempt) {
-        return failure != null && LOCK_NOT_AVAILABLE.equals(failure.sqlState()) && attempt < maxAttempts;
+        return failure != null && DeploySqlState.LOCK_NOT_AVAILABLE.equals(failure.sqlState()) && attempt < maxAttempts;
     }
 
     /**

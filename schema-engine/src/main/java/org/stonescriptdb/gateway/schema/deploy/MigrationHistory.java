@@ -45,7 +45,7 @@ final class MigrationHistory {
      */
     static boolean writtenForAnOlderShape(String sqlState) {
         if (sqlState == null || sqlState.length() != 5) return false;
-        if (sqlState.equals("42501") || sqlState.equals("42601")) return false;
+        if (sqlState.equals(DeploySqlState.INSUFFICIENT_PRIVILEGE) || sqlState.equals(DeploySqlState.SYNTAX_ERROR)) return false;
         return sqlState.startsWith("42") || sqlState.startsWith("23") || sqlState.startsWith("2B");
     }
 }

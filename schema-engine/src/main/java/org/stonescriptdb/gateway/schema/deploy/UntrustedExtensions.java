@@ -28,7 +28,7 @@ public interface UntrustedExtensions {
 
         @Override
         public void install(String database, ExtensionSpec extension, Duration lockTimeout) throws SQLException {
-            throw new SQLException("no untrusted extension may be installed", "42501");
+            throw new SQLException("no untrusted extension may be installed", DeploySqlState.INSUFFICIENT_PRIVILEGE);
         }
     };
 
