@@ -33,6 +33,8 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
     /** True when {@link #partial} holds the start of a message already judged not to pass through. */
     private boolean partialIsWanted;
     private boolean broken;
+    /** Set by {@link #endRunAfterThisMessage}: the run ends with the message {@link #passWholeThrough} just passed. */
+    private boolean endRun;
 
     protected MessageStreamHandler(int maxMessageLength) {
         this(maxMessageLength, maxMessageLength);
@@ -57,6 +59,15 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
      */
     protected boolean passWholeThrough(byte type, ByteBuf in, int at, int total) {
         return false;
+    }
+
+    /**
+     * Called from {@link #passWholeThrough} when it returns true: the run ends with this message and is forwarded before
+     * the next message is looked at — so that what the message means can take effect once it is on its way, and before
+     * anything behind it is decided.
+     */
+    protected final void endRunAfterThisMessage() {
+        endRun = true;
     }
 
     /** Receives a run of complete or partial pass-through messages; the callee owns {@code run}. */
@@ -124,6 +135,11 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
                 passThroughRemaining = total - n;
             } else if (length <= maxWholeLength && in.readableBytes() >= total && passWholeThrough(type, in, at, total)) {
                 in.skipBytes(total);
+                if (endRun) {
+                    endRun = false;
+                    runStart = flushRun(ctx, in, runStart);
+                    if (broken || !ctx.channel().isActive() && in.isReadable()) return;
+                }
             } else {
                 runStart = flushRun(ctx, in, runStart);
                 if (length > maxWholeLength) {

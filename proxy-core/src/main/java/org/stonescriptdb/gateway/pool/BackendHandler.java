@@ -40,6 +40,9 @@ final class BackendHandler extends MessageStreamHandler {
     private final Promise<BackendConnection> login;
     private final Consumer<BackendConnection> onClosed;
     private ScramClient scram;
+    /** The owner that let the ReadyForQuery ending the current run through, and its status byte, till the run is forwarded. */
+    private BackendOwner readyOwner;
+    private byte readyStatus;
 
     BackendHandler(BackendConnection connection, BackendLogin credentials, String applicationName, Promise<BackendConnection> login, Consumer<BackendConnection> onClosed) {
         super(MAX_MESSAGE);
@@ -67,14 +70,32 @@ final class BackendHandler extends MessageStreamHandler {
         return owner != null && owner.passBackendThrough(type);
     }
 
+    /**
+     * A ReadyForQuery its owner would only pass on goes to the client in the run of replies before it: one write instead
+     * of two. The run ends with it, and what it means takes effect in {@link #forward}, once the run is on its way.
+     */
+    @Override
+    protected boolean passWholeThrough(byte type, ByteBuf in, int at, int total) {
+        if (type != BackendType.READY_FOR_QUERY || total != 6 || !login.isDone()) return false;
+        BackendOwner owner = connection.owner();
+        if (owner == null || !owner.passReadyThrough(connection)) return false;
+        readyOwner = owner;
+        readyStatus = in.getByte(at + 5);
+        endRunAfterThisMessage();
+        return true;
+    }
+
     @Override
     protected void forward(ChannelHandlerContext ctx, ByteBuf run) {
         BackendOwner owner = connection.owner();
-        if (owner == null) {
-            run.release();
-            return;
+        if (owner == null) run.release();
+        else owner.onBackendData(connection, run);
+        BackendOwner ready = readyOwner;
+        if (ready != null) {
+            readyOwner = null;
+            connection.transactionStatus(readyStatus);
+            if (ready == owner) ready.readyPassedThrough(connection);
         }
-        owner.onBackendData(connection, run);
     }
 
     @Override

@@ -9,8 +9,8 @@ import io.netty.buffer.ByteBuf;
 public interface BackendOwner {
 
     /**
-     * Whether a message of this type may be forwarded as raw bytes through {@link #onBackendData}. ReadyForQuery
-     * and ParameterStatus always come whole through {@link #onBackendMessage}.
+     * Whether a message of this type may be forwarded as raw bytes through {@link #onBackendData}. ParameterStatus
+     * always comes whole through {@link #onBackendMessage}, and so does ReadyForQuery unless {@link #passReadyThrough}.
      */
     boolean passBackendThrough(byte type);
 
@@ -19,6 +19,22 @@ public interface BackendOwner {
 
     /** One whole message (type and length included). */
     void onBackendMessage(BackendConnection connection, byte type, ByteBuf message);
+
+    /**
+     * Whether a ReadyForQuery may reach the client as raw bytes, at the end of a run through {@link #onBackendData}:
+     * the owner has nothing to do at it but pass it on and take note. If so, {@link #readyPassedThrough} follows once
+     * that run has been handed over. By default it comes whole through {@link #onBackendMessage}.
+     */
+    default boolean passReadyThrough(BackendConnection connection) {
+        return false;
+    }
+
+    /**
+     * The ReadyForQuery {@link #passReadyThrough} let through has been handed over, at the end of a run, and the
+     * connection's transaction status is its: the owner takes note of it as it would of one read whole.
+     */
+    default void readyPassedThrough(BackendConnection connection) {
+    }
 
     /** The end of one read from the backend: time to flush what was forwarded. */
     void onBackendReadComplete(BackendConnection connection);

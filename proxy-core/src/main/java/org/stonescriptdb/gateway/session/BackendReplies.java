@@ -113,6 +113,17 @@ final class BackendReplies {
         } else {
             client.write(message, client.voidPromise());
         }
+        settleAtReady();
+    }
+
+    /** A ReadyForQuery that reached the client at the end of a run of replies passed through unread. */
+    void readyPassedThrough() {
+        expected.popThroughReady();
+        settleAtReady();
+    }
+
+    /** What the batch that a ReadyForQuery ends leaves behind: statements dropped, session state forgotten or reset. */
+    private void settleAtReady() {
         BackendConnection b = backend.get();
         if (batch.droppedAtReady != null && !batch.failed) statements.removeAll(batch.droppedAtReady);
         if (batch.discardAtReady && !batch.failed) {

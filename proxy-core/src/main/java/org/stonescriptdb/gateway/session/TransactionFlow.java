@@ -245,6 +245,19 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
         client.write(data, client.voidPromise());
     }
 
+    /** A ReadyForQuery with nothing of the gateway's own queued before it (no hand-over, restore or hidden reply). */
+    @Override
+    public synchronized boolean passReadyThrough(BackendConnection connection) {
+        return connection == backend() && lease.state() == Lease.ATTACHED && !expected.needsEveryReply();
+    }
+
+    @Override
+    public synchronized void readyPassedThrough(BackendConnection connection) {
+        if (connection != backend()) return;
+        replies.readyPassedThrough();
+        if (backend() != null) drainSynthetic();
+    }
+
     @Override
     public synchronized void onBackendMessage(BackendConnection connection, byte type, ByteBuf message) {
         if (connection != backend()) {

@@ -206,6 +206,36 @@ class MessageStreamHandlerTest {
         assertThat(r.looked).containsExactly(25, 8, 5); // 'D' passed at its header: no second look
     }
 
+    /** Passes every 'Z' through on a second look and ends the run with it, as the backend's handler does a ReadyForQuery. */
+    static final class RunEndingRecorder extends Recorder {
+        @Override
+        protected boolean passWholeThrough(byte type, ByteBuf in, int at, int total) {
+            if (type != 'Z') return false;
+            endRunAfterThisMessage();
+            return true;
+        }
+    }
+
+    @Test
+    void aMessageThatEndsItsRunIsForwardedBeforeTheNextMessageIsLookedAt() {
+        byte[] first = concat(msg('T', 10), msg('D', 5), msg('Z', 1));
+        byte[] second = concat(msg('D', 7), msg('C', 3), msg('Z', 1));
+        byte[] stream = concat(first, second);
+        List<Event> events = new Harness(new RunEndingRecorder()).feed(stream).finish();
+        assertThat(events).hasSize(8);
+        assertArrayEquals(first, ((Run) events.get(3)).bytes(), "the first run ends with its 'Z'");
+        assertSame(stream, ((Run) events.get(3)).backing(), "without a copy");
+        assertEquals(new Decided((byte) 'D', 11), events.get(4), "the next message is looked at only after the run went");
+        assertArrayEquals(second, ((Run) events.get(7)).bytes());
+    }
+
+    @Test
+    void aRunEndingMessageAtTheEndOfAReadLeavesNoEmptyRunBehind() {
+        byte[] stream = msg('Z', 1);
+        List<Event> events = new Harness(new RunEndingRecorder()).feed(stream).feed(msg('D', 2)).finish();
+        assertThat(events.stream().filter(e -> e instanceof Run).map(e -> ((Run) e).bytes().length).toList()).containsExactly(6, 7);
+    }
+
     @Test
     void aMessageSplitAcrossReadsGetsNoSecondLookAndIsHandedOverWhole() {
         byte[] parse = msg('P', 40);
