@@ -8,7 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * Splits a stream of typed protocol messages ({@code byte type, int32 length, body}) without copying it.
  *
  * <p>Messages the subclass passes through are forwarded as retained slices of the read buffer, consecutive
- * ones as a single slice, and a pass-through message split across reads is forwarded piece by piece as it
+ * ones as a single slice (the last run of a read as the read buffer itself), and a pass-through message split across reads is forwarded piece by piece as it
  * arrives (so a large DataRow or CopyData is never buffered whole). Messages the subclass wants to read are
  * handed over complete, in order, each as a buffer the subclass owns. Only a header split across reads, or
  * such a message split across reads, is copied — into a buffer that grows with the bytes that actually arrive, never
@@ -137,8 +137,10 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
                 in.skipBytes(total);
                 if (endRun) {
                     endRun = false;
-                    runStart = flushRun(ctx, in, runStart);
-                    if (broken || !ctx.channel().isActive() && in.isReadable()) return;
+                    if (in.isReadable()) { // else the run ends here anyway, forwarded below
+                        runStart = flushRun(ctx, in, runStart);
+                        if (broken || !ctx.channel().isActive()) return;
+                    }
                 }
             } else {
                 runStart = flushRun(ctx, in, runStart);
@@ -160,7 +162,18 @@ public abstract class MessageStreamHandler extends ChannelInboundHandlerAdapter 
                 }
             }
         }
-        flushRun(ctx, in, runStart);
+        forwardLastRun(ctx, in, runStart);
+    }
+
+    /**
+     * The run that ends the read: the read buffer itself, retained, is forwarded rather than a slice of it (one object
+     * less per read, and most reads are one run) — nothing reads {@code in} after this.
+     */
+    private void forwardLastRun(ChannelHandlerContext ctx, ByteBuf in, int runStart) {
+        int end = in.readerIndex();
+        if (end <= runStart) return;
+        in.readerIndex(runStart);
+        forward(ctx, in.retain());
     }
 
     /** Feeds bytes into {@link #partial}; returns false when {@code in} is used up before it completes. */
