@@ -13,11 +13,12 @@ interface ClientFlow {
     boolean passThrough(byte type);
 
     /**
-     * A second, whole-message look at a Parse, Bind or Describe that {@link #passThrough} did not let through: true if
-     * it needs no rewriting after all and was accounted for, so that it is forwarded as raw bytes. {@code message} is
-     * only read here, never kept or released.
+     * A second, whole-message look at a Parse, Bind, Describe or Query that {@link #passThrough} did not let through:
+     * true if it needs no rewriting after all and was accounted for, so that it is forwarded as raw bytes. The message
+     * is the {@code total} bytes of {@code in} at {@code at}, type included; {@code in} is only read here, never kept
+     * or released.
      */
-    default boolean passWholeThrough(byte type, ByteBuf message) {
+    default boolean passWholeThrough(byte type, ByteBuf in, int at, int total) {
         return false;
     }
 

@@ -134,14 +134,31 @@ final class ClientRequests {
      * refused by the server itself, as in {@link #refusedByBackend}; {@code message} is only read.
      */
     boolean passesUnread(byte type, ByteBuf message) {
-        int at = message.readerIndex();
-        int length = message.readableBytes();
+        return passesUnread(type, message, message.readerIndex(), message.readableBytes());
+    }
+
+    /**
+     * As {@link #passesUnread(byte, ByteBuf)}, for the {@code length} bytes of {@code message} at {@code at} — also for a
+     * simple Query: a well-formed one whose SQL has no session effect (pgbench -M simple) is expected as {@code process}
+     * would expect it.
+     */
+    boolean passesUnread(byte type, ByteBuf message, int at, int length) {
         switch (type) {
             case FrontendType.PARSE -> {
                 if (length < 9 || message.getByte(at + 5) != 0) return false; // a named statement is renamed
-                ByteChars query = new ByteChars(message, at + 6, FrontendMessages.stringEnd(message, at + 6));
+                int sqlEnd = message.indexOf(at + 6, at + length, (byte) 0);
+                // With no terminator (malformed: the server refuses it) the rest is looked at.
+                ByteChars query = new ByteChars(message, at + 6, sqlEnd < 0 ? at + length : sqlEnd);
                 if (!(classify(query) instanceof SessionStateEffect.None)) return false;
                 expect(Expected.parse(Kind.PARSE, null, 0));
+            }
+            case FrontendType.QUERY -> {
+                // Well formed: its one string ends with the message; anything else process answers as the server would.
+                if (length < 6 || message.indexOf(at + 5, at + length, (byte) 0) != at + length - 1) return false;
+                if (!(classify(new ByteChars(message, at + 5, at + length - 1)) instanceof SessionStateEffect.None)) return false;
+                expect(Expected.of(Kind.QUERY));
+                batch.unsynced = false; // a Query ends the implicit transaction, as Sync does
+                return true;
             }
             case FrontendType.BIND -> {
                 // The unnamed portal of the unnamed statement.

@@ -191,9 +191,10 @@ public final class ClientSession extends MessageStreamHandler {
 
     @Override
     protected boolean passWholeThrough(byte type, ByteBuf in, int at, int total) {
-        if (refusing || (type != FrontendType.PARSE && type != FrontendType.BIND && type != FrontendType.DESCRIBE)) return false;
+        if (refusing || (type != FrontendType.PARSE && type != FrontendType.BIND && type != FrontendType.DESCRIBE
+                && type != FrontendType.QUERY)) return false;
         ClientFlow f = flow;
-        return f != null && f.passWholeThrough(type, in.slice(at, total));
+        return f != null && f.passWholeThrough(type, in, at, total);
     }
 
     /**

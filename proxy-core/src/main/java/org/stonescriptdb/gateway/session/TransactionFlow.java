@@ -131,8 +131,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     }
 
     @Override
-    public synchronized boolean passWholeThrough(byte type, ByteBuf message) {
-        if (!lease.serving() || !waiting.isEmpty() || batch.skippingUntilSync || !requests.passesUnread(type, message)) return false;
+    public synchronized boolean passWholeThrough(byte type, ByteBuf in, int at, int total) {
+        if (!lease.serving() || !waiting.isEmpty() || batch.skippingUntilSync || !requests.passesUnread(type, in, at, total)) return false;
         lease.stopLingering();
         return true;
     }

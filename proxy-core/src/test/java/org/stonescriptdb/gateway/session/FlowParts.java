@@ -143,8 +143,9 @@ final class FlowParts {
 
     private void process(ByteBuf message) {
         byte type = message.getByte(message.readerIndex());
-        // As TransactionFlow.passWholeThrough (ClientSession asks it only of a Parse, Bind or Describe).
-        boolean whole = type == FrontendType.PARSE || type == FrontendType.BIND || type == FrontendType.DESCRIBE;
+        // As TransactionFlow.passWholeThrough (ClientSession asks it only of a Parse, Bind, Describe or Query).
+        boolean whole = type == FrontendType.PARSE || type == FrontendType.BIND || type == FrontendType.DESCRIBE
+                || type == FrontendType.QUERY;
         if (!replayed && whole && !batch.skippingUntilSync && requests.passesUnread(type, message)) {
             backend.channel().write(message, backend.channel().voidPromise());
             return;

@@ -18,7 +18,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Which Parse, Bind and Describe messages reach the backend unread ({@link ClientRequests#passesUnread}): only those
+ * Which Parse, Bind, Describe and Query messages reach the backend unread ({@link ClientRequests#passesUnread}): only those
  * that need no renaming and change no session state. Whatever passes is expected exactly as {@code process} would
  * expect it; whatever does not is left untouched for {@code process}.
  */
@@ -104,8 +104,49 @@ class UnreadRequestsTest {
         assertThat(passes(RawFrontend.execute("", 0))).isFalse();
         assertThat(passes(RawFrontend.close('S', ""))).isFalse();
         assertThat(passes(RawFrontend.sync())).isFalse();
-        assertThat(passes(RawFrontend.query("select 1"))).isFalse();
         assertThat(expecting()).isEmpty();
+    }
+
+    @Test
+    void aSimpleQueryWithNoSessionEffectPassesAndEndsTheImplicitTransaction() {
+        assertThat(passes(RawFrontend.parse("", "SELECT abalance FROM pgbench_accounts WHERE aid = $1", 23))).isTrue();
+        assertThat(batch.unsynced).isTrue();
+        assertThat(passes(RawFrontend.query("SELECT abalance FROM pgbench_accounts WHERE aid = 4711"))).isTrue();
+        assertThat(passes(RawFrontend.query(""))).as("empty: the server answers EmptyQueryResponse").isTrue();
+        assertThat(expecting()).containsExactly(Kind.PARSE, Kind.QUERY, Kind.QUERY);
+        assertThat(batch.unsynced).as("a Query ends the implicit transaction, as process has it").isFalse();
+    }
+
+    @Test
+    void aSimpleQueryThatMayChangeTheSessionIsReadForItsEffects() {
+        for (String sql : List.of("SET search_path TO other", "select 1; DISCARD ALL", "DEALLOCATE ALL", "LISTEN x",
+                "select pg_advisory_lock(1)", "CREATE TEMP TABLE t (a int)", "RESET ALL")) {
+            assertThat(passes(RawFrontend.query(sql))).as(sql).isFalse();
+        }
+        assertThat(expecting()).isEmpty();
+    }
+
+    @Test
+    void aMalformedSimpleQueryIsLeftForProcessToAnswerAsTheServerWould() {
+        // No terminator; a terminator before the end (bytes after the string); nothing at all.
+        assertThat(passes(RawFrontend.message('Q', "select 1".getBytes()))).isFalse();
+        assertThat(passes(RawFrontend.message('Q', RawFrontend.bytes('s', 0, 'x', 0)))).isFalse();
+        assertThat(passes(RawFrontend.message('Q'))).isFalse();
+        assertThat(expecting()).isEmpty();
+    }
+
+    @Test
+    void onlyTheMessageItselfIsLookedAtNotWhatFollowsItInTheReadBuffer() {
+        byte[] parse = RawFrontend.parse("", "select 1");
+        byte[] query = RawFrontend.query("select 2");
+        ByteBuf read = Unpooled.buffer().writeBytes(new byte[]{7, 7}).writeBytes(parse).writeBytes(query).writeBytes(RawFrontend.sync());
+        fed.add(read);
+        assertThat(requests.passesUnread((byte) 'P', read, 2, parse.length)).isTrue();
+        // The same Query cut one byte short: its terminator lies just outside it, and only its own bytes are searched.
+        assertThat(requests.passesUnread((byte) 'Q', read, 2 + parse.length, query.length - 1)).isFalse();
+        assertThat(requests.passesUnread((byte) 'Q', read, 2 + parse.length, query.length)).isTrue();
+        assertThat(read.readerIndex()).isZero();
+        assertThat(expecting()).containsExactly(Kind.PARSE, Kind.QUERY);
     }
 
     @Test
