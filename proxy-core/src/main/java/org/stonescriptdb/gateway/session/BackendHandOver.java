@@ -89,15 +89,7 @@ record BackendHandOver(boolean reset, boolean discardAll, ClientParameters.Sync 
         if (!reset) return sync.encode(alloc, close);
         // The cheaper form where it loses nothing, as when pipelined: one statement instead of seven.
         ByteBuf request = discardAll ? ClientMessages.query(alloc, "DISCARD ALL") : ClientMessages.sessionReset(alloc);
-        if (hasSync()) {
-            ByteBuf rest = sync.encode(alloc, close);
-            try {
-                request.writeBytes(rest);
-            } finally {
-                rest.release();
-            }
-        }
-        return request;
+        return hasSync() ? append(request, sync.encode(alloc, close)) : request;
     }
 
     /**
@@ -105,13 +97,15 @@ record BackendHandOver(boolean reset, boolean discardAll, ClientParameters.Sync 
      * one request answered with {@link #replies()} + 1 ReadyForQuery messages.
      */
     ByteBuf encodeThenBegin(ByteBufAllocator alloc, String begin) {
-        ByteBuf request = isEmpty() ? alloc.buffer() : encode(alloc);
-        ByteBuf beginQuery = ClientMessages.query(alloc, begin);
+        return append(isEmpty() ? alloc.buffer() : encode(alloc), ClientMessages.query(alloc, begin));
+    }
+
+    /** {@code request} with {@code tail}'s bytes after its own; {@code tail} is released. */
+    private static ByteBuf append(ByteBuf request, ByteBuf tail) {
         try {
-            request.writeBytes(beginQuery);
+            return request.writeBytes(tail);
         } finally {
-            beginQuery.release();
+            tail.release();
         }
-        return request;
     }
 }
