@@ -120,7 +120,23 @@ final class SessionFlow implements ClientFlow, BackendOwner, WritabilityListener
     public void onBackendMessage(BackendConnection connection, byte type, ByteBuf message) {
         if (type == BackendType.PARAMETER_STATUS) session.parameters().parameterStatus(message);
         client.write(message, client.voidPromise());
-        if (type == BackendType.READY_FOR_QUERY) pendingSyncs.getAndUpdate(n -> n > 0 ? n - 1 : 0);
+        if (type == BackendType.READY_FOR_QUERY) answered();
+    }
+
+    /** Every ReadyForQuery goes to the client in the run before it: there is nothing to do at one but count it. */
+    @Override
+    public boolean passReadyThrough(BackendConnection connection) {
+        return connection == backend;
+    }
+
+    @Override
+    public void readyPassedThrough(BackendConnection connection) {
+        answered();
+    }
+
+    /** A Query, Sync or FunctionCall was answered. */
+    private void answered() {
+        pendingSyncs.getAndUpdate(n -> n > 0 ? n - 1 : 0);
     }
 
     @Override
