@@ -255,6 +255,8 @@ final class TransactionFlow implements ClientFlow, BackendOwner, WritabilityList
     public synchronized void readyPassedThrough(BackendConnection connection) {
         if (connection != backend()) return;
         replies.readyPassedThrough();
+        // Nothing synthetic was queued when the ReadyForQuery was let through, but a client read on another loop may
+        // have queued a reply since, now due behind it.
         if (backend() != null) drainSynthetic();
     }
 
