@@ -7,7 +7,6 @@ import org.stonescriptdb.gateway.log.ThrottledLog;
 import org.stonescriptdb.gateway.metrics.ProxyCounters;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
@@ -69,9 +68,7 @@ final class WaiterTimeouts {
 
     /** Fails the waiters that waited QUERY_WAIT_TIMEOUT_SECS, with a message naming the limits in the way. */
     private void expire(EventLoop loop) {
-        List<Runnable> actions = ActionLock.actions();
-        lock.lock();
-        try {
+        lock.withActions(actions -> {
             expiry = null;
             if (closed.getAsBoolean()) return;
             long now = System.nanoTime();
@@ -82,10 +79,7 @@ final class WaiterTimeouts {
                 actions.add(() -> expired.promise.tryFailure(new PoolTimeoutException(message)));
             });
             if (next != Long.MAX_VALUE) arm(loop, next);
-        } finally {
-            lock.unlock();
-        }
-        ActionLock.run(actions);
+        });
     }
 
     /** Names the wait, the limits in the way, and what an operator may change. */
