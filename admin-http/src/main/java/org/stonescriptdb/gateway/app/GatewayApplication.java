@@ -11,7 +11,6 @@ import org.stonescriptdb.gateway.http.AdminServer;
 import org.stonescriptdb.gateway.http.ApiKeys;
 import org.stonescriptdb.gateway.http.HealthHandler;
 import org.stonescriptdb.gateway.metrics.GatewayMetrics;
-import org.stonescriptdb.gateway.protocol.SqlState;
 import org.stonescriptdb.gateway.proxy.GatewayProxy;
 import org.stonescriptdb.gateway.registry.BackendDatabases;
 import org.stonescriptdb.gateway.registry.ControlDatabase;
@@ -165,8 +164,7 @@ public final class GatewayApplication implements AutoCloseable {
     /** Connections to a platform database as the platform's role. */
     private static ConnectionSource platformConnections(BackendTarget backend, PlatformRoles roles) {
         return database -> {
-            BackendLogin login = roles.forDatabase(database);
-            if (login == null) throw new java.sql.SQLException("database " + database + " has no platform role", SqlState.INVALID_CATALOG_NAME);
+            BackendLogin login = DatabaseConnections.platformLogin(roles, database);
             return ConnectionSource.jdbc(backend::jdbcUrl, login.user(), login.password()).open(database);
         };
     }

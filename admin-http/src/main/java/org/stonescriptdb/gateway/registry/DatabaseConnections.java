@@ -58,6 +58,19 @@ public final class DatabaseConnections implements AutoCloseable {
     }
 
     /**
+     * The platform role {@code database} is reached as; a database without one (created behind the gateway's back, or
+     * of a platform not adopted yet) is refused, never reached as another login.
+     */
+    public static BackendLogin platformLogin(BackendLogins logins, String database) throws SQLException {
+        BackendLogin login = logins.forDatabase(database);
+        if (login == null) {
+            throw new SQLException("database " + database + " has no platform role; restart the gateway to adopt it",
+                    SqlState.INVALID_CATALOG_NAME);
+        }
+        return login;
+    }
+
+    /**
      * Runs {@code work} on a pooled connection to a validated platform database name, as the platform's role, in a
      * transaction of its own: committed when the work returns, rolled back when it throws. Afterwards, either way, the
      * connection is reset to its session defaults ({@link ConnectionReset}); one that cannot be reset is evicted from
@@ -65,8 +78,7 @@ public final class DatabaseConnections implements AutoCloseable {
      */
     public <T> T inTransaction(String database, Work<T> work) throws SQLException {
         if (closed) throw new SQLException("the gateway is stopping", SqlState.ADMIN_SHUTDOWN);
-        BackendLogin login = logins.forDatabase(database);
-        if (login == null) throw new SQLException("database " + database + " has no platform role; restart the gateway to adopt it", SqlState.INVALID_CATALOG_NAME);
+        BackendLogin login = platformLogin(logins, database);
         Entry e = pools.computeIfAbsent(database, name -> newPool(name, login));
         e.lastUsed()[0] = System.nanoTime();
         if (pools.size() > MAX_POOLS) evictOldest(database);

@@ -15,6 +15,7 @@ import java.sql.Statement;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The side-port's pooled connections against a real PostgreSQL: what happens between two pieces of work. */
 class DatabaseConnectionsTest {
@@ -49,6 +50,21 @@ class DatabaseConnectionsTest {
                 return null;
             });
         }
+    }
+
+    @Test
+    void aDatabaseWhosePlatformHasNoRoleIsRefusedAndNeverReachedAsAnotherLogin() throws Exception {
+        // Another platform's database, or one made behind the gateway's back: no login of its platform is known.
+        BackendLogins onlyAnother = database -> database.equals("other_main") ? pg.login() : null;
+        try (DatabaseConnections connections = new DatabaseConnections(pg, onlyAnother, Duration.ofSeconds(5))) {
+            assertThatThrownBy(() -> connections.inTransaction(DB, DatabaseConnectionsTest::pid))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("database " + DB + " has no platform role")
+                    .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("3D000");
+        }
+        assertThatThrownBy(() -> DatabaseConnections.platformLogin(onlyAnother, DB))
+                .as("the schema deploys' connections are refused the same way")
+                .isInstanceOf(SQLException.class).hasMessageContaining("has no platform role");
     }
 
     @Test

@@ -9,8 +9,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  *
  * <p>Messages the subclass passes through are forwarded as retained slices of the read buffer, consecutive
  * ones as a single slice (the last run of a read as the read buffer itself), and a pass-through message split across
- * reads is forwarded piece by piece as it arrives (so a large DataRow or CopyData is never buffered whole). Messages the subclass wants to read are
- * handed over complete, in order, each as a buffer the subclass owns. Only a header split across reads, or
+ * reads is forwarded piece by piece as it arrives (so a large DataRow or CopyData is never buffered whole). Messages
+ * the subclass wants to read are handed over complete, in order, each as a buffer the subclass owns. Only a header split across reads, or
  * such a message split across reads, is copied — into a buffer that grows with the bytes that actually arrive, never
  * to the length a header merely declares (eight bytes must not reserve a gigabyte).
  *
